@@ -1,0 +1,106 @@
+// create_deploy_tag prints a new deploy tag. It creates nothing.
+//
+// # Synopsis
+//
+//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [REPO...]
+//
+// # Description
+//
+// The tag is PREFIX_YYYYMMDD_HHMMSS_HASH7: the time is UTC (now, or --time),
+// and HASH7 is the first seven hex digits of the SHA-256 of the canonical
+// manifest ("name SP hash LF" per repo, sorted) of the commits it names:
+// the HEADs of the REPOs (default: the basedir's repos, or deploy.toml's
+// repos), or the commits listed in --manifest (- reads it from stdin). The
+// same code gets the same suffix; tags sort by time as plain strings.
+//
+// # Output
+//
+// One line on stdout: the tag.
+//
+// # Exit status
+//
+// 0 on success, 1 if a repo cannot be read or the manifest is malformed, 2
+// for a wrong command line (bad prefix, bad --time).
+//
+// # Examples
+//
+//	create_deploy_tag --basedir ~/src/tutor
+//	create_deploy_tag | xargs tag_repos
+//	create_deploy_tag --time 2026-11-25T14:25:01Z --manifest deploy.manifest
+package main
+
+import (
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "name the commits of this manifest file (- for stdin) instead of HEADs", TakesFile: true}
+
+func app() *cli.App {
+	return cliutil.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
+		"[REPO...]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, manifestFlag, cliutil.TimeFlag, cliutil.JobsFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	if c.IsSet(manifestFlag.Name) && c.NArg() > 0 {
+		return cliutil.Usagef("give either --manifest or REPO operands, not both")
+	}
+	at, err := cliutil.Time(c)
+	if err != nil {
+		return err
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	prefix, err := env.Prefix(c)
+	if err != nil {
+		return err
+	}
+	var m manifest.Manifest
+	if file := c.String(manifestFlag.Name); c.IsSet(manifestFlag.Name) {
+		m, err = readManifest(env, file)
+	} else {
+		var repos []basedir.Repo
+		repos, err = basedir.Select(env.Basedir, env.Config.Repos, c.Args().Slice(), env.Stdin)
+		if err == nil {
+			m, err = tagging.Heads(c.Context, env.Git, repos, jobs)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	t, err := deploytag.New(prefix, at, m.Hash())
+	if err != nil {
+		return err
+	}
+	_, err = c.App.Writer.Write([]byte(t.String() + "\n"))
+	return err
+}
+
+func readManifest(env *cliutil.Env, file string) (manifest.Manifest, error) {
+	if file == "-" {
+		return manifest.Parse(env.Stdin, "<stdin>")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return manifest.Parse(f, file)
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

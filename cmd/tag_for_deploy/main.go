@@ -1,0 +1,98 @@
+// tag_for_deploy names the checked-out code of every repo with a new deploy
+// tag and applies it, all or nothing.
+//
+// # Synopsis
+//
+//	tag_for_deploy [--prefix P] [--sign] [--allow-dirty] [--time T] [BASEDIR]
+//
+// # Description
+//
+// It reads HEAD and the status of every repo of BASEDIR (default: the
+// current folder, or --basedir), refuses uncommitted changes to tracked
+// files, naming every such repo, unless --allow-dirty (which tags the
+// committed code and warns), and warns about untracked files, which never
+// block and are never deployed. It then makes the tag, as
+// create_deploy_tag would, and applies it to every repo as tag_repos
+// would: all or nothing, never moving a tag.
+//
+// When deploy.toml sets manifest_repo, the manifest is also committed as
+// manifests/<TAG> on the deploy-manifests branch of that repo, without
+// touching its work tree, index or HEAD.
+//
+// # Output
+//
+// One line on stdout: the tag, once every repo carries it.
+//
+// # Exit status
+//
+// 0 on success, 1 if any repo is dirty or cannot be tagged (each named; no
+// repo gained the tag), 2 for a wrong command line.
+//
+// # Examples
+//
+//	tag_for_deploy ~/src/tutor
+//	TAG=$(tag_for_deploy) && push_tag "$TAG"
+package main
+
+import (
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
+
+func app() *cli.App {
+	return cliutil.NewApp("tag_for_deploy", "create a deploy tag for the checked-out code and apply it to every repo",
+		"[BASEDIR]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
+			cliutil.TimeFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	dir := c.String(cliutil.BasedirFlag.Name)
+	switch {
+	case c.NArg() > 1:
+		return cliutil.Usagef("too many operands: want at most one BASEDIR")
+	case c.NArg() == 1 && c.IsSet(cliutil.BasedirFlag.Name):
+		return cliutil.Usagef("give BASEDIR or --basedir, not both")
+	case c.NArg() == 1:
+		dir = c.Args().First()
+	}
+	at, err := cliutil.Time(c)
+	if err != nil {
+		return err
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.SetupIn(c, dir)
+	if err != nil {
+		return err
+	}
+	prefix, err := env.Prefix(c)
+	if err != nil {
+		return err
+	}
+	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+	if err != nil {
+		return err
+	}
+	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
+		Repos: repos, Prefix: prefix, Time: at, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
+		Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = c.App.Writer.Write([]byte(d.Tag + "\n"))
+	return err
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

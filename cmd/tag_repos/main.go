@@ -1,0 +1,116 @@
+// tag_repos applies one annotated tag to many repos, all or nothing.
+//
+// # Synopsis
+//
+//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] TAG [REPO...]
+//
+// # Description
+//
+// TAG goes on HEAD of each REPO, or on the commit --manifest lists for it.
+// A REPO is a repo name in the basedir or a path (containing a slash) to a
+// work tree; - reads more REPOs from stdin, one per line. Without REPOs it
+// tags the basedir's repos (deploy.toml's repos, or every git work tree in
+// the basedir), or with --manifest every repo the manifest lists.
+//
+// Every repo is checked before any is tagged: the commit must exist, the
+// tag must be absent or already at that commit, and no stale lock may
+// block it. Tags are then created in parallel; if one fails, the tags this
+// run created are removed and no repo gains the tag. A tag already at the
+// intended commit counts as done, so a re-run is safe. A tag is never
+// moved or deleted otherwise. Each tag's message is the tag name, a blank
+// line and the manifest of every repo tagged.
+//
+// TAG must match [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128 characters, and
+// not be HEAD; it need not be a deploy tag.
+//
+// # Output
+//
+// The name of each repo tagged (or already tagged), one per line, printed
+// only once every repo is.
+//
+// # Exit status
+//
+// 0 when every repo carries the tag, 1 if any repo fails (each is named on
+// stderr, and none gained the tag), 2 for a wrong command line.
+//
+// # Examples
+//
+//	create_deploy_tag | xargs tag_repos
+//	tag_repos DEPLOY_20261125_142501_3f9a2c1 tutor-server tutor-js
+//	ls -d ~/src/*/ | tag_repos v2.1.4 -
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file lists instead of HEADs", TakesFile: true}
+
+func app() *cli.App {
+	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
+		"TAG [REPO...]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, manifestFlag, cliutil.SignFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return cliutil.Usagef("missing TAG")
+	}
+	tag := c.Args().First()
+	if err := cliutil.TagOperand(tag); err != nil {
+		return err
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	var m manifest.Manifest
+	configured := env.Config.Repos
+	if file := c.String(manifestFlag.Name); file != "" {
+		if m, err = readManifest(file); err != nil {
+			return err
+		}
+		configured = m.Names()
+	}
+	repos, err := basedir.Select(env.Basedir, configured, c.Args().Tail(), env.Stdin)
+	if err != nil {
+		return err
+	}
+	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs})
+	if err != nil {
+		return err
+	}
+	if _, err := plan.Apply(c.Context, env.Git); err != nil {
+		return err
+	}
+	var out strings.Builder
+	for _, rp := range plan.Repos {
+		out.WriteString(rp.Repo.Name + "\n")
+	}
+	_, err = c.App.Writer.Write([]byte(out.String()))
+	return err
+}
+
+func readManifest(file string) (manifest.Manifest, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return manifest.Parse(f, file)
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

@@ -1,0 +1,310 @@
+// Package scripttest runs the testscript files of the deploytag binaries in
+// a sealed git world: a HOME of its own with a fixed identity, no system
+// config, fixed commit dates (so commit hashes and tags are the same on
+// every run), and every binary of the suite, freshly built, on PATH.
+//
+// Extra script commands:
+//
+//	stdout2env NAME            set $NAME to the last stdout, trimmed
+//	mkrepos DIR NAME...        make DIR/NAME repos, one commit each
+//	commit DIR [MSG]           change DIR/CHANGES and commit it
+//	mkremotes DIR NAME...      give DIR/NAME a bare origin in $WORK/remotes/NAME.git, pushed
+//	gitdaemon BASE VAR         serve BASE over git:// on 127.0.0.1 (push enabled); $VAR=host:port
+//	hanglistener VAR           a TCP listener that accepts and never answers; $VAR=host:port
+package scripttest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var binDir string
+
+// Main builds every binary of the suite into a temporary folder, runs the
+// tests and removes the folder. Call it from TestMain.
+func Main(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "deploytag-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	binDir = dir
+	return m.Run()
+}
+
+// Build compiles ./cmd/... of the module into dir.
+func Build(dir string) error {
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/...")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the binaries: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// ModuleRoot finds the folder holding go.mod, walking up from the working
+// directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// BinDir is where Main built the binaries.
+func BinDir() string { return binDir }
+
+// Params returns the testscript parameters for the scripts in dir.
+func Params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		Setup:               Setup,
+		Cmds:                Commands(),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+	}
+}
+
+// Run runs the scripts in dir.
+func Run(t *testing.T, dir string) {
+	t.Helper()
+	if binDir == "" {
+		t.Fatal("scripttest.Main was not called from TestMain")
+	}
+	testscript.Run(t, Params(dir))
+}
+
+// FixedDate is the author and committer date of every commit in scripts.
+const FixedDate = "2026-11-25T12:00:00Z"
+
+// GitConfig is the sealed world's ~/.gitconfig.
+const GitConfig = `[user]
+	name = Deploy Tester
+	email = tester@example.com
+[init]
+	defaultBranch = main
+[tag]
+	gpgSign = false
+[commit]
+	gpgSign = false
+[advice]
+	detachedHead = false
+[protocol "file"]
+	allow = always
+[safe]
+	directory = *
+`
+
+// Setup seals a script's environment.
+func Setup(env *testscript.Env) error {
+	home := filepath.Join(env.WorkDir, "home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(GitConfig), 0o644); err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{
+		{"HOME", home},
+		{"XDG_CONFIG_HOME", filepath.Join(home, ".config")},
+		{"XDG_STATE_HOME", filepath.Join(env.WorkDir, "state")},
+		{"GIT_CONFIG_NOSYSTEM", "1"},
+		{"GIT_TERMINAL_PROMPT", "0"},
+		{"LC_ALL", "C"},
+		{"TZ", "UTC"},
+		{"GIT_AUTHOR_DATE", FixedDate},
+		{"GIT_COMMITTER_DATE", FixedDate},
+		{"PATH", binDir + string(os.PathListSeparator) + env.Getenv("PATH")},
+		{"BINDIR", binDir},
+	} {
+		env.Setenv(kv[0], kv[1])
+	}
+	return nil
+}
+
+// Commands returns the extra script commands.
+func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"stdout2env":   stdout2env,
+		"mkrepos":      mkrepos,
+		"commit":       commit,
+		"mkremotes":    mkremotes,
+		"gitdaemon":    gitdaemon,
+		"hanglistener": hanglistener,
+	}
+}
+
+func stdout2env(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: stdout2env NAME")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+}
+
+// Git runs git in dir within the script's environment and fails the script
+// on error.
+func Git(ts *testscript.TestScript, dir string, args ...string) string {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = scriptEnv(ts)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr.String())
+	}
+	return string(out)
+}
+
+func scriptEnv(ts *testscript.TestScript) []string {
+	var env []string
+	for _, k := range []string{"HOME", "PATH", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT", "LC_ALL", "TZ",
+		"GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "TMPDIR", "XDG_CONFIG_HOME"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	return env
+}
+
+func mkrepos(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkrepos DIR NAME...")
+	}
+	base := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(base, 0o755))
+	for _, name := range args[1:] {
+		dir := filepath.Join(base, name)
+		Git(ts, base, "init", "-q", dir)
+		ts.Check(os.WriteFile(filepath.Join(dir, "README"), []byte("this is "+name+"\n"), 0o644))
+		Git(ts, dir, "add", "README")
+		Git(ts, dir, "commit", "-q", "-m", "start "+name)
+	}
+}
+
+func commit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: commit DIR [MSG]")
+	}
+	dir := ts.MkAbs(args[0])
+	msg := "change"
+	if len(args) == 2 {
+		msg = args[1]
+	}
+	f := filepath.Join(dir, "CHANGES")
+	b, _ := os.ReadFile(f)
+	b = append(b, []byte(msg+"\n")...)
+	ts.Check(os.WriteFile(f, b, 0o644))
+	Git(ts, dir, "add", "CHANGES")
+	Git(ts, dir, "commit", "-q", "-m", msg)
+}
+
+func mkremotes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkremotes DIR NAME...")
+	}
+	base := ts.MkAbs(args[0])
+	remotes := ts.MkAbs("remotes")
+	ts.Check(os.MkdirAll(remotes, 0o755))
+	for _, name := range args[1:] {
+		bare := filepath.Join(remotes, name+".git")
+		Git(ts, remotes, "init", "-q", "--bare", bare)
+		dir := filepath.Join(base, name)
+		Git(ts, dir, "remote", "add", "origin", bare)
+		Git(ts, dir, "push", "-q", "origin", "HEAD:refs/heads/main")
+	}
+}
+
+func gitdaemon(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: gitdaemon BASE VAR")
+	}
+	base := ts.MkAbs(args[0])
+	port := freePort(ts)
+	cmd := exec.Command("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--base-path="+base, "--export-all", "--enable=receive-pack", "--informative-errors", base)
+	cmd.Env = scriptEnv(ts)
+	ts.Check(cmd.Start())
+	ts.Defer(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("git daemon did not start on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Setenv(args[1], addr)
+}
+
+func freePort(ts *testscript.TestScript) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func hanglistener(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hanglistener VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	ts.Defer(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	ts.Setenv(args[0], l.Addr().String())
+}

@@ -1,0 +1,232 @@
+// Package basedir finds the repos of a system: the immediate sub-folders of
+// a base directory that are git work trees. It maps repo names to paths and
+// reads repo operands, including "-" for a list on stdin.
+package basedir
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// Repo is one repo of a basedir.
+type Repo struct {
+	Name string // folder name, valid by manifest.ValidName
+	Path string // path to its work tree
+}
+
+// RepoError is a failure in one repo. Its message ends with the repo's
+// name in parentheses, the way every tool names a culprit.
+type RepoError struct {
+	Repo string
+	Err  error
+}
+
+func (e *RepoError) Error() string { return fmt.Sprintf("%v (%s)", e.Err, e.Repo) }
+func (e *RepoError) Unwrap() error { return e.Err }
+
+// Errorf returns a *RepoError for repo.
+func Errorf(repo, format string, args ...any) error {
+	return &RepoError{Repo: repo, Err: fmt.Errorf(format, args...)}
+}
+
+// Wrap returns err as a *RepoError for repo, or nil.
+func Wrap(repo string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *RepoError
+	if errors.As(err, &re) && re.Repo == repo {
+		return err
+	}
+	return &RepoError{Repo: repo, Err: err}
+}
+
+// IsWorkTree reports whether dir holds a .git folder or file.
+func IsWorkTree(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, ".git"))
+	return err == nil
+}
+
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("basedir %s does not exist", dir)
+	case err != nil:
+		return fmt.Errorf("basedir: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("basedir %s is not a folder", dir)
+	}
+	return nil
+}
+
+// Discover returns every immediate sub-folder of dir that is a git work
+// tree and has a valid repo name, sorted by name. Other sub-folders are
+// ignored.
+func Discover(dir string) ([]Repo, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("basedir: %w", err)
+	}
+	var repos []Repo
+	for _, e := range ents {
+		if !e.IsDir() || manifest.ValidName(e.Name()) != nil {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if IsWorkTree(p) {
+			repos = append(repos, Repo{Name: e.Name(), Path: p})
+		}
+	}
+	if len(repos) == 0 {
+		return nil, fmt.Errorf("no git repos in basedir %s", dir)
+	}
+	return repos, nil
+}
+
+// Named resolves repo names in dir. Every name that is invalid, missing or
+// not a work tree is reported, joined.
+func Named(dir string, names []string) ([]Repo, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	var errs []error
+	repos := make([]Repo, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		if err := manifest.ValidName(n); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[n] {
+			errs = append(errs, Errorf(n, "repo named twice"))
+			continue
+		}
+		seen[n] = true
+		p := filepath.Join(dir, n)
+		if err := checkRepo(p); errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, Errorf(n, "no such repo in basedir %s", dir))
+			continue
+		} else if err != nil {
+			errs = append(errs, Wrap(n, err))
+			continue
+		}
+		repos = append(repos, Repo{Name: n, Path: p})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
+	return repos, nil
+}
+
+func checkRepo(p string) error {
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("no such folder %s: %w", p, os.ErrNotExist)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", p)
+	case !IsWorkTree(p):
+		return fmt.Errorf("%s is not a git work tree", p)
+	}
+	return nil
+}
+
+// Operands resolves repo operands. An operand without a slash is a name
+// in dir; one with a slash is a path to a work tree whose name is its last
+// element; "-" reads more operands from stdin, one per line. Names must be
+// unique. Every bad operand is reported.
+func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
+	var ops []string
+	for _, a := range args {
+		if a != "-" {
+			ops = append(ops, a)
+			continue
+		}
+		if stdin == nil {
+			return nil, errors.New("'-' given but there is no standard input")
+		}
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				ops = append(ops, line)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("reading repos from stdin: %w", err)
+		}
+		stdin = nil
+	}
+	var names []string
+	var paths []Repo
+	var errs []error
+	for _, op := range ops {
+		if !strings.Contains(op, "/") {
+			names = append(names, op)
+			continue
+		}
+		p := filepath.Clean(op)
+		name := filepath.Base(p)
+		if abs, err := filepath.Abs(p); err == nil {
+			name = filepath.Base(abs)
+		}
+		if err := manifest.ValidName(name); err != nil {
+			errs = append(errs, fmt.Errorf("%w (%s)", err, op))
+			continue
+		}
+		if err := checkRepo(p); err != nil {
+			errs = append(errs, Wrap(name, err))
+			continue
+		}
+		paths = append(paths, Repo{Name: name, Path: p})
+	}
+	var repos []Repo
+	if len(names) > 0 {
+		r, err := Named(dir, names)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		repos = r
+	}
+	repos = append(repos, paths...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
+	for i := 1; i < len(repos); i++ {
+		if repos[i].Name == repos[i-1].Name {
+			errs = append(errs, Errorf(repos[i].Name, "two repos of the same name: %s and %s", repos[i-1].Path, repos[i].Path))
+		}
+	}
+	if len(repos) == 0 && len(errs) == 0 {
+		return nil, errors.New("no repos given on standard input")
+	}
+	return repos, errors.Join(errs...)
+}
+
+// Select picks the repos a tool works on: the operands if any, else the
+// configured names, else every work tree in dir.
+func Select(dir string, configured, operands []string, stdin io.Reader) ([]Repo, error) {
+	switch {
+	case len(operands) > 0:
+		return Operands(dir, operands, stdin)
+	case len(configured) > 0:
+		return Named(dir, configured)
+	default:
+		return Discover(dir)
+	}
+}

@@ -1,0 +1,196 @@
+// Package cliutil is the command-line scaffolding every deploytag binary
+// shares: one way to build a urfave/cli App, the common flags, the error
+// format ("tool: error: ..." on stderr, one line per culprit) and the exit
+// codes. Only this package and cmd/* touch the process's streams, its
+// environment and its exit code.
+package cliutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes. They are part of the interface and are never renumbered.
+const (
+	ExitOK      = 0 // success, including "already done"
+	ExitFailure = 1 // anything that failed while doing the work
+	ExitUsage   = 2 // the command line is wrong
+)
+
+// version is set at build time with -ldflags "-X .../pkg/cliutil.version=...".
+var version = ""
+
+// Version returns the version the binary was built as, with the commit it
+// was built from when known.
+func Version() string {
+	v := version
+	bi, ok := debug.ReadBuildInfo()
+	if v == "" && ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "devel"
+	}
+	if ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && !strings.Contains(v, s.Value[:min(7, len(s.Value))]) {
+				v += " (" + s.Value + ")"
+			}
+		}
+	}
+	return v
+}
+
+// UsageError is a wrong command line: exit status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a *UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// Usage wraps err as a *UsageError (nil stays nil).
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &UsageError{Err: err}
+}
+
+// hinter is an error that carries advice for the operator.
+type hinter interface{ Hint() string }
+
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+func (h *hinted) Hint() string  { return h.hint }
+
+// WithHint attaches a "tool: hint: ..." line to err.
+func WithHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err: err, hint: hint}
+}
+
+// NewApp builds an App with the behaviour every deploytag binary shares:
+// no "help" command, usage errors exit 2 without printing help to stdout,
+// the library never calls os.Exit, and --version prints Version().
+func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFunc) *cli.App {
+	return &cli.App{
+		Name:                   name,
+		Usage:                  usage,
+		ArgsUsage:              argsUsage,
+		Version:                Version(),
+		Flags:                  flags,
+		Action:                 action,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: false,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return Usage(err)
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+// Main runs app with the process's arguments and streams, cancelling on
+// SIGINT and SIGTERM, and returns the exit code. A binary's main is
+//
+//	func main() { os.Exit(cliutil.Main(app())) }
+func Main(app *cli.App) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, app, os.Args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs app with the given arguments and streams and returns the exit
+// code, printing any error to stderr as "NAME: error: ..." lines.
+func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app.Reader, app.Writer, app.ErrWriter = stdin, stdout, stderr
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version)
+	}
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return ExitOK
+	}
+	Report(stderr, app.Name, err)
+	return ExitCode(err)
+}
+
+// ExitCode picks the exit code for err.
+func ExitCode(err error) int {
+	var ue *UsageError
+	var ec cli.ExitCoder
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	case isFlagError(err):
+		return ExitUsage
+	case errors.As(err, &ec) && ec.ExitCode() != 0:
+		return ec.ExitCode()
+	}
+	return ExitFailure
+}
+
+// isFlagError recognises urfave/cli's own complaints about the command
+// line that do not pass through OnUsageError.
+func isFlagError(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") ||
+		strings.HasPrefix(msg, "invalid value")
+}
+
+// Report prints err on w, one "name: error: ..." line per joined error, each
+// followed by its hint if it has one.
+func Report(w io.Writer, name string, err error) {
+	for _, e := range flatten(err) {
+		msg := strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; ")
+		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
+		var h hinter
+		if errors.As(e, &h) && h.Hint() != "" {
+			fmt.Fprintf(w, "%s: hint: %s\n", name, h.Hint())
+		}
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "%s: hint: see '%s --help'\n", name, name)
+	}
+}
+
+// flatten unpacks errors.Join trees into their leaves, keeping wrapped
+// errors whole.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	// A single wrapper (e.g. a UsageError) around a join: flatten inside.
+	if u := errors.Unwrap(err); u != nil {
+		if j, ok := u.(interface{ Unwrap() []error }); ok {
+			return flatten(j.(error))
+		}
+	}
+	return []error{err}
+}

@@ -1,0 +1,170 @@
+package cliutil
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
+)
+
+// The flags several binaries share, defined once. Precedence is flag, then
+// the environment variable, then deploy.toml.
+var (
+	BasedirFlag = &cli.StringFlag{Name: "basedir", Value: ".", EnvVars: []string{"DEPLOYTAG_BASEDIR"},
+		Usage: "folder whose sub-folders are the repos", TakesFile: true}
+	ConfigFlag = &cli.StringFlag{Name: "config", EnvVars: []string{"DEPLOYTAG_CONFIG"},
+		Usage: "config file (default: BASEDIR/deploy.toml if present)", TakesFile: true}
+	JobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: DefaultJobs(), EnvVars: []string{"DEPLOYTAG_JOBS"},
+		Usage: "repos worked on at once"}
+	JSONFlag    = &cli.BoolFlag{Name: "json", Usage: "print one JSON record instead of lines"}
+	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
+		Usage: "deadline for each network step (push, fetch, clone, ls-remote)"}
+	RemoteFlag = &cli.StringFlag{Name: "remote", EnvVars: []string{"DEPLOYTAG_REMOTE"},
+		Usage: "git remote to use (default: config remote, else origin)"}
+	PrefixFlag = &cli.StringFlag{Name: "prefix", EnvVars: []string{"DEPLOYTAG_PREFIX"},
+		Usage: "deploy tag prefix (default: config prefix, else DEPLOY)"}
+	TimeFlag = &cli.StringFlag{Name: "time", Usage: "time of the tag in RFC 3339, e.g. 2026-11-25T14:25:01Z (default: now)"}
+	SignFlag = &cli.BoolFlag{Name: "sign", Usage: "sign the tags (gpg or ssh, as git is configured)"}
+	QuietFlag = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: []string{"DEPLOYTAG_QUIET"},
+		Usage: "print no warnings (errors always print)"}
+)
+
+// DefaultJobs is the default bound on repos worked on at once: git work is
+// mostly waiting on processes and disks, so a few per core.
+func DefaultJobs() int { return min(4*runtime.NumCPU(), 16) }
+
+// Env is what an Action needs to do its work: a git runner, the loaded
+// config, the basedir and the streams.
+type Env struct {
+	Name    string
+	Git     *git.Runner
+	Config  *config.Config
+	Basedir string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Quiet   bool
+}
+
+// Setup reads the common flags of c: the basedir (from --basedir when the
+// App has it), the config file, tracing, and makes a git runner.
+func Setup(c *cli.Context) (*Env, error) {
+	dir := "."
+	if hasFlag(c, BasedirFlag.Name) {
+		dir = c.String(BasedirFlag.Name)
+	}
+	return SetupIn(c, dir)
+}
+
+// SetupIn is Setup with the basedir given.
+func SetupIn(c *cli.Context, dir string) (*Env, error) {
+	if dir == "" {
+		return nil, Usagef("empty basedir")
+	}
+	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
+	if hasFlag(c, QuietFlag.Name) {
+		e.Quiet = c.Bool(QuietFlag.Name)
+	}
+	opts := git.Options{}
+	if os.Getenv("DEPLOYTAG_TRACE") != "" {
+		opts.Trace = e.Stderr
+	}
+	g, err := git.New(c.Context, opts)
+	if err != nil {
+		return nil, err
+	}
+	e.Git = g
+	path, required := filepath.Join(e.Basedir, config.FileName), false
+	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
+		path, required = c.String(ConfigFlag.Name), true
+	}
+	cfg, err := config.Load(path, required)
+	if err != nil {
+		return nil, err
+	}
+	e.Config = cfg
+	return e, nil
+}
+
+func hasFlag(c *cli.Context, name string) bool {
+	for _, f := range c.App.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Warnf prints "NAME: warning: ..." unless --quiet.
+func (e *Env) Warnf(format string, args ...any) {
+	if e.Quiet {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "%s: warning: %s\n", e.Name, fmt.Sprintf(format, args...))
+}
+
+// Remote returns --remote, else the config's remote, else origin.
+func (e *Env) Remote(c *cli.Context) (string, error) {
+	r := "origin"
+	if c.IsSet(RemoteFlag.Name) {
+		r = c.String(RemoteFlag.Name)
+		return r, Usage(config.ValidRemote(r))
+	}
+	if e.Config.Remote != "" {
+		r = e.Config.Remote
+	}
+	return r, nil
+}
+
+// Prefix returns --prefix, else the config's prefix, else DEPLOY.
+func (e *Env) Prefix(c *cli.Context) (string, error) {
+	if c.IsSet(PrefixFlag.Name) {
+		p := c.String(PrefixFlag.Name)
+		return p, Usage(deploytag.ValidPrefix(p))
+	}
+	if e.Config.Prefix != "" {
+		return e.Config.Prefix, nil
+	}
+	return deploytag.DefaultPrefix, nil
+}
+
+// Sign returns --sign, else the config's sign.
+func (e *Env) Sign(c *cli.Context) bool {
+	if c.IsSet(SignFlag.Name) {
+		return c.Bool(SignFlag.Name)
+	}
+	return e.Config.Sign
+}
+
+// Jobs returns --jobs, checked.
+func Jobs(c *cli.Context) (int, error) {
+	n := c.Int(JobsFlag.Name)
+	if n < 1 || n > 256 {
+		return 0, Usagef("--jobs must be between 1 and 256, not %d", n)
+	}
+	return n, nil
+}
+
+// Time returns --time parsed, or now.
+func Time(c *cli.Context) (time.Time, error) {
+	if !c.IsSet(TimeFlag.Name) {
+		return time.Now().UTC(), nil
+	}
+	t, err := deploytag.ParseTime(c.String(TimeFlag.Name))
+	return t, Usage(err)
+}
+
+// TagOperand checks a tag operand against the tag grammar (usage error).
+func TagOperand(tag string) error {
+	return Usage(deploytag.ValidTagName(tag))
+}

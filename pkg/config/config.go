@@ -1,0 +1,189 @@
+// Package config reads deploy.toml, the optional configuration of a
+// basedir. Reading is strict: invalid TOML, unknown keys, wrong types and
+// values outside their grammar are errors naming the file and the key.
+//
+//	repos         = ["tutor-server", "tutor-js"]   # default: every repo found
+//	prefix        = "DEPLOY"
+//	remote        = "origin"
+//	sign          = false
+//	manifest_repo = "tutor-deployment"
+//
+//	[environments.production]
+//	root    = "/srv/tutor"           # default: $XDG_STATE_HOME/deploytag/<ENV>
+//	push    = true                   # push the tag before deploying
+//	command = ["./deploy.sh", "--fast"]
+//	workdir = "tutor-deployment"     # folder inside the release to run it from
+//	keep    = 5                      # releases kept, live and previous always
+//
+// Precedence is flag, then environment variable, then this file; the
+// package only reads the file, cliutil applies the order.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// FileName is the config file looked for in a basedir.
+const FileName = "deploy.toml"
+
+// Config is the content of deploy.toml.
+type Config struct {
+	File         string                 `toml:"-"`
+	Repos        []string               `toml:"repos"`
+	Prefix       string                 `toml:"prefix"`
+	Remote       string                 `toml:"remote"`
+	Sign         bool                   `toml:"sign"`
+	ManifestRepo string                 `toml:"manifest_repo"`
+	Environments map[string]Environment `toml:"environments"`
+}
+
+// Environment is one [environments.NAME] table.
+type Environment struct {
+	Root    string   `toml:"root"`
+	Push    *bool    `toml:"push"`
+	Command []string `toml:"command"`
+	Workdir string   `toml:"workdir"`
+	Keep    int      `toml:"keep"`
+}
+
+// Pushes reports whether deploys to this environment push the tag first
+// (the default).
+func (e Environment) Pushes() bool { return e.Push == nil || *e.Push }
+
+var remoteRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// ValidRemote checks a remote name against deploytag's grammar.
+func ValidRemote(name string) error {
+	if !remoteRE.MatchString(name) || strings.Contains(name, "..") || len(name) > 128 {
+		return fmt.Errorf("invalid remote name %q", name)
+	}
+	return nil
+}
+
+// Load reads path. A missing file is an error only if required; otherwise
+// it yields an empty Config.
+func Load(path string, required bool) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !required {
+		return &Config{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(b, path)
+}
+
+// Parse reads the bytes of a config file; path is used in messages and to
+// resolve relative roots.
+func Parse(b []byte, path string) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("invalid config: %s (%s:%d)", pe.Message, path, pe.Position.Line)
+		}
+		return nil, fmt.Errorf("invalid config: %s (%s)", strings.TrimPrefix(err.Error(), "toml: "), path)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("unknown config key %s (%s)", strings.Join(keys, ", "), path)
+	}
+	c.File = path
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	dir := filepath.Dir(path)
+	for name, e := range c.Environments {
+		if e.Root != "" && !filepath.IsAbs(e.Root) {
+			e.Root = filepath.Join(dir, e.Root)
+			c.Environments[name] = e
+		}
+	}
+	return &c, nil
+}
+
+func (c *Config) check() error {
+	seen := map[string]bool{}
+	for _, r := range c.Repos {
+		if err := manifest.ValidName(r); err != nil {
+			return fmt.Errorf("repos: %w", err)
+		}
+		if seen[r] {
+			return fmt.Errorf("repos: %q listed twice", r)
+		}
+		seen[r] = true
+	}
+	if c.Prefix != "" {
+		if err := deploytag.ValidPrefix(c.Prefix); err != nil {
+			return fmt.Errorf("prefix: %w", err)
+		}
+	}
+	if c.Remote != "" {
+		if err := ValidRemote(c.Remote); err != nil {
+			return fmt.Errorf("remote: %w", err)
+		}
+	}
+	if c.ManifestRepo != "" {
+		if err := manifest.ValidName(c.ManifestRepo); err != nil {
+			return fmt.Errorf("manifest_repo: %w", err)
+		}
+		if len(c.Repos) > 0 && !seen[c.ManifestRepo] {
+			return fmt.Errorf("manifest_repo: %q is not one of repos", c.ManifestRepo)
+		}
+	}
+	names := make([]string, 0, len(c.Environments))
+	for n := range c.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		e := c.Environments[n]
+		key := "environments." + n
+		if err := deploytag.ValidEnvironment(n); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		if e.Keep < 0 {
+			return fmt.Errorf("%s.keep: must be 0 (keep all) or more, not %d", key, e.Keep)
+		}
+		if e.Command != nil && (len(e.Command) == 0 || e.Command[0] == "") {
+			return fmt.Errorf("%s.command: must name a program", key)
+		}
+		if e.Workdir != "" {
+			if err := ValidWorkdir(e.Workdir); err != nil {
+				return fmt.Errorf("%s.workdir: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ValidWorkdir checks a folder path relative to a release: no absolute
+// path and no "..", so it can never point outside the release.
+func ValidWorkdir(w string) error {
+	if filepath.IsAbs(w) || w != filepath.Clean(w) || w == ".." || strings.HasPrefix(w, "../") || strings.Contains(w, "/../") {
+		return fmt.Errorf("%q must be a clean relative path inside the release", w)
+	}
+	return nil
+}
+
+// Environment returns the table for name. An environment that is not
+// configured takes every default, unless the file configures others and
+// strict is set.
+func (c *Config) Environment(name string) Environment {
+	return c.Environments[name]
+}

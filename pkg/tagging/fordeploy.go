@@ -1,0 +1,142 @@
+package tagging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// DeployOptions configure ForDeploy.
+type DeployOptions struct {
+	Repos      []basedir.Repo
+	Prefix     string
+	Time       time.Time
+	Sign       bool
+	AllowDirty bool
+	Jobs       int
+	// ManifestRepo, when set, names one of Repos on whose deploy-manifests
+	// branch the manifest is committed as manifests/<TAG>.
+	ManifestRepo string
+	// Warnf receives warnings (untracked files, dirty trees allowed).
+	Warnf func(format string, args ...any)
+}
+
+// Deployed is what ForDeploy made.
+type Deployed struct {
+	Tag      string
+	Manifest manifest.Manifest
+	Result   Result
+}
+
+// ForDeploy is tag_for_deploy: it reads every repo's HEAD and status,
+// refuses uncommitted changes to tracked files (naming every such repo)
+// unless AllowDirty, warns about untracked files, names a new deploy tag
+// after the HEADs and the time, applies it to every repo all or nothing,
+// and records the manifest on the manifest repo's branch if configured.
+func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, error) {
+	warnf := o.Warnf
+	if warnf == nil {
+		warnf = func(string, ...any) {}
+	}
+	var mrepo *basedir.Repo
+	for i := range o.Repos {
+		if o.Repos[i].Name == o.ManifestRepo {
+			mrepo = &o.Repos[i]
+		}
+	}
+	if o.ManifestRepo != "" && mrepo == nil {
+		return Deployed{}, fmt.Errorf("manifest_repo %q is not one of the repos deployed", o.ManifestRepo)
+	}
+	m, err := statuses(ctx, g, o, warnf)
+	if err != nil {
+		return Deployed{}, err
+	}
+	t, err := deploytag.New(o.Prefix, o.Time, m.Hash())
+	if err != nil {
+		return Deployed{}, err
+	}
+	d := Deployed{Tag: t.String(), Manifest: m}
+	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs})
+	if err != nil {
+		return Deployed{}, err
+	}
+	if d.Result, err = plan.Apply(ctx, g); err != nil {
+		return Deployed{}, err
+	}
+	if mrepo != nil {
+		if err := RecordManifest(ctx, g, mrepo.Path, d.Tag, m); err != nil {
+			err = basedir.Wrap(mrepo.Name, fmt.Errorf("recording the manifest: %w", err))
+			return Deployed{}, errors.Join(err, plan.Rollback(ctx, g, d.Result))
+		}
+	}
+	return d, nil
+}
+
+func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(string, ...any)) (manifest.Manifest, error) {
+	sts := make([]git.Status, len(o.Repos))
+	errs := make([]error, len(o.Repos))
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(o.Jobs, 1))
+	for i, r := range o.Repos {
+		eg.Go(func() error {
+			st, err := g.Status(gctx, r.Path)
+			sts[i], errs[i] = st, basedir.Wrap(r.Name, err)
+			return gctx.Err()
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	entries := make([]manifest.Entry, 0, len(o.Repos))
+	for i, r := range o.Repos {
+		st := sts[i]
+		switch {
+		case errs[i] != nil:
+			continue
+		case st.Head == "":
+			errs[i] = basedir.Errorf(r.Name, "HEAD has no commit yet (unborn branch)")
+			continue
+		case len(st.Changed) > 0 && !o.AllowDirty:
+			errs[i] = dirtyError(r.Name, st.Changed)
+		case len(st.Changed) > 0:
+			warnf("deploying the committed code of %s, which has uncommitted changes to %s", r.Name, list(st.Changed))
+		}
+		if len(st.Untracked) > 0 {
+			warnf("untracked files are not deployed (%s): %s", r.Name, list(st.Untracked))
+		}
+		entries = append(entries, manifest.Entry{Name: r.Name, Commit: st.Head})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return manifest.New(entries...)
+}
+
+type dirtyErr struct{ error }
+
+func (e dirtyErr) Unwrap() error { return e.error }
+
+func (dirtyErr) Hint() string {
+	return "commit or stash the changes, or pass --allow-dirty to tag the committed code anyway"
+}
+
+func dirtyError(repo string, paths []string) error {
+	return dirtyErr{basedir.Errorf(repo, "uncommitted changes to tracked files: %s", list(paths))}
+}
+
+func list(paths []string) string {
+	const n = 3
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
+}

@@ -1,0 +1,256 @@
+// Package tagging applies one tag to many repos, all or nothing.
+//
+// A Plan checks every repo before any is tagged: the commit to tag exists,
+// the tag is either absent or already at that commit (then it counts as
+// done), and no stale lock blocks it. Apply then creates the annotated tags
+// in parallel; if any fails, it deletes exactly the tags it created, and
+// only while they still point where it put them. No tag is ever moved or
+// deleted otherwise.
+package tagging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// Options say what to tag.
+type Options struct {
+	Tag   string         // checked by the caller against deploytag.ValidTagName
+	Repos []basedir.Repo // the repos to tag
+	// Commits, when set, gives the commit to tag in each repo; a repo
+	// missing from it is an error. Otherwise HEAD is tagged.
+	Commits manifest.Manifest
+	Sign    bool
+	Jobs    int
+}
+
+// State is what a repo needs.
+type State int
+
+const (
+	ToCreate State = iota // the tag is absent and will be created
+	Done                  // the tag already points at the commit
+)
+
+// RepoPlan is the checked plan for one repo.
+type RepoPlan struct {
+	Repo   basedir.Repo
+	Commit string
+	State  State
+}
+
+// Plan is a checked, not yet applied, multi-repo tagging.
+type Plan struct {
+	Tag      string
+	Repos    []RepoPlan
+	Manifest manifest.Manifest // every repo and the commit it gets: the tag message
+	sign     bool
+	jobs     int
+}
+
+// Check inspects every repo in parallel, one git process each, and returns
+// the plan, or every problem found, each naming its repo.
+func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
+	if len(o.Repos) == 0 {
+		return nil, errors.New("no repos to tag")
+	}
+	p := &Plan{Tag: o.Tag, Repos: make([]RepoPlan, len(o.Repos)), sign: o.Sign, jobs: max(o.Jobs, 1)}
+	errs := make([]error, len(o.Repos))
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(p.jobs)
+	for i, r := range o.Repos {
+		want := "HEAD"
+		if o.Commits != nil {
+			c, ok := o.Commits.Lookup(r.Name)
+			if !ok {
+				errs[i] = basedir.Errorf(r.Name, "repo is not in the manifest")
+				continue
+			}
+			want = c
+		}
+		eg.Go(func() error {
+			rp, err := checkRepo(ctx, g, r, want, o.Tag)
+			p.Repos[i], errs[i] = rp, basedir.Wrap(r.Name, err)
+			return ctx.Err()
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	entries := make([]manifest.Entry, len(p.Repos))
+	for i, rp := range p.Repos {
+		entries[i] = manifest.Entry{Name: rp.Repo.Name, Commit: rp.Commit}
+	}
+	m, err := manifest.New(entries...)
+	if err != nil {
+		return nil, err
+	}
+	p.Manifest = m
+	return p, nil
+}
+
+func checkRepo(ctx context.Context, g *git.Runner, r basedir.Repo, want, tag string) (RepoPlan, error) {
+	rp := RepoPlan{Repo: r}
+	ref := "refs/tags/" + tag
+	objs, err := g.Resolve(ctx, r.Path, want+"^{commit}", ref, ref+"^{commit}")
+	if err != nil {
+		return rp, err
+	}
+	head, tagObj, tagCommit := objs[0], objs[1], objs[2]
+	switch {
+	case head.Missing && want == "HEAD":
+		return rp, errors.New("HEAD has no commit yet (unborn branch)")
+	case head.Missing:
+		return rp, fmt.Errorf("commit %s is not in the repo", want)
+	}
+	rp.Commit = head.Oid
+	if !tagObj.Missing {
+		switch {
+		case tagObj.Type != "tag":
+			return rp, fmt.Errorf("tag %s exists as a lightweight tag at %s; deploy tags are annotated and are never replaced", tag, short(tagObj.Oid))
+		case tagCommit.Oid != rp.Commit:
+			return rp, fmt.Errorf("tag %s already exists at commit %s, not %s; tags are never moved", tag, short(tagCommit.Oid), short(rp.Commit))
+		}
+		rp.State = Done
+		return rp, nil
+	}
+	_, common, err := git.GitDir(r.Path)
+	if err != nil {
+		return rp, err
+	}
+	lock := filepath.Join(common, "refs", "tags", tag+".lock")
+	if _, err := os.Lstat(lock); err == nil {
+		return rp, &lockError{path: lock}
+	}
+	return rp, nil
+}
+
+type lockError struct{ path string }
+
+func (e *lockError) Error() string { return "a stale lock blocks the tag: " + e.path }
+func (e *lockError) Hint() string {
+	return "if no git process is running in that repo, remove the lock file and run again"
+}
+
+func short(oid string) string { return oid[:min(12, len(oid))] }
+
+// Message returns the tag message: the tag, a blank line, the manifest.
+func (p *Plan) Message() string { return manifest.TagMessage(p.Tag, p.Manifest) }
+
+// Result says what Apply did.
+type Result struct {
+	Created []string // repo names where this run created the tag
+	Done    []string // repo names where the tag already pointed at the commit
+}
+
+// Apply creates the tag in every repo that needs it, in parallel. If any
+// creation fails it stops starting new ones, deletes the tags it created
+// and returns every failure. Interrupting it (ctx) also rolls back.
+func (p *Plan) Apply(ctx context.Context, g *git.Runner) (Result, error) {
+	var (
+		mu      sync.Mutex
+		created []RepoPlan
+		res     Result
+		errs    []error
+	)
+	msg := p.Message()
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(p.jobs)
+	for _, rp := range p.Repos {
+		if rp.State == Done {
+			res.Done = append(res.Done, rp.Repo.Name)
+			continue
+		}
+		eg.Go(func() error {
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			// A started "git tag" is let finish: killing it part-way could
+			// leave a lock file behind. Only new starts stop.
+			err := g.CreateTag(context.WithoutCancel(gctx), rp.Repo.Path, git.TagOptions{Name: p.Tag, Commit: rp.Commit, Message: msg, Sign: p.sign})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				created = append(created, rp)
+				return nil
+			}
+			if errors.Is(err, git.ErrTagExists) && atCommit(context.WithoutCancel(ctx), g, rp, p.Tag) {
+				res.Done = append(res.Done, rp.Repo.Name)
+				return nil
+			}
+			errs = append(errs, basedir.Wrap(rp.Repo.Name, err))
+			return err
+		})
+	}
+	waitErr := eg.Wait()
+	if waitErr == nil && len(errs) == 0 {
+		for _, rp := range created {
+			res.Created = append(res.Created, rp.Repo.Name)
+		}
+		return res, nil
+	}
+	if len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("tagging interrupted: %w", waitErr))
+	}
+	if err := p.rollback(context.WithoutCancel(ctx), g, created); err != nil {
+		errs = append(errs, err)
+	}
+	return Result{}, errors.Join(errs...)
+}
+
+func atCommit(ctx context.Context, g *git.Runner, rp RepoPlan, tag string) bool {
+	objs, err := g.Resolve(ctx, rp.Repo.Path, "refs/tags/"+tag, "refs/tags/"+tag+"^{commit}")
+	return err == nil && !objs[0].Missing && objs[0].Type == "tag" && objs[1].Oid == rp.Commit
+}
+
+// rollback deletes the tags this run created, each only if it still points
+// at the tag object this run made for that commit.
+func (p *Plan) rollback(ctx context.Context, g *git.Runner, created []RepoPlan) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var errs []error
+	for _, rp := range created {
+		ref := "refs/tags/" + p.Tag
+		objs, err := g.Resolve(ctx, rp.Repo.Path, ref, ref+"^{commit}")
+		if err == nil && (objs[0].Missing || objs[1].Oid != rp.Commit) {
+			continue // gone or not ours any more: leave it
+		}
+		if err == nil {
+			err = g.DeleteTagAt(ctx, rp.Repo.Path, p.Tag, objs[0].Oid)
+		}
+		if err != nil {
+			errs = append(errs, basedir.Errorf(rp.Repo.Name, "could not take back tag %s this run created: %v", p.Tag, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Rollback deletes the tags a successful Apply created; callers use it when
+// a later step of the same run fails.
+func (p *Plan) Rollback(ctx context.Context, g *git.Runner, res Result) error {
+	var created []RepoPlan
+	names := map[string]bool{}
+	for _, n := range res.Created {
+		names[n] = true
+	}
+	for _, rp := range p.Repos {
+		if names[rp.Repo.Name] {
+			created = append(created, rp)
+		}
+	}
+	return p.rollback(ctx, g, created)
+}
