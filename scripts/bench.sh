@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make bench: measure the tools in bin/ against the shell loops they
+# replace, print one table and write it to bench/RESULTS.md. The driver is
+# scripts/bench/main.go; BENCH_FLAGS passes flags to it (e.g. -quick).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for c in git bash tar xargs sha256sum cp; do
+	command -v "$c" >/dev/null || { echo "bench: $c is needed on PATH" >&2; exit 1; }
+done
+# shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
+exec go run ./scripts/bench ${BENCH_FLAGS:-} "$@"
