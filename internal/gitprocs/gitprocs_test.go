@@ -1,7 +1,9 @@
 package gitprocs_test
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +14,26 @@ import (
 	"github.com/deploytag/deploytag/internal/scripttest"
 )
 
-func TestMain(m *testing.M) { os.Exit(scripttest.Main(m)) }
+func TestMain(m *testing.M) {
+	touchSources()
+	os.Exit(scripttest.Main(m))
+}
+
+// touchSources stats every Go file of the module, so that go test's cache,
+// which records the files a test looks at, reruns these scripts when any
+// source of the binaries they drive changes.
+func touchSources() {
+	root, err := scripttest.ModuleRoot()
+	if err != nil {
+		return
+	}
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") {
+			_, _ = os.Stat(p)
+		}
+		return nil
+	})
+}
 
 // TestScript runs testdata/script/procs_*.txtar: for each tool, the exact
 // git processes it starts in every repo, so a change that adds one per repo

@@ -65,7 +65,7 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 		return Deployed{}, err
 	}
 	d := Deployed{Tag: t.String(), Manifest: m}
-	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs})
+	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs, CommitsRead: true})
 	if err != nil {
 		return Deployed{}, err
 	}

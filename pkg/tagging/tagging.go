@@ -33,6 +33,12 @@ type Options struct {
 	Commits manifest.Manifest
 	Sign    bool
 	Jobs    int
+	// CommitsRead says Commits were just read from the repos themselves
+	// (tag_for_deploy takes them from git status), so they need no second
+	// look-up: where the ref files show the tag certainly absent and not
+	// locked (git.TagCertainlyAbsent), the repo is checked without
+	// starting git.
+	CommitsRead bool
 }
 
 // State is what a repo needs.
@@ -80,6 +86,10 @@ func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
 			want = c
 		}
 		eg.Go(func() error {
+			if o.CommitsRead && o.Commits != nil && git.TagCertainlyAbsent(r.Path, o.Tag) {
+				p.Repos[i] = RepoPlan{Repo: r, Commit: want, State: ToCreate}
+				return ctx.Err()
+			}
 			rp, err := checkRepo(ctx, g, r, want, o.Tag)
 			p.Repos[i], errs[i] = rp, basedir.Wrap(r.Name, err)
 			return ctx.Err()

@@ -1,0 +1,71 @@
+package git
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+func gitT(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func TestTagCertainlyAbsent(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "repo")
+	gitT(t, dir, "init", "-q", repo)
+	gitT(t, repo, "commit", "-q", "--allow-empty", "-m", "one")
+	check := func(name string, want bool) {
+		t.Helper()
+		if got := TagCertainlyAbsent(repo, name); got != want {
+			t.Errorf("TagCertainlyAbsent(%q) = %v, want %v", name, got, want)
+		}
+	}
+	check("T1", true) // no packed-refs at all
+
+	gitT(t, repo, "tag", "-a", "-m", "m", "T10")
+	gitT(t, repo, "tag", "LIGHT")
+	check("T10", false) // loose
+	check("LIGHT", false)
+	gitT(t, repo, "pack-refs", "--all")
+	check("T10", false) // packed, annotated: followed by a ^peeled line
+	check("LIGHT", false)
+	check("T1", true) // a prefix of a packed tag is not that tag
+	check("T100", true)
+	check("10", true)
+
+	lock := filepath.Join(repo, ".git", "refs", "tags", "T2.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("T2", false) // a lock: let git name it
+	os.Remove(lock)
+	check("T2", true)
+
+	// a linked work tree reads the common dir's refs.
+	wt := filepath.Join(dir, "wt")
+	gitT(t, repo, "worktree", "add", "-q", "--detach", wt)
+	if got := TagCertainlyAbsent(wt, "T10"); got {
+		t.Errorf("TagCertainlyAbsent in a linked work tree = true for a packed tag")
+	}
+	if got := TagCertainlyAbsent(wt, "T3"); !got {
+		t.Errorf("TagCertainlyAbsent in a linked work tree = false for an absent tag")
+	}
+
+	// another ref backend, or no repo: not sure.
+	gitT(t, repo, "config", "extensions.refStorage", "reftable")
+	check("T3", false)
+	if TagCertainlyAbsent(dir, "T3") {
+		t.Errorf("TagCertainlyAbsent outside a repo = true")
+	}
+}
