@@ -51,7 +51,7 @@ func Wrap(repo string, err error) error {
 
 type notFound string
 
-func (p notFound) Error() string { return "no such folder " + string(p) }
+func (p notFound) Error() string      { return "no such folder " + string(p) }
 func (notFound) Is(target error) bool { return target == os.ErrNotExist }
 
 // IsWorkTree reports whether dir holds a .git folder or file.
