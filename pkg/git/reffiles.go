@@ -1,11 +1,11 @@
 package git
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // TagCertainlyAbsent reports whether refs/tags/NAME is certainly absent
@@ -38,17 +38,113 @@ func TagCertainlyAbsent(workTree, name string) bool {
 		return false
 	}
 	defer f.Close()
-	// Lines are "OID SP REFNAME" (or "^OID" peeled, or "# header"); read
-	// them one at a time so a huge packed-refs costs no memory.
-	want := []byte(" refs/tags/" + name)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		if bytes.HasSuffix(sc.Bytes(), want) && len(sc.Bytes()) == bytes.IndexByte(sc.Bytes(), ' ')+len(want) {
-			return false
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	if fi.Size() == 0 {
+		return true
+	}
+	// Mapped, not read: a lookup touches a few pages however many tags
+	// the repo has, as git's own lookup does.
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		return false
+	}
+	defer syscall.Munmap(data)
+	found, ok := packedRefsHas(data, "refs/tags/"+name)
+	return ok && !found
+}
+
+// packedRefsHas looks ref up in the contents of a packed-refs file: lines
+// "OID SP REFNAME", each optionally followed by a "^OID" peeled line, after
+// an optional "# pack-refs with: TRAITS" header. With the "sorted" trait
+// (written by every git since 2.19 and earlier ones' pack-refs) it
+// binary-searches; otherwise it scans. ok is false for content it does not
+// understand.
+func packedRefsHas(data []byte, ref string) (found, ok bool) {
+	sorted := false
+	if bytes.HasPrefix(data, []byte("# pack-refs with:")) {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			return false, false
+		}
+		for _, trait := range bytes.Fields(data[len("# pack-refs with:"):nl]) {
+			sorted = sorted || string(trait) == "sorted"
+		}
+		data = data[nl+1:]
+	}
+	// name returns the refname of the record line starting at i and the
+	// start of the next line.
+	name := func(i int) (string, int, bool) {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data) - i
+		}
+		line := data[i : i+end]
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 || line[0] == '^' || line[0] == '#' {
+			return "", 0, false
+		}
+		return string(line[sp+1:]), i + end + 1, true
+	}
+	if !sorted {
+		for i := 0; i < len(data); {
+			if data[i] == '^' {
+				nl := bytes.IndexByte(data[i:], '\n')
+				if nl < 0 {
+					break
+				}
+				i += nl + 1
+				continue
+			}
+			n, next, ok := name(i)
+			if !ok {
+				return false, false
+			}
+			if n == ref {
+				return true, true
+			}
+			i = next
+		}
+		return false, true
+	}
+	lo, hi := 0, len(data) // both at record starts (or the end)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		start := lo
+		if k := bytes.LastIndexByte(data[lo:mid], '\n'); k >= 0 {
+			start = lo + k + 1
+		}
+		for start > lo && data[start] == '^' { // a peeled line: its record is just above
+			prev := lo
+			if k := bytes.LastIndexByte(data[lo:start-1], '\n'); k >= 0 {
+				prev = lo + k + 1
+			}
+			start = prev
+		}
+		n, next, ok := name(start)
+		if !ok {
+			return false, false
+		}
+		switch {
+		case n == ref:
+			return true, true
+		case n < ref:
+			for next < hi && data[next] == '^' {
+				nl := bytes.IndexByte(data[next:], '\n')
+				if nl < 0 {
+					next = hi
+					break
+				}
+				next += nl + 1
+			}
+			lo = next
+		default:
+			hi = start
 		}
 	}
-	return sc.Err() == nil
+	return false, true
 }
 
 // filesBackend reports whether the repo whose common dir is given stores

@@ -1,9 +1,12 @@
 package git
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +70,60 @@ func TestTagCertainlyAbsent(t *testing.T) {
 	check("T3", false)
 	if TagCertainlyAbsent(dir, "T3") {
 		t.Errorf("TagCertainlyAbsent outside a repo = true")
+	}
+}
+
+// packedRefsHas finds exactly the refs a packed-refs file lists, sorted
+// (binary search) or not (scan), with and without peeled lines.
+func TestPackedRefsHas(t *testing.T) {
+	var names []string
+	for i := 0; i < 300; i++ {
+		names = append(names, fmt.Sprintf("refs/tags/T%05d", i*2))
+	}
+	names = append(names, "refs/heads/main") // sorts before refs/tags
+	slices.Sort(names)
+	build := func(header string, peeledEvery int) []byte {
+		var b strings.Builder
+		b.WriteString(header)
+		for i, n := range names {
+			fmt.Fprintf(&b, "%040d %s\n", i, n)
+			if peeledEvery > 0 && i%peeledEvery == 0 {
+				fmt.Fprintf(&b, "^%040d\n", i+1)
+			}
+		}
+		return []byte(b.String())
+	}
+	for _, tc := range []struct {
+		header string
+		peeled int
+	}{
+		{"# pack-refs with: peeled fully-peeled sorted \n", 1},
+		{"# pack-refs with: peeled fully-peeled sorted \n", 3},
+		{"# pack-refs with: sorted\n", 0},
+		{"# pack-refs with: peeled \n", 2},
+		{"", 1},
+	} {
+		data := build(tc.header, tc.peeled)
+		for i := -1; i < 601; i++ {
+			ref := fmt.Sprintf("refs/tags/T%05d", i)
+			want := i >= 0 && i%2 == 0 && i < 600
+			found, ok := packedRefsHas(data, ref)
+			if !ok || found != want {
+				t.Fatalf("%q peeled every %d: packedRefsHas(%s) = %v, %v; want %v, true", tc.header, tc.peeled, ref, found, ok, want)
+			}
+		}
+		for _, ref := range []string{"refs/heads/main", "refs/tags/T00000", names[len(names)-1]} {
+			if found, ok := packedRefsHas(data, ref); !found || !ok {
+				t.Errorf("%q: %s not found", tc.header, ref)
+			}
+		}
+		for _, ref := range []string{"refs/a", "refs/tags/T0000", "refs/tags/T000000", "refs/zzz", "refs/tags/"} {
+			if found, ok := packedRefsHas(data, ref); found || !ok {
+				t.Errorf("%q: %s found", tc.header, ref)
+			}
+		}
+	}
+	if _, ok := packedRefsHas([]byte("garbage\n"), "refs/tags/T"); ok {
+		t.Error("malformed packed-refs understood")
 	}
 }
