@@ -141,11 +141,11 @@ type createdErr struct {
 }
 
 func (e *createdErr) Error() string {
-	return fmt.Sprintf("deploying new tag %s: %v", e.tag, e.err)
+	return fmt.Sprintf("deploying %s: %v", e.tag, e.err)
 }
 func (e *createdErr) Unwrap() error { return e.err }
 func (e *createdErr) Hint() string {
-	return fmt.Sprintf("the tag %s stays; once the cause is fixed, retry with --tag %s", e.tag, e.tag)
+	return fmt.Sprintf("tag %s, made for this deploy, stays; once the cause is fixed, retry with: deploy --tag %s", e.tag, e.tag)
 }
 
 // deploy takes the root's lock, does the steps after the tag is settled
@@ -158,7 +158,7 @@ func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos 
 	res.Root = root.Dir
 	logged := func(err error) error {
 		lerr := root.Log(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
-		return errors.Join(err, lerr)
+		return join(err, lerr)
 	}
 	holder := fmt.Sprintf("pid %d, %s@%s, deploying %s since %s", os.Getpid(), o.User, o.Host, res.Tag, o.Now().UTC().Format(time.RFC3339))
 	lock, err := root.Lock(ctx, o.LockTimeout, holder, func(h string) {
@@ -171,7 +171,22 @@ func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos 
 		return logged(err)
 	}
 	err = logged(o.locked(ctx, g, root, res, repos))
-	return errors.Join(err, lock.Unlock())
+	return join(err, lock.Unlock())
+}
+
+// join is errors.Join that returns a lone error as itself, so its wrappers
+// (hints, repo names) stay visible to the caller.
+func join(errs ...error) error {
+	var nonNil []error
+	for _, e := range errs {
+		if e != nil {
+			nonNil = append(nonNil, e)
+		}
+	}
+	if len(nonNil) == 1 {
+		return nonNil[0]
+	}
+	return errors.Join(nonNil...)
 }
 
 // locked pushes, builds and installs the release, runs the command and
