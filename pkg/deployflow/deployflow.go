@@ -156,8 +156,13 @@ func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos 
 		return err
 	}
 	res.Root = root.Dir
+	history, err := root.OpenLog()
+	if err != nil {
+		return err
+	}
+	defer history.Close()
 	logged := func(err error) error {
-		lerr := root.Log(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
+		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
 		return join(err, lerr)
 	}
 	holder := fmt.Sprintf("pid %d, %s@%s, deploying %s since %s", os.Getpid(), o.User, o.Host, res.Tag, o.Now().UTC().Format(time.RFC3339))

@@ -79,23 +79,42 @@ func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
 	return e
 }
 
-// Log appends e to deploys.log as one JSON line, in a single write to a
-// file opened for appending (never through a symlink).
-func (r *Root) Log(e Entry) error {
+// History is deploys.log, open for appending.
+type History struct{ f *os.File }
+
+// OpenLog opens deploys.log for appending, making it if needed, never
+// through a symlink. Opening it before deploying means a log that cannot
+// be written stops the deploy before anything changes.
+func (r *Root) OpenLog() (*History, error) {
+	path := r.path(LogFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening the deploy log: %w", noFollowErr(path, err))
+	}
+	return &History{f: f}, nil
+}
+
+// Append writes e as one JSON line, in a single write.
+func (h *History) Append(e Entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	path := r.path(LogFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return fmt.Errorf("writing the deploy log: %w", noFollowErr(path, err))
-	}
-	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	_, err = h.f.Write(append(b, '\n'))
 	return err
+}
+
+// Close closes the log.
+func (h *History) Close() error { return h.f.Close() }
+
+// Log appends e to deploys.log.
+func (r *Root) Log(e Entry) error {
+	h, err := r.OpenLog()
+	if err != nil {
+		return err
+	}
+	err = h.Append(e)
+	return errors.Join(err, h.Close())
 }
 
 // Prune removes releases beyond the keep most recently deployed, never
