@@ -16,7 +16,7 @@ git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*" >&2; "$@"; }
 sys="$demo/system"
 root="$demo/srv/qa"
 
