@@ -145,7 +145,7 @@ func (e *createdErr) Error() string {
 }
 func (e *createdErr) Unwrap() error { return e.err }
 func (e *createdErr) Hint() string {
-	return fmt.Sprintf("tag %s, made for this deploy, stays; once the cause is fixed, retry with: deploy --tag %s", e.tag, e.tag)
+	return fmt.Sprintf("tag %s stays in the repos; once the cause is fixed, retry with: deploy --tag %s", e.tag, e.tag)
 }
 
 // deploy takes the root's lock, does the steps after the tag is settled
