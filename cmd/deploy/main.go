@@ -4,7 +4,8 @@
 // # Synopsis
 //
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
-//	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--prefix P] [--sign] [--time T]
+//	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
+//	       [--prefix P] [--sign] [--allow-dirty] [--time T]
 //
 // # Description
 //
@@ -15,7 +16,8 @@
 // flow on the basedir's checked-out code (refusing uncommitted changes to
 // tracked files) and deploys the new tag; a tag it created stays even if
 // a later step fails, and the error names it so the deploy can be retried
-// with --tag.
+// with --tag. --prefix, --sign, --allow-dirty and --time shape the new
+// tag as they do for tag_for_deploy, so they cannot go with --tag.
 //
 // For a real environment (push = true, the default) the tag is pushed to
 // every repo's remote before anything is deployed; a failed push deploys
@@ -108,6 +110,11 @@ func run(c *cli.Context) error {
 	if c.IsSet(tagFlag.Name) {
 		if err := cliutil.TagOperand(tag); err != nil {
 			return err
+		}
+		for _, f := range []string{cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name, cliutil.TimeFlag.Name} {
+			if c.IsSet(f) {
+				return cliutil.Usagef("--%s makes a new tag; it cannot go with --tag", f)
+			}
 		}
 	}
 	jobs, err := cliutil.Jobs(c)
