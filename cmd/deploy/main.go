@@ -65,7 +65,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/user"
 
 	"github.com/urfave/cli/v2"
 
@@ -73,7 +72,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deploytag"
-	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -174,33 +172,6 @@ func run(c *cli.Context) error {
 	}
 	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
 	return err
-}
-
-// rootFor picks the root: --root, else $DEPLOY_ROOT (both through the
-// flag), else the config's, else the XDG default.
-func rootFor(c *cli.Context, env, configured string) (string, error) {
-	if c.IsSet(rootFlag.Name) {
-		if r := c.String(rootFlag.Name); r != "" {
-			return r, nil
-		}
-		return "", cliutil.Usagef("--root is empty")
-	}
-	if configured != "" {
-		return configured, nil
-	}
-	return release.DefaultRoot(env, os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
-}
-
-func userName() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return os.Getenv("USER")
-}
-
-func hostName() string {
-	h, _ := os.Hostname()
-	return h
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -10,10 +10,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployflow"
 )
 
-// defaultLockTimeout is how long a deploy waits for another one to the
-// same environment by default.
-const defaultLockTimeout = 10 * time.Minute
-
 // pusher is the push step of real environments.
 //
 // WIRING POINT: pkg/push (push_tag's code) is not on main yet. When it
