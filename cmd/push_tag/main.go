@@ -54,7 +54,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -98,14 +97,11 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
-	var werr error
+	var werr error // Push calls OnPushed one at a time
 	err = push.Push(c.Context, env.Git, push.Options{
 		Tag: tag, Repos: repos, Remote: remote, Timeout: timeout, Jobs: jobs,
 		ManifestRepo: env.Config.ManifestRepo,
 		OnPushed: func(repo string) {
-			mu.Lock()
-			defer mu.Unlock()
 			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
 				werr = e
 			}
