@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ type target struct {
 	branch  bool     // push the deploy-manifests branch too
 	ssh     []string // "-c core.sshCommand=..." or nothing
 	secrets []string // userinfo of the remote's URLs, never printed
+	// lsRemote is where to ask for the remote's tag: the remote's name, or
+	// its push URLs when they differ from the URLs it fetches from.
+	lsRemote []string
 }
 
 // Push preflights every repo (tag present locally, remote configured),
@@ -138,14 +142,19 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	}
 	t.local, t.commit = objs[0].Oid, objs[1].Oid
 	t.branch = len(objs) > 2 && !objs[2].Missing
-	urls, err := pushURLs(ctx, g, r.Path, o.Remote)
+	push, err := remoteURLs(ctx, g, r.Path, o.Remote, true)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	for _, u := range urls {
+	fetch, _ := remoteURLs(ctx, g, r.Path, o.Remote, false)
+	for _, u := range append(push, fetch...) {
 		if s := userinfo(u); s != "" {
 			t.secrets = append(t.secrets, s)
 		}
+	}
+	t.lsRemote = []string{o.Remote}
+	if !slices.Equal(push, fetch) {
+		t.lsRemote = push
 	}
 	if len(errs) == 0 {
 		t.ssh, err = g.SSHBatchArgs(ctx, r.Path)
@@ -163,10 +172,15 @@ func joinFor(repo string, errs []error) error {
 	return errors.Join(errs...)
 }
 
-// pushURLs returns the URLs git will push to for remote, or an error saying
-// the remote is not configured.
-func pushURLs(ctx context.Context, g *git.Runner, dir, remote string) ([]string, error) {
-	out, err := g.Run(ctx, dir, "remote", "get-url", "--push", "--all", "--", remote)
+// remoteURLs returns the URLs git pushes to (or fetches from) for remote,
+// after any insteadOf rewriting, or an error saying the remote is not
+// configured.
+func remoteURLs(ctx context.Context, g *git.Runner, dir, remote string, push bool) ([]string, error) {
+	args := []string{"remote", "get-url", "--all", "--", remote}
+	if push {
+		args = []string{"remote", "get-url", "--push", "--all", "--", remote}
+	}
+	out, err := g.Run(ctx, dir, args...)
 	if err != nil {
 		if git.ExitCode(err) == 2 && strings.Contains(git.Stderr(err), "No such remote") {
 			return nil, fmt.Errorf("no remote %q to push to", remote)
@@ -263,26 +277,26 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 // tag if the remote has it at our object after all.
 func (t target) elsewhere(ctx context.Context, g *git.Runner, o Options) (bool, error) {
 	ref := "refs/tags/" + o.Tag
-	args := append(append([]string(nil), t.ssh...), "ls-remote", "--", o.Remote, ref, ref+"^{}")
-	out, err := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
-	if err != nil {
-		return false, t.netError(o, "ls-remote", err)
-	}
-	refs, err := git.ParseLsRemote(out)
-	if err != nil {
-		return false, err
-	}
-	for _, r := range refs {
-		if r.Name != ref {
-			continue
+	for _, where := range t.lsRemote {
+		args := append(append([]string(nil), t.ssh...), "ls-remote", "--", where, ref, ref+"^{}")
+		out, err := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+		if err != nil {
+			return false, t.netError(o, "ls-remote", err)
 		}
-		if r.Oid == t.local {
-			return true, nil
+		refs, err := git.ParseLsRemote(out)
+		if err != nil {
+			return false, errors.New(t.redact(err.Error()))
 		}
-		return false, fmt.Errorf("tag %s on remote %s is %s, not %s as here; left unchanged, tags are never moved",
-			o.Tag, o.Remote, object(r.Oid, r.Target()), object(t.local, t.commit))
+		i := slices.IndexFunc(refs, func(r git.Ref) bool { return r.Name == ref })
+		switch {
+		case i < 0:
+			return false, fmt.Errorf("remote %s refused tag %s: it says the tag exists, but does not list it", o.Remote, o.Tag)
+		case refs[i].Oid != t.local:
+			return false, fmt.Errorf("tag %s on remote %s is %s, not %s as here; left unchanged, tags are never moved",
+				o.Tag, o.Remote, object(refs[i].Oid, refs[i].Target()), object(t.local, t.commit))
+		}
 	}
-	return false, fmt.Errorf("remote %s refused tag %s: it says the tag exists, but does not list it", o.Remote, o.Tag)
+	return true, nil
 }
 
 // object names an object and, when it is an annotated tag, its commit.
