@@ -3,7 +3,6 @@ package push_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,47 +10,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/push"
 )
 
-// world makes a sealed git runner and n repos, each with one commit and
-// the annotated tag T; those in withRemote get a bare origin.
+// world makes a sealed git runner and repos, each with one commit and the
+// annotated tag T; those in withRemote get a bare origin.
 func world(t *testing.T, names []string, withRemote map[string]bool) (*git.Runner, []basedir.Repo, string) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"}
-	g, err := git.New(ctx, git.Options{Env: env})
+	env := gittest.Env(t)
+	g, err := git.New(context.Background(), git.Options{Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(dir string, args ...string) {
-		t.Helper()
-		if _, err := g.Run(ctx, dir, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base := gittest.Repos(t, env, names...)
+	remotes := t.TempDir()
 	var repos []basedir.Repo
 	for _, n := range names {
-		p := filepath.Join(dir, "base", n)
-		run("", "init", "-q", p)
-		run(p, "commit", "-q", "--allow-empty", "-m", "start "+n)
-		run(p, "tag", "-a", "-m", "T", "--", "T", "HEAD")
+		p := filepath.Join(base, n)
+		gittest.Git(t, env, p, "tag", "-a", "-m", "T", "--", "T", "HEAD")
 		if withRemote[n] {
-			bare := filepath.Join(dir, "remotes", n+".git")
-			run("", "init", "-q", "--bare", bare)
-			run(p, "remote", "add", "origin", bare)
+			bare := filepath.Join(remotes, n+".git")
+			gittest.Git(t, env, remotes, "init", "-q", "--bare", bare)
+			gittest.Git(t, env, p, "remote", "add", "origin", bare)
 		}
 		repos = append(repos, basedir.Repo{Name: n, Path: p})
 	}
-	return g, repos, filepath.Join(dir, "remotes")
+	return g, repos, remotes
 }
 
 func TestPushConfirmsEachRepoOnce(t *testing.T) {
