@@ -123,6 +123,12 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if d := c.Duration(cliutil.TimeoutFlag.Name); d <= 0 {
+		return cliutil.Usagef("--timeout must be positive, not %s", d)
+	}
+	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
+		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
+	}
 	e, err := cliutil.Setup(c)
 	if err != nil {
 		return err
