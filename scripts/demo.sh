@@ -55,7 +55,7 @@ run deploy --environment qa --basedir "$sys" --dry-run
 say "deploy to qa: tag the checked-out code, push the tag, export, run deploy.sh, switch current"
 tag1=$(run deploy --environment qa --basedir "$sys")
 echo "$tag1"
-run git -C "$demo/remotes/tutor-js.git" tag -l
+run git ls-remote "$demo/remotes/tutor-deployment.git"
 run cat "$root/current/DEPLOY_TAG"
 
 say "a commit in tutor-js, then deploy again"
