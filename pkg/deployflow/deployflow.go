@@ -67,7 +67,7 @@ type Result struct {
 	Manifest manifest.Manifest
 	Root     string
 	Release  string // <root>/releases/<TAG>
-	Created  bool   // this run created the tag
+	Created  bool   // the tag came from the tag_for_deploy flow of this run
 	Pushed   bool
 	Outcome  release.Outcome
 	Previous string // the tag live before, if any
