@@ -74,6 +74,7 @@ type Bench struct {
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
 	started    time.Time
+	loadStart  string
 }
 
 func newBench(bin string, keep bool) (*Bench, error) {
@@ -85,7 +86,7 @@ func newBench(bin string, keep bool) (*Bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bench{bin: bin, tmp: tmp, keep: keep, started: time.Now()}
+	b := &Bench{bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg()}
 	home := filepath.Join(tmp, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, err
@@ -475,7 +476,7 @@ func (b *Bench) report() string {
 		"show the cost of 10,000 existing (packed) tags per repo. Peak RSS is the largest of the tool and\n" +
 		"the git processes it ran (getrusage of the tool).\n\n")
 	s.WriteString("## Machine\n\n")
-	for _, l := range machine(b.env) {
+	for _, l := range machine(b.env, b.loadStart) {
 		s.WriteString("- " + l + "\n")
 	}
 	fmt.Fprintf(&s, "- wall time of the whole run: %s\n\n", time.Since(b.started).Round(time.Second))
@@ -489,7 +490,15 @@ func (b *Bench) report() string {
 	return s.String()
 }
 
-func machine(env []string) []string {
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func machine(env []string, loadStart string) []string {
 	model := "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -510,16 +519,13 @@ func machine(env []string) []string {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	load := "unknown"
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		load = strings.Join(strings.Fields(string(b))[:3], " ")
-	}
 	return []string{
 		"date: " + time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 		fmt.Sprintf("nproc: %d (%s)", runtime.NumCPU(), model),
 		"kernel: " + run("uname", "-sr"),
 		run("git", "version"),
 		"built with " + runtime.Version(),
-		"load average at the end (1, 5, 15 min): " + load,
+		"load average (1, 5, 15 min) at the start: " + loadStart + "; at the end: " + loadavg() +
+			" (the machine is shared: other work ran during the benchmark)",
 	}
 }
