@@ -25,6 +25,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -55,6 +56,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	// Ctrl-C or a kill: stop the daemon and remove the repos before leaving.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		b.close()
+		os.Exit(1)
+	}()
 	err = b.run(sizes, *only, *out)
 	b.close()
 	if err != nil {
