@@ -169,7 +169,7 @@ func hashSource(s string) string {
 }
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"short": func(s string) string { return s[:min(12, len(s))] },
+	"short":   func(s string) string { return s[:min(12, len(s))] },
 	"rfc3339": func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
