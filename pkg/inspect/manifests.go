@@ -185,3 +185,78 @@ func ParseLog(b []byte) ([]Commit, error) {
 	}
 	return out, nil
 }
+
+// ManifestJSON is the --json record of a manifest.
+type ManifestJSON struct {
+	Tag   *string         `json:"tag"` // null for the HEADs
+	Repos []manifestEntry `json:"repos"`
+}
+
+type manifestEntry struct {
+	Name   string `json:"name"`
+	Commit string `json:"commit"`
+}
+
+// ManifestRecord returns the --json record of m, the manifest of tag (or of
+// the HEADs).
+func ManifestRecord(tag string, m manifest.Manifest) ManifestJSON {
+	r := ManifestJSON{Repos: make([]manifestEntry, len(m))}
+	if tag != HEAD {
+		r.Tag = &tag
+	}
+	for i, e := range m {
+		r.Repos[i] = manifestEntry{e.Name, e.Commit}
+	}
+	return r
+}
+
+// DiffTags is Diff between the manifests of two deploys (tags, or HEAD);
+// warnings about commits that could not be counted go to warnf.
+func DiffTags(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to string, withLog bool, jobs int, warnf func(string, ...any)) ([]Change, error) {
+	a, err := ManifestOf(ctx, g, repos, from, jobs)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ManifestOf(ctx, g, repos, to, jobs)
+	if err != nil {
+		return nil, err
+	}
+	changes, warns := Diff(ctx, g, repos, a, b, withLog, jobs)
+	for _, w := range warns {
+		warnf("%v", w)
+	}
+	if changes == nil {
+		changes = []Change{}
+	}
+	return changes, ctx.Err()
+}
+
+// FormatChanges renders changes as deploy_manifest --diff prints them.
+func FormatChanges(changes []Change) string {
+	var b strings.Builder
+	count := func(n int) string {
+		if n < 0 {
+			return "?"
+		}
+		return strconv.Itoa(n)
+	}
+	for _, c := range changes {
+		switch {
+		case c.From == "":
+			fmt.Fprintf(&b, "%s\tadded\t%s\n", c.Name, abbrev(c.To))
+		case c.To == "":
+			fmt.Fprintf(&b, "%s\tremoved\t%s\n", c.Name, abbrev(c.From))
+		default:
+			fmt.Fprintf(&b, "%s\t+%s -%s\t%s..%s\n", c.Name, count(c.Ahead), count(c.Behind), abbrev(c.From), abbrev(c.To))
+		}
+		for _, l := range c.Log {
+			fmt.Fprintf(&b, "\t+ %s %s\n", abbrev(l.Commit), l.Subject)
+		}
+		for _, l := range c.Dropped {
+			fmt.Fprintf(&b, "\t- %s %s\n", abbrev(l.Commit), l.Subject)
+		}
+	}
+	return b.String()
+}
+
+func abbrev(oid string) string { return oid[:min(12, len(oid))] }
