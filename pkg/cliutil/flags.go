@@ -31,8 +31,8 @@ var (
 		Usage: "git remote to use (default: config remote, else origin)"}
 	PrefixFlag = &cli.StringFlag{Name: "prefix", EnvVars: []string{"DEPLOYTAG_PREFIX"},
 		Usage: "deploy tag prefix (default: config prefix, else DEPLOY)"}
-	TimeFlag = &cli.StringFlag{Name: "time", Usage: "time of the tag in RFC 3339, e.g. 2026-11-25T14:25:01Z (default: now)"}
-	SignFlag = &cli.BoolFlag{Name: "sign", Usage: "sign the tags (gpg or ssh, as git is configured)"}
+	TimeFlag  = &cli.StringFlag{Name: "time", Usage: "time of the tag in RFC 3339, e.g. 2026-11-25T14:25:01Z (default: now)"}
+	SignFlag  = &cli.BoolFlag{Name: "sign", Usage: "sign the tags (gpg or ssh, as git is configured)"}
 	QuietFlag = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: []string{"DEPLOYTAG_QUIET"},
 		Usage: "print no warnings (errors always print)"}
 )
@@ -116,7 +116,8 @@ func (e *Env) Warnf(format string, args ...any) {
 // Remote returns --remote, else the config's remote, else origin.
 func (e *Env) Remote(c *cli.Context) (string, error) {
 	r := "origin"
-	if c.IsSet(RemoteFlag.Name) {
+	// An empty value (DEPLOYTAG_REMOTE= in the environment) counts as unset.
+	if c.IsSet(RemoteFlag.Name) && c.String(RemoteFlag.Name) != "" {
 		r = c.String(RemoteFlag.Name)
 		return r, Usage(config.ValidRemote(r))
 	}
@@ -128,7 +129,7 @@ func (e *Env) Remote(c *cli.Context) (string, error) {
 
 // Prefix returns --prefix, else the config's prefix, else DEPLOY.
 func (e *Env) Prefix(c *cli.Context) (string, error) {
-	if c.IsSet(PrefixFlag.Name) {
+	if c.IsSet(PrefixFlag.Name) && c.String(PrefixFlag.Name) != "" {
 		p := c.String(PrefixFlag.Name)
 		return p, Usage(deploytag.ValidPrefix(p))
 	}

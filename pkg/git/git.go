@@ -47,6 +47,10 @@ type Error struct {
 	ExitCode int // -1 when git did not exit on its own
 	Stderr   string
 	Err      error // the underlying error, e.g. context.DeadlineExceeded
+
+	// Stdout is what git printed on stdout before failing, e.g. the
+	// per-ref report of "push --porcelain".
+	Stdout []byte
 }
 
 func (e *Error) Error() string {
@@ -251,6 +255,7 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 		return stdout.Bytes(), nil
 	}
 	e := &Error{Args: c.Args, Dir: c.Dir, ExitCode: -1, Stderr: stderr.String(), Err: err}
+	e.Stdout = stdout.Bytes()
 	if ctx.Err() != nil {
 		// Make sure no straggler in the group survives a clean exit of the leader.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
