@@ -28,6 +28,9 @@
 // page for people, with a copy button). A bare port binds to 127.0.0.1.
 // SIGINT or SIGTERM shuts it down gracefully.
 //
+// It reads files only: without --basedir, --config or --environment it
+// needs neither git nor a deploy.toml.
+//
 // # Output
 //
 // The tag and a newline; with --json one record:
@@ -57,6 +60,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/inspect"
@@ -90,9 +94,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	env, err := cliutil.Setup(c)
-	if err != nil {
-		return err
+	// Git and deploy.toml are needed only for versions and configured
+	// roots: an app asking for its tag needs neither installed.
+	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}}
+	if c.IsSet(cliutil.BasedirFlag.Name) || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
+		if env, err = cliutil.Setup(c); err != nil {
+			return err
+		}
 	}
 	src := deployinfo.Source{Path: ".", Environment: envName}
 	switch {
