@@ -37,7 +37,7 @@ func ResolveRoot(s RootSources) (string, error) {
 	}
 	state := s.StateHome
 	if state == "" || !filepath.IsAbs(state) {
-		if s.Home == "" {
+		if s.Home == "" || !filepath.IsAbs(s.Home) {
 			return "", errors.New("no root: $HOME and $XDG_STATE_HOME are unset; give --root DIR")
 		}
 		state = filepath.Join(s.Home, ".local", "state")
