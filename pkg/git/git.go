@@ -211,6 +211,9 @@ type Call struct {
 	Stdin   io.Reader     // optional
 	Env     []string      // extra variables, e.g. GIT_INDEX_FILE for one call
 	Timeout time.Duration // 0 means the Runner's timeout
+	// Stdout, when set, receives git's output as it comes (Do then
+	// returns nil bytes), e.g. to stream "git archive".
+	Stdout io.Writer
 }
 
 // Run runs git with args in dir and returns its stdout.
@@ -241,6 +244,9 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stdin = c.Stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
+	if c.Stdout != nil {
+		cmd.Stdout = c.Stdout
+	}
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
