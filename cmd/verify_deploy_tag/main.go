@@ -11,7 +11,9 @@
 // the annotated tag's message) carries TAG as an annotated tag at the
 // commit the manifest records, that every copy of the tag records the same
 // manifest, that no other repo carries it, and that each work tree's HEAD
-// is at the tag with no uncommitted changes to tracked files.
+// is at the tag with no uncommitted changes to tracked files. With
+// manifest_repo configured, a manifests/<TAG> recorded on that repo's
+// deploy-manifests branch must match the tag's manifest.
 //
 // With --environment or --root it also checks the live release of that
 // root (<root>/current): DEPLOY_TAG names TAG, DEPLOY_MANIFEST is the tag's
@@ -102,7 +104,8 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name), Jobs: jobs}
+	opts := verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name), Jobs: jobs,
+		ManifestRepo: env.Config.ManifestRepo}
 	if envName != "" || root != "" {
 		if root, err = env.ReleaseRoot(root, envName); err != nil {
 			return err

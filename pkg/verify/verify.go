@@ -22,6 +22,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
 // Options say what to verify.
@@ -33,6 +34,10 @@ type Options struct {
 	Release string
 	Signed  bool
 	Jobs    int
+	// ManifestRepo, when set, names the repo whose deploy-manifests branch
+	// may record the tag's manifest (as manifests/<TAG>); if it does, the
+	// record must match.
+	ManifestRepo string
 }
 
 // Line is the verdict on one repo, or on one file of the release
@@ -167,6 +172,13 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 			continue
 		}
 		l.Problems = append(l.Problems, st.problems(o.Tag, want, ref)...)
+	}
+	if st := byName[o.ManifestRepo]; st != nil && lines[o.ManifestRepo] != nil {
+		if m, err := tagging.ReadManifest(ctx, g, st.repo.Path, "", o.Tag); err == nil && !equal(m, ref.manifest) {
+			l := lines[o.ManifestRepo]
+			l.Problems = append(l.Problems, fmt.Sprintf("%s on branch %s differs from the tag's manifest",
+				tagging.ManifestPath(o.Tag), tagging.ManifestBranch))
+		}
 	}
 	if o.Release != "" {
 		if err := checkRelease(ctx, g, o, rep, byName, lines); err != nil {
