@@ -50,6 +50,14 @@ func (r *Root) Install(tmp, tag string) (string, Outcome, error) {
 			return final, Intact, touch(final)
 		}
 	}
+	// Swap the new release in atomically where the system can, so a live
+	// release being restored never goes missing, even for a moment.
+	if err := exchange(tmp, final); err == nil {
+		if err := os.RemoveAll(tmp); err != nil {
+			return "", 0, err
+		}
+		return final, Restored, touch(final)
+	}
 	old, err := os.MkdirTemp(r.path(ReleasesDir), oldPrefix+tag+"-")
 	if err != nil {
 		return "", 0, err
