@@ -35,7 +35,8 @@
 // nothing, so verify_deploy_tag TAG passes afterwards.
 //
 // Each network step (fetch, clone) gives up after --timeout (default
-// 60s), never prompts, and runs with protocol.ext.allow=never. The URL
+// 60s), never prompts (ssh runs in batch mode unless an ssh command is
+// configured), and runs with protocol.ext.allow=never. The URL
 // template must contain {name}, must not start with "-", must hold no
 // whitespace or control characters and must not use git's
 // "transport::address" form (ext::, fd::).

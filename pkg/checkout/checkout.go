@@ -15,7 +15,7 @@
 // tag is the remote's, and tags never move).
 //
 // Every network step (fetch, clone) has its own deadline, runs with
-// protocol.ext.allow=never and never prompts. Tags are fetched with a
+// protocol.ext.allow=never (and ssh in batch mode) and never prompts. Tags are fetched with a
 // non-forcing refspec, so a local tag of the same name at another object
 // is never replaced: that repo fails. Nothing is ever checked out with
 // --force, so uncommitted work is never lost.
@@ -301,9 +301,14 @@ func (w *work) move(ctx context.Context, p *repoPlan) error {
 	return nil
 }
 
-// net runs a network step: its own deadline, ext:: refused.
+// net runs a network step: its own deadline, ext:: refused, and ssh in
+// batch mode unless the user chose an ssh command.
 func (w *work) net(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	args = append([]string{"-c", "protocol.ext.allow=never"}, args...)
+	ssh, err := w.g.SSHBatchArgs(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	args = append(append(ssh, "-c", "protocol.ext.allow=never"), args...)
 	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout})
 }
 
