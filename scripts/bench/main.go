@@ -388,8 +388,17 @@ func (b *Bench) run(sizes []size, only, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
+	// Notes written by people below the marker survive a new run.
+	if old, err := os.ReadFile(out); err == nil {
+		if i := strings.Index(string(old), notesMarker); i >= 0 {
+			report += "\n" + string(old[i:])
+		}
+	}
 	return os.WriteFile(out, []byte(report), 0o644)
 }
+
+// notesMarker starts the hand-written part of the results file.
+const notesMarker = "<!-- notes: kept by make bench -->"
 
 // countProcs runs each tool once on 3 repos with a logging git first on
 // PATH, and records the git subcommands it started in each repo.
