@@ -343,22 +343,39 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		}
 		fixtures[[2]int{sz.n, sz.tags}] = f
 		for _, c := range todo {
+			runs, memOnly := sz.runs, false
 			if !c.at(sz.n) {
-				continue
+				if sz.n != MemTargetAt || sz.tags != 200 {
+					continue
+				}
+				// Too slow to time against its loops here, but its
+				// memory at this size has a target: one run, alone.
+				runs, memOnly = 1, true
 			}
 			var sides []*side
 			tool := &side{label: c.name(), f: f, c: c}
 			sides = append(sides, tool)
-			if sz.tags == 200 {
+			if memOnly {
+				sides = append(sides, nil)
+			} else if sz.tags == 200 {
 				for i := range c.Baselines {
 					sides = append(sides, &side{label: c.Baselines[i].Name, f: f, c: c, bl: &c.Baselines[i]})
 				}
 			} else if ref := fixtures[[2]int{sz.n, 200}]; c.Flat && ref != nil {
 				sides = append(sides, &side{label: fmt.Sprintf("%s, %d tags", c.name(), ref.Tags), f: ref, c: c})
 			}
-			b.logf("  %s: %d sides × %d runs", c.name(), len(sides), sz.runs)
-			err := b.measure(sides, sz.runs)
+			b.logf("  %s: %d sides × %d runs", c.name(), len(sides), runs)
+			err := b.measure(slices.DeleteFunc(slices.Clone(sides), func(s *side) bool { return s == nil }), runs)
 			for _, s := range sides[1:] {
+				if s == nil {
+					r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: "(peak memory only)", runs: runs,
+						toolT: median(tool.times), rss: tool.rss}
+					if err != nil {
+						r.err = err.Error()
+					}
+					b.rows = append(b.rows, r)
+					continue
+				}
 				r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: s.label, runs: sz.runs,
 					toolT: median(tool.times), baseT: median(s.times), rss: tool.rss}
 				switch {
@@ -376,6 +393,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 				b.logf("  %s failed: %v", c.name(), err)
 			}
 			for _, r := range b.rows[len(b.rows)-len(sides)+1:] {
+				if r.baseT == 0 {
+					b.logf("  %s: %.3f s, peak %.1f MiB", r.tool, r.toolT.Seconds(), float64(r.rss)/(1<<20))
+					continue
+				}
 				b.logf("  %s vs %s: %.3f s / %.3f s = %.2f %s", r.tool, r.against, r.toolT.Seconds(), r.baseT.Seconds(), r.ratio(), r.verdict())
 			}
 		}
@@ -475,6 +496,11 @@ func (b *Bench) table() string {
 		if r.err != "" {
 			fmt.Fprintf(&s, "| %d | %d | %s | %s | | | | | FAILED: %s | |\n", r.n, r.tags, r.tool, r.against,
 				strings.ReplaceAll(firstLines(r.err, 2), "\n", " "))
+			continue
+		}
+		if r.baseT == 0 {
+			fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | | | | %s |\n", r.n, r.tags, r.tool, r.against,
+				r.runs, r.toolT.Seconds(), mem)
 			continue
 		}
 		fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | %.3f s | %.2f | %s | %s |\n", r.n, r.tags, r.tool, r.against,
