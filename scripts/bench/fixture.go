@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,7 +23,7 @@ type Fixture struct {
 
 // gitEnv is the sealed environment every git and tool in the benchmark runs in.
 func (b *Bench) gitCmd(dir string, stdin []byte, args ...string) error {
-	cmd := exec.Command("git", args...)
+	cmd := b.cmd("git", args...)
 	cmd.Dir = dir
 	cmd.Env = b.env
 	if stdin != nil {
@@ -116,7 +115,7 @@ func (b *Bench) fixture(n, tags int) (*Fixture, error) {
 		name := fmt.Sprintf("r%04d", i+1)
 		repo, remote := filepath.Join(f.Base, name), filepath.Join(f.Remotes, name+".git")
 		for _, cp := range [][2]string{{work, repo}, {bare, remote}} {
-			if out, err := exec.Command("cp", "-a", cp[0], cp[1]).CombinedOutput(); err != nil {
+			if out, err := b.cmd("cp", "-a", cp[0], cp[1]).CombinedOutput(); err != nil {
 				return fmt.Errorf("cp -a %s %s: %v\n%s", cp[0], cp[1], err, out)
 			}
 		}

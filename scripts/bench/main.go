@@ -51,19 +51,15 @@ func main() {
 	if *quick {
 		sizes = []size{{12, 200, 3}, {100, 200, 3}, {12, 2000, 3}}
 	}
-	b, err := newBench(*bin, *keep)
+	// Ctrl-C or a kill stops every command started (each in a process
+	// group of its own, killed whole), then the daemon and the repos go.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := newBench(ctx, *bin, *keep)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	// Ctrl-C or a kill: stop the daemon and remove the repos before leaving.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sig
-		b.close()
-		os.Exit(1)
-	}()
 	err = b.run(sizes, *only, *out)
 	b.close()
 	if err != nil {
@@ -74,6 +70,7 @@ func main() {
 
 // Bench holds the sealed environment, the git daemon and the results.
 type Bench struct {
+	ctx        context.Context
 	bin, tmp   string
 	keep       bool
 	env        []string
@@ -86,7 +83,7 @@ type Bench struct {
 	loadStart  string
 }
 
-func newBench(bin string, keep bool) (*Bench, error) {
+func newBench(ctx context.Context, bin string, keep bool) (*Bench, error) {
 	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return nil, err
@@ -95,7 +92,7 @@ func newBench(bin string, keep bool) (*Bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bench{bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg()}
+	b := &Bench{ctx: ctx, bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg()}
 	home := filepath.Join(tmp, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, err
@@ -135,7 +132,7 @@ func (b *Bench) startDaemon() error {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	b.daemonAddr = fmt.Sprintf("127.0.0.1:%d", port)
-	b.daemon = exec.Command("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port),
+	b.daemon = b.cmd("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port),
 		"--base-path="+b.tmp, "--export-all", "--enable=receive-pack", "--max-connections=64", b.tmp)
 	b.daemon.Env = b.env
 	if err := b.daemon.Start(); err != nil {
@@ -154,9 +151,19 @@ func (b *Bench) startDaemon() error {
 	}
 }
 
+// cmd is a command that dies, with everything it started, when the
+// benchmark is interrupted.
+func (b *Bench) cmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(b.ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
 func (b *Bench) close() {
 	if b.daemon != nil && b.daemon.Process != nil {
-		_ = b.daemon.Process.Kill()
+		_ = syscall.Kill(-b.daemon.Process.Pid, syscall.SIGKILL) // git daemon and its children
 		_ = b.daemon.Wait()
 	}
 	if b.keep {
@@ -203,10 +210,10 @@ func (b *Bench) command(s *side, v inv) *exec.Cmd {
 	var cmd *exec.Cmd
 	if s.bl == nil {
 		r := strings.NewReplacer("{base}", s.f.Base, "{tag}", v.tag, "{time}", v.time, "{out}", v.out, "{remote}", remote)
-		cmd = exec.Command(filepath.Join(b.bin, s.c.Tool), strings.Fields(r.Replace(s.c.Args))...)
+		cmd = b.cmd(filepath.Join(b.bin, s.c.Tool), strings.Fields(r.Replace(s.c.Args))...)
 		cmd.Env = b.env
 	} else {
-		cmd = exec.Command("bash", "-c", s.bl.Script)
+		cmd = b.cmd("bash", "-c", s.bl.Script)
 		cmd.Env = append(slices.Clone(b.env), "B="+s.f.Base, "T="+v.tag, "TIME="+v.time, "OUT="+v.out, "REMOTE="+remote)
 	}
 	cmd.Dir = s.f.Root
@@ -222,7 +229,7 @@ func (b *Bench) once(s *side) (time.Duration, int64, error) {
 	}
 	defer os.RemoveAll(v.out)
 	if s.c.Tagged {
-		if err := b.run1(exec.Command(filepath.Join(b.bin, "tag_repos"), "--basedir", s.f.Base, v.tag)); err != nil {
+		if err := b.run1(b.cmd(filepath.Join(b.bin, "tag_repos"), "--basedir", s.f.Base, v.tag)); err != nil {
 			return 0, 0, fmt.Errorf("preparing tag %s: %w", v.tag, err)
 		}
 	}
@@ -260,6 +267,9 @@ func firstLines(s string, n int) string {
 func (b *Bench) measure(sides []*side, runs int) error {
 	for r := 0; r < runs; r++ {
 		for k := range sides {
+			if err := b.ctx.Err(); err != nil {
+				return err
+			}
 			s := sides[(r+k)%len(sides)]
 			d, rss, err := b.once(s)
 			if err != nil {
@@ -343,6 +353,9 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		}
 		fixtures[[2]int{sz.n, sz.tags}] = f
 		for _, c := range todo {
+			if err := b.ctx.Err(); err != nil {
+				return err
+			}
 			runs, memOnly := sz.runs, false
 			if !c.at(sz.n) {
 				if sz.n != MemTargetAt || sz.tags != 200 {
@@ -445,7 +458,7 @@ func (b *Bench) countProcs(todo []*Case) error {
 			return err
 		}
 		if c.Tagged {
-			if err := b.run1(exec.Command(filepath.Join(b.bin, "tag_repos"), "--basedir", f.Base, v.tag)); err != nil {
+			if err := b.run1(b.cmd(filepath.Join(b.bin, "tag_repos"), "--basedir", f.Base, v.tag)); err != nil {
 				return err
 			}
 		}
