@@ -268,8 +268,11 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	e := &Error{Args: c.Args, Dir: c.Dir, ExitCode: -1, Stderr: stderr.String(), Err: err}
 	e.Stdout = stdout.Bytes()
 	if ctx.Err() != nil {
-		// Make sure no straggler in the group survives a clean exit of the leader.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// Make sure no straggler in the group survives a clean exit of the
+		// leader. (With ctx done before the start, git never started.)
+		if cmd.Process != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
 		e.Err = ctx.Err()
 		return nil, e
 	}
