@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -251,9 +252,12 @@ func gitdaemon(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port),
 		"--base-path="+base, "--export-all", "--enable=receive-pack", "--informative-errors", base)
 	cmd.Env = scriptEnv(ts)
+	// "git daemon" runs git-daemon as a child: kill the whole group, or
+	// that child outlives the script, still listening.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	ts.Check(cmd.Start())
 	ts.Defer(func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
