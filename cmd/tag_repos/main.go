@@ -41,6 +41,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"strings"
 
@@ -85,13 +86,15 @@ func run(c *cli.Context) error {
 		}
 		configured = m.Names()
 	}
-	repos, err := basedir.Select(env.Basedir, configured, c.Args().Tail(), env.Stdin)
-	if err != nil {
-		return err
+	// Bad operands do not stop the checks of the good ones: every culprit
+	// is named in one run.
+	repos, opErr := basedir.Select(env.Basedir, configured, c.Args().Tail(), env.Stdin)
+	if len(repos) == 0 {
+		return opErr
 	}
 	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs})
-	if err != nil {
-		return err
+	if err != nil || opErr != nil {
+		return errors.Join(opErr, err)
 	}
 	if _, err := plan.Apply(c.Context, env.Git); err != nil {
 		return err

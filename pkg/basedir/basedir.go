@@ -49,6 +49,11 @@ func Wrap(repo string, err error) error {
 	return &RepoError{Repo: repo, Err: err}
 }
 
+type notFound string
+
+func (p notFound) Error() string      { return "no such folder " + string(p) }
+func (notFound) Is(target error) bool { return target == os.ErrNotExist }
+
 // IsWorkTree reports whether dir holds a .git folder or file.
 func IsWorkTree(dir string) bool {
 	_, err := os.Lstat(filepath.Join(dir, ".git"))
@@ -96,7 +101,8 @@ func Discover(dir string) ([]Repo, error) {
 }
 
 // Named resolves repo names in dir. Every name that is invalid, missing or
-// not a work tree is reported, joined.
+// not a work tree is reported, joined; the repos that did resolve are
+// returned with the error, so a caller can go on to name every culprit.
 func Named(dir string, names []string) ([]Repo, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
@@ -124,18 +130,15 @@ func Named(dir string, names []string) ([]Repo, error) {
 		}
 		repos = append(repos, Repo{Name: n, Path: p})
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
 	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
-	return repos, nil
+	return repos, errors.Join(errs...)
 }
 
 func checkRepo(p string) error {
 	fi, err := os.Stat(p)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("no such folder %s: %w", p, os.ErrNotExist)
+		return notFound(p)
 	case err != nil:
 		return err
 	case !fi.IsDir():
@@ -149,7 +152,7 @@ func checkRepo(p string) error {
 // Operands resolves repo operands. An operand without a slash is a name
 // in dir; one with a slash is a path to a work tree whose name is its last
 // element; "-" reads more operands from stdin, one per line. Names must be
-// unique. Every bad operand is reported.
+// unique. Every bad operand is reported, with the repos that did resolve.
 func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 	var ops []string
 	for _, a := range args {
@@ -189,7 +192,7 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 			continue
 		}
 		if err := checkRepo(p); err != nil {
-			errs = append(errs, Wrap(name, err))
+			errs = append(errs, Wrap(op, err))
 			continue
 		}
 		paths = append(paths, Repo{Name: name, Path: p})
@@ -203,9 +206,6 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 		repos = r
 	}
 	repos = append(repos, paths...)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
 	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
 	for i := 1; i < len(repos); i++ {
 		if repos[i].Name == repos[i-1].Name {

@@ -19,7 +19,7 @@ import (
 type DeployOptions struct {
 	Repos      []basedir.Repo
 	Prefix     string
-	Time       time.Time
+	Time       time.Time // zero means now
 	Sign       bool
 	AllowDirty bool
 	Jobs       int
@@ -60,7 +60,11 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 	if err != nil {
 		return Deployed{}, err
 	}
-	t, err := deploytag.New(o.Prefix, o.Time, m.Hash())
+	at := o.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	t, err := deploytag.New(o.Prefix, at, m.Hash())
 	if err != nil {
 		return Deployed{}, err
 	}

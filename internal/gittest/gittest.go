@@ -1,0 +1,60 @@
+// Package gittest makes real temporary git repos for package tests. Every
+// helper runs git with -C and a sealed environment, so tests may run in
+// parallel.
+package gittest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Env is the sealed environment of every git run by these helpers.
+func Env(t testing.TB) []string {
+	home := filepath.Join(t.TempDir(), "home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n"
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C",
+		"GIT_AUTHOR_DATE=2026-11-25T12:00:00Z", "GIT_COMMITTER_DATE=2026-11-25T12:00:00Z",
+	}
+}
+
+// Git runs git -C dir args in env and returns its trimmed stdout.
+func Git(t testing.TB, env []string, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Repos makes base/NAME for each name, each with one commit, and returns base.
+func Repos(t testing.TB, env []string, names ...string) string {
+	t.Helper()
+	base := t.TempDir()
+	for _, n := range names {
+		dir := filepath.Join(base, n)
+		Git(t, env, base, "init", "-q", dir)
+		if err := os.WriteFile(filepath.Join(dir, "README"), []byte(n+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		Git(t, env, dir, "add", "README")
+		Git(t, env, dir, "commit", "-q", "-m", "start "+n)
+	}
+	return base
+}

@@ -1,0 +1,70 @@
+package cliutil
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func testApp(action cli.ActionFunc) *cli.App {
+	return NewApp("tool", "a test tool", "ARG", []cli.Flag{BasedirFlag, JobsFlag}, action)
+}
+
+func run(t *testing.T, action cli.ActionFunc, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(context.Background(), testApp(action), append([]string{"tool"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodesAndStreams(t *testing.T) {
+	ok := func(c *cli.Context) error { fmt.Fprintln(c.App.Writer, "data"); return nil }
+	for _, tc := range []struct {
+		name    string
+		action  cli.ActionFunc
+		args    []string
+		code    int
+		stdout  string
+		stderrR string
+	}{
+		{"success", ok, nil, 0, "data\n", ""},
+		{"unknown flag", ok, []string{"--nope"}, 2, "", "tool: error: flag provided but not defined: -nope\ntool: hint: see 'tool --help'\n"},
+		{"bad int", ok, []string{"--jobs", "x"}, 2, "", "tool: error: invalid value"},
+		{"usage error", func(*cli.Context) error { return Usagef("missing TAG") }, nil, 2, "", "tool: error: missing TAG\n"},
+		{"failure", func(*cli.Context) error { return errors.New("boom (repo-a)") }, nil, 1, "", "tool: error: boom (repo-a)\n"},
+		{"every culprit", func(*cli.Context) error {
+			return errors.Join(errors.New("bad (a)"), WithHint(errors.New("bad (b)"), "fix b"))
+		}, nil, 1, "", "tool: error: bad (a)\ntool: error: bad (b)\ntool: hint: fix b\n"},
+		{"an operand named help", func(c *cli.Context) error { fmt.Fprintln(c.App.Writer, c.Args().First()); return nil }, []string{"help"}, 0, "help\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.action, tc.args...)
+			if code != tc.code || stdout != tc.stdout || !strings.HasPrefix(stderr, tc.stderrR) || (tc.stderrR == "" && stderr != "") {
+				t.Errorf("got code %d, stdout %q, stderr %q; want %d, %q, %q...", code, stdout, stderr, tc.code, tc.stdout, tc.stderrR)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersionGoToStdout(t *testing.T) {
+	code, stdout, stderr := run(t, func(*cli.Context) error { return nil }, "--help")
+	if code != 0 || !strings.Contains(stdout, "--basedir") || stderr != "" {
+		t.Fatalf("--help: %d %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, func(*cli.Context) error { return nil }, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "tool ") {
+		t.Fatalf("--version: %d %q", code, stdout)
+	}
+}
+
+func TestMultiLineErrorsStayOnOneLine(t *testing.T) {
+	_, _, stderr := run(t, func(*cli.Context) error { return errors.New("first\nsecond") })
+	if stderr != "tool: error: first; second\n" {
+		t.Fatalf("stderr = %q", stderr)
+	}
+}

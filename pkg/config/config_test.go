@@ -1,0 +1,77 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseFull(t *testing.T) {
+	c, err := Parse([]byte(`
+repos = ["a", "b", "deploy"]
+prefix = "QA"
+remote = "upstream"
+sign = true
+manifest_repo = "deploy"
+
+[environments.production]
+root = "srv"
+push = false
+command = ["./deploy.sh", "--fast"]
+workdir = "deploy/scripts"
+keep = 3
+
+[environments.dev]
+`), "/etc/x/deploy.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Environment("production")
+	if p.Root != filepath.Join("/etc/x", "srv") || p.Pushes() || p.Keep != 3 || len(p.Command) != 2 || p.Workdir != "deploy/scripts" {
+		t.Fatalf("production = %+v", p)
+	}
+	if !c.Environment("dev").Pushes() {
+		t.Fatal("push must default to true")
+	}
+	if c.Prefix != "QA" || c.Remote != "upstream" || !c.Sign || c.ManifestRepo != "deploy" || len(c.Repos) != 3 {
+		t.Fatalf("config = %+v", c)
+	}
+}
+
+func TestParseErrorsNameFileAndKey(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`colour = "blue"`, "unknown config key colour (f.toml)"},
+		{"[environments.prod]\nroots = \"/x\"", "unknown config key environments.prod.roots (f.toml)"},
+		{`prefix = 3`, "prefix"},
+		{`repos = "a"`, "repos"},
+		{"prefix = \"A\"\nprefix = \"B\"", "(f.toml:2)"},
+		{"repos = [", "f.toml"},
+		{`prefix = "lower"`, "prefix: invalid prefix"},
+		{`remote = "-x"`, "remote: invalid remote name"},
+		{`repos = ["../a"]`, "repos: invalid repo name"},
+		{`repos = ["a", "a"]`, `repos: "a" listed twice`},
+		{"repos = [\"a\"]\nmanifest_repo = \"b\"", `manifest_repo: "b" is not one of repos`},
+		{"[environments.Prod]", "environments.Prod: invalid environment name"},
+		{"[environments.\"../x\"]", "invalid environment name"},
+		{"[environments.p]\nkeep = -1", "environments.p.keep"},
+		{"[environments.p]\ncommand = []", "environments.p.command"},
+		{"[environments.p]\nworkdir = \"../up\"", "environments.p.workdir"},
+		{"[environments.p]\nworkdir = \"/abs\"", "environments.p.workdir"},
+		{"[environments.p]\npush = \"yes\"", "push"},
+	} {
+		_, err := Parse([]byte(tc.in), "f.toml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "f.toml") {
+			t.Errorf("Parse(%q) = %v, want an error naming f.toml and containing %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	c, err := Load(filepath.Join(t.TempDir(), "deploy.toml"), false)
+	if err != nil || c == nil {
+		t.Fatalf("optional missing file: %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "deploy.toml"), true); err == nil {
+		t.Fatal("a required missing file was accepted")
+	}
+}

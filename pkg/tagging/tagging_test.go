@@ -1,0 +1,106 @@
+package tagging
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+)
+
+func setup(t *testing.T, names ...string) (*git.Runner, []string, []basedir.Repo) {
+	t.Helper()
+	env := gittest.Env(t)
+	base := gittest.Repos(t, env, names...)
+	g, err := git.New(context.Background(), git.Options{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := basedir.Discover(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, env, repos
+}
+
+// A failure part-way through Apply removes exactly the tags that run
+// created: not a tag that was already there.
+func TestApplyRollsBackOnlyItsOwnTags(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g, env, repos := setup(t, "a", "b", "c", "d")
+	// b already carries the tag at the right commit: it counts as done.
+	gittest.Git(t, env, repos[1].Path, "tag", "-a", "-m", "T", "T", "HEAD")
+	plan, err := Check(ctx, g, Options{Tag: "T", Repos: repos, Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Repos[1].State != Done {
+		t.Fatal("b's existing tag was not counted as done")
+	}
+	// d's tag is blocked after the checks passed (a lock appears).
+	lock := filepath.Join(repos[3].Path, ".git", "refs", "tags", "T.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Apply(ctx, g)
+	if err == nil || !strings.Contains(err.Error(), "(d)") {
+		t.Fatalf("Apply = %v, want a failure naming d", err)
+	}
+	for i, want := range []bool{false, true, false, false} {
+		has := gittest.Git(t, env, repos[i].Path, "tag", "--list", "T") == "T"
+		if has != want {
+			t.Errorf("%s has tag: %v, want %v", repos[i].Name, has, want)
+		}
+	}
+	// The lock is not ours to remove.
+	if _, err := os.Stat(lock); err != nil {
+		t.Fatal("the lock file was removed")
+	}
+}
+
+// A cancelled run (Ctrl-C) stops, then takes back what it created.
+func TestApplyInterruptedRollsBack(t *testing.T) {
+	t.Parallel()
+	g, env, repos := setup(t, "a", "b", "c")
+	plan, err := Check(context.Background(), g, Options{Tag: "T", Repos: repos, Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := plan.Apply(ctx, g); err == nil {
+		t.Fatal("a cancelled Apply succeeded")
+	}
+	for _, r := range repos {
+		if gittest.Git(t, env, r.Path, "tag", "--list") != "" {
+			t.Errorf("%s kept a tag after an interrupted run", r.Name)
+		}
+	}
+}
+
+func TestForDeployRecordsAndTags(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g, env, repos := setup(t, "app", "ops")
+	d, err := ForDeploy(ctx, g, DeployOptions{Repos: repos, Prefix: "DEPLOY", Jobs: 2, ManifestRepo: "ops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(ctx, g, repos[1].Path, "", d.Tag)
+	if err != nil || m.Hash() != d.Manifest.Hash() {
+		t.Fatalf("ReadManifest = %v, %v", m, err)
+	}
+	if !strings.HasSuffix(d.Tag, "_"+d.Manifest.Hash()[:7]) {
+		t.Fatalf("tag %s does not end in the manifest hash", d.Tag)
+	}
+	for _, r := range repos {
+		if gittest.Git(t, env, r.Path, "cat-file", "-t", d.Tag) != "tag" {
+			t.Errorf("%s lacks the annotated tag", r.Name)
+		}
+	}
+}
