@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# make demo: build a basedir of sample repos in a temporary folder and run
-# the suite's main job on it. Nothing outside the temporary folder changes.
+# make demo: build a basedir of sample repos (each with a bare remote) in a
+# temporary folder and run the suite's main job on it: deploy, deploy again
+# after a commit, roll back, showing the tag in the standard place each
+# time. Nothing outside the temporary folder changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$here/bin:$PATH"
 demo=$(mktemp -d "${TMPDIR:-/tmp}/deploytag-demo.XXXXXX")
-export HOME="$demo/home" GIT_CONFIG_NOSYSTEM=1
+export HOME="$demo/home" GIT_CONFIG_NOSYSTEM=1 XDG_STATE_HOME="$demo/state"
+unset DEPLOY_ROOT DEPLOYTAG_BASEDIR DEPLOYTAG_CONFIG
 mkdir -p "$HOME"
 git config --global user.name "Demo Operator"
 git config --global user.email demo@example.com
@@ -13,21 +16,69 @@ git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-say "sample repos in $demo/system"
+run() { printf '\033[2m$ %s\033[0m\n' "$*" >&2; "$@"; }
+sys="$demo/system"
+root="$demo/srv/qa"
+
+say "sample repos in $sys, each with a bare remote in $demo/remotes"
 for r in tutor-server tutor-js exercises tutor-deployment; do
-	git init -q "$demo/system/$r"
-	echo "# $r" >"$demo/system/$r/README.md"
-	git -C "$demo/system/$r" add README.md
-	git -C "$demo/system/$r" commit -q -m "start $r"
+	git init -q "$sys/$r"
+	echo "# $r" >"$sys/$r/README.md"
+	git init -q --bare "$demo/remotes/$r.git"
+	git -C "$sys/$r" remote add origin "$demo/remotes/$r.git"
 done
-ls "$demo/system"
+cat >"$sys/tutor-deployment/deploy.sh" <<'SH'
+#!/bin/sh
+echo "deploy.sh: installing $DEPLOY_TAG into $DEPLOY_ENVIRONMENT from $(pwd)"
+SH
+chmod +x "$sys/tutor-deployment/deploy.sh"
+for r in tutor-server tutor-js exercises tutor-deployment; do
+	git -C "$sys/$r" add -A
+	git -C "$sys/$r" commit -q -m "start $r"
+	git -C "$sys/$r" push -q origin main
+done
+cat >"$sys/deploy.toml" <<'TOML'
+manifest_repo = "tutor-deployment"
 
-say "tag_for_deploy $demo/system"
-tag=$(tag_for_deploy "$demo/system")
-echo "$tag"
+[environments.qa]
+root    = "../srv/qa"
+command = ["./deploy.sh"]
+workdir = "tutor-deployment"
+keep    = 5
+TOML
+ls "$sys"
+cat "$sys/deploy.toml"
 
-say "git show $tag (in tutor-js)"
-git -C "$demo/system/tutor-js" show --no-patch "$tag"
+say "what would a deploy do? (--dry-run changes nothing)"
+run deploy --environment qa --basedir "$sys" --dry-run
+
+say "deploy to qa: tag the checked-out code, push the tag, export, run deploy.sh, switch current"
+tag1=$(run deploy --environment qa --basedir "$sys")
+echo "$tag1"
+run git ls-remote "$demo/remotes/tutor-deployment.git"
+run cat "$root/current/DEPLOY_TAG"
+
+say "a commit in tutor-js, then deploy again"
+echo "console.log('new feature')" >"$sys/tutor-js/feature.js"
+git -C "$sys/tutor-js" add feature.js
+git -C "$sys/tutor-js" commit -q -m "new feature"
+tag2=$(run deploy --environment qa --basedir "$sys")
+echo "$tag2"
+run cat "$root/current/DEPLOY_TAG"
+run ls "$root/current/tutor-js"
+
+say "roll back: redeploy the first tag"
+run deploy --environment qa --basedir "$sys" --tag "$tag1"
+run cat "$root/current/DEPLOY_TAG"
+run ls "$root/current/tutor-js"
+
+say "the standard place"
+run ls -l "$root" "$root/releases"
+run cat "$root/current/DEPLOY_MANIFEST"
+run cat "$root/deploys.log"
+
+say "any repo tells the whole deploy: git show $tag1 (in tutor-js)"
+run git -C "$sys/tutor-js" show --no-patch "$tag1"
 
 echo
 echo "demo files are in $demo (remove with: rm -rf $demo)"

@@ -116,7 +116,8 @@ func (e *Env) Warnf(format string, args ...any) {
 // Remote returns --remote, else the config's remote, else origin.
 func (e *Env) Remote(c *cli.Context) (string, error) {
 	r := "origin"
-	if c.IsSet(RemoteFlag.Name) {
+	// An empty value (DEPLOYTAG_REMOTE= in the environment) counts as unset.
+	if c.IsSet(RemoteFlag.Name) && c.String(RemoteFlag.Name) != "" {
 		r = c.String(RemoteFlag.Name)
 		return r, Usage(config.ValidRemote(r))
 	}
@@ -128,7 +129,7 @@ func (e *Env) Remote(c *cli.Context) (string, error) {
 
 // Prefix returns --prefix, else the config's prefix, else DEPLOY.
 func (e *Env) Prefix(c *cli.Context) (string, error) {
-	if c.IsSet(PrefixFlag.Name) {
+	if c.IsSet(PrefixFlag.Name) && c.String(PrefixFlag.Name) != "" {
 		p := c.String(PrefixFlag.Name)
 		return p, Usage(deploytag.ValidPrefix(p))
 	}

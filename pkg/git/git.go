@@ -47,6 +47,10 @@ type Error struct {
 	ExitCode int // -1 when git did not exit on its own
 	Stderr   string
 	Err      error // the underlying error, e.g. context.DeadlineExceeded
+
+	// Stdout is what git printed on stdout before failing, e.g. the
+	// per-ref report of "push --porcelain".
+	Stdout []byte
 }
 
 func (e *Error) Error() string {
@@ -207,6 +211,9 @@ type Call struct {
 	Stdin   io.Reader     // optional
 	Env     []string      // extra variables, e.g. GIT_INDEX_FILE for one call
 	Timeout time.Duration // 0 means the Runner's timeout
+	// Stdout, when set, receives git's output as it comes (Do then
+	// returns nil bytes), e.g. to stream "git archive".
+	Stdout io.Writer
 }
 
 // Run runs git with args in dir and returns its stdout.
@@ -237,6 +244,9 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stdin = c.Stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
+	if c.Stdout != nil {
+		cmd.Stdout = c.Stdout
+	}
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
@@ -251,6 +261,7 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 		return stdout.Bytes(), nil
 	}
 	e := &Error{Args: c.Args, Dir: c.Dir, ExitCode: -1, Stderr: stderr.String(), Err: err}
+	e.Stdout = stdout.Bytes()
 	if ctx.Err() != nil {
 		// Make sure no straggler in the group survives a clean exit of the leader.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

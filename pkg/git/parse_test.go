@@ -127,6 +127,8 @@ func TestRedact(t *testing.T) {
 		"git@github.com:org/repo.git":                         "git@github.com:org/repo.git",
 		"ssh://git@host/repo":                                 "ssh://***@host/repo",
 		"no url here":                                         "no url here",
+		"unable to look up user:s3cret@127.0.0.1 (port 9418)": "unable to look up ***@127.0.0.1 (port 9418)",
+		"'tok:x-oauth@host'":                                  "'***@host'",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)

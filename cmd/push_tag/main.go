@@ -1,0 +1,116 @@
+// push_tag publishes a tag to the remote of every repo, in parallel, never
+// forcing anything.
+//
+// # Synopsis
+//
+//	push_tag [--basedir DIR] [--remote NAME] [--timeout D] [--jobs N] TAG [REPO...]
+//
+// # Description
+//
+// For each REPO it pushes exactly refs/tags/TAG to the remote (never with
+// --force, never with --tags) and, for the repo named by manifest_repo in
+// deploy.toml, its deploy-manifests branch too (fast-forward only) when it
+// has one. A REPO is a repo name in the basedir or a path (containing a
+// slash) to a work tree; - reads more REPOs from stdin, one per line.
+// Without REPOs it pushes the basedir's repos (deploy.toml's repos, or
+// every git work tree in the basedir).
+//
+// Every repo is checked first: a repo that lacks the tag or the remote
+// fails the run before anything is pushed, and every such repo is named.
+// The remotes are then pushed in parallel (--jobs at once). A remote that
+// already has the tag at the same object counts as done, so a re-run is
+// safe. A remote whose tag of that name points elsewhere is left unchanged
+// and that repo fails, naming both objects; the other repos still go. The
+// remote's own per-ref report is what confirms a push.
+//
+// The remote is --remote, else $DEPLOYTAG_REMOTE, else deploy.toml's
+// remote, else origin. Each network step (push, ls-remote) must finish
+// within --timeout, after which git and every process it started (ssh,
+// git-remote-*) are killed. git never prompts: there is no terminal, no
+// askpass, and ssh runs in batch mode unless you set GIT_SSH_COMMAND,
+// GIT_SSH or core.sshCommand yourself. Credentials in remote URLs are
+// never printed.
+//
+// # Output
+//
+// The name of each repo whose remote has the tag, one per line, printed as
+// each remote confirms it (so the order varies), including repos whose
+// remote already had it.
+//
+// # Exit status
+//
+// 0 when every remote has the tag (and the manifest branch), 1 if any repo
+// fails (each is named on stderr; the others are still pushed, unless the
+// failure was found before pushing, then nothing is), 2 for a wrong
+// command line (bad tag or remote name, bad --timeout or --jobs).
+//
+// # Examples
+//
+//	push_tag DEPLOY_20261125_142501_3f9a2c1
+//	tag_repos v2.1.4 tutor-server tutor-js | xargs push_tag v2.1.4
+//	push_tag --remote github --timeout 30s DEPLOY_20261125_142501_3f9a2c1 tutor-js
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/push"
+)
+
+func app() *cli.App {
+	return cliutil.NewApp("push_tag", "push one tag to the remote of every repo, in parallel, never forced",
+		"TAG [REPO...]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.JobsFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return cliutil.Usagef("missing TAG")
+	}
+	tag := c.Args().First()
+	if err := cliutil.TagOperand(tag); err != nil {
+		return err
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	timeout := c.Duration(cliutil.TimeoutFlag.Name)
+	if timeout <= 0 {
+		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	remote, err := env.Remote(c)
+	if err != nil {
+		return err
+	}
+	repos, err := basedir.Select(env.Basedir, env.Config.Repos, c.Args().Tail(), env.Stdin)
+	if err != nil {
+		return err
+	}
+	var werr error // Push calls OnPushed one at a time
+	err = push.Push(c.Context, env.Git, push.Options{
+		Tag: tag, Repos: repos, Remote: remote, Timeout: timeout, Jobs: jobs,
+		ManifestRepo: env.Config.ManifestRepo,
+		OnPushed: func(repo string) {
+			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
+				werr = e
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return werr
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

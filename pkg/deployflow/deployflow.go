@@ -1,0 +1,289 @@
+// Package deployflow is the deploy workflow: settle the tag (check an
+// existing one, or make one with the tag_for_deploy flow), push it, export
+// the release into the environment's root, run the environment's command
+// from it, switch current and log, one deploy at a time per root.
+package deployflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// PushFunc pushes tag to the remotes of repos. It is called before
+// anything is deployed; if it fails nothing is.
+type PushFunc func(ctx context.Context, tag string, repos []basedir.Repo) error
+
+// Options say what to deploy where.
+type Options struct {
+	Environment string // checked by the caller against deploytag.ValidEnvironment
+	Basedir     string
+	Root        string // the environment's root, made on demand
+
+	// Tag, when set, is the existing tag to deploy (checked by the caller
+	// against deploytag.ValidTagName); no tag is created. Otherwise a new
+	// tag is made by the tag_for_deploy flow with Tagging.
+	Tag     string
+	Tagging tagging.DeployOptions
+
+	// Push, when set, pushes the tag before anything is deployed. Nil
+	// means this environment does not push (push = false, --no-push).
+	Push PushFunc
+
+	Command []string // run from the release (or Workdir in it); none if empty
+	Workdir string   // relative to the release, checked by config.ValidWorkdir
+	Env     []string // the environment the command starts from
+	Keep    int      // releases kept; 0 keeps all
+
+	DryRun      bool
+	Jobs        int
+	LockTimeout time.Duration
+
+	User, Host string
+	Now        func() time.Time
+
+	// Stderr receives the command's output and the messages below.
+	Stderr io.Writer
+	// Notef and Warnf print "deploy: ..." and "deploy: warning: ..." lines.
+	Notef, Warnf func(format string, args ...any)
+}
+
+// Result is what a deploy did, or for a dry run would do.
+type Result struct {
+	Tag      string
+	Manifest manifest.Manifest
+	Root     string
+	Release  string // <root>/releases/<TAG>
+	Created  bool   // the tag came from the tag_for_deploy flow of this run
+	Pushed   bool
+	Outcome  release.Outcome
+	Previous string // the tag live before, if any
+	Pruned   []string
+}
+
+// Run deploys. Bad input (a tag missing somewhere, a dirty work tree, a
+// repo not in the basedir) is found before anything is made or locked.
+// Every attempt that gets as far as the root's lock is logged in
+// deploys.log, failed or not.
+func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
+	o.defaults()
+	res := Result{Root: o.Root}
+	var repos []basedir.Repo
+	switch {
+	case o.Tag != "":
+		t, err := CheckTag(ctx, g, o.Basedir, o.Tag, o.Tagging.ManifestRepo, o.Jobs)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Tag, res.Manifest, repos = t.Tag, t.Manifest, t.Repos
+	case o.DryRun:
+		d, err := tagging.PlanForDeploy(ctx, g, o.Tagging)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Tag, res.Manifest, repos = d.Tag, d.Manifest, o.Tagging.Repos
+	default:
+		d, err := tagging.ForDeploy(ctx, g, o.Tagging)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Tag, res.Manifest, repos, res.Created = d.Tag, d.Manifest, o.Tagging.Repos, true
+	}
+	if abs, err := filepath.Abs(o.Root); err == nil {
+		res.Root = abs
+	}
+	res.Release = filepath.Join(res.Root, release.ReleasesDir, res.Tag)
+	if o.DryRun {
+		return res, nil
+	}
+	err := o.deploy(ctx, g, &res, repos)
+	if err != nil && res.Created {
+		err = &createdErr{err: err, tag: res.Tag}
+	}
+	return res, err
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.Notef == nil {
+		o.Notef = func(string, ...any) {}
+	}
+	if o.Warnf == nil {
+		o.Warnf = func(string, ...any) {}
+	}
+	if o.Jobs < 1 {
+		o.Jobs = 1
+	}
+}
+
+// createdErr names the tag this run created, so the operator can retry it.
+type createdErr struct {
+	err error
+	tag string
+}
+
+func (e *createdErr) Error() string {
+	return fmt.Sprintf("deploying %s: %v", e.tag, e.err)
+}
+func (e *createdErr) Unwrap() error { return e.err }
+func (e *createdErr) Hint() string {
+	return fmt.Sprintf("tag %s stays in the repos; once the cause is fixed, retry with: deploy --tag %s", e.tag, e.tag)
+}
+
+// deploy takes the root's lock, does the steps after the tag is settled
+// and logs the outcome, failed or not, before letting the next deploy in.
+func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
+	root, err := release.Open(o.Root)
+	if err != nil {
+		return err
+	}
+	res.Root = root.Dir
+	history, err := root.OpenLog()
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	logged := func(err error) error {
+		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
+		return join(err, lerr)
+	}
+	holder := fmt.Sprintf("pid %d, %s@%s, deploying %s since %s", os.Getpid(), o.User, o.Host, res.Tag, o.Now().UTC().Format(time.RFC3339))
+	lock, err := root.Lock(ctx, o.LockTimeout, holder, func(h string) {
+		if h == "" {
+			h = "another deploy"
+		}
+		o.Notef("waiting for the lock on %s (held by %s)", root.Dir, h)
+	})
+	if err != nil {
+		return logged(err)
+	}
+	err = logged(o.locked(ctx, g, root, res, repos))
+	return join(err, lock.Unlock())
+}
+
+// join is errors.Join that returns a lone error as itself, so its wrappers
+// (hints, repo names) stay visible to the caller.
+func join(errs ...error) error {
+	var nonNil []error
+	for _, e := range errs {
+		if e != nil {
+			nonNil = append(nonNil, e)
+		}
+	}
+	if len(nonNil) == 1 {
+		return nonNil[0]
+	}
+	return errors.Join(nonNil...)
+}
+
+// locked pushes, builds and installs the release, runs the command and
+// switches current. The lock is held.
+func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
+	if err := root.Clean(); err != nil {
+		return fmt.Errorf("removing what an interrupted deploy left: %w", err)
+	}
+	if o.Push != nil {
+		if err := o.Push(ctx, res.Tag, repos); err != nil {
+			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
+		}
+		res.Pushed = true
+	}
+	srcs := make([]release.Source, 0, len(repos))
+	for _, r := range repos {
+		c, ok := res.Manifest.Lookup(r.Name)
+		if !ok {
+			return basedir.Errorf(r.Name, "repo is not in the manifest of %s", res.Tag)
+		}
+		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c})
+	}
+	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+	if err != nil {
+		return fmt.Errorf("exporting %s: %w", res.Tag, err)
+	}
+	var outcome release.Outcome
+	res.Release, outcome, err = root.Install(tmp, res.Tag)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("installing release %s: %w", res.Tag, err)
+	}
+	res.Outcome = outcome
+	if outcome == release.Restored {
+		o.Warnf("release %s differed from the tag (edited by hand?): restored the tagged files", res.Tag)
+	}
+	if len(o.Command) > 0 {
+		if err := o.runCommand(ctx, res); err != nil {
+			return err
+		}
+	}
+	res.Previous, _ = root.Live()
+	if err := root.Switch(res.Tag); err != nil {
+		return err
+	}
+	pruned, err := root.Prune(o.Keep, res.Tag, res.Previous)
+	res.Pruned = pruned
+	if err != nil {
+		o.Warnf("pruning old releases: %v", err)
+	}
+	return nil
+}
+
+// runCommand runs the environment's command from the release (or its
+// workdir) with the deploy's variables set, its output on Stderr.
+func (o *Options) runCommand(ctx context.Context, res *Result) error {
+	dir := res.Release
+	if o.Workdir != "" {
+		if err := insideDir(res.Release, o.Workdir); err != nil {
+			return err
+		}
+		dir = filepath.Join(res.Release, o.Workdir)
+	}
+	cmd := exec.CommandContext(ctx, o.Command[0], o.Command[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(append([]string(nil), o.Env...),
+		"DEPLOY_TAG="+res.Tag,
+		"DEPLOY_ENVIRONMENT="+o.Environment,
+		"DEPLOY_RELEASE="+res.Release,
+		"DEPLOY_MANIFEST="+filepath.Join(res.Release, release.ManifestFile),
+	)
+	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
+	// Its own process group, so an interrupted deploy stops all of it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("command %s failed: %w (current left at the previous release)", strings.Join(o.Command, " "), err)
+	}
+	return nil
+}
+
+// insideDir checks that rel names a real folder under dir, through real
+// folders only: a symlink in the release is never followed.
+func insideDir(dir, rel string) error {
+	p := dir
+	for _, part := range strings.Split(filepath.Clean(rel), string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.IsDir() {
+			return fmt.Errorf("workdir %s is not a folder in the release", rel)
+		}
+	}
+	return nil
+}

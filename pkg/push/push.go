@@ -1,0 +1,379 @@
+// Package push publishes a tag to the remotes of many repos, in parallel
+// and safely: every repo is checked before anything is pushed, only
+// refs/tags/<TAG> (and, for the manifest repo, its deploy-manifests branch)
+// is pushed, nothing is ever forced, and each remote's own report of the
+// ref is what counts as confirmation. A tag already on a remote at the same
+// object is success; a tag there at another object is left alone and that
+// repo fails. Every network step has a deadline, after which git and every
+// process it started are gone, and credentials in remote URLs never reach
+// a message.
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// DefaultTimeout is the deadline of each network step when Options gives none.
+const DefaultTimeout = 60 * time.Second
+
+// Options say what to push where.
+type Options struct {
+	Tag          string         // already grammar-checked
+	Repos        []basedir.Repo // the repos whose tag is pushed
+	Remote       string         // e.g. "origin"; "" means origin
+	Timeout      time.Duration  // deadline of each network step; 0 means DefaultTimeout
+	Jobs         int            // repos pushed at once; less than 1 means 1
+	ManifestRepo string         // name of the repo whose deploy-manifests branch is pushed too ("" = none)
+	// OnPushed is called, one call at a time, as each repo's remote
+	// confirms the tag.
+	OnPushed func(repo string)
+}
+
+// target is one repo that passed preflight.
+type target struct {
+	repo    basedir.Repo
+	local   string   // object refs/tags/TAG names here
+	commit  string   // the commit it names
+	branch  bool     // push the deploy-manifests branch too
+	ssh     []string // "-c core.sshCommand=..." or nothing
+	secrets []string // userinfo of the remote's URLs, never printed
+	// lsRemote is where to ask for the remote's tag: the remote's name, or
+	// its push URLs when they differ from the URLs it fetches from.
+	lsRemote []string
+}
+
+// Push preflights every repo (tag present locally, remote configured),
+// naming every failing repo before anything is pushed; then pushes
+// refs/tags/<Tag> (never forced, never --tags) to each remote in parallel,
+// bounded by Jobs. Already on the remote at the same object is success;
+// pointing elsewhere fails that repo, naming repo, remote and both objects,
+// and the others still go. It returns errors.Join of per-repo errors
+// (*basedir.RepoError).
+func Push(ctx context.Context, g *git.Runner, o Options) error {
+	if len(o.Repos) == 0 {
+		return errors.New("no repos to push")
+	}
+	if o.Remote == "" {
+		o.Remote = "origin"
+	}
+	if err := config.ValidRemote(o.Remote); err != nil {
+		return err
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	o.Jobs = max(o.Jobs, 1)
+	targets, err := preflight(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	errs := make([]error, len(targets))
+	var eg errgroup.Group
+	eg.SetLimit(o.Jobs)
+	for i, t := range targets {
+		eg.Go(func() error {
+			if ctx.Err() != nil {
+				errs[i] = basedir.Errorf(t.repo.Name, "not pushed: %v", context.Cause(ctx))
+				return nil
+			}
+			pushed, err := pushOne(ctx, g, o, t)
+			if pushed && o.OnPushed != nil {
+				mu.Lock()
+				o.OnPushed(t.repo.Name)
+				mu.Unlock()
+			}
+			errs[i] = basedir.Wrap(t.repo.Name, err)
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	return errors.Join(errs...)
+}
+
+// preflight checks every repo, in parallel and without the network, and
+// returns the targets or every problem found.
+func preflight(ctx context.Context, g *git.Runner, o Options) ([]target, error) {
+	targets := make([]target, len(o.Repos))
+	errs := make([]error, len(o.Repos))
+	var eg errgroup.Group
+	eg.SetLimit(o.Jobs)
+	for i, r := range o.Repos {
+		eg.Go(func() error {
+			t, err := check(ctx, g, o, r)
+			targets[i], errs[i] = t, basedir.Wrap(r.Name, err)
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return targets, nil
+}
+
+func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (target, error) {
+	t := target{repo: r}
+	ref := "refs/tags/" + o.Tag
+	revs := []string{ref, ref + "^{commit}"}
+	if r.Name == o.ManifestRepo {
+		revs = append(revs, "refs/heads/"+tagging.ManifestBranch)
+	}
+	objs, err := g.Resolve(ctx, r.Path, revs...)
+	if err != nil {
+		return t, err
+	}
+	var errs []error
+	if objs[0].Missing {
+		errs = append(errs, fmt.Errorf("no tag %s here to push", o.Tag))
+	}
+	t.local, t.commit = objs[0].Oid, objs[1].Oid
+	t.branch = len(objs) > 2 && !objs[2].Missing
+	push, err := remoteURLs(ctx, g, r.Path, o.Remote, true)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	fetch, _ := remoteURLs(ctx, g, r.Path, o.Remote, false)
+	for _, u := range append(push, fetch...) {
+		if s := userinfo(u); s != "" {
+			t.secrets = append(t.secrets, s)
+		}
+	}
+	t.lsRemote = []string{o.Remote}
+	if !slices.Equal(push, fetch) {
+		t.lsRemote = push
+	}
+	if len(errs) == 0 {
+		t.ssh, err = g.SSHBatchArgs(ctx, r.Path)
+		errs = append(errs, err)
+	}
+	return t, joinFor(r.Name, errs)
+}
+
+// joinFor joins errs, each naming repo (a wrapper around a join would hide
+// the repo from the report, which prints a join's errors one per line).
+func joinFor(repo string, errs []error) error {
+	for i, err := range errs {
+		errs[i] = basedir.Wrap(repo, err)
+	}
+	return errors.Join(errs...)
+}
+
+// remoteURLs returns the URLs git pushes to (or fetches from) for remote,
+// after any insteadOf rewriting, or an error saying the remote is not
+// configured.
+func remoteURLs(ctx context.Context, g *git.Runner, dir, remote string, push bool) ([]string, error) {
+	args := []string{"remote", "get-url", "--all", "--", remote}
+	if push {
+		args = []string{"remote", "get-url", "--push", "--all", "--", remote}
+	}
+	out, err := g.Run(ctx, dir, args...)
+	if err != nil {
+		if git.ExitCode(err) == 2 && strings.Contains(git.Stderr(err), "No such remote") {
+			return nil, fmt.Errorf("no remote %q to push to", remote)
+		}
+		return nil, err
+	}
+	return strings.Fields(string(out)), nil
+}
+
+// userinfo returns the "user:password" part of scheme://user:password@host/...,
+// or "".
+func userinfo(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i > 0 {
+		return rest[:i]
+	}
+	return ""
+}
+
+// redact hides credentials: those of the remote's URLs wherever they
+// appear (git prints some without their scheme), then any URL's.
+func (t target) redact(s string) string {
+	for _, sec := range t.secrets {
+		s = strings.ReplaceAll(s, sec, "***")
+	}
+	return git.Redact(s)
+}
+
+// PushArgs is the argv of the push of one repo (after any -c settings).
+func PushArgs(remote, tag string, branch bool) []string {
+	ref := "refs/tags/" + tag
+	args := []string{"push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", remote, ref + ":" + ref}
+	if branch {
+		b := "refs/heads/" + tagging.ManifestBranch
+		args = append(args, b+":"+b)
+	}
+	return args
+}
+
+// pushOne pushes one repo and reports whether its remote confirmed the tag,
+// with the error of whatever failed (the tag or the branch).
+func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, error) {
+	args := append(append([]string(nil), t.ssh...), PushArgs(o.Remote, o.Tag, t.branch)...)
+	out, runErr := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+	if runErr != nil {
+		var ge *git.Error
+		if errors.As(runErr, &ge) {
+			out = ge.Stdout
+		}
+	}
+	if timedOut(runErr) {
+		return false, t.netError(o, "push", runErr)
+	}
+	statuses, perr := ParsePorcelain(out)
+	if perr != nil {
+		return false, perr
+	}
+	ref := "refs/tags/" + o.Tag
+	pushed := false
+	var errs []error
+	switch outcome, st := Judge(statuses, ref); outcome {
+	case Confirmed:
+		pushed = true
+	case Exists:
+		ok, err := t.elsewhere(ctx, g, o)
+		pushed = ok
+		errs = append(errs, err)
+	case Rejected:
+		errs = append(errs, t.hinted(fmt.Errorf("remote %s refused tag %s: %s", o.Remote, o.Tag, describe(st)), runErr))
+	default:
+		errs = append(errs, t.netError(o, "push", runErr))
+	}
+	if t.branch && pushed {
+		b := "refs/heads/" + tagging.ManifestBranch
+		if outcome, st := Judge(statuses, b); outcome != Confirmed {
+			err := fmt.Errorf("remote %s refused branch %s: %s", o.Remote, tagging.ManifestBranch, describe(st))
+			if outcome == Unreported {
+				err = t.netError(o, "push", runErr)
+			}
+			errs = append(errs, t.hinted(err, runErr))
+		}
+	}
+	return pushed, joinFor(t.repo.Name, errs)
+}
+
+// elsewhere finds out, with ls-remote, where the remote's tag points after
+// the remote refused ours because one of that name exists. It confirms the
+// tag if the remote has it at our object after all.
+func (t target) elsewhere(ctx context.Context, g *git.Runner, o Options) (bool, error) {
+	ref := "refs/tags/" + o.Tag
+	for _, where := range t.lsRemote {
+		args := append(append([]string(nil), t.ssh...), "ls-remote", "--", where, ref, ref+"^{}")
+		out, err := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+		if err != nil {
+			return false, t.netError(o, "ls-remote", err)
+		}
+		refs, err := git.ParseLsRemote(out)
+		if err != nil {
+			return false, errors.New(t.redact(err.Error()))
+		}
+		i := slices.IndexFunc(refs, func(r git.Ref) bool { return r.Name == ref })
+		switch {
+		case i < 0:
+			return false, fmt.Errorf("remote %s refused tag %s: it says the tag exists, but does not list it", o.Remote, o.Tag)
+		case refs[i].Oid != t.local:
+			return false, fmt.Errorf("tag %s on remote %s is %s, not %s as here; left unchanged, tags are never moved",
+				o.Tag, o.Remote, object(refs[i].Oid, refs[i].Target()), object(t.local, t.commit))
+		}
+	}
+	return true, nil
+}
+
+// object names an object and, when it is an annotated tag, its commit.
+func object(oid, commit string) string {
+	if commit == "" || commit == oid {
+		return oid
+	}
+	return fmt.Sprintf("%s (commit %s)", oid, commit)
+}
+
+func describe(st RefStatus) string {
+	if st.Reason == "" {
+		return st.Summary
+	}
+	return st.Summary + " " + st.Reason
+}
+
+func timedOut(err error) bool { return errors.Is(err, context.DeadlineExceeded) }
+
+// netError describes a network step that failed without a per-ref report.
+func (t target) netError(o Options, step string, err error) error {
+	switch {
+	case timedOut(err):
+		return fmt.Errorf("%s to remote %s timed out after %s", step, o.Remote, o.Timeout)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s to remote %s interrupted", step, o.Remote)
+	case err == nil:
+		return fmt.Errorf("%s to remote %s: git did not report tag %s", step, o.Remote, o.Tag)
+	}
+	msg := reason(git.Stderr(err))
+	if msg == "" {
+		msg = err.Error()
+	}
+	return fmt.Errorf("%s to remote %s failed: %s", step, o.Remote, t.redact(msg))
+}
+
+// reason picks the line of git's stderr that says what went wrong: the
+// first "fatal:" or "error:" line, else the first line.
+func reason(stderr string) string {
+	var first string
+	for _, l := range strings.Split(stderr, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if first == "" {
+			first = l
+		}
+		for _, p := range []string{"fatal: ", "error: "} {
+			if s, ok := strings.CutPrefix(l, p); ok {
+				return s
+			}
+		}
+	}
+	return first
+}
+
+// hinted attaches what the remote said ("remote: ..." lines, e.g. a hook's
+// reason) to err, as a hint.
+func (t target) hinted(err, runErr error) error {
+	var said []string
+	for _, l := range strings.Split(git.Stderr(runErr), "\n") {
+		if s, ok := strings.CutPrefix(l, "remote: "); ok && strings.TrimSpace(s) != "" {
+			said = append(said, strings.TrimSpace(s))
+		}
+	}
+	if len(said) == 0 {
+		return err
+	}
+	return &hintError{err: err, hint: "the remote said: " + t.redact(strings.Join(said, " / "))}
+}
+
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+func (e *hintError) Hint() string  { return e.hint }

@@ -1,0 +1,175 @@
+package release
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/deploytag/deploytag/pkg/deploytag"
+)
+
+// Live returns the tag of the live release: the name current points at,
+// read as a link and never followed. ok is false when there is no current
+// link or it does not name a release of this root.
+func (r *Root) Live() (tag string, ok bool) {
+	target, err := os.Readlink(r.path(CurrentLink))
+	if err != nil {
+		return "", false
+	}
+	dir, tag := filepath.Split(filepath.Clean(target))
+	if filepath.Clean(dir) != ReleasesDir || deploytag.ValidTagName(tag) != nil {
+		return "", false
+	}
+	return tag, true
+}
+
+// Switch points current at releases/<TAG> atomically: a new relative
+// symlink is made beside it and renamed over the old one, so a reader
+// sees the old release or the new one, never nothing.
+func (r *Root) Switch(tag string) error {
+	f, err := os.CreateTemp(r.Dir, currentPrefix)
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	if err := os.Remove(tmp); err != nil {
+		return err
+	}
+	if err := os.Symlink(filepath.Join(ReleasesDir, tag), tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, r.path(CurrentLink)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("switching %s: %w", r.path(CurrentLink), err)
+	}
+	return nil
+}
+
+// Entry is one line of deploys.log.
+type Entry struct {
+	Time        string `json:"time"` // RFC 3339, UTC
+	Environment string `json:"environment"`
+	Tag         string `json:"tag"`
+	User        string `json:"user"`
+	Host        string `json:"host"`
+	Outcome     string `json:"outcome"` // OutcomeOK or OutcomeFailed
+	Error       string `json:"error,omitempty"`
+}
+
+// Outcomes in deploys.log.
+const (
+	OutcomeOK     = "ok"
+	OutcomeFailed = "failed"
+)
+
+// NewEntry makes a log entry at t.
+func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
+	e := Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: OutcomeOK}
+	if err != nil {
+		e.Outcome = OutcomeFailed
+		e.Error = strings.ReplaceAll(err.Error(), "\n", "; ")
+	}
+	return e
+}
+
+// History is deploys.log, open for appending.
+type History struct{ f *os.File }
+
+// OpenLog opens deploys.log for appending, making it if needed, never
+// through a symlink. Opening it before deploying means a log that cannot
+// be written stops the deploy before anything changes.
+func (r *Root) OpenLog() (*History, error) {
+	path := r.path(LogFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening the deploy log: %w", noFollowErr(path, err))
+	}
+	return &History{f: f}, nil
+}
+
+// Append writes e as one JSON line, in a single write.
+func (h *History) Append(e Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = h.f.Write(append(b, '\n'))
+	return err
+}
+
+// Close closes the log.
+func (h *History) Close() error { return h.f.Close() }
+
+// Log appends e to deploys.log.
+func (r *Root) Log(e Entry) error {
+	h, err := r.OpenLog()
+	if err != nil {
+		return err
+	}
+	err = h.Append(e)
+	return errors.Join(err, h.Close())
+}
+
+// Prune removes releases beyond the keep most recently deployed, never
+// the ones named in protect (the live release and the one before it).
+// keep 0 keeps everything. It returns the tags removed.
+func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
+	if keep <= 0 {
+		return nil, nil
+	}
+	ents, err := os.ReadDir(r.path(ReleasesDir))
+	if err != nil {
+		return nil, err
+	}
+	type rel struct {
+		tag string
+		at  time.Time
+	}
+	var rels []rel
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") || deploytag.ValidTagName(e.Name()) != nil {
+			continue
+		}
+		fi, err := os.Lstat(r.ReleasePath(e.Name()))
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		rels = append(rels, rel{e.Name(), fi.ModTime()})
+	}
+	sort.SliceStable(rels, func(i, j int) bool {
+		if !rels[i].at.Equal(rels[j].at) {
+			return rels[i].at.After(rels[j].at)
+		}
+		return rels[i].tag > rels[j].tag
+	})
+	kept := map[string]bool{}
+	for _, p := range protect {
+		if p != "" {
+			kept[p] = true
+		}
+	}
+	var removed []string
+	var errs []error
+	for _, rl := range rels {
+		if kept[rl.tag] {
+			continue
+		}
+		if len(kept) < keep {
+			kept[rl.tag] = true
+			continue
+		}
+		if err := os.RemoveAll(r.ReleasePath(rl.tag)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, rl.tag)
+	}
+	return removed, errors.Join(errs...)
+}

@@ -1,0 +1,268 @@
+package release
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+type entry struct {
+	name, body, link string
+	typ              byte
+	mode             int64
+}
+
+func mktar(t *testing.T, entries ...entry) *bytes.Buffer {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body))}
+		if e.typ != tar.TypeReg {
+			h.Size = 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if e.typ == tar.TypeReg {
+			if _, err := tw.Write([]byte(e.body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &b
+}
+
+func TestExtractRefusesEscapes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries []entry
+		want    string
+	}{
+		{"dotdot", []entry{{name: "../evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
+		{"deep dotdot", []entry{{name: "a/../../evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
+		{"absolute", []entry{{name: "/tmp/evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
+		{"through symlink", []entry{
+			{name: "link", link: "..", typ: tar.TypeSymlink},
+			{name: "link/evil", body: "x", typ: tar.TypeReg, mode: 0o644},
+		}, "passes through something that is not a folder"},
+		{"file over symlink", []entry{
+			{name: "link", link: "../outside-file", typ: tar.TypeSymlink},
+			{name: "link", body: "x", typ: tar.TypeReg, mode: 0o644},
+		}, "file exists"},
+		{"hard link", []entry{{name: "h", link: "/etc/passwd", typ: tar.TypeLink}}, "unsupported type"},
+		{"device", []entry{{name: "d", typ: tar.TypeChar}}, "unsupported type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			top := t.TempDir()
+			dest := filepath.Join(top, "release")
+			if err := os.Mkdir(dest, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			err := Extract(mktar(t, tc.entries...), dest)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Extract: %v, want an error containing %q", err, tc.want)
+			}
+			ents, _ := os.ReadDir(top)
+			if len(ents) != 1 {
+				t.Fatalf("something was written beside the release: %v", ents)
+			}
+		})
+	}
+}
+
+func TestExtractModesAndSymlinks(t *testing.T) {
+	dest := t.TempDir()
+	err := Extract(mktar(t,
+		entry{name: "bin/", typ: tar.TypeDir, mode: 0o775},
+		entry{name: "bin/run", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o775},
+		entry{name: "deep/er/file", body: "data", typ: tar.TypeReg, mode: 0o664},
+		entry{name: "up", link: "../../../etc", typ: tar.TypeSymlink},
+	), dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{"bin/run": 0o755, "deep/er/file": 0o644, "bin": os.ModeDir | 0o755} {
+		fi, err := os.Lstat(filepath.Join(dest, p))
+		if err != nil || fi.Mode() != want {
+			t.Errorf("%s: mode %v, %v; want %v", p, fi.Mode(), err, want)
+		}
+	}
+	if l, err := os.Readlink(filepath.Join(dest, "up")); err != nil || l != "../../../etc" {
+		t.Errorf("symlink up = %q, %v", l, err)
+	}
+}
+
+func TestBuildInstallSwitch(t *testing.T) {
+	env := gittest.Env(t)
+	base := gittest.Repos(t, env, "a", "b")
+	g, err := git.New(context.Background(), git.Options{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs []Source
+	var entries []manifest.Entry
+	for _, n := range []string{"a", "b"} {
+		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
+		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
+		entries = append(entries, manifest.Entry{Name: n, Commit: c})
+	}
+	m, _ := manifest.New(entries...)
+	r, err := Open(filepath.Join(t.TempDir(), "root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := r.Build(context.Background(), g, "T1", m, srcs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(filepath.Base(tmp), ".tmp-T1-") {
+		t.Errorf("built in %s, want a hidden temporary folder", tmp)
+	}
+	final, out, err := r.Install(tmp, "T1")
+	if err != nil || out != Fresh || final != r.ReleasePath("T1") {
+		t.Fatalf("Install = %s, %v, %v", final, out, err)
+	}
+	// A second identical build leaves the release alone.
+	tmp, _ = r.Build(context.Background(), g, "T1", m, srcs, 1)
+	if _, out, err := r.Install(tmp, "T1"); err != nil || out != Intact {
+		t.Fatalf("Install again = %v, %v; want Intact", out, err)
+	}
+	if err := os.WriteFile(filepath.Join(final, "a", "README"), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp, _ = r.Build(context.Background(), g, "T1", m, srcs, 1)
+	if _, out, err := r.Install(tmp, "T1"); err != nil || out != Restored {
+		t.Fatalf("Install over an edit = %v, %v; want Restored", out, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(final, "a", "README")); string(b) != "a\n" {
+		t.Errorf("README after restore = %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(final, TagFile)); string(b) != "T1\n" {
+		t.Errorf("DEPLOY_TAG = %q", b)
+	}
+	if _, ok := r.Live(); ok {
+		t.Error("Live before any switch")
+	}
+	if err := r.Switch("T1"); err != nil {
+		t.Fatal(err)
+	}
+	if tag, ok := r.Live(); !ok || tag != "T1" {
+		t.Errorf("Live = %q, %v", tag, ok)
+	}
+	ents, _ := os.ReadDir(r.path(ReleasesDir))
+	if len(ents) != 1 {
+		t.Errorf("releases/ holds %v, want only T1", ents)
+	}
+	// A commit that does not exist: the build fails naming the repo and
+	// leaves nothing behind.
+	bad := append([]Source(nil), srcs...)
+	bad[1].Commit = strings.Repeat("0", 40)
+	if _, err := r.Build(context.Background(), g, "T2", m, bad, 2); err == nil || !strings.Contains(err.Error(), "(b)") {
+		t.Errorf("Build with a missing commit: %v", err)
+	}
+	ents, _ = os.ReadDir(r.path(ReleasesDir))
+	if len(ents) != 1 {
+		t.Errorf("a failed build left %v", ents)
+	}
+}
+
+func TestLockTimeout(t *testing.T) {
+	r, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.Lock(context.Background(), time.Second, "first", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen string
+	_, err = r.Lock(context.Background(), 10*time.Millisecond, "second", func(h string) { seen = h })
+	if !errors.Is(err, ErrLockTimeout) || seen != "first" {
+		t.Fatalf("second Lock: %v (holder %q)", err, seen)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = r.Lock(context.Background(), 10*time.Millisecond, "third", nil)
+	if err != nil {
+		t.Fatalf("Lock after Unlock: %v", err)
+	}
+	l.Unlock()
+}
+
+func TestPruneKeepsLiveAndPrevious(t *testing.T) {
+	r, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, tag := range []string{"T1", "T2", "T3", "T4", "T5"} {
+		p := r.ReleasePath(tag)
+		os.Mkdir(p, 0o755)
+		at := now.Add(time.Duration(i) * time.Minute)
+		os.Chtimes(p, at, at)
+	}
+	os.Mkdir(r.path(ReleasesDir, ".tmp-T6-1"), 0o755)
+	removed, err := r.Prune(2, "T2", "T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(removed, " ") != "T5 T4 T3" {
+		t.Errorf("removed %v, want T5 T4 T3 (live T2 and previous T1 kept)", removed)
+	}
+	removed, _ = r.Prune(0, "")
+	if len(removed) != 0 {
+		t.Errorf("keep 0 removed %v", removed)
+	}
+}
+
+func TestDefaultRoot(t *testing.T) {
+	for _, tc := range []struct{ xdg, home, want string }{
+		{"/state", "/home/u", "/state/deploytag/dev"},
+		{"", "/home/u", "/home/u/.local/state/deploytag/dev"},
+		{"relative", "/home/u", "/home/u/.local/state/deploytag/dev"},
+	} {
+		got, err := DefaultRoot("dev", tc.xdg, tc.home)
+		if err != nil || got != tc.want {
+			t.Errorf("DefaultRoot(%q, %q) = %q, %v; want %q", tc.xdg, tc.home, got, err, tc.want)
+		}
+	}
+	if _, err := DefaultRoot("dev", "", ""); err == nil {
+		t.Error("DefaultRoot with no XDG_STATE_HOME nor HOME: no error")
+	}
+}
+
+func TestLogLine(t *testing.T) {
+	r, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)
+	if err := r.Log(NewEntry(at, "qa", "T1", "ann", "box", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Log(NewEntry(at, "qa", "T2", "ann", "box", errors.New("two\nlines"))); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(r.path(LogFile))
+	want := `{"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T1","user":"ann","host":"box","outcome":"ok"}
+{"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T2","user":"ann","host":"box","outcome":"failed","error":"two; lines"}
+`
+	if string(b) != want {
+		t.Errorf("deploys.log =\n%s\nwant\n%s", b, want)
+	}
+}

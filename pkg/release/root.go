@@ -1,0 +1,139 @@
+// Package release keeps the standard place of an environment: a root
+// folder holding every exported release, the "current" symlink to the live
+// one, a lock that lets one deploy at a time in, and deploys.log.
+//
+//	<root>/
+//	  current -> releases/<TAG>      the live release (a relative symlink)
+//	  releases/<TAG>/DEPLOY_TAG      the tag and a newline
+//	  releases/<TAG>/DEPLOY_MANIFEST the manifest of the tag
+//	  releases/<TAG>/<repo>/...      each repo exported from git at the tag
+//	  deploys.log                    one JSON line per deploy attempt
+//	  deploy.lock                    held while a deploy runs
+//
+// A release is built in a hidden temporary folder under releases/ and
+// renamed to its tag's name only when complete, so a crash never leaves a
+// half-built release under a tag's name. Nothing is written outside the
+// root, and no symlink found inside the root is ever followed out of it:
+// paths the package writes are checked with Lstat and opened O_NOFOLLOW.
+package release
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Names inside the root.
+const (
+	ReleasesDir  = "releases"
+	CurrentLink  = "current"
+	LogFile      = "deploys.log"
+	LockFile     = "deploy.lock"
+	TagFile      = "DEPLOY_TAG"
+	ManifestFile = "DEPLOY_MANIFEST"
+
+	tmpPrefix     = ".tmp-"     // releases/.tmp-<TAG>-*: a release being built
+	oldPrefix     = ".old-"     // releases/.old-<TAG>-*: a release being replaced
+	currentPrefix = ".current-" // <root>/.current-*: the next current symlink
+)
+
+// Root is the standard place of one environment.
+type Root struct {
+	Dir string // absolute
+}
+
+// DefaultRoot is $XDG_STATE_HOME/deploytag/<ENV>, or, when XDG_STATE_HOME
+// is unset or relative (the XDG spec says to ignore it then),
+// $HOME/.local/state/deploytag/<ENV>. env is checked by the caller.
+func DefaultRoot(env, xdgStateHome, home string) (string, error) {
+	base := xdgStateHome
+	if base == "" || !filepath.IsAbs(base) {
+		if home == "" || !filepath.IsAbs(home) {
+			return "", errors.New("no default root: set XDG_STATE_HOME or HOME, or give --root")
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(base, "deploytag", env), nil
+}
+
+// Open makes the root and its releases folder if needed. The root itself
+// may be a symlink the operator made; releases/ inside it must be a real
+// folder.
+func Open(dir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("making the root: %w", err)
+	}
+	r := &Root{Dir: abs}
+	if err := mkdirNoFollow(r.path(ReleasesDir)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Opened returns the Root at dir without creating anything.
+func Opened(dir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Root{Dir: abs}, nil
+}
+
+func (r *Root) path(elem ...string) string {
+	return filepath.Join(append([]string{r.Dir}, elem...)...)
+}
+
+// ReleasePath is where the release of tag lives.
+func (r *Root) ReleasePath(tag string) string { return r.path(ReleasesDir, tag) }
+
+// mkdirNoFollow makes dir unless it exists as a real folder; a symlink or
+// a file there is an error.
+func mkdirNoFollow(dir string) error {
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		return mkdirNoFollow(dir)
+	case err != nil:
+		return err
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink; refusing to follow it out of the root", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	return nil
+}
+
+// Clean removes what an interrupted deploy left: releases being built or
+// replaced and a current symlink not yet renamed into place. Call it with
+// the lock held.
+func (r *Root) Clean() error {
+	var errs []error
+	rm := func(dir, prefix string) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), prefix) {
+				// RemoveAll removes a symlink itself, never what it names.
+				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	rm(r.path(ReleasesDir), tmpPrefix)
+	rm(r.path(ReleasesDir), oldPrefix)
+	rm(r.Dir, currentPrefix)
+	return errors.Join(errs...)
+}
