@@ -101,3 +101,45 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 		t.Errorf("piped tag_for_deploy printed %q", stderr)
 	}
 }
+
+// TestProgressPushDeploy checks the push and export steps: push_tag and
+// deploy draw on a terminal and stay silent piped.
+func TestProgressPushDeploy(t *testing.T) {
+	env := gittest.Env(t)
+	base := gittest.Repos(t, env, "alpha", "beta", "gamma")
+	remotes := t.TempDir()
+	for _, r := range []string{"alpha", "beta", "gamma"} {
+		bare := filepath.Join(remotes, r+".git")
+		gittest.Git(t, env, remotes, "init", "-q", "--bare", bare)
+		gittest.Git(t, env, filepath.Join(base, r), "remote", "add", "origin", bare)
+	}
+	env = append(env, "XDG_STATE_HOME="+t.TempDir())
+	gittest.Git(t, env, filepath.Join(base, "alpha"), "tag", "-a", "-m", "v1", "v1")
+	gittest.Git(t, env, filepath.Join(base, "beta"), "tag", "-a", "-m", "v1", "v1")
+	gittest.Git(t, env, filepath.Join(base, "gamma"), "tag", "-a", "-m", "v1", "v1")
+
+	stdout, stderr := runTool(t, env, true, "push_tag", "--basedir", base, "v1")
+	if !strings.Contains(stderr, "\rpush_tag: pushing [====================] 3/3 ") || !strings.HasSuffix(stderr, "\r\x1b[K") {
+		t.Errorf("push_tag on a terminal shows %q", stderr)
+	}
+	if stdout == "" {
+		t.Error("push_tag printed no repo")
+	}
+
+	stdout, stderr = runTool(t, env, true, "deploy", "--environment", "qa", "--basedir", base, "--time", "2026-11-25T14:25:01Z")
+	for _, step := range []string{"reading", "checking", "tagging", "pushing", "exporting"} {
+		if want := "\rdeploy: " + step + " [====================] 3/3 "; !strings.Contains(stderr, want) {
+			t.Errorf("deploy on a terminal shows no %q:\n%q", want, stderr)
+		}
+	}
+	if !strings.HasPrefix(stdout, "DEPLOY_20261125_142501_") {
+		t.Errorf("deploy printed %q, want the tag", stdout)
+	}
+
+	if _, stderr = runTool(t, env, false, "push_tag", "--basedir", base, "v1"); stderr != "" {
+		t.Errorf("piped push_tag printed %q", stderr)
+	}
+	if _, stderr = runTool(t, env, false, "deploy", "--environment", "qa", "--basedir", base, "--time", "2026-11-25T14:25:02Z"); stderr != "" {
+		t.Errorf("piped deploy printed %q", stderr)
+	}
+}
