@@ -5,7 +5,7 @@
 //
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
-//	       [--prefix P] [--sign] [--allow-dirty] [--time T]
+//	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
 //
 // # Description
 //
@@ -49,6 +49,12 @@
 // would be made), environment, root, release, push, command (and workdir),
 // then "repo NAME COMMIT" per repo; nothing is changed.
 //
+// With --json, one line holding a JSON record instead (with --dry-run
+// too, then saying what would be done): tag, environment, root, release,
+// created, pushed, command, workdir, previous (the tag live before, or
+// null), restored, pruned, dry_run and manifest ([{"name", "commit"}]);
+// docs/json.md gives the schema.
+//
 // # Exit status
 //
 // 0 on success, 1 if the deploy failed (current is left as it was), 2 for
@@ -89,7 +95,7 @@ func app() *cli.App {
 	return cliutil.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
 		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
 			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.QuietFlag},
+			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag},
 		run)
 }
 
@@ -173,6 +179,9 @@ func run(c *cli.Context) error {
 	res, err := deployflow.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
+	}
+	if c.Bool(cliutil.JSONFlag.Name) {
+		return writeJSON(c.App.Writer, res, o)
 	}
 	if o.DryRun {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
