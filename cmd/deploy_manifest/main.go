@@ -1,0 +1,142 @@
+// deploy_manifest prints the manifest of the checked-out code or of a
+// deploy tag, or what changed between two deploys.
+//
+// # Synopsis
+//
+//	deploy_manifest [--basedir DIR] [--tag TAG] [--json]
+//	deploy_manifest [--basedir DIR] --diff [--log] [--json] FROM TO
+//
+// # Description
+//
+// Without --tag it prints the manifest of the basedir's HEADs: one line per
+// repo, its name and commit, sorted and aligned, as create_deploy_tag would
+// name them. With --tag it prints the manifest recorded in the annotated
+// tag's message (read from the first repo, by name, that carries it).
+//
+// --diff FROM TO lists the repos whose commit differs between two deploys,
+// FROM and TO each a deploy tag or HEAD (the checked-out code), counting
+// the commits each way in the basedir's copy of the repo. --log adds the
+// one-line commits (and implies --diff), so
+// "deploy_manifest --log $(show_deploy_tag --environment production) HEAD"
+// shows what a deploy of the checked-out code would change.
+//
+// # Output
+//
+// The manifest, or one line per changed repo: its name, a tab, then
+// "+AHEAD -BEHIND" (commits in TO and not in FROM, and the reverse; "?"
+// when the repo is not at hand), a tab, and FROM..TO as short hashes; a
+// repo only in TO says "added" and its commit, one only in FROM "removed".
+// With --log each is followed by its commits, "\t+ HASH subject" for those
+// gained and "\t- HASH subject" for those dropped (a rollback), newest
+// first. With --json one record: {"tag", "repos": [{"name", "commit"}]},
+// or for a diff {"from", "to", "repos": [{"name", "from", "to", "ahead",
+// "behind", "log": [{"commit", "subject"}], "dropped": [...]}]}.
+//
+// # Exit status
+//
+// 0 on success, 1 if a tag or repo cannot be read (each named), 2 for a
+// wrong command line.
+//
+// # Examples
+//
+//	deploy_manifest --basedir ~/src/tutor > manifest.txt
+//	deploy_manifest --tag DEPLOY_20261125_142501_3f9a2c1
+//	deploy_manifest --log DEPLOY_20261124_090000_1b2c3d4 DEPLOY_20261125_142501_3f9a2c1
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/inspect"
+)
+
+var (
+	tagFlag  = &cli.StringFlag{Name: "tag", Usage: "print the manifest recorded in this deploy tag"}
+	diffFlag = &cli.BoolFlag{Name: "diff", Usage: "list the repos changed between the deploys FROM and TO (tags, or HEAD)"}
+	logFlag  = &cli.BoolFlag{Name: "log", Usage: "with --diff, list the one-line commits too (implies --diff)"}
+)
+
+func app() *cli.App {
+	return cliutil.NewApp("deploy_manifest", "print the manifest of the HEADs or of a deploy tag, or diff two deploys", "[FROM TO]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag},
+		run)
+}
+
+func checkTag(t string) error {
+	if t == inspect.HEAD {
+		return nil
+	}
+	return cliutil.TagOperand(t)
+}
+
+func run(c *cli.Context) error {
+	diff := c.Bool(diffFlag.Name) || c.Bool(logFlag.Name)
+	tag := inspect.HEAD
+	switch {
+	case diff && c.IsSet(tagFlag.Name):
+		return cliutil.Usagef("give --tag or --diff, not both")
+	case diff && c.NArg() != 2:
+		return cliutil.Usagef("--diff wants two operands, FROM and TO, got %d", c.NArg())
+	case !diff && c.NArg() != 0:
+		return cliutil.Usagef("no operands expected without --diff")
+	case c.IsSet(tagFlag.Name):
+		tag = c.String(tagFlag.Name)
+	}
+	for _, t := range append(c.Args().Slice(), tag) {
+		if err := checkTag(t); err != nil {
+			return err
+		}
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+	if err != nil {
+		return err
+	}
+	asJSON, w := c.Bool(cliutil.JSONFlag.Name), c.App.Writer
+	if !diff {
+		m, err := inspect.ManifestOf(c.Context, env.Git, repos, tag, jobs)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(w, inspect.ManifestRecord(tag, m))
+		}
+		_, err = io.WriteString(w, m.String())
+		return err
+	}
+	from, to := c.Args().Get(0), c.Args().Get(1)
+	changes, err := inspect.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), jobs, env.Warnf)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(w, map[string]any{"from": from, "to": to, "repos": changes})
+	}
+	_, err = io.WriteString(w, inspect.FormatChanges(changes))
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing JSON: %w", err)
+	}
+	return nil
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

@@ -1,0 +1,138 @@
+// list_deploy_tags lists the deploy tags of a basedir's repos, newest
+// first.
+//
+// # Synopsis
+//
+//	list_deploy_tags [--basedir DIR] [--remote] [--timeout D] [--limit N] [--long | --json]
+//
+// # Description
+//
+// It lists the tags that have the deploy-tag form PREFIX_YYYYMMDD_HHMMSS_HASH7
+// (never v1.2.3 or other tags) found in any repo of the basedir, newest
+// first: by the time in the name, then by name, so with one prefix the
+// order is plain reverse name order. A tag is "missing" from a repo it
+// names (by the manifest in its message, or, when no copy records one,
+// every repo of the basedir) that lacks it.
+//
+// With --remote it reads each repo's remote (ls-remote, each bounded by
+// --timeout) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
+// else the config's remote, else origin. A remote that fails or hangs is
+// named and nothing is listed.
+//
+// # Output
+//
+// One tag per line; a tag some repos lack is followed by a space,
+// "missing:" and their names comma-separated:
+//
+//	DEPLOY_20261125_142501_3f9a2c1
+//	DEPLOY_20261124_090000_1b2c3d4 missing: tutor-js
+//
+// With --long two fields follow the tag, before any "missing:": the time
+// in RFC 3339 and the number of repos the tag names. The first field is
+// always the tag, so "list_deploy_tags | head -1 | cut -d' ' -f1" is the
+// newest tag. With --json an array of {"tag", "time", "repos", "present",
+// "missing"}.
+//
+// # Exit status
+//
+// 0 on success (also when there are no deploy tags), 1 if a repo or remote
+// cannot be read (each named), 2 for a wrong command line.
+//
+// # Examples
+//
+//	list_deploy_tags --limit 5
+//	list_deploy_tags --remote --long
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/inspect"
+)
+
+var (
+	remoteFlag = &cli.BoolFlag{Name: "remote", Usage: "list the tags of each repo's remote instead of the local ones"}
+	limitFlag  = &cli.IntFlag{Name: "limit", Aliases: []string{"n"}, Usage: "list at most N tags (0: all)"}
+	longFlag   = &cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "add the time and the number of repos after each tag"}
+)
+
+func app() *cli.App {
+	return cliutil.NewApp("list_deploy_tags", "list deploy tags, newest first", "",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, remoteFlag, cliutil.TimeoutFlag, limitFlag, longFlag,
+			cliutil.JSONFlag, cliutil.JobsFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	switch {
+	case c.NArg() != 0:
+		return cliutil.Usagef("no operands expected")
+	case c.Int(limitFlag.Name) < 0:
+		return cliutil.Usagef("--limit must be 0 (all) or more, not %d", c.Int(limitFlag.Name))
+	case c.Bool(longFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
+		return cliutil.Usagef("give --long or --json, not both")
+	case c.Duration(cliutil.TimeoutFlag.Name) <= 0:
+		return cliutil.Usagef("--timeout must be positive")
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+	if err != nil {
+		return err
+	}
+	opts := inspect.ListOptions{Repos: repos, Timeout: c.Duration(cliutil.TimeoutFlag.Name), Jobs: jobs, Limit: c.Int(limitFlag.Name)}
+	if c.Bool(remoteFlag.Name) {
+		opts.Remote = firstOf(os.Getenv("DEPLOYTAG_REMOTE"), env.Config.Remote, "origin")
+		if err := config.ValidRemote(opts.Remote); err != nil {
+			return cliutil.Usage(err)
+		}
+	}
+	tags, err := inspect.List(c.Context, env.Git, opts)
+	if err != nil {
+		return err
+	}
+	if c.Bool(cliutil.JSONFlag.Name) {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(tags)
+	}
+	var b strings.Builder
+	for _, t := range tags {
+		b.WriteString(t.Tag)
+		if c.Bool(longFlag.Name) {
+			fmt.Fprintf(&b, " %s %d", t.Time.Format(time.RFC3339), t.Repos)
+		}
+		if len(t.Missing) > 0 {
+			b.WriteString(" missing: " + strings.Join(t.Missing, ","))
+		}
+		b.WriteByte('\n')
+	}
+	_, err = c.App.Writer.Write([]byte(b.String()))
+	return err
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

@@ -1,0 +1,152 @@
+// show_deploy_tag prints the deploy tag of a deployed release, or serves it
+// over HTTP.
+//
+// # Synopsis
+//
+//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [PATH]
+//
+// # Description
+//
+// It reads the standard place the deploy tool fills: <root>/current links
+// to the live release, whose DEPLOY_TAG file holds the tag and a newline
+// and whose DEPLOY_MANIFEST lists each repo and commit; <root>/deploys.log
+// says when each tag was deployed.
+//
+// PATH may be any folder inside a release (it walks up to the nearest
+// DEPLOY_TAG, so code running in <root>/current/<repo> can pass ".") or a
+// root. Without PATH, the root is --root, else $DEPLOY_ROOT, else the
+// root of --environment in deploy.toml, else
+// $XDG_STATE_HOME/deploytag/ENV; with none of these, the current folder
+// is walked up from.
+//
+// With --basedir (a folder holding the deployed repos), each repo's version
+// is the highest semantic-version tag (v1.2.3 or 1.2.3, pre-releases ranked
+// as semver ranks them) contained in the deployed commit.
+//
+// --serve HOST:PORT serves the same over HTTP, reading the standard place
+// on every request: /deploy_tag (text), /deploy_tag.json (JSON) and / (a
+// page for people, with a copy button). A bare port binds to 127.0.0.1.
+// SIGINT or SIGTERM shuts it down gracefully.
+//
+// It reads files only: without --basedir, --config or --environment it
+// needs neither git nor a deploy.toml.
+//
+// # Output
+//
+// The tag and a newline; with --json one record:
+// {"tag", "environment", "deployed_at", "root", "repos": [{"name",
+// "commit", "version"}]}, where environment, deployed_at, root and version
+// are null when unknown. With --serve, nothing on stdout.
+//
+// # Exit status
+//
+// 0 on success, 1 if no release is found or its files are malformed (the
+// file is named), 2 for a wrong command line.
+//
+// # Examples
+//
+//	show_deploy_tag --environment production
+//	cd /srv/tutor/current/tutor-server && show_deploy_tag .
+//	show_deploy_tag --root /srv/tutor --serve 127.0.0.1:8099
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/inspect"
+)
+
+var (
+	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "environment whose live tag to show"}
+	rootFlag        = &cli.StringFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log)", TakesFile: true}
+	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json and / on HOST:PORT"}
+)
+
+func app() *cli.App {
+	return cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
+		[]cli.Flag{environmentFlag, rootFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	envName, root := c.String(environmentFlag.Name), c.String(rootFlag.Name)
+	switch {
+	case c.NArg() > 1:
+		return cliutil.Usagef("too many operands: want at most one PATH")
+	case c.NArg() == 1 && (envName != "" || root != ""):
+		return cliutil.Usagef("give PATH or --environment/--root, not both")
+	case c.IsSet(environmentFlag.Name) && deploytag.ValidEnvironment(envName) != nil:
+		return cliutil.Usage(deploytag.ValidEnvironment(envName))
+	case c.IsSet(serveFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
+		return cliutil.Usagef("give --serve or --json, not both")
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	// Git and deploy.toml are needed only for versions and configured
+	// roots: an app asking for its tag needs neither installed.
+	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}}
+	if c.IsSet(cliutil.BasedirFlag.Name) || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
+		if env, err = cliutil.Setup(c); err != nil {
+			return err
+		}
+	}
+	src := deployinfo.Source{Path: ".", Environment: envName}
+	switch {
+	case c.NArg() == 1:
+		src.Path = c.Args().First()
+	case envName != "" || root != "" || os.Getenv(cliutil.RootEnvVar) != "":
+		if src.Root, err = env.ReleaseRoot(root, envName); err != nil {
+			return err
+		}
+	}
+	var repos []basedir.Repo
+	if c.IsSet(cliutil.BasedirFlag.Name) {
+		if repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
+			return err
+		}
+	}
+	opts := deployinfo.HandlerOptions{Source: src, ErrorLog: func(err error) { env.Warnf("%v", err) }}
+	if len(repos) > 0 {
+		opts.Enrich = func(ctx context.Context, info *deployinfo.Info) { inspect.AddVersions(ctx, env.Git, repos, info, jobs) }
+	}
+	if c.IsSet(serveFlag.Name) {
+		addr, err := deployinfo.ServeAddr(c.String(serveFlag.Name))
+		if err != nil {
+			return cliutil.Usage(err)
+		}
+		if _, err := src.Load(); err != nil {
+			env.Warnf("%v; serving anyway (503 until a deploy)", err)
+		}
+		return deployinfo.Serve(c.Context, addr, deployinfo.NewHandler(opts), func(a string) {
+			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
+		})
+	}
+	info, err := src.Load()
+	if err != nil {
+		return err
+	}
+	if opts.Enrich != nil {
+		opts.Enrich(c.Context, info)
+	}
+	if !c.Bool(cliutil.JSONFlag.Name) {
+		_, err = fmt.Fprintln(c.App.Writer, info.Tag)
+		return err
+	}
+	enc := json.NewEncoder(c.App.Writer)
+	enc.SetIndent("", "  ")
+	return enc.Encode(info)
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

@@ -1,0 +1,147 @@
+// Package releasetest adds testscript commands for the standard place, so
+// that the tools reading releases can be tested before and besides the
+// deploy tool:
+//
+//	mkrelease ROOT BASEDIR TAG [ENV [TIME]]  export TAG from BASEDIR's repos (git archive)
+//	                                         into ROOT/releases/TAG, write DEPLOY_TAG and
+//	                                         DEPLOY_MANIFEST, switch ROOT/current, log it
+//	freeport VAR                             $VAR = a free 127.0.0.1 port
+//	httpget URL                              GET URL (waiting for the server to listen);
+//	                                         body to stdout, "STATUS content-type" to stderr
+package releasetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/deploytag/deploytag/internal/scripttest"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// Commands returns the extra commands.
+func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"mkrelease": mkrelease,
+		"freeport":  freeport,
+		"httpget":   httpget,
+	}
+}
+
+// Params returns scripttest's parameters for dir with these commands added.
+func Params(dir string) testscript.Params {
+	p := scripttest.Params(dir)
+	for k, v := range Commands() {
+		p.Cmds[k] = v
+	}
+	return p
+}
+
+func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 5 {
+		ts.Fatalf("usage: mkrelease ROOT BASEDIR TAG [ENV [TIME]]")
+	}
+	root, base, tag := ts.MkAbs(args[0]), ts.MkAbs(args[1]), args[2]
+	env, at := "test", "2026-11-25T14:30:00Z"
+	if len(args) > 3 {
+		env = args[3]
+	}
+	if len(args) > 4 {
+		at = args[4]
+	}
+	ents, err := os.ReadDir(base)
+	ts.Check(err)
+	var m manifest.Manifest
+	for _, e := range ents {
+		dir := filepath.Join(base, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+			continue
+		}
+		if strings.TrimSpace(scripttest.Git(ts, dir, "tag", "-l", tag)) == "" {
+			continue
+		}
+		obj := scripttest.Git(ts, dir, "cat-file", "tag", "refs/tags/"+tag)
+		_, msg, _ := strings.Cut(obj, "\n\n")
+		m, err = manifest.ParseTagMessage(tag, msg, tag)
+		ts.Check(err)
+		break
+	}
+	if m == nil {
+		ts.Fatalf("no repo of %s carries %s", base, tag)
+	}
+	rel := filepath.Join(root, "releases", tag)
+	ts.Check(os.RemoveAll(rel))
+	for _, e := range m {
+		dst := filepath.Join(rel, e.Name)
+		ts.Check(os.MkdirAll(dst, 0o755))
+		cmd := exec.Command("sh", "-c", `git -C "$1" archive --format=tar "refs/tags/$2" | tar -x -C "$3"`, "sh",
+			filepath.Join(base, e.Name), tag, dst)
+		cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			ts.Fatalf("exporting %s: %v\n%s", e.Name, err, out)
+		}
+	}
+	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_TAG"), []byte(tag+"\n"), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_MANIFEST"), []byte(m.String()), 0o644))
+	tmp := filepath.Join(root, ".current.tmp")
+	_ = os.Remove(tmp)
+	ts.Check(os.Symlink(filepath.Join("releases", tag), tmp))
+	ts.Check(os.Rename(tmp, filepath.Join(root, "current")))
+	line, err := json.Marshal(map[string]string{"time": at, "environment": env, "tag": tag,
+		"user": "tester", "host": "testhost", "outcome": "ok"})
+	ts.Check(err)
+	f, err := os.OpenFile(filepath.Join(root, "deploys.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	ts.Check(err)
+	_, err = f.Write(append(line, '\n'))
+	ts.Check(err)
+	ts.Check(f.Close())
+}
+
+func freeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := l.Addr().(*net.TCPAddr).Port
+	ts.Check(l.Close())
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+func httpget(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: httpget URL")
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	var resp *http.Response
+	var err error
+	for {
+		resp, err = client.Get(args[0])
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		// The server may still be starting: poll until it listens.
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stderr(), "%d %s\n", resp.StatusCode, resp.Header.Get("Content-Type"))
+	_, _ = io.Copy(ts.Stdout(), bytes.NewReader(body))
+	if ok := resp.StatusCode == http.StatusOK; ok == neg {
+		ts.Fatalf("GET %s: status %d", args[0], resp.StatusCode)
+	}
+}

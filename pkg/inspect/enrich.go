@@ -1,0 +1,19 @@
+package inspect
+
+import (
+	"context"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/git"
+)
+
+// AddVersions fills the Version of each repo of info found in repos.
+func AddVersions(ctx context.Context, g *git.Runner, repos []basedir.Repo, info *deployinfo.Info, jobs int) {
+	vs := Versions(ctx, g, repos, info.Manifest(), jobs)
+	for i, r := range info.Repos {
+		if v, ok := vs[r.Name]; ok {
+			info.Repos[i].Version = &v
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// HEAD, given where a tag is expected, stands for the basedir's checked-out
+// commits.
+const HEAD = "HEAD"
+
+// TagManifest reads the manifest recorded in the message of the annotated
+// tag, from the first repo (by name) that carries it.
+func TagManifest(ctx context.Context, g *git.Runner, repos []basedir.Repo, tag string) (manifest.Manifest, error) {
+	ref := "refs/tags/" + tag
+	var lightweight []string
+	for _, r := range repos {
+		objs, err := g.Resolve(ctx, r.Path, ref)
+		if err != nil {
+			return nil, basedir.Wrap(r.Name, err)
+		}
+		switch {
+		case objs[0].Missing:
+			continue
+		case objs[0].Type != "tag":
+			lightweight = append(lightweight, r.Name)
+			continue
+		}
+		msg, err := g.TagMessage(ctx, r.Path, objs[0].Oid)
+		if err != nil {
+			return nil, basedir.Wrap(r.Name, err)
+		}
+		m, err := manifest.ParseTagMessage(tag, msg, "tag "+tag+" in "+r.Name)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	if len(lightweight) > 0 {
+		return nil, fmt.Errorf("tag %s is not annotated, so it records no manifest (%s)", tag, strings.Join(lightweight, ", "))
+	}
+	return nil, fmt.Errorf("tag %s is in no repo of the basedir", tag)
+}
+
+// ManifestOf returns the manifest of the HEADs (tag "HEAD") or of a tag.
+func ManifestOf(ctx context.Context, g *git.Runner, repos []basedir.Repo, tag string, jobs int) (manifest.Manifest, error) {
+	if tag == HEAD {
+		return tagging.Heads(ctx, g, repos, jobs)
+	}
+	return TagManifest(ctx, g, repos, tag)
+}
+
+// Commit is one commit in a change's log.
+type Commit struct {
+	Commit  string `json:"commit"`
+	Subject string `json:"subject"`
+}
+
+// Change is a repo whose commit differs between two manifests.
+type Change struct {
+	Name string `json:"name"`
+	From string `json:"from"` // empty: the repo is new
+	To   string `json:"to"`   // empty: the repo was dropped
+	// Ahead counts the commits in To and not in From, Behind those in From
+	// and not in To (a rollback); both are -1 when unknown.
+	Ahead  int `json:"ahead"`
+	Behind int `json:"behind"`
+	// Log lists the commits in To and not in From, newest first; Dropped
+	// those in From and not in To (a rollback). Filled only when asked.
+	Log     []Commit `json:"log,omitempty"`
+	Dropped []Commit `json:"dropped,omitempty"`
+}
+
+// Diff lists the repos whose commit differs between from and to, sorted by
+// name, counting commits each way in the basedir's copy of the repo and,
+// with withLog, listing the commits in To and not in From (newest first).
+// A repo that is not at hand, or lacks a commit, keeps counts of -1 and is
+// reported in the returned warnings.
+func Diff(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to manifest.Manifest, withLog bool, jobs int) ([]Change, []error) {
+	names := map[string]bool{}
+	for _, e := range from {
+		names[e.Name] = true
+	}
+	for _, e := range to {
+		names[e.Name] = true
+	}
+	byName := map[string]string{}
+	for _, r := range repos {
+		byName[r.Name] = r.Path
+	}
+	var changes []Change
+	for _, n := range sortedKeys(names) {
+		a, _ := from.Lookup(n)
+		b, _ := to.Lookup(n)
+		if a != b {
+			changes = append(changes, Change{Name: n, From: a, To: b, Ahead: -1, Behind: -1})
+		}
+	}
+	warns := make([]error, len(changes))
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(jobs, 1))
+	for i := range changes {
+		c := &changes[i]
+		if c.From == "" || c.To == "" {
+			continue
+		}
+		dir, ok := byName[c.Name]
+		if !ok {
+			warns[i] = basedir.Errorf(c.Name, "repo not in the basedir, commits not counted")
+			continue
+		}
+		eg.Go(func() error {
+			warns[i] = basedir.Wrap(c.Name, count(ctx, g, dir, c, withLog))
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	var out []error
+	for _, w := range warns {
+		if w != nil {
+			out = append(out, w)
+		}
+	}
+	return changes, out
+}
+
+func count(ctx context.Context, g *git.Runner, dir string, c *Change, withLog bool) error {
+	b, err := g.Run(ctx, dir, "rev-list", "--left-right", "--count", c.From+"..."+c.To, "--")
+	if err != nil {
+		return fmt.Errorf("commits not counted: %w", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return fmt.Errorf("rev-list: malformed output %q", strings.TrimSpace(string(b)))
+	}
+	behind, err1 := strconv.Atoi(f[0])
+	ahead, err2 := strconv.Atoi(f[1])
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("rev-list: malformed output %q", strings.TrimSpace(string(b)))
+	}
+	c.Ahead, c.Behind = ahead, behind
+	if !withLog {
+		return nil
+	}
+	if c.Log, err = oneLines(ctx, g, dir, c.From, c.To, ahead); err != nil {
+		return err
+	}
+	c.Dropped, err = oneLines(ctx, g, dir, c.To, c.From, behind)
+	return err
+}
+
+func oneLines(ctx context.Context, g *git.Runner, dir, from, to string, n int) ([]Commit, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b, err := g.Run(ctx, dir, "-c", "log.showSignature=false", "log", "--no-decorate", "--format=%H%x00%s", from+".."+to, "--")
+	if err != nil {
+		return nil, fmt.Errorf("log not read: %w", err)
+	}
+	return ParseLog(b)
+}
+
+// ParseLog parses "git log --format=%H%x00%s" output.
+func ParseLog(b []byte) ([]Commit, error) {
+	var out []Commit
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" {
+			continue
+		}
+		h, s, ok := strings.Cut(line, "\x00")
+		if !ok || !git.IsOid(h) {
+			return nil, fmt.Errorf("log: malformed line %q", line)
+		}
+		out = append(out, Commit{Commit: h, Subject: s})
+	}
+	return out, nil
+}
+
+// ManifestJSON is the --json record of a manifest.
+type ManifestJSON struct {
+	Tag   *string         `json:"tag"` // null for the HEADs
+	Repos []manifestEntry `json:"repos"`
+}
+
+type manifestEntry struct {
+	Name   string `json:"name"`
+	Commit string `json:"commit"`
+}
+
+// ManifestRecord returns the --json record of m, the manifest of tag (or of
+// the HEADs).
+func ManifestRecord(tag string, m manifest.Manifest) ManifestJSON {
+	r := ManifestJSON{Repos: make([]manifestEntry, len(m))}
+	if tag != HEAD {
+		r.Tag = &tag
+	}
+	for i, e := range m {
+		r.Repos[i] = manifestEntry{e.Name, e.Commit}
+	}
+	return r
+}
+
+// DiffTags is Diff between the manifests of two deploys (tags, or HEAD);
+// warnings about commits that could not be counted go to warnf.
+func DiffTags(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to string, withLog bool, jobs int, warnf func(string, ...any)) ([]Change, error) {
+	a, err := ManifestOf(ctx, g, repos, from, jobs)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ManifestOf(ctx, g, repos, to, jobs)
+	if err != nil {
+		return nil, err
+	}
+	changes, warns := Diff(ctx, g, repos, a, b, withLog, jobs)
+	for _, w := range warns {
+		warnf("%v", w)
+	}
+	if changes == nil {
+		changes = []Change{}
+	}
+	return changes, ctx.Err()
+}
+
+// FormatChanges renders changes as deploy_manifest --diff prints them.
+func FormatChanges(changes []Change) string {
+	var b strings.Builder
+	count := func(n int) string {
+		if n < 0 {
+			return "?"
+		}
+		return strconv.Itoa(n)
+	}
+	for _, c := range changes {
+		switch {
+		case c.From == "":
+			fmt.Fprintf(&b, "%s\tadded\t%s\n", c.Name, abbrev(c.To))
+		case c.To == "":
+			fmt.Fprintf(&b, "%s\tremoved\t%s\n", c.Name, abbrev(c.From))
+		default:
+			fmt.Fprintf(&b, "%s\t+%s -%s\t%s..%s\n", c.Name, count(c.Ahead), count(c.Behind), abbrev(c.From), abbrev(c.To))
+		}
+		for _, l := range c.Log {
+			fmt.Fprintf(&b, "\t+ %s %s\n", abbrev(l.Commit), l.Subject)
+		}
+		for _, l := range c.Dropped {
+			fmt.Fprintf(&b, "\t- %s %s\n", abbrev(l.Commit), l.Subject)
+		}
+	}
+	return b.String()
+}
+
+func abbrev(oid string) string { return oid[:min(12, len(oid))] }

@@ -1,0 +1,416 @@
+// Package verify checks that a deploy tag is what it claims to be: in the
+// repos of a basedir (every repo of the tag's manifest carries the tag, as
+// an annotated tag, at the commit the manifest records; every copy of the
+// tag records the same manifest; each work tree is checked out at it;
+// optionally every tag's signature verifies) and, optionally, in a
+// deployed release (its files are exactly the tagged trees, compared by git
+// tree hash, and its DEPLOY_TAG and DEPLOY_MANIFEST name the tag).
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// Options say what to verify.
+type Options struct {
+	Tag   string // checked by the caller against deploytag.ValidTagName
+	Repos []basedir.Repo
+	// Release, when set, is a release folder whose files must be the
+	// tag's trees.
+	Release string
+	Signed  bool
+	Jobs    int
+	// ManifestRepo, when set, names the repo whose deploy-manifests branch
+	// may record the tag's manifest (as manifests/<TAG>); if it does, the
+	// record must match.
+	ManifestRepo string
+}
+
+// Line is the verdict on one repo, or on one file of the release
+// (DEPLOY_TAG, DEPLOY_MANIFEST, or an entry the manifest does not name).
+type Line struct {
+	Name     string   `json:"name"`
+	OK       bool     `json:"ok"`
+	Problems []string `json:"problems"`
+	// Files of the release that differ from the tag's tree, by path
+	// inside the repo's folder.
+	Edited  []string `json:"edited,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Deleted []string `json:"deleted,omitempty"`
+}
+
+// Text is the line's verdict for people: "ok", or every difference,
+// separated by "; ".
+func (l Line) Text() string {
+	if l.OK {
+		return "ok"
+	}
+	parts := append([]string(nil), l.Problems...)
+	for _, f := range []struct {
+		what  string
+		paths []string
+	}{{"edited", l.Edited}, {"added", l.Added}, {"deleted", l.Deleted}} {
+		if len(f.paths) > 0 {
+			parts = append(parts, "release files "+f.what+": "+strings.Join(f.paths, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Tag      string            `json:"tag"`
+	OK       bool              `json:"ok"`
+	Release  string            `json:"release,omitempty"`
+	Manifest manifest.Manifest `json:"-"`
+	Lines    []Line            `json:"repos"`
+}
+
+// Failed returns the names of the lines that are not ok.
+func (r *Report) Failed() []string {
+	var out []string
+	for _, l := range r.Lines {
+		if !l.OK {
+			out = append(out, l.Name)
+		}
+	}
+	return out
+}
+
+type repoState struct {
+	repo      basedir.Repo
+	tagOid    string // empty: no tag
+	tagType   string
+	tagCommit string
+	treeOid   string
+	head      string
+	dirty     []string
+	manifest  manifest.Manifest
+	msgErr    error
+	sigErr    error
+}
+
+// Verify runs the checks and reports each repo. The error is for checks
+// that could not be made at all (git failing, the tag in no repo); any
+// difference found is in the Report, with OK false.
+func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
+	states := make([]repoState, len(o.Repos))
+	errs := make([]error, len(o.Repos))
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(o.Jobs, 1))
+	for i, r := range o.Repos {
+		eg.Go(func() error {
+			st, err := readRepo(gctx, g, r, o.Tag, o.Signed)
+			states[i], errs[i] = st, basedir.Wrap(r.Name, err)
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ref *repoState
+	carried := false
+	for i := range states {
+		if states[i].tagOid != "" {
+			carried = true
+		}
+		if ref == nil && states[i].manifest != nil {
+			ref = &states[i]
+		}
+	}
+	switch {
+	case !carried:
+		return nil, fmt.Errorf("tag %s is in no repo of the basedir", o.Tag)
+	case ref == nil:
+		return nil, fmt.Errorf("no copy of tag %s records a manifest (not an annotated deploy tag)", o.Tag)
+	}
+	rep := &Report{Tag: o.Tag, Manifest: ref.manifest, Release: o.Release}
+	byName := map[string]*repoState{}
+	for i := range states {
+		byName[states[i].repo.Name] = &states[i]
+	}
+	names := map[string]bool{}
+	for _, e := range ref.manifest {
+		names[e.Name] = true
+	}
+	for _, st := range states {
+		if st.tagOid != "" {
+			names[st.repo.Name] = true
+		}
+	}
+	lines := map[string]*Line{}
+	for _, n := range sortedKeys(names) {
+		want, named := ref.manifest.Lookup(n)
+		l := &Line{Name: n, Problems: []string{}}
+		lines[n] = l
+		st := byName[n]
+		switch {
+		case st == nil:
+			l.Problems = append(l.Problems, "repo not in the basedir")
+		case !named:
+			l.Problems = append(l.Problems, fmt.Sprintf("carries tag %s, but its manifest does not name this repo", o.Tag))
+		}
+		if st == nil {
+			continue
+		}
+		l.Problems = append(l.Problems, st.problems(o.Tag, want, ref)...)
+	}
+	if st := byName[o.ManifestRepo]; st != nil && lines[o.ManifestRepo] != nil {
+		if m, err := tagging.ReadManifest(ctx, g, st.repo.Path, "", o.Tag); err == nil && !equal(m, ref.manifest) {
+			l := lines[o.ManifestRepo]
+			l.Problems = append(l.Problems, fmt.Sprintf("%s on branch %s differs from the tag's manifest",
+				tagging.ManifestPath(o.Tag), tagging.ManifestBranch))
+		}
+	}
+	if o.Release != "" {
+		if err := checkRelease(ctx, g, o, rep, byName, lines); err != nil {
+			return nil, err
+		}
+	}
+	rep.OK = true
+	for _, n := range sortedKeys(names) {
+		l := lines[n]
+		l.OK = len(l.Problems) == 0 && len(l.Edited)+len(l.Added)+len(l.Deleted) == 0
+		rep.OK = rep.OK && l.OK
+		rep.Lines = append(rep.Lines, *l)
+	}
+	for _, n := range extraNames(lines, names) {
+		l := lines[n]
+		l.OK = len(l.Problems) == 0
+		rep.OK = rep.OK && l.OK
+		rep.Lines = append(rep.Lines, *l)
+	}
+	return rep, nil
+}
+
+func extraNames(lines map[string]*Line, names map[string]bool) []string {
+	var out []string
+	for n := range lines {
+		if !names[n] {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		// DEPLOY_TAG and DEPLOY_MANIFEST first, then other entries by name.
+		ri, rj := rank(out[i]), rank(out[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+func rank(n string) int {
+	switch n {
+	case deployinfo.TagFile:
+		return 0
+	case deployinfo.ManifestFile:
+		return 1
+	}
+	return 2
+}
+
+func (st *repoState) problems(tag, want string, ref *repoState) []string {
+	var p []string
+	switch {
+	case st.tagOid == "":
+		p = append(p, "tag "+tag+" missing")
+	case st.tagType != "tag":
+		p = append(p, "tag "+tag+" is not annotated")
+	case st.msgErr != nil:
+		p = append(p, "tag message records no manifest: "+st.msgErr.Error())
+	case st != ref && !equal(st.manifest, ref.manifest):
+		p = append(p, "tag message records a manifest different from the one in "+ref.repo.Name)
+	}
+	if st.tagOid != "" && want != "" && st.tagCommit != want {
+		p = append(p, fmt.Sprintf("tag at %s, manifest records %s", short(st.tagCommit), short(want)))
+	}
+	if want != "" && st.head != want {
+		if st.head == "" {
+			p = append(p, "HEAD has no commit")
+		} else {
+			p = append(p, fmt.Sprintf("HEAD at %s, not at the tag (%s)", short(st.head), short(want)))
+		}
+	}
+	if len(st.dirty) > 0 {
+		p = append(p, "uncommitted changes to tracked files: "+strings.Join(st.dirty, ", "))
+	}
+	if st.sigErr != nil {
+		p = append(p, st.sigErr.Error())
+	}
+	return p
+}
+
+func equal(a, b manifest.Manifest) bool {
+	return string(a.Canonical()) == string(b.Canonical())
+}
+
+func short(oid string) string { return oid[:min(12, len(oid))] }
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, error) {
+	st := repoState{repo: r}
+	ref := "refs/tags/" + tag
+	objs, err := g.Resolve(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
+	if err != nil {
+		return st, err
+	}
+	s, err := g.Status(ctx, r.Path)
+	if err != nil {
+		return st, err
+	}
+	st.head, st.dirty = s.Head, s.Changed
+	if objs[0].Missing {
+		return st, nil
+	}
+	st.tagOid, st.tagType, st.tagCommit, st.treeOid = objs[0].Oid, objs[0].Type, objs[1].Oid, objs[2].Oid
+	if st.tagType != "tag" {
+		return st, nil
+	}
+	msg, err := g.TagMessage(ctx, r.Path, st.tagOid)
+	if err != nil {
+		return st, err
+	}
+	st.manifest, st.msgErr = manifest.ParseTagMessage(tag, msg, "tag message")
+	if signed {
+		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg)
+	}
+	return st, nil
+}
+
+func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string) error {
+	if !strings.Contains(msg, "-----BEGIN ") {
+		return errors.New("tag is not signed")
+	}
+	_, err := g.Run(ctx, dir, "verify-tag", tagOid)
+	if err == nil {
+		return nil
+	}
+	why := firstSigLine(git.Stderr(err))
+	if why == "" {
+		why = err.Error()
+	}
+	return errors.New("signature does not verify: " + why)
+}
+
+// firstSigLine picks git's or ssh-keygen's reason out of verify-tag's
+// stderr, skipping the "Good ... signature" chatter of a valid but
+// untrusted key.
+func firstSigLine(s string) string {
+	var first string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		l = strings.TrimPrefix(l, "error: ")
+		if l == "" {
+			continue
+		}
+		if first == "" {
+			first = l
+		}
+		low := strings.ToLower(l)
+		if strings.Contains(low, "no principal") || strings.Contains(low, "bad signature") ||
+			strings.Contains(low, "could not verify") || strings.Contains(low, "not configured") ||
+			strings.Contains(low, "can't check") || strings.Contains(low, "no signature") {
+			return l
+		}
+	}
+	return first
+}
+
+// checkRelease compares the release folder with the tag: DEPLOY_TAG,
+// DEPLOY_MANIFEST, each repo's folder by tree hash, and no other entries.
+func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, byName map[string]*repoState, lines map[string]*Line) error {
+	fi, err := os.Stat(o.Release)
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("release %s is not a folder", o.Release)
+	}
+	tl := &Line{Name: deployinfo.TagFile, Problems: []string{}}
+	lines[tl.Name] = tl
+	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, deployinfo.TagFile)); err != nil {
+		tl.Problems = append(tl.Problems, oneLine(err))
+	} else if got != o.Tag {
+		tl.Problems = append(tl.Problems, fmt.Sprintf("names %s, not %s", got, o.Tag))
+	}
+	ml := &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+	lines[ml.Name] = ml
+	mpath := filepath.Join(o.Release, deployinfo.ManifestFile)
+	if f, err := os.Open(mpath); err != nil {
+		ml.Problems = append(ml.Problems, oneLine(err))
+	} else {
+		m, err := manifest.Parse(f, mpath)
+		f.Close()
+		switch {
+		case err != nil:
+			ml.Problems = append(ml.Problems, oneLine(err))
+		case !equal(m, rep.Manifest):
+			ml.Problems = append(ml.Problems, "differs from the manifest of tag "+o.Tag)
+		}
+	}
+	ents, err := os.ReadDir(o.Release)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile {
+			continue
+		}
+		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
+	}
+	// Each goroutine writes only its own repo's line.
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(o.Jobs, 1))
+	for _, e := range rep.Manifest {
+		st := byName[e.Name]
+		l := lines[e.Name]
+		folder := filepath.Join(o.Release, e.Name)
+		if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
+			l.Problems = append(l.Problems, "folder missing from the release")
+			continue
+		}
+		if st == nil || st.treeOid == "" {
+			l.Problems = append(l.Problems, "release files not compared: no copy of the tag at hand")
+			continue
+		}
+		eg.Go(func() error {
+			d, err := CompareTree(gctx, g, st.repo.Path, folder, st.treeOid)
+			if err != nil {
+				l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
+				return nil
+			}
+			l.Edited, l.Added, l.Deleted = d.Edited, d.Added, d.Deleted
+			return nil
+		})
+	}
+	_ = eg.Wait()
+	return ctx.Err()
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
