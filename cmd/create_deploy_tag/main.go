@@ -15,8 +15,7 @@
 //
 // # Output
 //
-// One line on stdout: the tag. With --json, one line holding a JSON
-// record instead:
+// One line on stdout: the tag. With --json, a JSON record instead:
 //
 //	{"tag": "DEPLOY_20261125_142501_3f9a2c1", "prefix": "DEPLOY",
 //	 "time": "2026-11-25T14:25:01Z", "hash": "3f9a2c1...(64 hex)",
@@ -100,7 +99,9 @@ func run(c *cli.Context) error {
 		return err
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
-		return json.NewEncoder(c.App.Writer).Encode(record(t, m))
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(record(t, m))
 	}
 	_, err = c.App.Writer.Write([]byte(t.String() + "\n"))
 	return err

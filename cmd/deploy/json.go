@@ -31,7 +31,7 @@ type repoEntry struct {
 }
 
 // writeJSON prints what the deploy did (or, for a dry run, would do) as
-// one line of JSON.
+// one JSON record.
 func writeJSON(w io.Writer, res deployflow.Result, o deployflow.Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
@@ -58,5 +58,7 @@ func writeJSON(w io.Writer, res deployflow.Result, o deployflow.Options) error {
 	for _, e := range res.Manifest {
 		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
 	}
-	return json.NewEncoder(w).Encode(r)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }

@@ -49,7 +49,7 @@
 // would be made), environment, root, release, push, command (and workdir),
 // then "repo NAME COMMIT" per repo; nothing is changed.
 //
-// With --json, one line holding a JSON record instead (with --dry-run
+// With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,
 // created, pushed, command, workdir, previous (the tag live before, or
 // null), restored, pruned, dry_run and manifest ([{"name", "commit"}]);

@@ -65,7 +65,7 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("deploy_manifest", "print the manifest of the HEADs or of a deploy tag, or diff two deploys", "[FROM TO]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 

@@ -68,7 +68,7 @@ var (
 func app() *cli.App {
 	return cliutil.NewApp("list_deploy_tags", "list deploy tags, newest first", "",
 		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, remoteFlag, cliutil.TimeoutFlag, limitFlag, longFlag,
-			cliutil.JSONFlag, cliutil.JobsFlag},
+			cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 

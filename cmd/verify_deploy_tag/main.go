@@ -75,7 +75,7 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "TAG",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, cliutil.JSONFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
