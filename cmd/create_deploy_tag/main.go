@@ -19,9 +19,9 @@
 //
 //	{"tag": "DEPLOY_20261125_142501_3f9a2c1", "prefix": "DEPLOY",
 //	 "time": "2026-11-25T14:25:01Z", "hash": "3f9a2c1...(64 hex)",
-//	 "manifest": [{"name": "tutor-js", "commit": "f5476fd..."}, ...]}
+//	 "repos": [{"name": "tutor-js", "commit": "f5476fd..."}, ...]}
 //
-// where hash is the SHA-256 of the canonical manifest and manifest lists
+// where hash is the SHA-256 of the canonical manifest and repos lists
 // the repos it names, sorted.
 //
 // # Exit status
@@ -113,7 +113,7 @@ type tagRecord struct {
 	Prefix   string      `json:"prefix"`
 	Time     string      `json:"time"`
 	Hash     string      `json:"hash"`
-	Manifest []repoEntry `json:"manifest"`
+	Manifest []repoEntry `json:"repos"`
 }
 
 type repoEntry struct {

@@ -22,7 +22,7 @@ type deployRecord struct {
 	Restored    bool        `json:"restored"`
 	Pruned      []string    `json:"pruned"`
 	DryRun      bool        `json:"dry_run"`
-	Manifest    []repoEntry `json:"manifest"`
+	Manifest    []repoEntry `json:"repos"`
 }
 
 type repoEntry struct {

@@ -52,7 +52,7 @@
 // With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,
 // created, pushed, command, workdir, previous (the tag live before, or
-// null), restored, pruned, dry_run and manifest ([{"name", "commit"}]);
+// null), restored, pruned, dry_run and repos ([{"name", "commit"}]);
 // docs/json.md gives the schema.
 //
 // # Exit status
