@@ -8,26 +8,21 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/release"
 )
 
 // defaultLockTimeout is how long a deploy waits for another one to the
 // same environment by default.
 const defaultLockTimeout = 10 * time.Minute
 
-// rootFor picks the root: --root, else $DEPLOY_ROOT (both through the
-// flag), else the config's, else the XDG default.
-func rootFor(c *cli.Context, env, configured string) (string, error) {
-	if c.IsSet(rootFlag.Name) {
-		if r := c.String(rootFlag.Name); r != "" {
-			return r, nil
-		}
+// rootFor picks the root as every tool does (cliutil.Env.ReleaseRoot):
+// --root, else $DEPLOY_ROOT, else the config's, else the XDG default. An
+// empty $DEPLOY_ROOT counts as unset; an empty --root is a usage error.
+func rootFor(c *cli.Context, e *cliutil.Env, env string) (string, error) {
+	r := c.String(rootFlag.Name)
+	if v, fromEnv := os.LookupEnv(cliutil.RootEnvVar); r == "" && c.IsSet(rootFlag.Name) && !(fromEnv && v == "") {
 		return "", cliutil.Usagef("--root is empty")
 	}
-	if configured != "" {
-		return configured, nil
-	}
-	return release.DefaultRoot(env, os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
+	return e.ReleaseRoot(r, env)
 }
 
 func userName() string {

@@ -151,7 +151,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	root, err := rootFor(c, env, ecfg.Root)
+	root, err := rootFor(c, e, env)
 	if err != nil {
 		return err
 	}

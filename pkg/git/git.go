@@ -55,7 +55,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	sub := "command"
-	for _, a := range e.Args {
+	for i := 0; i < len(e.Args); i++ {
+		a := e.Args[i]
+		if a == "-c" || a == "-C" {
+			i++ // skip the option's value
+			continue
+		}
 		if !strings.HasPrefix(a, "-") {
 			sub = a
 			break

@@ -161,3 +161,10 @@ func TestArgv(t *testing.T) {
 		t.Fatalf("CreateTagArgs = %v", got)
 	}
 }
+
+func TestErrorNamesTheSubcommand(t *testing.T) {
+	e := &Error{Args: []string{"-c", "protocol.ext.allow=never", "--no-optional-locks", "fetch", "origin"}, Dir: "/r", Stderr: "fatal: boom\nmore"}
+	if got := e.Error(); got != "git fetch in /r: boom" {
+		t.Fatalf("Error() = %q", got)
+	}
+}

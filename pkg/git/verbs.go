@@ -88,7 +88,8 @@ type Status struct {
 // Status reads HEAD, uncommitted changes to tracked files and untracked
 // files in one git process.
 func (r *Runner) Status(ctx context.Context, dir string) (Status, error) {
-	out, err := r.Run(ctx, dir, "status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=normal")
+	// --no-optional-locks: reading must not rewrite the repo's index.
+	out, err := r.Run(ctx, dir, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=normal")
 	if err != nil {
 		return Status{}, notARepo(err)
 	}

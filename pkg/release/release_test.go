@@ -230,22 +230,6 @@ func TestPruneKeepsLiveAndPrevious(t *testing.T) {
 	}
 }
 
-func TestDefaultRoot(t *testing.T) {
-	for _, tc := range []struct{ xdg, home, want string }{
-		{"/state", "/home/u", "/state/deploytag/dev"},
-		{"", "/home/u", "/home/u/.local/state/deploytag/dev"},
-		{"relative", "/home/u", "/home/u/.local/state/deploytag/dev"},
-	} {
-		got, err := DefaultRoot("dev", tc.xdg, tc.home)
-		if err != nil || got != tc.want {
-			t.Errorf("DefaultRoot(%q, %q) = %q, %v; want %q", tc.xdg, tc.home, got, err, tc.want)
-		}
-	}
-	if _, err := DefaultRoot("dev", "", ""); err == nil {
-		t.Error("DefaultRoot with no XDG_STATE_HOME nor HOME: no error")
-	}
-}
-
 func TestLogLine(t *testing.T) {
 	r, err := Open(t.TempDir())
 	if err != nil {

@@ -48,20 +48,6 @@ type Root struct {
 	Progress progress.Reporter
 }
 
-// DefaultRoot is $XDG_STATE_HOME/deploytag/<ENV>, or, when XDG_STATE_HOME
-// is unset or relative (the XDG spec says to ignore it then),
-// $HOME/.local/state/deploytag/<ENV>. env is checked by the caller.
-func DefaultRoot(env, xdgStateHome, home string) (string, error) {
-	base := xdgStateHome
-	if base == "" || !filepath.IsAbs(base) {
-		if home == "" || !filepath.IsAbs(home) {
-			return "", errors.New("no default root: set XDG_STATE_HOME or HOME, or give --root")
-		}
-		base = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(base, "deploytag", env), nil
-}
-
 // Open makes the root and its releases folder if needed. The root itself
 // may be a symlink the operator made; releases/ inside it must be a real
 // folder.

@@ -1,0 +1,129 @@
+// checkout_deploy_tag makes a basedir match a deploy tag: every repo of the
+// deploy, cloned if missing, checked out detached at the tagged commit.
+//
+// # Synopsis
+//
+//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] TAG
+//
+// # Description
+//
+// It first finds the tag's manifest: --manifest FILE if given; else the
+// tag's message in any repo of the basedir that has the tag, or can fetch
+// it from its remote; else manifests/TAG on the deploy-manifests branch of
+// deploy.toml's manifest_repo (fetched from its remote); else, for
+// manifest_repo and the configured repos missing from the basedir, the tag
+// or that branch at their URLs. If none has it, the error lists what was
+// tried.
+//
+// Then, before any repo moves, it checks every repo the manifest lists.
+// An existing repo must have no uncommitted changes to tracked files; its
+// remote must have the tag (fetched with a refspec that never forces, so a
+// local tag of the same name elsewhere fails the repo); the tag must be
+// annotated and point at the commit the manifest records; and the checkout
+// must not overwrite untracked files. A missing repo is cloned from
+// --url-template, {name} standing for the repo name (default: the remote
+// URL of the first repo in the basedir that has one, its last path element
+// replaced, keeping a .git suffix), into a hidden temporary folder inside
+// the basedir, and checked the same way. Any failure stops the run with
+// every failing repo named: no repo is checked out, temporary clones are
+// removed, uncommitted work is untouched.
+//
+// Only then are the existing repos checked out detached at the tagged
+// commit (never with --force) and the new clones renamed into place. Repos
+// of the basedir not in the manifest are left alone, with a warning.
+// Re-running when the basedir already matches succeeds and changes
+// nothing, so verify_deploy_tag TAG passes afterwards.
+//
+// Each network step (fetch, clone) gives up after --timeout (default
+// 60s), never prompts (ssh runs in batch mode unless an ssh command is
+// configured), and runs with protocol.ext.allow=never. The URL
+// template must contain {name}, must not start with "-", must hold no
+// whitespace or control characters and must not use git's
+// "transport::address" form (ext::, fd::).
+//
+// # Output
+//
+// The name of each repo of the manifest, one per line, once every one is
+// checked out at the tag.
+//
+// # Exit status
+//
+// 0 when every repo is at the tag (including when it already was), 1 if
+// any repo fails (each named on stderr; nothing was checked out when the
+// check before the checkout fails), 2 for a wrong command line: a bad TAG,
+// URL template, remote name, timeout or job count.
+//
+// # Examples
+//
+//	mkdir tutor && checkout_deploy_tag --basedir tutor --manifest m.txt \
+//	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1
+//	cd ~/src/tutor && checkout_deploy_tag DEPLOY_20261125_142501_3f9a2c1
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/checkout"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+)
+
+var (
+	urlTemplateFlag = &cli.StringFlag{Name: "url-template", EnvVars: []string{"DEPLOYTAG_URL_TEMPLATE"},
+		Usage: "URL of a missing repo, {name} standing for its name (default: derived from an existing repo's remote)"}
+	manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "read the deploy's manifest from FILE instead of looking for it", TakesFile: true}
+)
+
+func app() *cli.App {
+	return cliutil.NewApp("checkout_deploy_tag", "check out every repo of a deploy tag, cloning the missing ones",
+		"TAG",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, urlTemplateFlag, manifestFlag, cliutil.RemoteFlag,
+			cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		run)
+}
+
+func run(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return cliutil.Usagef("want exactly one TAG, got %d operands", c.NArg())
+	}
+	tag := c.Args().First()
+	if err := cliutil.TagOperand(tag); err != nil {
+		return err
+	}
+	tmpl := c.String(urlTemplateFlag.Name)
+	if c.IsSet(urlTemplateFlag.Name) {
+		if err := checkout.ValidURLTemplate(tmpl); err != nil {
+			return cliutil.Usage(err)
+		}
+	}
+	timeout := c.Duration(cliutil.TimeoutFlag.Name)
+	if timeout <= 0 {
+		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	remote, err := env.Remote(c)
+	if err != nil {
+		return err
+	}
+	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
+		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name),
+		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
+		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = c.App.Writer.Write([]byte(strings.Join(res.Repos, "\n") + "\n"))
+	return err
+}
+
+func main() { os.Exit(cliutil.Main(app())) }

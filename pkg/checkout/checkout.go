@@ -1,0 +1,429 @@
+// Package checkout makes a basedir match a deploy tag, the way a developer
+// rebuilds an environment from nothing but its tag.
+//
+// Run finds the tag's manifest (see findManifest), then works in two
+// phases. The preflight looks at every repo of the manifest before any
+// repo moves: an existing repo must have no uncommitted changes to tracked
+// files, its remote must have the tag, the tag must be annotated and point
+// at the manifest's commit, and checking it out must not overwrite
+// untracked files. A missing repo is cloned in the preflight, into a
+// hidden temporary folder inside the basedir, and checked out there. Only
+// when every repo passes does the second phase move anything: existing
+// repos are checked out detached at the tag's commit and the new clones
+// are renamed into place. A failed preflight removes its temporary clones,
+// so the basedir's repos are as they were (tags fetched stay: a fetched
+// tag is the remote's, and tags never move).
+//
+// Every network step (fetch, clone) has its own deadline, runs with
+// protocol.ext.allow=never (and ssh in batch mode) and never prompts. Tags are fetched with a
+// non-forcing refspec, so a local tag of the same name at another object
+// is never replaced: that repo fails. Nothing is ever checked out with
+// --force, so uncommitted work is never lost.
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// DefaultTimeout bounds each network step when Options.Timeout is 0.
+const DefaultTimeout = 60 * time.Second
+
+// Options say which tag to check out where.
+type Options struct {
+	Basedir string
+	Tag     string // checked by the caller with deploytag.ValidTagName
+	// URLTemplate gives the URL of a missing repo, {name} standing for its
+	// name; checked by the caller with ValidURLTemplate. Empty: derived
+	// from the remote URL of the first existing repo (by name) that has one.
+	URLTemplate  string
+	ManifestFile string   // read the manifest from this file instead of looking for it
+	ManifestRepo string   // deploy.toml's manifest_repo
+	Repos        []string // deploy.toml's repos: more places to look for the tag
+	Remote       string   // checked by the caller with config.ValidRemote
+	Timeout      time.Duration
+	Jobs         int
+	Warnf        func(format string, args ...any)
+}
+
+// Result is what Run did.
+type Result struct {
+	Manifest manifest.Manifest
+	Source   string   // where the manifest was read
+	Repos    []string // every repo of the manifest, now detached at its commit
+	Cloned   []string // the repos this run cloned
+}
+
+// repoPlan is one repo of the manifest as the preflight found it.
+type repoPlan struct {
+	name, path, commit string
+	tmpDir             string // temporary parent of a new clone, removed at the end
+	clone              string // the new clone inside tmpDir, renamed to path
+	at                 bool   // already detached at commit
+}
+
+type work struct {
+	g        *git.Runner
+	o        Options
+	existing []basedir.Repo
+	template string // o.URLTemplate, or derived
+	tmplErr  error  // why no template could be derived
+}
+
+// Run makes every repo of the tag's manifest exist in the basedir,
+// detached at the commit the manifest records, or changes no repo.
+func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
+	if o.Remote == "" {
+		o.Remote = "origin"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Warnf == nil {
+		o.Warnf = func(string, ...any) {}
+	}
+	w := &work{g: g, o: o}
+	if err := w.scan(ctx); err != nil {
+		return Result{}, err
+	}
+	m, source, err := w.findManifest(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Manifest: m, Source: source}
+	inManifest := map[string]bool{}
+	for _, e := range m {
+		inManifest[e.Name] = true
+	}
+	for _, r := range w.existing {
+		if !inManifest[r.Name] {
+			o.Warnf("%s is not in the manifest of %s; left as it is", r.Name, o.Tag)
+		}
+	}
+
+	plans := make([]*repoPlan, len(m))
+	for i, e := range m {
+		plans[i] = &repoPlan{name: e.Name, path: filepath.Join(o.Basedir, e.Name), commit: e.Commit}
+	}
+	defer func() {
+		for _, p := range plans {
+			if p.tmpDir != "" {
+				_ = os.RemoveAll(p.tmpDir)
+			}
+		}
+	}()
+	if err := w.each(ctx, plans, w.preflight); err != nil {
+		return Result{}, err
+	}
+	if err := w.each(ctx, plans, w.move); err != nil {
+		return Result{}, err
+	}
+	for _, p := range plans {
+		res.Repos = append(res.Repos, p.name)
+		if p.clone != "" {
+			res.Cloned = append(res.Cloned, p.name)
+		}
+	}
+	return res, nil
+}
+
+// each runs f on every plan, at most Jobs at once, and joins every
+// failure, each naming its repo.
+func (w *work) each(ctx context.Context, plans []*repoPlan, f func(context.Context, *repoPlan) error) error {
+	errs := make([]error, len(plans))
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(w.o.Jobs, 1))
+	for i, p := range plans {
+		eg.Go(func() error {
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			errs[i] = wrapAll(p.name, f(gctx, p))
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// scan lists the repos already in the basedir and settles the URL template.
+func (w *work) scan(ctx context.Context) error {
+	fi, err := os.Stat(w.o.Basedir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("basedir %s does not exist", w.o.Basedir)
+	case err != nil:
+		return fmt.Errorf("basedir: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("basedir %s is not a folder", w.o.Basedir)
+	}
+	if repos, err := basedir.Discover(w.o.Basedir); err == nil {
+		w.existing = repos
+	}
+	w.template = w.o.URLTemplate
+	if w.template != "" {
+		return nil
+	}
+	w.tmplErr = errors.New("no --url-template given, and no repo in the basedir has a remote " + w.o.Remote + " to derive one from")
+	for _, r := range w.existing {
+		url, err := w.g.RemoteURL(ctx, r.Path, w.o.Remote)
+		if err != nil {
+			continue
+		}
+		if w.template, err = DeriveTemplate(url); err != nil {
+			w.tmplErr = basedir.Wrap(r.Name, err)
+		}
+		return nil
+	}
+	return nil
+}
+
+func (w *work) has(name string) (basedir.Repo, bool) {
+	for _, r := range w.existing {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return basedir.Repo{}, false
+}
+
+// preflight checks one repo, or clones it into a temporary folder.
+func (w *work) preflight(ctx context.Context, p *repoPlan) error {
+	if basedir.IsWorkTree(p.path) {
+		return w.checkExisting(ctx, p)
+	}
+	if _, err := os.Lstat(p.path); err == nil {
+		return fmt.Errorf("%s is in the way: it is not a git work tree", p.path)
+	}
+	return w.cloneMissing(ctx, p)
+}
+
+func (w *work) checkExisting(ctx context.Context, p *repoPlan) error {
+	st, err := w.g.Status(ctx, p.path)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if len(st.Changed) > 0 {
+		errs = append(errs, dirtyErr{fmt.Errorf("uncommitted changes to tracked files: %s", list(st.Changed))})
+	}
+	if err := w.fetchTag(ctx, p.path); err != nil {
+		errs = append(errs, err)
+	} else if err := w.verifyTag(ctx, p.path, p.commit); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if st.Head == p.commit {
+		// Same commit: moving HEAD touches no file. Is it already detached?
+		_, err := w.g.Run(ctx, p.path, "symbolic-ref", "-q", "HEAD")
+		switch git.ExitCode(err) {
+		case 0:
+		case 1:
+			p.at = true
+		default:
+			return err
+		}
+		return nil
+	}
+	if st.Head == "" {
+		return nil // unborn: there is nothing to compare the tag's tree with
+	}
+	// A dry run of the checkout: would it overwrite untracked files?
+	_, err = w.g.Run(ctx, p.path, "read-tree", "-n", "-m", "-u", "--exclude-per-directory=.gitignore", "HEAD", p.commit)
+	if err != nil {
+		return fmt.Errorf("checking out %s would fail: %s", short(p.commit), reason(err))
+	}
+	return nil
+}
+
+func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
+	if w.template == "" {
+		return fmt.Errorf("not in the basedir and cannot be cloned: %w", w.tmplErr)
+	}
+	url := Expand(w.template, p.name)
+	dir, err := os.MkdirTemp(w.o.Basedir, "."+p.name+".clone-")
+	if err != nil {
+		return err
+	}
+	p.tmpDir = dir
+	clone, err := filepath.Abs(filepath.Join(dir, p.name))
+	if err != nil {
+		return err
+	}
+	_, err = w.net(ctx, "", "clone", "--quiet", "--no-checkout", "--origin", w.o.Remote, "--", url, clone)
+	if err != nil {
+		return w.netError("cloning "+url, err)
+	}
+	if err := w.fetchTag(ctx, clone); err != nil {
+		return err
+	}
+	if err := w.verifyTag(ctx, clone, p.commit); err != nil {
+		return err
+	}
+	if _, err := w.g.Run(ctx, clone, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+		return fmt.Errorf("checking out %s in the new clone: %s", short(p.commit), reason(err))
+	}
+	p.clone = clone
+	return nil
+}
+
+// move is the second phase: check an existing repo out, or put a new
+// clone in place.
+func (w *work) move(ctx context.Context, p *repoPlan) error {
+	switch {
+	case p.clone != "":
+		if _, err := os.Lstat(p.path); err == nil {
+			return fmt.Errorf("%s appeared while cloning; the clone was dropped", p.path)
+		}
+		if err := os.Rename(p.clone, p.path); err != nil {
+			return err
+		}
+	case !p.at:
+		if _, err := w.g.Run(ctx, p.path, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+			return fmt.Errorf("checking out %s: %s", short(p.commit), reason(err))
+		}
+	}
+	return nil
+}
+
+// net runs a network step: its own deadline, ext:: refused, and ssh in
+// batch mode unless the user chose an ssh command.
+func (w *work) net(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	ssh, err := w.g.SSHBatchArgs(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	args = append(append(ssh, "-c", "protocol.ext.allow=never"), args...)
+	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout})
+}
+
+// fetchTag fetches refs/tags/TAG from the repo's remote without forcing:
+// a local tag at another object makes it fail.
+func (w *work) fetchTag(ctx context.Context, dir string) error {
+	return w.fetchTagFrom(ctx, dir, w.o.Remote)
+}
+
+func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...string) error {
+	ref := "refs/tags/" + w.o.Tag
+	args := append([]string{"fetch", "--no-tags", "--no-recurse-submodules"}, extra...)
+	_, err := w.net(ctx, dir, append(args, from, "--", ref+":"+ref)...)
+	if err == nil {
+		return nil
+	}
+	what := "remote " + from
+	if from == w.o.Remote {
+		if url, uerr := w.g.RemoteURL(ctx, dir, from); uerr == nil {
+			what += " (" + url + ")"
+		} else if errors.Is(uerr, git.ErrNoRemote) {
+			return fmt.Errorf("no remote %s to fetch tag %s from", from, w.o.Tag)
+		}
+	}
+	se := git.Stderr(err)
+	switch {
+	case strings.Contains(se, "couldn't find remote ref"):
+		return fmt.Errorf("%s has no tag %s", git.Redact(what), w.o.Tag)
+	case strings.Contains(se, "would clobber existing tag") || strings.Contains(se, "[rejected]"):
+		return fmt.Errorf("tag %s here is not the one on %s; tags are never moved", w.o.Tag, git.Redact(what))
+	}
+	return w.netError("fetching tag "+w.o.Tag+" from "+what, err)
+}
+
+// verifyTag checks that refs/tags/TAG in dir is an annotated tag of commit.
+func (w *work) verifyTag(ctx context.Context, dir, commit string) error {
+	ref := "refs/tags/" + w.o.Tag
+	objs, err := w.g.Resolve(ctx, dir, ref, ref+"^{commit}")
+	switch {
+	case err != nil:
+		return err
+	case objs[0].Missing:
+		return fmt.Errorf("tag %s is missing after the fetch", w.o.Tag)
+	case objs[0].Type != "tag":
+		return fmt.Errorf("tag %s is a lightweight tag; deploy tags are annotated", w.o.Tag)
+	case objs[1].Oid != commit:
+		return fmt.Errorf("tag %s points at commit %s, but the manifest records %s", w.o.Tag, short(objs[1].Oid), short(commit))
+	}
+	return nil
+}
+
+// netError words a failed network step, saying when it timed out.
+func (w *work) netError(what string, err error) error {
+	what = git.Redact(what)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s timed out after %s", what, w.o.Timeout)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s interrupted", what)
+	}
+	return fmt.Errorf("%s: %s", what, reason(err))
+}
+
+// reason picks the telling line of git's stderr.
+func reason(err error) string {
+	var msg string
+	for _, line := range strings.Split(git.Stderr(err), "\n") {
+		line = strings.TrimSpace(line)
+		if s, ok := strings.CutPrefix(line, "fatal: "); ok {
+			msg = s
+			break
+		}
+		if s, ok := strings.CutPrefix(line, "error: "); ok && msg == "" {
+			msg = s
+		}
+	}
+	if msg == "" {
+		var ge *git.Error
+		if errors.As(err, &ge) {
+			msg = strings.TrimSpace(strings.SplitN(strings.TrimSpace(ge.Stderr), "\n", 2)[0])
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+	}
+	return git.Redact(msg)
+}
+
+// wrapAll names repo in err, or in each error of a join, so that each
+// line printed names its repo.
+func wrapAll(repo string, err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return basedir.Wrap(repo, err)
+	}
+	var errs []error
+	for _, e := range j.Unwrap() {
+		errs = append(errs, wrapAll(repo, e))
+	}
+	return errors.Join(errs...)
+}
+
+type dirtyErr struct{ error }
+
+func (e dirtyErr) Unwrap() error { return e.error }
+func (dirtyErr) Hint() string {
+	return "commit or stash the changes and run again; no repo was checked out"
+}
+
+func list(paths []string) string {
+	const n = 3
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
+}
+
+func short(oid string) string { return oid[:min(12, len(oid))] }

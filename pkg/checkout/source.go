@@ -1,0 +1,223 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// findManifest reads the tag's manifest from the first source that has it:
+//
+//  1. Options.ManifestFile, when given (then nothing else is tried);
+//  2. the tag's message in a repo of the basedir that has the tag locally
+//     (manifest_repo first, then by name);
+//  3. the tag fetched from the remote of such a repo, in the same order;
+//  4. manifests/<TAG> on the deploy-manifests branch of manifest_repo,
+//     fetched into refs/remotes/<remote>/deploy-manifests (else the local
+//     branch);
+//  5. when manifest_repo or configured repos are missing from the basedir
+//     and a URL template is known: the tag (or, for manifest_repo, the
+//     branch) fetched from their URLs into a scratch repo, removed after.
+//
+// If none has it, the error lists what was tried.
+func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
+	if f := w.o.ManifestFile; f != "" {
+		m, err := readFile(f)
+		return m, f, err
+	}
+	tag := w.o.Tag
+	var tried []string
+	order := w.sourceOrder()
+	if len(order) == 0 {
+		tried = append(tried, fmt.Sprintf("basedir %s holds no repos", w.o.Basedir))
+	}
+
+	var absent []string
+	for _, r := range order {
+		m, where, err := w.tagManifest(ctx, r)
+		if err != nil || m != nil {
+			return m, where, err
+		}
+		absent = append(absent, r.Name)
+	}
+	if len(absent) > 0 {
+		tried = append(tried, "no local tag "+tag+" in "+strings.Join(absent, ", "))
+	}
+
+	for _, r := range order {
+		if err := w.fetchTag(ctx, r.Path); err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%s)", err, r.Name))
+			continue
+		}
+		m, where, err := w.tagManifest(ctx, r)
+		if err != nil || m != nil {
+			return m, where, err
+		}
+	}
+
+	mr := w.o.ManifestRepo
+	if mr == "" {
+		tried = append(tried, "no manifest_repo configured")
+	} else if r, ok := w.has(mr); ok {
+		m, where, err := w.branchManifest(ctx, r)
+		if err != nil || m != nil {
+			return m, where, err
+		}
+		tried = append(tried, fmt.Sprintf("no %s on branch %s of %s or its remote", tagging.ManifestPath(tag), tagging.ManifestBranch, mr))
+	}
+
+	m, where, more, err := w.remoteManifest(ctx)
+	if err != nil || m != nil {
+		return m, where, err
+	}
+	tried = append(tried, more...)
+	tried = append(tried, "no --manifest given")
+	return nil, "", noManifest{fmt.Errorf("no manifest found for tag %s: %s", tag, strings.Join(tried, "; "))}
+}
+
+type noManifest struct{ error }
+
+func (e noManifest) Unwrap() error { return e.error }
+func (noManifest) Hint() string {
+	return "give --manifest FILE, or run in a basedir holding a repo of the deploy, or configure manifest_repo and give --url-template"
+}
+
+// sourceOrder is the basedir's repos, manifest_repo first.
+func (w *work) sourceOrder() []basedir.Repo {
+	var order []basedir.Repo
+	if r, ok := w.has(w.o.ManifestRepo); ok {
+		order = append(order, r)
+	}
+	for _, r := range w.existing {
+		if r.Name != w.o.ManifestRepo {
+			order = append(order, r)
+		}
+	}
+	return order
+}
+
+// tagManifest reads the manifest from the message of refs/tags/TAG in r;
+// nil when the tag is absent.
+func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
+	m, err := readTagMessage(ctx, w.g, r.Path, w.o.Tag, r.Name+":refs/tags/"+w.o.Tag)
+	if err != nil {
+		return nil, "", basedir.Wrap(r.Name, err)
+	}
+	return m, "tag " + w.o.Tag + " in " + r.Name, nil
+}
+
+func readTagMessage(ctx context.Context, g *git.Runner, dir, tag, where string) (manifest.Manifest, error) {
+	objs, err := g.Resolve(ctx, dir, "refs/tags/"+tag)
+	switch {
+	case err != nil:
+		return nil, err
+	case objs[0].Missing:
+		return nil, nil
+	case objs[0].Type != "tag":
+		return nil, fmt.Errorf("tag %s is a lightweight tag; deploy tags are annotated and carry the manifest", tag)
+	}
+	msg, err := g.TagMessage(ctx, dir, objs[0].Oid)
+	if err != nil {
+		return nil, err
+	}
+	return manifest.ParseTagMessage(tag, msg, where)
+}
+
+// branchManifest fetches the deploy-manifests branch of the manifest repo
+// into its remote-tracking ref (never forced) and reads manifests/<TAG>
+// there, else on the local branch.
+func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
+	tracking := "refs/remotes/" + w.o.Remote + "/" + tagging.ManifestBranch
+	_, ferr := w.net(ctx, r.Path, "fetch", "--no-tags", "--no-recurse-submodules", w.o.Remote, "--",
+		"refs/heads/"+tagging.ManifestBranch+":"+tracking)
+	refs := []string{tracking, "refs/heads/" + tagging.ManifestBranch}
+	if ferr != nil {
+		refs = refs[1:]
+	}
+	for _, ref := range refs {
+		m, err := tagging.ReadManifest(ctx, w.g, r.Path, ref, w.o.Tag)
+		var ge *git.Error
+		switch {
+		case err == nil:
+			return m, ref + ":" + tagging.ManifestPath(w.o.Tag) + " in " + r.Name, nil
+		case !errors.As(err, &ge):
+			return nil, "", basedir.Wrap(r.Name, err) // a malformed manifest
+		}
+	}
+	return nil, "", nil
+}
+
+// remoteManifest looks for the tag at the URLs of manifest_repo and the
+// configured repos that are not in the basedir, fetching into a scratch
+// repo inside the basedir that is removed afterwards.
+func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, []string, error) {
+	var names []string
+	for _, n := range append([]string{w.o.ManifestRepo}, w.o.Repos...) {
+		if _, ok := w.has(n); n != "" && !ok && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, "", nil, nil
+	}
+	if w.template == "" {
+		return nil, "", []string{fmt.Sprintf("%s not in the basedir, and %s", strings.Join(names, ", "), w.tmplErr)}, nil
+	}
+	scratch, err := os.MkdirTemp(w.o.Basedir, ".deploytag-scratch-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	defer os.RemoveAll(scratch)
+	if scratch, err = filepath.Abs(scratch); err != nil {
+		return nil, "", nil, err
+	}
+	if _, err := w.g.Run(ctx, "", "init", "--quiet", "--bare", "--", scratch); err != nil {
+		return nil, "", nil, err
+	}
+	var tried []string
+	for _, n := range names {
+		url := Expand(w.template, n)
+		err := w.fetchTagFrom(ctx, scratch, url, "--depth=1")
+		if err == nil {
+			m, err := readTagMessage(ctx, w.g, scratch, w.o.Tag, url+":refs/tags/"+w.o.Tag)
+			return m, "tag " + w.o.Tag + " at " + git.Redact(url), nil, basedir.Wrap(n, err)
+		}
+		tried = append(tried, fmt.Sprintf("%s (%s)", err, n))
+		if n != w.o.ManifestRepo {
+			continue
+		}
+		branch := "refs/heads/" + tagging.ManifestBranch
+		if _, err := w.net(ctx, scratch, "fetch", "--no-tags", "--depth=1", url, "--", branch+":"+branch); err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tagging.ManifestBranch+" from "+url, err), n))
+			continue
+		}
+		m, err := tagging.ReadManifest(ctx, w.g, scratch, "", w.o.Tag)
+		var ge *git.Error
+		switch {
+		case err == nil:
+			return m, tagging.ManifestPath(w.o.Tag) + " on " + tagging.ManifestBranch + " at " + git.Redact(url), nil, nil
+		case !errors.As(err, &ge):
+			return nil, "", nil, basedir.Wrap(n, err)
+		}
+		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tagging.ManifestPath(w.o.Tag), tagging.ManifestBranch, git.Redact(url), n))
+	}
+	return nil, "", tried, nil
+}
+
+func readFile(file string) (manifest.Manifest, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	return manifest.Parse(f, file)
+}
