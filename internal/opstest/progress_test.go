@@ -102,8 +102,9 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 	}
 }
 
-// TestProgressPushDeploy checks the push and export steps: push_tag and
-// deploy draw on a terminal and stay silent piped.
+// TestProgressPushDeploy checks pushing, exporting and checking out:
+// push_tag, deploy and checkout_deploy_tag draw on a terminal and stay
+// silent piped.
 func TestProgressPushDeploy(t *testing.T) {
 	env := gittest.Env(t)
 	base := gittest.Repos(t, env, "alpha", "beta", "gamma")
@@ -134,6 +135,17 @@ func TestProgressPushDeploy(t *testing.T) {
 	}
 	if !strings.HasPrefix(stdout, "DEPLOY_20261125_142501_") {
 		t.Errorf("deploy printed %q, want the tag", stdout)
+	}
+	tag := strings.TrimSpace(stdout)
+
+	_, stderr = runTool(t, env, true, "checkout_deploy_tag", "--basedir", base, tag)
+	for _, step := range []string{"fetching", "checking out"} {
+		if want := "\rcheckout_deploy_tag: " + step + " [====================] 3/3 "; !strings.Contains(stderr, want) {
+			t.Errorf("checkout_deploy_tag on a terminal shows no %q:\n%q", want, stderr)
+		}
+	}
+	if _, stderr = runTool(t, env, false, "checkout_deploy_tag", "--basedir", base, tag); stderr != "" {
+		t.Errorf("piped checkout_deploy_tag printed %q", stderr)
 	}
 
 	if _, stderr = runTool(t, env, false, "push_tag", "--basedir", base, "v1"); stderr != "" {
