@@ -2,7 +2,7 @@
 //
 // # Synopsis
 //
-//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [REPO...]
+//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [--jobs N] [--config FILE] [REPO...]
 //
 // # Description
 //
