@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] TAG
+//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG
 //
 // # Description
 //

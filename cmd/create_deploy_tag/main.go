@@ -2,7 +2,8 @@
 //
 // # Synopsis
 //
-//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [--json] [REPO...]
+//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [--jobs N] [--config FILE]
+//	                  [--json] [--quiet] [REPO...]
 //
 // # Description
 //

@@ -3,8 +3,8 @@
 //
 // # Synopsis
 //
-//	deploy_manifest [--basedir DIR] [--tag TAG] [--json]
-//	deploy_manifest [--basedir DIR] --diff [--log] [--json] FROM TO
+//	deploy_manifest [--basedir DIR] [--tag TAG] [--json] [--jobs N] [--config FILE]
+//	deploy_manifest [--basedir DIR] --diff [--log] [--json] [--jobs N] [--config FILE] FROM TO
 //
 // # Description
 //

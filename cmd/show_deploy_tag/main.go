@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [PATH]
+//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE] [PATH]
 //
 // # Description
 //

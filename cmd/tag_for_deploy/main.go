@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	tag_for_deploy [--prefix P] [--sign] [--allow-dirty] [--time T] [BASEDIR]
+//	tag_for_deploy [--prefix P] [--sign] [--allow-dirty] [--time T] [--jobs N] [--config FILE] [--quiet] [BASEDIR | --basedir DIR]
 //
 // # Description
 //

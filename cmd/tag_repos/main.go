@@ -2,7 +2,7 @@
 //
 // # Synopsis
 //
-//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] TAG [REPO...]
+//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //

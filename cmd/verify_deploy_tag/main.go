@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] TAG
+//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] [--jobs N] [--config FILE] TAG
 //
 // # Description
 //

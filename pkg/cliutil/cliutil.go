@@ -127,7 +127,7 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case isFlagError(err):
 		return ExitUsage
-	case errors.As(err, &ec) && ec.ExitCode() != 0:
+	case errors.As(err, &ec) && ec.ExitCode() != 0 && !childExit(ec):
 		return ec.ExitCode()
 	}
 	return ExitFailure
