@@ -3,8 +3,8 @@
 //
 // # Synopsis
 //
-//	deploy_manifest [--basedir DIR] [--tag TAG] [--json] [--jobs N] [--config FILE]
-//	deploy_manifest [--basedir DIR] --diff [--log] [--json] [--jobs N] [--config FILE] FROM TO
+//	deploy_manifest [--basedir DIR] [--tag TAG] [--json] [--jobs N] [--config FILE] [--quiet]
+//	deploy_manifest [--basedir DIR] --diff [--log] [--json] [--jobs N] [--config FILE] [--quiet] FROM TO
 //
 // # Description
 //

@@ -4,6 +4,7 @@
 // # Synopsis
 //
 //	list_deploy_tags [--basedir DIR] [--remote] [--timeout D] [--limit N] [--long | --json] [--jobs N] [--config FILE]
+//	                 [--quiet]
 //
 // # Description
 //

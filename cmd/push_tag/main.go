@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	push_tag [--basedir DIR] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] TAG [REPO...]
+//	push_tag [--basedir DIR] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //

@@ -3,7 +3,8 @@
 //
 // # Synopsis
 //
-//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE] [PATH]
+//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE]
+//	                [--quiet] [PATH]
 //
 // # Description
 //

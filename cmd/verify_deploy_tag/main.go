@@ -3,7 +3,8 @@
 //
 // # Synopsis
 //
-//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] [--jobs N] [--config FILE] TAG
+//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] [--jobs N] [--config FILE]
+//	                  [--quiet] TAG
 //
 // # Description
 //
