@@ -123,7 +123,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), isOperandError(err):
 		return ExitUsage
 	case isFlagError(err):
 		return ExitUsage
