@@ -1,17 +1,20 @@
 # deploytag: thin wrappers; scripts/ holds the glue.
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
-TOOLS   ?= create_deploy_tag tag_repos tag_for_deploy push_tag deploy show_deploy_tag verify_deploy_tag checkout_deploy_tag deploy_manifest list_deploy_tags
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+TOOLS   ?= $(notdir $(wildcard cmd/*))
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X github.com/deploytag/deploytag/pkg/cliutil.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test demo bench lint install clean
+.PHONY: build test demo bench lint install clean share uninstall
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
 
 test:
+	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
 
@@ -25,9 +28,30 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-install: build
-	install -d $(DESTDIR)$(BINDIR)
-	for t in $(TOOLS); do [ ! -x bin/$$t ] || install -m 0755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
+# share: a man page and bash and zsh completion for every tool, in bin/share,
+# generated from each built binary's --help and its doc comment.
+share: build
+	$(GO) run ./internal/docgen -src . -out bin/share $(addprefix bin/,$(notdir $(wildcard cmd/*)))
+
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+
+# install [PREFIX=/usr/local] [DESTDIR=] [TOOLS="show_deploy_tag verify_deploy_tag"]
+install: share
+	@for t in $(TOOLS); do [ -x bin/$$t ] || { echo "make install: no tool $$t (tools: $(notdir $(wildcard cmd/*)))" >&2; exit 1; }; done
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for t in $(TOOLS); do \
+		install -m 0755 bin/$$t $(DESTDIR)$(BINDIR)/$$t && \
+		install -m 0644 bin/share/man/man1/$$t.1 $(DESTDIR)$(MANDIR)/man1/$$t.1 && \
+		install -m 0644 bin/share/bash-completion/completions/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t && \
+		install -m 0644 bin/share/zsh/site-functions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t || exit 1; \
+	done
+
+uninstall:
+	for t in $(TOOLS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
+	done
 
 clean:
 	rm -rf bin

@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] TAG
+//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG
 //
 // # Description
 //
@@ -117,7 +117,7 @@ func run(c *cli.Context) error {
 	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
 		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name),
 		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
-		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf,
+		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,8 @@
 //
 // # Synopsis
 //
-//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [REPO...]
+//	create_deploy_tag [--basedir DIR] [--prefix P] [--manifest FILE|-] [--time T] [--jobs N] [--config FILE]
+//	                  [--json] [--quiet] [REPO...]
 //
 // # Description
 //
@@ -15,7 +16,14 @@
 //
 // # Output
 //
-// One line on stdout: the tag.
+// One line on stdout: the tag. With --json, a JSON record instead:
+//
+//	{"tag": "DEPLOY_20261125_142501_3f9a2c1", "prefix": "DEPLOY",
+//	 "time": "2026-11-25T14:25:01Z", "hash": "3f9a2c1...(64 hex)",
+//	 "repos": [{"name": "tutor-js", "commit": "f5476fd..."}, ...]}
+//
+// where hash is the SHA-256 of the canonical manifest and repos lists
+// the repos it names, sorted.
 //
 // # Exit status
 //
@@ -27,10 +35,13 @@
 //	create_deploy_tag --basedir ~/src/tutor
 //	create_deploy_tag | xargs tag_repos
 //	create_deploy_tag --time 2026-11-25T14:25:01Z --manifest deploy.manifest
+//	create_deploy_tag --json | jq -r .tag
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -46,7 +57,8 @@ var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "name the commits of
 func app() *cli.App {
 	return cliutil.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
 		"[REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, manifestFlag, cliutil.TimeFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, manifestFlag, cliutil.TimeFlag, cliutil.JobsFlag,
+			cliutil.JSONFlag, cliutil.QuietFlag},
 		run)
 }
 
@@ -87,8 +99,36 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool(cliutil.JSONFlag.Name) {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(record(t, m))
+	}
 	_, err = c.App.Writer.Write([]byte(t.String() + "\n"))
 	return err
+}
+
+// tagRecord is the --json output (docs/json.md).
+type tagRecord struct {
+	Tag      string      `json:"tag"`
+	Prefix   string      `json:"prefix"`
+	Time     string      `json:"time"`
+	Hash     string      `json:"hash"`
+	Manifest []repoEntry `json:"repos"`
+}
+
+type repoEntry struct {
+	Name   string `json:"name"`
+	Commit string `json:"commit"`
+}
+
+func record(t deploytag.Tag, m manifest.Manifest) tagRecord {
+	r := tagRecord{Tag: t.String(), Prefix: t.Prefix, Time: t.Time.UTC().Format(time.RFC3339), Hash: m.Hash(),
+		Manifest: make([]repoEntry, 0, len(m))}
+	for _, e := range m {
+		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
+	}
+	return r
 }
 
 func readManifest(env *cliutil.Env, file string) (manifest.Manifest, error) {

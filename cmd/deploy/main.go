@@ -5,7 +5,7 @@
 //
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
-//	       [--prefix P] [--sign] [--allow-dirty] [--time T]
+//	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
 //
 // # Description
 //
@@ -49,6 +49,12 @@
 // would be made), environment, root, release, push, command (and workdir),
 // then "repo NAME COMMIT" per repo; nothing is changed.
 //
+// With --json, a JSON record instead (with --dry-run
+// too, then saying what would be done): tag, environment, root, release,
+// created, pushed, command, workdir, previous (the tag live before, or
+// null), restored, pruned, dry_run and repos ([{"name", "commit"}]);
+// docs/json.md gives the schema.
+//
 // # Exit status
 //
 // 0 on success, 1 if the deploy failed (current is left as it was), 2 for
@@ -89,7 +95,7 @@ func app() *cli.App {
 	return cliutil.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
 		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
 			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.QuietFlag},
+			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag},
 		run)
 }
 
@@ -154,7 +160,8 @@ func run(c *cli.Context) error {
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Progress: e.Progress(),
 	}
 	if tag == "" {
 		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
@@ -162,7 +169,8 @@ func run(c *cli.Context) error {
 			return err
 		}
 		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: at, Sign: e.Sign(c),
-			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf}
+			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
+			Progress: e.Progress()}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
@@ -171,6 +179,9 @@ func run(c *cli.Context) error {
 	res, err := deployflow.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
+	}
+	if c.Bool(cliutil.JSONFlag.Name) {
+		return writeJSON(c.App.Writer, res, o)
 	}
 	if o.DryRun {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))

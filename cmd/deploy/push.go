@@ -15,6 +15,6 @@ import (
 func pusher(e *cliutil.Env, remote string, timeout time.Duration, jobs int) deployflow.PushFunc {
 	return func(ctx context.Context, tag string, repos []basedir.Repo) error {
 		return push.Push(ctx, e.Git, push.Options{Tag: tag, Repos: repos, Remote: remote,
-			Timeout: timeout, Jobs: jobs, ManifestRepo: e.Config.ManifestRepo})
+			Timeout: timeout, Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()})
 	}
 }

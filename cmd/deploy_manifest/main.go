@@ -3,8 +3,8 @@
 //
 // # Synopsis
 //
-//	deploy_manifest [--basedir DIR] [--tag TAG] [--json]
-//	deploy_manifest [--basedir DIR] --diff [--log] [--json] FROM TO
+//	deploy_manifest [--basedir DIR] [--tag TAG] [--json] [--jobs N] [--config FILE] [--quiet]
+//	deploy_manifest [--basedir DIR] --diff [--log] [--json] [--jobs N] [--config FILE] [--quiet] FROM TO
 //
 // # Description
 //
@@ -65,7 +65,7 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("deploy_manifest", "print the manifest of the HEADs or of a deploy tag, or diff two deploys", "[FROM TO]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 

@@ -3,7 +3,8 @@
 //
 // # Synopsis
 //
-//	list_deploy_tags [--basedir DIR] [--remote] [--timeout D] [--limit N] [--long | --json]
+//	list_deploy_tags [--basedir DIR] [--remote] [--timeout D] [--limit N] [--long | --json] [--jobs N] [--config FILE]
+//	                 [--quiet]
 //
 // # Description
 //
@@ -68,7 +69,7 @@ var (
 func app() *cli.App {
 	return cliutil.NewApp("list_deploy_tags", "list deploy tags, newest first", "",
 		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, remoteFlag, cliutil.TimeoutFlag, limitFlag, longFlag,
-			cliutil.JSONFlag, cliutil.JobsFlag},
+			cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 

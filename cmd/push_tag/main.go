@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	push_tag [--basedir DIR] [--remote NAME] [--timeout D] [--jobs N] TAG [REPO...]
+//	push_tag [--basedir DIR] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //
@@ -65,7 +65,7 @@ import (
 func app() *cli.App {
 	return cliutil.NewApp("push_tag", "push one tag to the remote of every repo, in parallel, never forced",
 		"TAG [REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
@@ -100,7 +100,7 @@ func run(c *cli.Context) error {
 	var werr error // Push calls OnPushed one at a time
 	err = push.Push(c.Context, env.Git, push.Options{
 		Tag: tag, Repos: repos, Remote: remote, Timeout: timeout, Jobs: jobs,
-		ManifestRepo: env.Config.ManifestRepo,
+		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(),
 		OnPushed: func(repo string) {
 			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
 				werr = e

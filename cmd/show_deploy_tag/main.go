@@ -3,7 +3,8 @@
 //
 // # Synopsis
 //
-//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [PATH]
+//	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE]
+//	                [--quiet] [PATH]
 //
 // # Description
 //
@@ -74,7 +75,7 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
-		[]cli.Flag{environmentFlag, rootFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag},
+		[]cli.Flag{environmentFlag, rootFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
@@ -96,7 +97,7 @@ func run(c *cli.Context) error {
 	}
 	// Git and deploy.toml are needed only for versions and configured
 	// roots: an app asking for its tag needs neither installed.
-	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}}
+	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}, Quiet: c.Bool(cliutil.QuietFlag.Name)}
 	if c.IsSet(cliutil.BasedirFlag.Name) || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
 		if env, err = cliutil.Setup(c); err != nil {
 			return err

@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	tag_for_deploy [--prefix P] [--sign] [--allow-dirty] [--time T] [BASEDIR]
+//	tag_for_deploy [--prefix P] [--sign] [--allow-dirty] [--time T] [--jobs N] [--config FILE] [--quiet] [BASEDIR | --basedir DIR]
 //
 // # Description
 //
@@ -86,7 +86,7 @@ func run(c *cli.Context) error {
 	}
 	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
 		Repos: repos, Prefix: prefix, Time: at, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
-		Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf,
+		Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 //
 // # Synopsis
 //
-//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] TAG [REPO...]
+//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //
@@ -92,7 +92,7 @@ func run(c *cli.Context) error {
 	if len(repos) == 0 {
 		return opErr
 	}
-	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs})
+	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress()})
 	if err != nil || opErr != nil {
 		return errors.Join(opErr, err)
 	}

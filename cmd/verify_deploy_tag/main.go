@@ -3,7 +3,8 @@
 //
 // # Synopsis
 //
-//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] TAG
+//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] [--jobs N] [--config FILE]
+//	                  [--quiet] TAG
 //
 // # Description
 //
@@ -75,7 +76,7 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "TAG",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, cliutil.JSONFlag, cliutil.JobsFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 

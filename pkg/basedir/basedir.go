@@ -54,6 +54,14 @@ type notFound string
 func (p notFound) Error() string      { return "no such folder " + string(p) }
 func (notFound) Is(target error) bool { return target == os.ErrNotExist }
 
+// OperandError is an operand outside the repo-name grammar: the command
+// line itself is wrong (exit status 2).
+type OperandError struct{ Err error }
+
+func (e *OperandError) Error() string    { return e.Err.Error() }
+func (e *OperandError) Unwrap() error    { return e.Err }
+func (e *OperandError) UsageError() bool { return true }
+
 // IsWorkTree reports whether dir holds a .git folder or file.
 func IsWorkTree(dir string) bool {
 	_, err := os.Lstat(filepath.Join(dir, ".git"))
@@ -155,10 +163,14 @@ func checkRepo(p string) error {
 // unique. Every bad operand is reported, with the repos that did resolve.
 func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 	var ops []string
+	dashes := 0
 	for _, a := range args {
 		if a != "-" {
 			ops = append(ops, a)
 			continue
+		}
+		if dashes++; dashes > 1 {
+			return nil, &OperandError{errors.New("'-' (read repos from stdin) given more than once")}
 		}
 		if stdin == nil {
 			return nil, errors.New("'-' given but there is no standard input")
@@ -179,6 +191,10 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 	var errs []error
 	for _, op := range ops {
 		if !strings.Contains(op, "/") {
+			if err := manifest.ValidName(op); err != nil {
+				errs = append(errs, &OperandError{err})
+				continue
+			}
 			names = append(names, op)
 			continue
 		}
@@ -188,7 +204,7 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 			name = filepath.Base(abs)
 		}
 		if err := manifest.ValidName(name); err != nil {
-			errs = append(errs, fmt.Errorf("%w (%s)", err, op))
+			errs = append(errs, &OperandError{fmt.Errorf("%w (%s)", err, op)})
 			continue
 		}
 		if err := checkRepo(p); err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // DefaultTimeout bounds each network step when Options.Timeout is 0.
@@ -55,6 +56,9 @@ type Options struct {
 	Timeout      time.Duration
 	Jobs         int
 	Warnf        func(format string, args ...any)
+	// Progress, when set, is told as each repo is fetched (or cloned) and
+	// checked out.
+	Progress progress.Reporter
 }
 
 // Result is what Run did.
@@ -123,10 +127,10 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 			}
 		}
 	}()
-	if err := w.each(ctx, plans, w.preflight); err != nil {
+	if err := w.step(ctx, "fetching", plans, w.preflight); err != nil {
 		return Result{}, err
 	}
-	if err := w.each(ctx, plans, w.move); err != nil {
+	if err := w.step(ctx, "checking out", plans, w.move); err != nil {
 		return Result{}, err
 	}
 	for _, p := range plans {

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -30,25 +29,8 @@ const (
 var version = ""
 
 // Version returns the version the binary was built as, with the commit it
-// was built from when known.
-func Version() string {
-	v := version
-	bi, ok := debug.ReadBuildInfo()
-	if v == "" && ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	if v == "" {
-		v = "devel"
-	}
-	if ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && !strings.Contains(v, s.Value[:min(7, len(s.Value))]) {
-				v += " (" + s.Value + ")"
-			}
-		}
-	}
-	return v
-}
+// was built from when known: "v1.2.0 (commit 3f9a2c1...)".
+func Version() string { return buildVersion() }
 
 // UsageError is a wrong command line: exit status 2.
 type UsageError struct{ Err error }
@@ -141,11 +123,11 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), isOperandError(err):
 		return ExitUsage
 	case isFlagError(err):
 		return ExitUsage
-	case errors.As(err, &ec) && ec.ExitCode() != 0:
+	case errors.As(err, &ec) && ec.ExitCode() != 0 && !childExit(ec):
 		return ec.ExitCode()
 	}
 	return ExitFailure

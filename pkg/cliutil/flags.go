@@ -23,7 +23,7 @@ var (
 	ConfigFlag = &cli.StringFlag{Name: "config", EnvVars: []string{"DEPLOYTAG_CONFIG"},
 		Usage: "config file (default: BASEDIR/deploy.toml if present)", TakesFile: true}
 	JobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: DefaultJobs(), EnvVars: []string{"DEPLOYTAG_JOBS"},
-		Usage: "repos worked on at once"}
+		Usage: "repos worked on at once", DefaultText: "4 per CPU, at most 16"}
 	JSONFlag    = &cli.BoolFlag{Name: "json", Usage: "print one JSON record instead of lines"}
 	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
 		Usage: "deadline for each network step (push, fetch, clone, ls-remote)"}

@@ -19,6 +19,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -59,6 +60,9 @@ type Options struct {
 	Stderr io.Writer
 	// Notef and Warnf print "deploy: ..." and "deploy: warning: ..." lines.
 	Notef, Warnf func(format string, args ...any)
+	// Progress, when set, is told as each repo is exported (tagging and
+	// pushing report through Tagging.Progress and Push).
+	Progress progress.Reporter
 }
 
 // Result is what a deploy did, or for a dry run would do.
@@ -200,6 +204,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 	if err := root.Clean(); err != nil {
 		return fmt.Errorf("removing what an interrupted deploy left: %w", err)
 	}
+	root.Progress = o.Progress
 	if o.Push != nil {
 		if err := o.Push(ctx, res.Tag, repos); err != nil {
 			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +101,7 @@ func Diff(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to man
 		byName[r.Name] = r.Path
 	}
 	var changes []Change
-	for _, n := range sortedKeys(names) {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
 		a, _ := from.Lookup(n)
 		b, _ := to.Lookup(n)
 		if a != b {

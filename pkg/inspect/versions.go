@@ -6,7 +6,6 @@ package inspect
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -82,13 +81,4 @@ func Versions(ctx context.Context, g *git.Runner, repos []basedir.Repo, m manife
 // contains; commit is a full object name, never user text.
 func MergedTagsArgs(commit string) []string {
 	return []string{"for-each-ref", "--merged=" + commit, "--format=%(refname:strip=2)", "--", "refs/tags/"}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

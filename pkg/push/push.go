@@ -23,6 +23,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 	// OnPushed is called, one call at a time, as each repo's remote
 	// confirms the tag.
 	OnPushed func(repo string)
+	// Progress, when set, is told as each repo's push ends.
+	Progress progress.Reporter
 }
 
 // target is one repo that passed preflight.
@@ -80,6 +83,9 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 	if err != nil {
 		return err
 	}
+	pr := progress.Or(o.Progress)
+	pr.Start("pushing", len(targets))
+	defer pr.Stop()
 	var mu sync.Mutex
 	errs := make([]error, len(targets))
 	var eg errgroup.Group
@@ -91,6 +97,7 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 				return nil
 			}
 			pushed, err := pushOne(ctx, g, o, t)
+			pr.Done(t.repo.Name)
 			if pushed && o.OnPushed != nil {
 				mu.Lock()
 				o.OnPushed(t.repo.Name)

@@ -16,6 +16,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // Source is one repo to export: its work tree (for its objects) and the
@@ -40,16 +41,20 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 		os.RemoveAll(tmp)
 		return "", err
 	}
+	pr := progress.Or(r.Progress)
+	pr.Start("exporting", len(srcs))
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(max(jobs, 1))
 	errs := make([]error, len(srcs))
 	for i, s := range srcs {
 		eg.Go(func() error {
 			errs[i] = basedir.Wrap(s.Name, Export(gctx, g, s.Path, s.Commit, filepath.Join(tmp, s.Name)))
+			pr.Done(s.Name)
 			return errs[i]
 		})
 	}
 	_ = eg.Wait()
+	pr.Stop()
 	if err := errors.Join(errs...); err != nil {
 		os.RemoveAll(tmp)
 		return "", err

@@ -23,6 +23,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // Names inside the root.
@@ -42,6 +44,8 @@ const (
 // Root is the standard place of one environment.
 type Root struct {
 	Dir string // absolute
+	// Progress, when set, is told as Build exports each repo.
+	Progress progress.Reporter
 }
 
 // Open makes the root and its releases folder if needed. The root itself

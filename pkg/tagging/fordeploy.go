@@ -13,6 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // DeployOptions configure ForDeploy.
@@ -28,6 +29,8 @@ type DeployOptions struct {
 	ManifestRepo string
 	// Warnf receives warnings (untracked files, dirty trees allowed).
 	Warnf func(format string, args ...any)
+	// Progress, when set, is told as each repo is read, checked and tagged.
+	Progress progress.Reporter
 }
 
 // Deployed is what ForDeploy made.
@@ -69,7 +72,7 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 		return Deployed{}, err
 	}
 	d := Deployed{Tag: t.String(), Manifest: m}
-	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs, CommitsRead: true})
+	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs, Progress: o.Progress, CommitsRead: true})
 	if err != nil {
 		return Deployed{}, err
 	}
@@ -88,16 +91,21 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(string, ...any)) (manifest.Manifest, error) {
 	sts := make([]git.Status, len(o.Repos))
 	errs := make([]error, len(o.Repos))
+	pr := progress.Or(o.Progress)
+	pr.Start("reading", len(o.Repos))
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(max(o.Jobs, 1))
 	for i, r := range o.Repos {
 		eg.Go(func() error {
 			st, err := g.Status(gctx, r.Path)
 			sts[i], errs[i] = st, basedir.Wrap(r.Name, err)
+			pr.Done(r.Name)
 			return gctx.Err()
 		})
 	}
-	if err := eg.Wait(); err != nil {
+	err := eg.Wait()
+	pr.Stop() // before any warning is printed
+	if err != nil {
 		return nil, err
 	}
 	entries := make([]manifest.Entry, 0, len(o.Repos))

@@ -22,6 +22,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // Options say what to tag.
@@ -39,6 +40,8 @@ type Options struct {
 	// locked (git.TagCertainlyAbsent), the repo is checked without
 	// starting git.
 	CommitsRead bool
+	// Progress, when set, is told as each repo is checked and tagged.
+	Progress progress.Reporter
 }
 
 // State is what a repo needs.
@@ -63,6 +66,7 @@ type Plan struct {
 	Manifest manifest.Manifest // every repo and the commit it gets: the tag message
 	sign     bool
 	jobs     int
+	progress progress.Reporter
 }
 
 // Check inspects every repo in parallel, one git process each, and returns
@@ -71,7 +75,9 @@ func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
 	if len(o.Repos) == 0 {
 		return nil, errors.New("no repos to tag")
 	}
-	p := &Plan{Tag: o.Tag, Repos: make([]RepoPlan, len(o.Repos)), sign: o.Sign, jobs: max(o.Jobs, 1)}
+	p := &Plan{Tag: o.Tag, Repos: make([]RepoPlan, len(o.Repos)), sign: o.Sign, jobs: max(o.Jobs, 1), progress: progress.Or(o.Progress)}
+	p.progress.Start("checking", len(o.Repos))
+	defer p.progress.Stop()
 	errs := make([]error, len(o.Repos))
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(p.jobs)
@@ -88,10 +94,12 @@ func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
 		eg.Go(func() error {
 			if o.CommitsRead && o.Commits != nil && git.TagCertainlyAbsent(r.Path, o.Tag) {
 				p.Repos[i] = RepoPlan{Repo: r, Commit: want, State: ToCreate}
+				p.progress.Done(r.Name)
 				return ctx.Err()
 			}
 			rp, err := checkRepo(ctx, g, r, want, o.Tag)
 			p.Repos[i], errs[i] = rp, basedir.Wrap(r.Name, err)
+			p.progress.Done(r.Name)
 			return ctx.Err()
 		})
 	}
@@ -178,11 +186,15 @@ func (p *Plan) Apply(ctx context.Context, g *git.Runner) (Result, error) {
 		errs    []error
 	)
 	msg := p.Message()
+	pr := progress.Or(p.progress)
+	pr.Start("tagging", len(p.Repos))
+	defer pr.Stop()
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(p.jobs)
 	for _, rp := range p.Repos {
 		if rp.State == Done {
 			res.Done = append(res.Done, rp.Repo.Name)
+			pr.Done(rp.Repo.Name)
 			continue
 		}
 		eg.Go(func() error {
@@ -192,6 +204,7 @@ func (p *Plan) Apply(ctx context.Context, g *git.Runner) (Result, error) {
 			// A started "git tag" is let finish: killing it part-way could
 			// leave a lock file behind. Only new starts stop.
 			err := g.CreateTag(context.WithoutCancel(gctx), rp.Repo.Path, git.TagOptions{Name: p.Tag, Commit: rp.Commit, Message: msg, Sign: p.sign})
+			pr.Done(rp.Repo.Name)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {

@@ -11,8 +11,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -157,7 +159,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 		}
 	}
 	lines := map[string]*Line{}
-	for _, n := range sortedKeys(names) {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
 		want, named := ref.manifest.Lookup(n)
 		l := &Line{Name: n, Problems: []string{}}
 		lines[n] = l
@@ -186,7 +188,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 		}
 	}
 	rep.OK = true
-	for _, n := range sortedKeys(names) {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
 		l := lines[n]
 		l.OK = len(l.Problems) == 0 && len(l.Edited)+len(l.Added)+len(l.Deleted) == 0
 		rep.OK = rep.OK && l.OK
@@ -265,15 +267,6 @@ func equal(a, b manifest.Manifest) bool {
 }
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, error) {
 	st := repoState{repo: r}

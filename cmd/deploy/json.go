@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/deploytag/deploytag/pkg/deployflow"
+	"github.com/deploytag/deploytag/pkg/release"
+)
+
+// deployRecord is the --json output (docs/json.md).
+type deployRecord struct {
+	Tag         string      `json:"tag"`
+	Environment string      `json:"environment"`
+	Root        string      `json:"root"`
+	Release     string      `json:"release"`
+	Created     bool        `json:"created"`
+	Pushed      bool        `json:"pushed"`
+	Command     []string    `json:"command"`
+	Workdir     *string     `json:"workdir"`
+	Previous    *string     `json:"previous"`
+	Restored    bool        `json:"restored"`
+	Pruned      []string    `json:"pruned"`
+	DryRun      bool        `json:"dry_run"`
+	Manifest    []repoEntry `json:"repos"`
+}
+
+type repoEntry struct {
+	Name   string `json:"name"`
+	Commit string `json:"commit"`
+}
+
+// writeJSON prints what the deploy did (or, for a dry run, would do) as
+// one JSON record.
+func writeJSON(w io.Writer, res deployflow.Result, o deployflow.Options) error {
+	r := deployRecord{
+		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
+		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
+		Restored: res.Outcome == release.Restored, Pruned: res.Pruned, DryRun: o.DryRun,
+		Manifest: make([]repoEntry, 0, len(res.Manifest)),
+	}
+	if o.DryRun { // what it would do
+		r.Created, r.Pushed = o.Tag == "", o.Push != nil
+	}
+	if len(o.Command) > 0 {
+		wd := o.Workdir
+		if wd == "" {
+			wd = "."
+		}
+		r.Workdir = &wd
+	}
+	if res.Previous != "" {
+		r.Previous = &res.Previous
+	}
+	if r.Pruned == nil {
+		r.Pruned = []string{}
+	}
+	for _, e := range res.Manifest {
+		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,14 @@
+package e2e
+
+// The scripts drive binaries built by scripttest.Main, which go test does
+// not see as inputs; importing the packages the binaries are made of keeps
+// a cached pass from outliving a change to them.
+import (
+	_ "github.com/deploytag/deploytag/pkg/checkout"
+	_ "github.com/deploytag/deploytag/pkg/cliutil"
+	_ "github.com/deploytag/deploytag/pkg/deployflow"
+	_ "github.com/deploytag/deploytag/pkg/deployinfo"
+	_ "github.com/deploytag/deploytag/pkg/inspect"
+	_ "github.com/deploytag/deploytag/pkg/push"
+	_ "github.com/deploytag/deploytag/pkg/verify"
+)

@@ -1,0 +1,22 @@
+package cliutil
+
+import (
+	"errors"
+	"os/exec"
+)
+
+// childExit reports whether an exit coder found in an error chain is the
+// exit status of a subprocess (git's 128, say, inside a *git.Error): that
+// is git's status, not ours, and the tool exits 1 for it like any failure.
+func childExit(ec error) bool {
+	var ee *exec.ExitError
+	return errors.As(ec, &ee)
+}
+
+// isOperandError reports whether err holds an operand outside its grammar
+// found by a package below this one (say, a repo operand named "-x"),
+// which marks it with a UsageError() method: the command line is wrong.
+func isOperandError(err error) bool {
+	var oe interface{ UsageError() bool }
+	return errors.As(err, &oe) && oe.UsageError()
+}

@@ -1,0 +1,31 @@
+package cliutil
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// A failing subprocess's exit status (git exits 128) wrapped in an error
+// never becomes the tool's: that is a failure, exit 1.
+func TestChildExitStatusIsAFailure(t *testing.T) {
+	child := exec.CommandContext(context.Background(), "sh", "-c", "exit 128").Run()
+	if child == nil {
+		t.Fatal("sh -c 'exit 128' succeeded")
+	}
+	wrapped := fmt.Errorf("git ls-remote in repo-a: %w (repo-a)", child)
+	if got := ExitCode(wrapped); got != ExitFailure {
+		t.Errorf("ExitCode(%v) = %d, want %d", wrapped, got, ExitFailure)
+	}
+	code, stdout, stderr := run(t, func(*cli.Context) error { return wrapped })
+	if code != ExitFailure || stdout != "" || stderr == "" {
+		t.Errorf("got %d %q %q", code, stdout, stderr)
+	}
+	// an explicit cli.Exit still picks its code.
+	if got := ExitCode(cli.Exit("x", 3)); got != 3 {
+		t.Errorf("ExitCode(cli.Exit(3)) = %d", got)
+	}
+}
