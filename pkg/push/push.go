@@ -149,24 +149,23 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	}
 	t.local, t.commit = objs[0].Oid, objs[1].Oid
 	t.branch = len(objs) > 2 && !objs[2].Missing
-	push, err := remoteURLs(ctx, g, r.Path, o.Remote, true)
-	if err != nil {
+	rc, err := g.RemoteConfig(ctx, r.Path, o.Remote)
+	switch {
+	case err != nil:
 		errs = append(errs, err)
+	case len(rc.Push) == 0:
+		errs = append(errs, fmt.Errorf("no remote %q to push to", o.Remote))
 	}
-	fetch, _ := remoteURLs(ctx, g, r.Path, o.Remote, false)
-	for _, u := range append(push, fetch...) {
+	for _, u := range append(slices.Clone(rc.Push), rc.Fetch...) {
 		if s := userinfo(u); s != "" {
 			t.secrets = append(t.secrets, s)
 		}
 	}
 	t.lsRemote = []string{o.Remote}
-	if !slices.Equal(push, fetch) {
-		t.lsRemote = push
+	if !slices.Equal(rc.Push, rc.Fetch) {
+		t.lsRemote = rc.Push
 	}
-	if len(errs) == 0 {
-		t.ssh, err = g.SSHBatchArgs(ctx, r.Path)
-		errs = append(errs, err)
-	}
+	t.ssh = g.SSHArgs(rc)
 	return t, joinFor(r.Name, errs)
 }
 
@@ -177,24 +176,6 @@ func joinFor(repo string, errs []error) error {
 		errs[i] = basedir.Wrap(repo, err)
 	}
 	return errors.Join(errs...)
-}
-
-// remoteURLs returns the URLs git pushes to (or fetches from) for remote,
-// after any insteadOf rewriting, or an error saying the remote is not
-// configured.
-func remoteURLs(ctx context.Context, g *git.Runner, dir, remote string, push bool) ([]string, error) {
-	args := []string{"remote", "get-url", "--all", "--", remote}
-	if push {
-		args = []string{"remote", "get-url", "--push", "--all", "--", remote}
-	}
-	out, err := g.Run(ctx, dir, args...)
-	if err != nil {
-		if git.ExitCode(err) == 2 && strings.Contains(git.Stderr(err), "No such remote") {
-			return nil, fmt.Errorf("no remote %q to push to", remote)
-		}
-		return nil, err
-	}
-	return strings.Fields(string(out)), nil
 }
 
 // userinfo returns the "user:password" part of scheme://user:password@host/...,

@@ -1,0 +1,139 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Remote is what git's config says about pushing to one remote: its URLs
+// as git fetches from and pushes to them (after url.<base>.insteadOf and
+// pushInsteadOf rewriting), and whether the user chose an ssh command.
+type Remote struct {
+	Fetch []string // remote.<name>.url, rewritten
+	Push  []string // the URLs "git push <name>" pushes to
+	// SSHCommand is true when core.sshCommand is set.
+	SSHCommand bool
+}
+
+// RemoteConfigArgs is the argv of the one "git config" read RemoteConfig
+// makes for remote (a name already checked by config.ValidRemote).
+func RemoteConfigArgs(remote string) []string {
+	re := `^remote\.` + regexp.QuoteMeta(remote) + `\.(url|pushurl)$` +
+		`|^core\.sshcommand$` +
+		`|^url\..*\.(insteadof|pushinsteadof)$`
+	return []string{"config", "--null", "--get-regexp", re}
+}
+
+// RemoteConfig reads, in one git process, what Remote says about remote as
+// seen from dir. A remote without URLs yields a Remote with none.
+func (r *Runner) RemoteConfig(ctx context.Context, dir, remote string) (Remote, error) {
+	out, err := r.Run(ctx, dir, RemoteConfigArgs(remote)...)
+	if err != nil && ExitCode(err) != 1 { // 1: nothing matched
+		return Remote{}, notARepo(err)
+	}
+	return ParseRemoteConfig(out, remote)
+}
+
+// SSHArgs returns, like SSHBatchArgs, the "-c core.sshCommand=..." batch
+// mode arguments, or nothing when the user chose an ssh command of their
+// own (GIT_SSH_COMMAND or GIT_SSH in the environment, or rc.SSHCommand).
+func (r *Runner) SSHArgs(rc Remote) []string {
+	if rc.SSHCommand {
+		return nil
+	}
+	for _, kv := range r.env {
+		k, v, _ := strings.Cut(kv, "=")
+		if (k == "GIT_SSH_COMMAND" || k == "GIT_SSH") && v != "" {
+			return nil
+		}
+	}
+	return []string{"-c", "core.sshCommand=" + SSHBatchCommand}
+}
+
+// rewrite is one url.<base> section: the prefixes it replaces by base.
+type rewrite struct {
+	base     string
+	prefixes []string
+}
+
+// ParseRemoteConfig parses the output of RemoteConfigArgs(remote) and
+// applies git's URL rewriting: each URL's longest matching insteadOf
+// prefix is replaced by its base (on a tie, the base configured first
+// wins). Push URLs are the pushurl values rewritten by insteadOf; without
+// any, the url values that a pushInsteadOf rewrites; without those, the
+// fetch URLs.
+func ParseRemoteConfig(out []byte, remote string) (Remote, error) {
+	var rc Remote
+	var urls, pushurls []string
+	var insteadOf, pushInsteadOf []rewrite
+	add := func(rs []rewrite, base, prefix string) []rewrite {
+		for i := range rs {
+			if rs[i].base == base {
+				rs[i].prefixes = append(rs[i].prefixes, prefix)
+				return rs
+			}
+		}
+		return append(rs, rewrite{base: base, prefixes: []string{prefix}})
+	}
+	for _, rec := range strings.Split(string(out), "\x00") {
+		if rec == "" {
+			continue
+		}
+		key, value, ok := strings.Cut(rec, "\n")
+		if !ok {
+			return Remote{}, fmt.Errorf("git config: %s has no value", key)
+		}
+		switch {
+		case key == "remote."+remote+".url":
+			urls = append(urls, value)
+		case key == "remote."+remote+".pushurl":
+			pushurls = append(pushurls, value)
+		case key == "core.sshcommand":
+			rc.SSHCommand = true
+		case strings.HasPrefix(key, "url.") && strings.HasSuffix(key, ".insteadof"):
+			insteadOf = add(insteadOf, strings.TrimSuffix(strings.TrimPrefix(key, "url."), ".insteadof"), value)
+		case strings.HasPrefix(key, "url.") && strings.HasSuffix(key, ".pushinsteadof"):
+			pushInsteadOf = add(pushInsteadOf, strings.TrimSuffix(strings.TrimPrefix(key, "url."), ".pushinsteadof"), value)
+		default:
+			return Remote{}, fmt.Errorf("git config: unexpected key %q", key)
+		}
+	}
+	for _, u := range urls {
+		v, _ := alias(u, insteadOf)
+		rc.Fetch = append(rc.Fetch, v)
+	}
+	for _, u := range pushurls {
+		v, _ := alias(u, insteadOf)
+		rc.Push = append(rc.Push, v)
+	}
+	if len(pushurls) == 0 {
+		for _, u := range urls {
+			if v, ok := alias(u, pushInsteadOf); ok {
+				rc.Push = append(rc.Push, v)
+			}
+		}
+	}
+	if len(rc.Push) == 0 {
+		rc.Push = rc.Fetch
+	}
+	return rc, nil
+}
+
+// alias rewrites url by the longest prefix of rs it starts with, and says
+// whether one matched.
+func alias(url string, rs []rewrite) (string, bool) {
+	best, bestLen := -1, -1
+	for i, r := range rs {
+		for _, p := range r.prefixes {
+			if strings.HasPrefix(url, p) && len(p) > bestLen {
+				best, bestLen = i, len(p)
+			}
+		}
+	}
+	if best < 0 {
+		return url, false
+	}
+	return rs[best].base + url[bestLen:], true
+}
