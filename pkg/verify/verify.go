@@ -299,7 +299,9 @@ func short(oid string) string { return oid[:min(12, len(oid))] }
 func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, manifest.Manifest, error) {
 	st := repoState{repo: r}
 	ref := "refs/tags/" + tag
-	objs, err := g.Resolve(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
+	// One git process reads the tag, its commit and tree, and the tag
+	// object's contents (its message).
+	objs, err := g.ReadObjects(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
 	if err != nil {
 		return st, nil, err
 	}
@@ -315,9 +317,9 @@ func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, si
 	if st.tagType != "tag" {
 		return st, nil, nil
 	}
-	msg, err := g.TagMessage(ctx, r.Path, st.tagOid)
-	if err != nil {
-		return st, nil, err
+	_, msg, ok := strings.Cut(string(objs[0].Contents), "\n\n")
+	if !ok {
+		return st, nil, fmt.Errorf("tag object %s has no message", st.tagOid)
 	}
 	m, err := manifest.ParseTagMessage(tag, msg, "tag message")
 	st.msgErr = err
