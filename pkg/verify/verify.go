@@ -9,6 +9,7 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -101,9 +103,30 @@ type repoState struct {
 	treeOid   string
 	head      string
 	dirty     []string
-	manifest  manifest.Manifest
-	msgErr    error
-	sigErr    error
+	// sum is the SHA-256 of the canonical manifest the tag message
+	// records, when msgErr is nil. The manifest itself is not kept: each
+	// copy of the tag holds the whole manifest, so keeping every repo's
+	// would grow with the square of the repo count. Only the first
+	// repo's (in basedir order) is kept, by a firstManifest.
+	sum    [sha256.Size]byte
+	msgErr error
+	sigErr error
+}
+
+// firstManifest keeps the manifest of the lowest-numbered repo whose tag
+// message records one, dropping the others as they come in, in any order.
+type firstManifest struct {
+	mu  sync.Mutex
+	idx int
+	m   manifest.Manifest
+}
+
+func (f *firstManifest) offer(i int, m manifest.Manifest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil || i < f.idx {
+		f.idx, f.m = i, m
+	}
 }
 
 // Verify runs the checks and reports each repo. The error is for checks
@@ -114,9 +137,13 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	errs := make([]error, len(o.Repos))
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(max(o.Jobs, 1))
+	var first firstManifest
 	for i, r := range o.Repos {
 		eg.Go(func() error {
-			st, err := readRepo(gctx, g, r, o.Tag, o.Signed)
+			st, m, err := readRepo(gctx, g, r, o.Tag, o.Signed)
+			if m != nil {
+				first.offer(i, m)
+			}
 			states[i], errs[i] = st, basedir.Wrap(r.Name, err)
 			return nil
 		})
@@ -128,29 +155,27 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var ref *repoState
 	carried := false
 	for i := range states {
 		if states[i].tagOid != "" {
 			carried = true
 		}
-		if ref == nil && states[i].manifest != nil {
-			ref = &states[i]
-		}
 	}
 	switch {
 	case !carried:
 		return nil, fmt.Errorf("tag %s is in no repo of the basedir", o.Tag)
-	case ref == nil:
+	case first.m == nil:
 		return nil, fmt.Errorf("no copy of tag %s records a manifest (not an annotated deploy tag)", o.Tag)
 	}
-	rep := &Report{Tag: o.Tag, Manifest: ref.manifest, Release: o.Release}
+	ref := &states[first.idx]
+	refManifest := first.m
+	rep := &Report{Tag: o.Tag, Manifest: refManifest, Release: o.Release}
 	byName := map[string]*repoState{}
 	for i := range states {
 		byName[states[i].repo.Name] = &states[i]
 	}
 	names := map[string]bool{}
-	for _, e := range ref.manifest {
+	for _, e := range refManifest {
 		names[e.Name] = true
 	}
 	for _, st := range states {
@@ -160,7 +185,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	}
 	lines := map[string]*Line{}
 	for _, n := range slices.Sorted(maps.Keys(names)) {
-		want, named := ref.manifest.Lookup(n)
+		want, named := refManifest.Lookup(n)
 		l := &Line{Name: n, Problems: []string{}}
 		lines[n] = l
 		st := byName[n]
@@ -176,7 +201,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 		l.Problems = append(l.Problems, st.problems(o.Tag, want, ref)...)
 	}
 	if st := byName[o.ManifestRepo]; st != nil && lines[o.ManifestRepo] != nil {
-		if m, err := tagging.ReadManifest(ctx, g, st.repo.Path, "", o.Tag); err == nil && !equal(m, ref.manifest) {
+		if m, err := tagging.ReadManifest(ctx, g, st.repo.Path, "", o.Tag); err == nil && !equal(m, refManifest) {
 			l := lines[o.ManifestRepo]
 			l.Problems = append(l.Problems, fmt.Sprintf("%s on branch %s differs from the tag's manifest",
 				tagging.ManifestPath(o.Tag), tagging.ManifestBranch))
@@ -240,7 +265,7 @@ func (st *repoState) problems(tag, want string, ref *repoState) []string {
 		p = append(p, "tag "+tag+" is not annotated")
 	case st.msgErr != nil:
 		p = append(p, "tag message records no manifest: "+st.msgErr.Error())
-	case st != ref && !equal(st.manifest, ref.manifest):
+	case st != ref && st.sum != ref.sum:
 		p = append(p, "tag message records a manifest different from the one in "+ref.repo.Name)
 	}
 	if st.tagOid != "" && want != "" && st.tagCommit != want {
@@ -268,34 +293,43 @@ func equal(a, b manifest.Manifest) bool {
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
 
-func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, error) {
+// readRepo reads what Verify checks of one repo. The manifest its tag
+// message records is returned apart from the state, for the caller to keep
+// or drop; the state holds only its hash.
+func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, manifest.Manifest, error) {
 	st := repoState{repo: r}
 	ref := "refs/tags/" + tag
-	objs, err := g.Resolve(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
+	// One git process reads the tag, its commit and tree, and the tag
+	// object's contents (its message).
+	objs, err := g.ReadObjects(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
 	if err != nil {
-		return st, err
+		return st, nil, err
 	}
 	s, err := g.Status(ctx, r.Path)
 	if err != nil {
-		return st, err
+		return st, nil, err
 	}
 	st.head, st.dirty = s.Head, s.Changed
 	if objs[0].Missing {
-		return st, nil
+		return st, nil, nil
 	}
 	st.tagOid, st.tagType, st.tagCommit, st.treeOid = objs[0].Oid, objs[0].Type, objs[1].Oid, objs[2].Oid
 	if st.tagType != "tag" {
-		return st, nil
+		return st, nil, nil
 	}
-	msg, err := g.TagMessage(ctx, r.Path, st.tagOid)
-	if err != nil {
-		return st, err
+	_, msg, ok := strings.Cut(string(objs[0].Contents), "\n\n")
+	if !ok {
+		return st, nil, fmt.Errorf("tag object %s has no message", st.tagOid)
 	}
-	st.manifest, st.msgErr = manifest.ParseTagMessage(tag, msg, "tag message")
+	m, err := manifest.ParseTagMessage(tag, msg, "tag message")
+	st.msgErr = err
+	if err == nil {
+		st.sum = sha256.Sum256(m.Canonical())
+	}
 	if signed {
 		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg)
 	}
-	return st, nil
+	return st, m, nil
 }
 
 func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string) error {
