@@ -19,15 +19,11 @@ type BatchObject struct {
 // one's contents. As with Resolve, the revisions go to git on stdin and a
 // missing revision is reported in its BatchObject, not as an error.
 func (r *Runner) ReadObjects(ctx context.Context, dir string, revs ...string) ([]BatchObject, error) {
-	var in bytes.Buffer
-	for _, rev := range revs {
-		if strings.ContainsAny(rev, "\n\x00") {
-			return nil, fmt.Errorf("revision %q contains a newline", rev)
-		}
-		in.WriteString(rev)
-		in.WriteByte('\n')
+	in, err := revsInput(revs)
+	if err != nil {
+		return nil, err
 	}
-	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"}, Stdin: &in})
+	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"}, Stdin: in})
 	if err != nil {
 		return nil, notARepo(err)
 	}

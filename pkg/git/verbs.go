@@ -22,6 +22,20 @@ type Object struct {
 // to git on stdin, so none of them can be taken for an option. A missing
 // revision is reported in its Object, not as an error.
 func (r *Runner) Resolve(ctx context.Context, dir string, revs ...string) ([]Object, error) {
+	in, err := revsInput(revs)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch-check=%(objectname) %(objecttype)"}, Stdin: in})
+	if err != nil {
+		return nil, notARepo(err)
+	}
+	return ParseBatchCheck(out, revs)
+}
+
+// revsInput is the stdin of a cat-file batch: one revision per line, so
+// that none can be taken for an option.
+func revsInput(revs []string) (*bytes.Buffer, error) {
 	var in bytes.Buffer
 	for _, rev := range revs {
 		if strings.ContainsAny(rev, "\n\x00") {
@@ -30,11 +44,7 @@ func (r *Runner) Resolve(ctx context.Context, dir string, revs ...string) ([]Obj
 		in.WriteString(rev)
 		in.WriteByte('\n')
 	}
-	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch-check=%(objectname) %(objecttype)"}, Stdin: &in})
-	if err != nil {
-		return nil, notARepo(err)
-	}
-	return ParseBatchCheck(out, revs)
+	return &in, nil
 }
 
 // ParseBatchCheck parses "--batch-check=%(objectname) %(objecttype)" output
