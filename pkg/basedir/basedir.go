@@ -94,10 +94,16 @@ func Discover(dir string) ([]Repo, error) {
 	}
 	var repos []Repo
 	for _, e := range ents {
-		if !e.IsDir() || manifest.ValidName(e.Name()) != nil {
+		if manifest.ValidName(e.Name()) != nil {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
+		// A symlink to a work tree counts, as it does when named.
+		if !e.IsDir() {
+			if fi, err := os.Stat(p); err != nil || !fi.IsDir() || e.Type()&os.ModeSymlink == 0 {
+				continue
+			}
+		}
 		if IsWorkTree(p) {
 			repos = append(repos, Repo{Name: e.Name(), Path: p})
 		}

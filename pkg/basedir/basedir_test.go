@@ -95,6 +95,31 @@ func TestDiscover(t *testing.T) {
 	}
 }
 
+// A symlink to a work tree is a repo when found, as when named; a symlink
+// to a file or to nothing is not.
+func TestDiscoverFollowsSymlinkedRepos(t *testing.T) {
+	t.Parallel()
+	elsewhere := fakeBase(t, "real/")
+	base := fakeBase(t, "repo-a/", "notes.txt")
+	for name, target := range map[string]string{
+		"linked":   filepath.Join(elsewhere, "real"),
+		"to-file":  filepath.Join(base, "notes.txt"),
+		"dangling": filepath.Join(base, "nothing"),
+	} {
+		if err := os.Symlink(target, filepath.Join(base, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Discover(base)
+	if err != nil || !reflect.DeepEqual(names(got), []string{"linked", "repo-a"}) {
+		t.Fatalf("Discover = %q, %v; want linked and repo-a", names(got), err)
+	}
+	named, err := Named(base, []string{"linked"})
+	if err != nil || len(named) != 1 {
+		t.Fatalf("Named(linked) = %v, %v", named, err)
+	}
+}
+
 func TestDiscoverBadBasedir(t *testing.T) {
 	t.Parallel()
 	base := fakeBase(t, "notes.txt")
