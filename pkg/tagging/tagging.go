@@ -122,6 +122,10 @@ func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
 }
 
 func checkRepo(ctx context.Context, g *git.Runner, r basedir.Repo, want, tag string) (RepoPlan, error) {
+	return checkRepoOnce(ctx, g, r, want, tag, 3)
+}
+
+func checkRepoOnce(ctx context.Context, g *git.Runner, r basedir.Repo, want, tag string, tries int) (RepoPlan, error) {
 	rp := RepoPlan{Repo: r}
 	ref := "refs/tags/" + tag
 	objs, err := g.Resolve(ctx, r.Path, want+"^{commit}", ref, ref+"^{commit}")
@@ -152,9 +156,33 @@ func checkRepo(ctx context.Context, g *git.Runner, r basedir.Repo, want, tag str
 	}
 	lock := filepath.Join(common, "refs", "tags", tag+".lock")
 	if _, err := os.Lstat(lock); err == nil {
-		return rp, &lockError{path: lock}
+		// A lock that goes within a moment belonged to a git still at work
+		// (say, one a killed run had started): then look at the repo again,
+		// as that git may have just made the tag.
+		if tries <= 1 || !waitGone(ctx, lock, LockGrace) {
+			return rp, &lockError{path: lock}
+		}
+		return checkRepoOnce(ctx, g, r, want, tag, tries-1)
 	}
 	return rp, nil
+}
+
+// LockGrace is how long a tag's lock file may take to go before the
+// checks call it stale.
+var LockGrace = time.Second
+
+// waitGone reports whether path is gone within d.
+func waitGone(ctx context.Context, path string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 type lockError struct{ path string }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
@@ -102,5 +103,27 @@ func TestForDeployRecordsAndTags(t *testing.T) {
 		if gittest.Git(t, env, r.Path, "cat-file", "-t", d.Tag) != "tag" {
 			t.Errorf("%s lacks the annotated tag", r.Name)
 		}
+	}
+}
+
+// A lock that goes within LockGrace belonged to a git still at work (as
+// after a killed run): the check waits it out instead of calling it stale.
+func TestCheckWaitsOutALiveLock(t *testing.T) {
+	t.Parallel()
+	g, _, repos := setup(t, "a")
+	lock := filepath.Join(repos[0].Path, ".git", "refs", "tags", "T.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		os.Remove(lock)
+	}()
+	plan, err := Check(context.Background(), g, Options{Tag: "T", Repos: repos})
+	if err != nil {
+		t.Fatalf("Check with a lock that went = %v", err)
+	}
+	if plan.Repos[0].State != ToCreate {
+		t.Fatalf("state = %v, want ToCreate", plan.Repos[0].State)
 	}
 }
