@@ -56,7 +56,6 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/inspect"
 )
 
@@ -98,9 +97,8 @@ func run(c *cli.Context) error {
 	}
 	opts := inspect.ListOptions{Repos: repos, Timeout: c.Duration(cliutil.TimeoutFlag.Name), Jobs: jobs, Limit: c.Int(limitFlag.Name)}
 	if c.Bool(remoteFlag.Name) {
-		opts.Remote = firstOf(os.Getenv("DEPLOYTAG_REMOTE"), env.Config.Remote, "origin")
-		if err := config.ValidRemote(opts.Remote); err != nil {
-			return cliutil.Usage(err)
+		if opts.Remote, err = env.RemoteEnv(); err != nil {
+			return err
 		}
 	}
 	tags, err := inspect.List(c.Context, env.Git, opts)
@@ -125,15 +123,6 @@ func run(c *cli.Context) error {
 	}
 	_, err = c.App.Writer.Write([]byte(b.String()))
 	return err
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

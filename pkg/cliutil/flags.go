@@ -115,16 +115,30 @@ func (e *Env) Warnf(format string, args ...any) {
 
 // Remote returns --remote, else the config's remote, else origin.
 func (e *Env) Remote(c *cli.Context) (string, error) {
-	r := "origin"
-	// An empty value (DEPLOYTAG_REMOTE= in the environment) counts as unset.
-	if c.IsSet(RemoteFlag.Name) && c.String(RemoteFlag.Name) != "" {
-		r = c.String(RemoteFlag.Name)
-		return r, Usage(config.ValidRemote(r))
+	if c.IsSet(RemoteFlag.Name) {
+		return e.RemoteName(c.String(RemoteFlag.Name))
 	}
-	if e.Config.Remote != "" {
-		r = e.Config.Remote
+	return e.RemoteName("")
+}
+
+// RemoteName returns name if not empty (checked against the grammar; an
+// empty value, e.g. DEPLOYTAG_REMOTE= in the environment, counts as
+// unset), else the config's remote, else origin. Tools whose --remote is
+// not a name (list_deploy_tags) pass $DEPLOYTAG_REMOTE through RemoteEnv.
+func (e *Env) RemoteName(name string) (string, error) {
+	switch {
+	case name != "":
+		return name, Usage(config.ValidRemote(name))
+	case e.Config.Remote != "":
+		return e.Config.Remote, nil
 	}
-	return r, nil
+	return "origin", nil
+}
+
+// RemoteEnv is the remote named by $DEPLOYTAG_REMOTE, else the config's,
+// else origin.
+func (e *Env) RemoteEnv() (string, error) {
+	return e.RemoteName(os.Getenv(RemoteFlag.EnvVars[0]))
 }
 
 // Prefix returns --prefix, else the config's prefix, else DEPLOY.
