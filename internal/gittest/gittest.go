@@ -4,11 +4,15 @@
 package gittest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // Env is the sealed environment of every git run by these helpers.
@@ -57,4 +61,28 @@ func Repos(t testing.TB, env []string, names ...string) string {
 		Git(t, env, dir, "commit", "-q", "-m", "start "+n)
 	}
 	return base
+}
+
+// Runner returns a git runner working in env.
+func Runner(t testing.TB, env []string) *git.Runner {
+	t.Helper()
+	g, err := git.New(context.Background(), git.Options{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// World makes a sealed environment and a basedir of repos NAME..., one
+// commit each, and returns the environment, a runner in it, the basedir
+// and its repos in name order.
+func World(t testing.TB, names ...string) (env []string, g *git.Runner, base string, repos []basedir.Repo) {
+	t.Helper()
+	env = Env(t)
+	base = Repos(t, env, names...)
+	repos, err := basedir.Discover(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, Runner(t, env), base, repos
 }

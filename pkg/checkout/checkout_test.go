@@ -22,17 +22,8 @@ import (
 func deploy(t *testing.T) (*git.Runner, []string, string, string) {
 	t.Helper()
 	ctx := context.Background()
-	env := gittest.Env(t)
-	src := gittest.Repos(t, env, "a", "b", "c")
+	env, g, _, repos := gittest.World(t, "a", "b", "c")
 	remotes := t.TempDir()
-	g, err := git.New(ctx, git.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repos, err := basedir.Discover(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d, err := tagging.ForDeploy(ctx, g, tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC), Jobs: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -18,16 +18,7 @@ import (
 
 func setup(t *testing.T) (*git.Runner, string, []basedir.Repo) {
 	t.Helper()
-	env := gittest.Env(t)
-	base := gittest.Repos(t, env, "a", "b")
-	g, err := git.New(context.Background(), git.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repos, err := basedir.Discover(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, g, base, repos := gittest.World(t, "a", "b")
 	return g, base, repos
 }
 

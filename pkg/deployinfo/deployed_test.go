@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -21,13 +19,8 @@ import (
 // deploy workflow (tag, export with git archive, switch current, log) and
 // answers with the tag and the manifest the deploy recorded.
 func TestHandlerOverARealDeploy(t *testing.T) {
-	env := gittest.Env(t)
-	base := gittest.Repos(t, env, "tutor-js", "tutor-server")
+	env, g, base, repos := gittest.World(t, "tutor-js", "tutor-server")
 	ctx := context.Background()
-	g, err := git.New(ctx, git.Options{Env: env})
-	must(t, err)
-	repos, err := basedir.Discover(base)
-	must(t, err)
 	root := filepath.Join(t.TempDir(), "root")
 	res, err := deployflow.Run(ctx, g, deployflow.Options{
 		Environment: "production", Basedir: base, Root: root, Jobs: 2, LockTimeout: 5 * time.Second,

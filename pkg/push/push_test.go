@@ -21,10 +21,7 @@ import (
 func world(t *testing.T, names []string, withRemote map[string]bool) (*git.Runner, []basedir.Repo, string) {
 	t.Helper()
 	env := gittest.Env(t)
-	g, err := git.New(context.Background(), git.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := gittest.Runner(t, env)
 	base := gittest.Repos(t, env, names...)
 	remotes := t.TempDir()
 	var repos []basedir.Repo

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 )
 
@@ -109,10 +108,7 @@ func TestExtractModesAndSymlinks(t *testing.T) {
 func TestBuildInstallSwitch(t *testing.T) {
 	env := gittest.Env(t)
 	base := gittest.Repos(t, env, "a", "b")
-	g, err := git.New(context.Background(), git.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := gittest.Runner(t, env)
 	var srcs []Source
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {

@@ -15,16 +15,7 @@ import (
 
 func setup(t *testing.T, names ...string) (*git.Runner, []string, []basedir.Repo) {
 	t.Helper()
-	env := gittest.Env(t)
-	base := gittest.Repos(t, env, names...)
-	g, err := git.New(context.Background(), git.Options{Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repos, err := basedir.Discover(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, g, _, repos := gittest.World(t, names...)
 	return g, env, repos
 }
 
