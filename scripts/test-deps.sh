@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the test suite drives
-# besides Go and git: ssh-keygen (signed tags), chromium (the
+# besides Go and git: ssh-keygen (signed tags), sshd (ssh remotes and
+# fleet hosts, each started by its test on 127.0.0.1), git-lfs (LFS files in
+# releases), chromium (the
 # show_deploy_tag page in a real browser), man and zsh (installed man pages
 # and completion), ansible-playbook (examples/ansible). It does nothing when
 # they are all present; `make test` and .ci/run both call it.
@@ -9,6 +11,8 @@ set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+git lfs version >/dev/null 2>&1 || need+=(git-lfs)
 command -v chromium >/dev/null || need+=(chromium)
 command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
