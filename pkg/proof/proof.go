@@ -1,23 +1,25 @@
-// Package proof reads and writes the proof a release carries, so that the
-// release can be checked on the host that runs it with no repos and no
-// git: per repo the raw annotated tag object, the raw commit object it
-// names, the commit's tree hash, a record of what the verifier needs
-// beyond the tree (object format, submodules, Git LFS files, export
-// rules), and the raw tree and submodule commit objects, content-addressed.
+// Package proof is the format of DEPLOY_PROOF/, the folder every release
+// carries so that a host with no repos and no git can check the chain
+// tag -> commit -> tree -> files (docs/proof.md):
 //
-//	<release>/DEPLOY_PROOF/
+//	DEPLOY_PROOF/
 //	  FORMAT                 "deploytag-proof 1\n"
-//	  <repo>/tag             raw tag object ("git cat-file tag <TAG>")
-//	  <repo>/commit          raw commit object the tag names
+//	  <repo>/tag             the raw annotated tag object
+//	  <repo>/commit          the raw commit object the tag names
 //	  <repo>/tree            the commit's tree hash, hex, then "\n"
-//	  <repo>/record.json     see Record
-//	  <repo>/objects/<hash>  raw tree objects of the deployed trees and raw
-//	                         commit objects of submodule commits
+//	  <repo>/record.json     what the verifier needs beyond the tree
+//	  <repo>/objects/<hash>  raw objects, content-addressed: the tree objects
+//	                         of the deployed trees and the commit objects of
+//	                         submodule commits
 //
-// The reader is strict: a file missing, an unknown key, a path out of
-// order, a hash of the wrong length, an object that does not hash to its
-// name, each is an *Error naming the file and saying which it is
-// (missing, malformed, tampered). The package reads and writes files only.
+// The types, the writer and the reader live here; the export writes a
+// release's proof through them, the verifier reads it back. The writer
+// checks what it writes as the reader will (the tag names the commit by
+// its hash, the commit names the tree, the record is well formed). The
+// reader is strict: a file missing, an unknown key, a path out of order,
+// a hash of the wrong length, an object that does not hash to its name,
+// each is an *Error naming the file and saying which it is (missing,
+// malformed, tampered with). The package reads and writes files only.
 package proof
 
 import (
@@ -29,73 +31,81 @@ import (
 	"github.com/deploytag/deploytag/pkg/gitobj"
 )
 
-// File names of the proof.
+// Names inside a release.
 const (
-	Dir         = "DEPLOY_PROOF"
-	FormatFile  = "FORMAT"
-	FormatLine  = "deploytag-proof 1\n"
-	TagFile     = "tag"
-	CommitFile  = "commit"
-	TreeFile    = "tree"
-	RecordFile  = "record.json"
-	ObjectsDir  = "objects"
-	maxObject   = 64 << 20 // no raw commit, tag or tree object of ours is near this
+	Dir        = "DEPLOY_PROOF"
+	FormatFile = "FORMAT"
+	Format     = "deploytag-proof 1\n"
+
+	TagFile    = "tag"
+	CommitFile = "commit"
+	TreeFile   = "tree"
+	RecordFile = "record.json"
+	ObjectsDir = "objects"
+
+	maxObject   = 64 << 20 // no raw commit, tag or tree object is near this
 	maxRecord   = 256 << 20
 	maxTreeLine = 65
 )
 
-// Record is <repo>/record.json: what a verifier needs beyond the tree.
-// Every key is always written; arrays are empty, never null; paths are
-// relative to the repo's folder, "/"-separated, sorted.
+// Record is record.json: what a verifier needs beyond the tree. Paths are
+// relative to the repo's folder, '/'-separated; every list is sorted by
+// path and written as [] when empty.
 type Record struct {
-	ObjectFormat gitobj.Format `json:"object_format"`
-	Submodules   []Submodule   `json:"submodules"`
-	LFS          []LFSFile     `json:"lfs"`
-	Export       *Export       `json:"export"`
+	ObjectFormat string      `json:"object_format"` // "sha1" or "sha256"
+	Submodules   []Submodule `json:"submodules"`
+	LFS          []LFSFile   `json:"lfs"`
+	Export       *Export     `json:"export"` // nil unless the repo opts into export attributes
 }
 
-// Submodule is a gitlink deployed as the submodule's files (nested ones
-// are listed too, by their path in the repo's folder).
+// Submodule is one gitlink deployed as the files of its commit; nested
+// submodules are listed with their full path.
 type Submodule struct {
 	Path   string `json:"path"`
 	Commit string `json:"commit"`
 }
 
-// LFSFile is a file whose tagged blob is a Git LFS pointer, deployed with
-// its real content.
+// LFSFile is a file whose tagged blob is a Git LFS pointer and whose
+// deployed content is the object the pointer names.
 type LFSFile struct {
 	Path    string `json:"path"`
-	Pointer string `json:"pointer"` // the pointer text, exactly as stored
+	Pointer string `json:"pointer"` // the raw pointer text, exactly as stored
 }
 
-// Export records what export attributes changed, for a repo opted in.
+// Export records what export attributes changed in an opted-in repo.
 type Export struct {
 	Ignored     []Ignored     `json:"ignored"`
 	Substituted []Substituted `json:"substituted"`
 }
 
-// Ignored is an entry of the tagged tree left out by export-ignore.
+// Ignored is an export-ignore entry left out of the release.
 type Ignored struct {
 	Path string `json:"path"`
-	Mode string `json:"mode"` // as ls-tree prints it: "040000", "100644", ...
-	Hash string `json:"hash"` // the tree or blob hash in the tagged tree
+	Mode string `json:"mode"` // as in the tree: "040000", "100644", ...
+	Hash string `json:"hash"` // tree or blob hash as in the tagged tree
 }
 
-// Substituted is a file rewritten by export-subst.
+// Substituted is an export-subst file written with its placeholders
+// expanded.
 type Substituted struct {
 	Path     string `json:"path"`
 	Mode     string `json:"mode"`
-	Tagged   string `json:"tagged"`   // the blob hash in the tagged tree
+	Tagged   string `json:"tagged"`   // the blob hash in the tree
 	Deployed string `json:"deployed"` // the blob hash of the bytes written
 }
 
-// Repo is the proof of one repo of the release.
+// Repo is the proof of one repo of a release.
 type Repo struct {
 	Name   string
 	Tag    []byte // raw annotated tag object
 	Commit []byte // raw commit object
 	Tree   string // the commit's tree hash
 	Record Record
+	// Objects are raw objects to write under objects/, by hash: the commit
+	// objects of submodule commits and the tree objects of the deployed
+	// trees (AddObject writes more one at a time). The reader leaves it
+	// nil and reads objects on demand (Reader.Object).
+	Objects map[string][]byte
 }
 
 // Kind says what is wrong with a proof file.
@@ -138,7 +148,7 @@ func Rel(repo string, elem ...string) string {
 // Check checks a record on its own: format known, hashes of the format,
 // paths clean, relative, sorted and unique in each list, modes known.
 func (r *Record) Check() error {
-	f, err := gitobj.ParseFormat(string(r.ObjectFormat))
+	f, err := gitobj.ParseFormat(r.ObjectFormat)
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,9 @@ func Open(release string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if string(b) != FormatLine {
+	if string(b) != Format {
 		return nil, &Error{File: filepath.Join(Dir, FormatFile), Kind: Malformed,
-			Why: fmt.Sprintf("%q, want %q", clip(string(b)), FormatLine)}
+			Why: fmt.Sprintf("%q, want %q", clip(string(b)), Format)}
 	}
 	return r, nil
 }
@@ -78,7 +78,7 @@ func (r *Reader) Repo(name string) (*Repo, error) {
 	if err := UnmarshalRecord(b, &rp.Record); err != nil {
 		return nil, &Error{File: recFile, Kind: Malformed, Why: err.Error()}
 	}
-	f := rp.Record.ObjectFormat
+	f := gitobj.Format(rp.Record.ObjectFormat)
 	if rp.Tag, err = r.read(Rel(name, TagFile), maxObject); err != nil {
 		return nil, err
 	}

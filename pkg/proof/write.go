@@ -7,65 +7,157 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"syscall"
 
 	"github.com/deploytag/deploytag/pkg/gitobj"
 )
 
-// Writer writes the proof folder of a release being built. Repos may be
-// written in parallel, each by one goroutine; AddObject may be called from
-// any goroutine.
-type Writer struct {
-	dir string // <release>/DEPLOY_PROOF
-}
-
-// Create makes <release>/DEPLOY_PROOF, which must not exist, and writes
-// its FORMAT file.
-func Create(release string) (*Writer, error) {
+// Init makes DEPLOY_PROOF/ and its FORMAT file in the release folder.
+func Init(release string) error {
 	dir := filepath.Join(release, Dir)
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	w := &Writer{dir: dir}
-	if err := writeNew(filepath.Join(dir, FormatFile), []byte(FormatLine)); err != nil {
-		return nil, err
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
 	}
-	return w, nil
+	return writeNew(filepath.Join(dir, FormatFile), []byte(Format))
 }
 
-// WriteRepo writes a repo's tag, commit, tree and record after checking
-// them as the reader will: the tag names the commit (by hash), the commit
-// names the tree, the record is well formed. Submodule commits and tree
-// objects are added with AddObject, before or after.
-func (w *Writer) WriteRepo(r Repo) error {
-	if err := checkRepo(&r); err != nil {
-		return fmt.Errorf("proof of %s: %w", r.Name, err)
+// Write writes the proof of one repo under the release's DEPLOY_PROOF/,
+// which Init made. Nothing is overwritten.
+func Write(release string, r Repo) error {
+	if r.Name == "" || r.Name != filepath.Base(r.Name) || r.Name == "." || r.Name == ".." {
+		return fmt.Errorf("proof: invalid repo name %q", r.Name)
 	}
-	rec, err := MarshalRecord(&r.Record)
+	dir := filepath.Join(release, Dir, r.Name)
+	if err := mkdir(dir); err != nil {
+		return err
+	}
+	rec, err := MarshalRecord(r.Record)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(w.dir, r.Name)
-	if err := os.MkdirAll(filepath.Join(dir, ObjectsDir), 0o755); err != nil {
+	if err := checkRepo(&r); err != nil {
+		return fmt.Errorf("proof of %s: %w", r.Name, err)
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{TagFile, r.Tag},
+		{CommitFile, r.Commit},
+		{TreeFile, []byte(r.Tree + "\n")},
+		{RecordFile, rec},
+	}
+	for _, f := range files {
+		if err := writeNew(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	if len(r.Objects) == 0 {
+		return nil
+	}
+	if err := mkdir(filepath.Join(dir, ObjectsDir)); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		b    []byte
-	}{{TagFile, r.Tag}, {CommitFile, r.Commit}, {TreeFile, []byte(r.Tree + "\n")}, {RecordFile, rec}} {
-		if err := writeNew(filepath.Join(dir, f.name), f.b); err != nil {
+	hashes := make([]string, 0, len(r.Objects))
+	for h := range r.Objects {
+		hashes = append(hashes, h)
+	}
+	sort.Strings(hashes)
+	f := gitobj.Format(r.Record.ObjectFormat)
+	for _, h := range hashes {
+		if !isHex(h) || (len(h) != 40 && len(h) != 64) {
+			return fmt.Errorf("proof: invalid object name %q", h)
+		}
+		raw := r.Objects[h]
+		if gitobj.HashBytes(f, gitobj.TypeCommit, raw) != h && gitobj.HashBytes(f, gitobj.TypeTree, raw) != h {
+			return fmt.Errorf("proof of %s: object %s is no commit or tree object of that hash", r.Name, h)
+		}
+		if err := writeNew(filepath.Join(dir, ObjectsDir, h), r.Objects[h]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// AddObject writes a raw object of the repo's proof under objects/<hash>
-// and returns the hash. Writing an object already there is a no-op.
-func (w *Writer) AddObject(repo string, f gitobj.Format, typ string, raw []byte) (string, error) {
+// MarshalRecord is record.json's bytes: lists sorted by path, [] for an
+// empty list, indented, ending in a newline.
+func MarshalRecord(r Record) ([]byte, error) {
+	if r.ObjectFormat != "sha1" && r.ObjectFormat != "sha256" {
+		return nil, fmt.Errorf("proof: unknown object format %q", r.ObjectFormat)
+	}
+	if r.Submodules == nil {
+		r.Submodules = []Submodule{}
+	}
+	if r.LFS == nil {
+		r.LFS = []LFSFile{}
+	}
+	sort.Slice(r.Submodules, func(i, j int) bool { return r.Submodules[i].Path < r.Submodules[j].Path })
+	sort.Slice(r.LFS, func(i, j int) bool { return r.LFS[i].Path < r.LFS[j].Path })
+	if r.Export != nil {
+		e := *r.Export
+		if e.Ignored == nil {
+			e.Ignored = []Ignored{}
+		}
+		if e.Substituted == nil {
+			e.Substituted = []Substituted{}
+		}
+		sort.Slice(e.Ignored, func(i, j int) bool { return e.Ignored[i].Path < e.Ignored[j].Path })
+		sort.Slice(e.Substituted, func(i, j int) bool { return e.Substituted[i].Path < e.Substituted[j].Path })
+		r.Export = &e
+	}
+	if err := r.Check(); err != nil {
+		return nil, fmt.Errorf("proof: record: %w", err)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func mkdir(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o755) // past the umask
+}
+
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	return errors.Join(err, f.Close())
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// AddObject writes a raw object of type typ (a tree, or a submodule's
+// commit) to the proof of repo in the release, as objects/<hash>, and
+// returns the hash: for a writer that streams objects rather than holding
+// them in Repo.Objects. Writing an object already there is a no-op.
+func AddObject(release, repo string, f gitobj.Format, typ string, raw []byte) (string, error) {
 	h := gitobj.HashBytes(f, typ, raw)
-	dir := filepath.Join(w.dir, repo, ObjectsDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir := filepath.Join(release, Dir, repo, ObjectsDir)
+	if err := mkdir(dir); err != nil && !errors.Is(err, os.ErrExist) {
 		return "", err
 	}
 	err := writeNew(filepath.Join(dir, h), raw)
@@ -75,44 +167,11 @@ func (w *Writer) AddObject(repo string, f gitobj.Format, typ string, raw []byte)
 	return h, err
 }
 
-// MarshalRecord is the record.json bytes: indented, every key present,
-// empty lists as [].
-func MarshalRecord(r *Record) ([]byte, error) {
-	c := *r
-	if c.Submodules == nil {
-		c.Submodules = []Submodule{}
-	}
-	if c.LFS == nil {
-		c.LFS = []LFSFile{}
-	}
-	if c.Export != nil {
-		e := *c.Export
-		if e.Ignored == nil {
-			e.Ignored = []Ignored{}
-		}
-		if e.Substituted == nil {
-			e.Substituted = []Substituted{}
-		}
-		c.Export = &e
-	}
-	if err := c.Check(); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(&c); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
 // checkRepo is what both the writer and the reader require of a repo's
-// proof, beyond the record: the tag parses and names the commit object,
-// which parses and names the tree.
+// proof beyond the record: the tag parses and names the commit object by
+// its hash, and the commit parses and names the tree.
 func checkRepo(r *Repo) error {
-	f, err := gitobj.ParseFormat(string(r.Record.ObjectFormat))
+	f, err := gitobj.ParseFormat(r.Record.ObjectFormat)
 	if err != nil {
 		return err
 	}
@@ -134,16 +193,4 @@ func checkRepo(r *Repo) error {
 		return fmt.Errorf("tree %s, but the commit names %s", r.Tree, c.Tree)
 	}
 	return nil
-}
-
-func writeNew(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
