@@ -3,12 +3,8 @@ package release
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -142,15 +139,10 @@ func (a *exportAttrs) subst(full string) bool {
 
 // substituted records an export-subst file and the blob of its expansion.
 func (r *repoRecord) substituted(full string, e git.TreeEntry, out []byte) {
-	var h hash.Hash = sha1.New()
-	if len(e.Oid) == 64 {
-		h = sha256.New()
-	}
-	fmt.Fprintf(h, "blob %d\x00", len(out))
-	h.Write(out)
+	deployed := gitobj.HashBytes(gitobj.Format(r.record.ObjectFormat), gitobj.TypeBlob, out)
 	r.mu.Lock()
 	r.record.Export.Substituted = append(r.record.Export.Substituted, proof.Substituted{
-		Path: full, Mode: e.Mode, Tagged: e.Oid, Deployed: hex.EncodeToString(h.Sum(nil)),
+		Path: full, Mode: e.Mode, Tagged: e.Oid, Deployed: deployed,
 	})
 	r.mu.Unlock()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
@@ -129,23 +130,19 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	}
 	rr := &repoRecord{record: proof.Record{ObjectFormat: objectFormat(s.Commit)}, objects: map[string][]byte{}}
 	tagRaw, commitRaw, tree, err := readTagAndCommit(cf, tag, s.Commit)
+	t := &treeExport{
+		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr,
+		proof: proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
+	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}
-		var attrs *exportAttrs
-		attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, rr)
-		if err == nil {
-			t := &treeExport{g: g, dir: s.Path, commit: s.Commit, dest: dest, cf: cf, lfsDir: lfsObjects(common), attrs: attrs, rec: rr}
-			err = t.run(ctx)
-			if err == nil {
-				err = t.submodules(ctx, common, s.Path)
-			}
-		}
-	} else if err == nil {
-		t := &treeExport{g: g, dir: s.Path, commit: s.Commit, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr}
+		t.attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, rr)
+	}
+	if err == nil {
 		err = t.run(ctx)
-		if err == nil {
-			err = t.submodules(ctx, common, s.Path)
-		}
+	}
+	if err == nil {
+		err = t.submodules(ctx, common, s.Path)
 	}
 	if cerr := cf.Close(); err == nil {
 		err = cerr

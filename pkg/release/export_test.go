@@ -113,6 +113,11 @@ func TestExportIsTheTreeByteForByte(t *testing.T) {
 			if b, _ := os.ReadFile(filepath.Join(pd, proof.TagFile)); !strings.HasPrefix(string(b), "object "+commit+"\ntype commit\ntag "+testTag+"\n") {
 				t.Errorf("proof tag = %q", b)
 			}
+			for _, tr := range []string{tree, gittest.Git(t, env, dir, "rev-parse", commit+":sub/deep")} {
+				if _, err := os.Stat(filepath.Join(pd, proof.ObjectsDir, tr)); err != nil {
+					t.Errorf("tree object %s not in the proof: %v", tr, err)
+				}
+			}
 			var rec proof.Record
 			if b, err := os.ReadFile(filepath.Join(pd, proof.RecordFile)); err != nil || json.Unmarshal(b, &rec) != nil {
 				t.Fatalf("record.json: %v %s", err, b)

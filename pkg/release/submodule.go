@@ -70,13 +70,17 @@ func (t *treeExport) exportSubmodule(ctx context.Context, dir, subWork, full str
 		t.rec.mu.Lock()
 		t.rec.objects[l.Oid] = raw
 		t.rec.mu.Unlock()
+		var tree string
+		tree, err = commitTree(raw)
 		sub := &treeExport{
-			g: t.g, dir: dir, commit: l.Oid, cf: cf, rec: t.rec,
+			g: t.g, dir: dir, commit: l.Oid, tree: tree, cf: cf, rec: t.rec, proof: t.proof,
 			dest:   filepath.Join(t.dest, filepath.FromSlash(l.Path)),
 			prefix: full + "/",
 			lfsDir: lfsObjects(dir),
 		}
-		err = sub.run(ctx)
+		if err == nil {
+			err = sub.run(ctx)
+		}
 		if err == nil {
 			err = sub.submodules(ctx, dir, subWork)
 		}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -39,6 +40,8 @@ type treeExport struct {
 	dir    string // where git runs (a work tree or a git dir)
 	commit string
 	dest   string // the folder, which exists
+	tree   string // the commit's tree, whose tree objects go into the proof
+	proof  proofDest
 	prefix string // this tree's path in the repo's folder, "" or "lib/a/"
 	cf     *git.CatFile
 	lfsDir string // <git dir>/lfs/objects
@@ -47,6 +50,12 @@ type treeExport struct {
 
 	known map[string]bool // folders made, relative to dest ("." is dest)
 	links []git.TreeEntry // gitlinks met, filled once the tree is written
+}
+
+// proofDest is where a repo's proof objects go.
+type proofDest struct {
+	release, repo string
+	format        gitobj.Format
 }
 
 // repoRecord gathers what one repo's export records and every problem
@@ -114,35 +123,17 @@ func (t *treeExport) run(ctx context.Context) error {
 		defer close(walkDone)
 		defer close(pending)
 		n := 0
-		err := t.g.WalkTree(ctx, t.dir, t.commit, func(e git.TreeEntry) error {
-			queue, err := t.visit(e)
-			if err != nil || !queue {
-				return err
-			}
-			if err := t.cf.Request(e.Oid); err != nil {
-				return err
-			}
-			if n++; n%64 == 0 {
-				if err := t.cf.Flush(); err != nil {
+		root := git.TreeEntry{Mode: "040000", Type: "tree", Oid: t.tree}
+		err := t.request(ctx, root, pending, &n)
+		if err == nil {
+			err = t.g.WalkTree(ctx, t.dir, t.commit, func(e git.TreeEntry) error {
+				queue, err := t.visit(e)
+				if err != nil || !queue {
 					return err
 				}
-			}
-			select {
-			case pending <- e:
-				return nil
-			default:
-			}
-			// The reader waits on what is buffered: send it first.
-			if err := t.cf.Flush(); err != nil {
-				return err
-			}
-			select {
-			case pending <- e:
-				return nil
-			case <-ctx.Done():
-				return context.Cause(ctx)
-			}
-		})
+				return t.request(ctx, e, pending, &n)
+			})
+		}
 		if err == nil {
 			err = t.cf.Flush()
 		}
@@ -170,16 +161,43 @@ func (t *treeExport) run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// request asks git for e's object and queues e for the reader, sending
+// the buffered requests first whenever the reader may be waiting on them.
+func (t *treeExport) request(ctx context.Context, e git.TreeEntry, pending chan<- git.TreeEntry, n *int) error {
+	if err := t.cf.Request(e.Oid); err != nil {
+		return err
+	}
+	if *n++; *n%64 == 0 {
+		if err := t.cf.Flush(); err != nil {
+			return err
+		}
+	}
+	select {
+	case pending <- e:
+		return nil
+	default:
+	}
+	if err := t.cf.Flush(); err != nil {
+		return err
+	}
+	select {
+	case pending <- e:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
 // readBlob reads the answer for e and writes it or hands it to a writer.
 func (t *treeExport) readBlob(ctx context.Context, e git.TreeEntry, jobs chan<- blobJob, mem *semaphore.Weighted, buf []byte) error {
 	h, err := t.cf.Next()
 	if err != nil {
 		return err
 	}
-	if h.Missing || h.Oid != e.Oid || h.Type != "blob" {
-		return fmt.Errorf("object %s of %s is missing or not a blob", e.Oid, t.prefix+e.Path)
+	if h.Missing || h.Oid != e.Oid || h.Type != e.Type {
+		return fmt.Errorf("object %s of %s is missing or not a %s", e.Oid, t.prefix+e.Path, e.Type)
 	}
-	whole := h.Size <= smallBlob || e.Mode == "120000" || t.attrs.subst(t.prefix+e.Path)
+	whole := e.Type == "tree" || h.Size <= smallBlob || e.Mode == "120000" || t.attrs.subst(t.prefix+e.Path)
 	if !whole {
 		return t.writeFile(e.Path, e.Mode, t.cf, buf)
 	}
@@ -214,7 +232,9 @@ func (t *treeExport) visit(e git.TreeEntry) (queue bool, err error) {
 	}
 	switch e.Mode {
 	case "040000":
-		return false, nil // made when a file needs it: git has no empty folders
+		// The folder is made when a file needs it (git has no empty
+		// folders); its tree object goes into the proof.
+		return true, nil
 	case "160000":
 		if err := t.mkdirs(e.Path); err != nil {
 			return false, err
@@ -261,6 +281,9 @@ func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 	full := t.prefix + j.e.Path
 	p := filepath.Join(t.dest, filepath.FromSlash(j.e.Path))
 	switch {
+	case j.e.Type == "tree":
+		_, err := proof.AddObject(t.proof.release, t.proof.repo, t.proof.format, gitobj.TypeTree, j.data)
+		return err
 	case j.e.Mode == "120000":
 		if bytes.IndexByte(j.data, 0) >= 0 || len(j.data) == 0 {
 			return fmt.Errorf("symlink %s: target %q cannot be made", full, j.data)
