@@ -7,6 +7,7 @@
 //	remote        = "origin"
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
+//	export_attributes = ["tutor-js"]  # repos whose export-ignore/export-subst apply
 //
 //	[environments.production]
 //	root    = "/srv/tutor"           # default: $XDG_STATE_HOME/deploytag/<ENV>
@@ -39,13 +40,18 @@ const FileName = "deploy.toml"
 
 // Config is the content of deploy.toml.
 type Config struct {
-	File         string                 `toml:"-"`
-	Repos        []string               `toml:"repos"`
-	Prefix       string                 `toml:"prefix"`
-	Remote       string                 `toml:"remote"`
-	Sign         bool                   `toml:"sign"`
-	ManifestRepo string                 `toml:"manifest_repo"`
-	Environments map[string]Environment `toml:"environments"`
+	File         string   `toml:"-"`
+	Repos        []string `toml:"repos"`
+	Prefix       string   `toml:"prefix"`
+	Remote       string   `toml:"remote"`
+	Sign         bool     `toml:"sign"`
+	ManifestRepo string   `toml:"manifest_repo"`
+	// ExportAttributes names the repos whose releases honour the tagged
+	// tree's export-ignore and export-subst attributes, as "git archive"
+	// does (recorded in the release's proof). Every other repo deploys as
+	// its tree, byte for byte.
+	ExportAttributes []string               `toml:"export_attributes"`
+	Environments     map[string]Environment `toml:"environments"`
 }
 
 // Environment is one [environments.NAME] table.
@@ -146,6 +152,19 @@ func (c *Config) check() error {
 			return fmt.Errorf("manifest_repo: %q is not one of repos", c.ManifestRepo)
 		}
 	}
+	seenExport := map[string]bool{}
+	for _, r := range c.ExportAttributes {
+		if err := manifest.ValidName(r); err != nil {
+			return fmt.Errorf("export_attributes: %w", err)
+		}
+		if seenExport[r] {
+			return fmt.Errorf("export_attributes: %q listed twice", r)
+		}
+		if len(c.Repos) > 0 && !seen[r] {
+			return fmt.Errorf("export_attributes: %q is not one of repos", r)
+		}
+		seenExport[r] = true
+	}
 	names := make([]string, 0, len(c.Environments))
 	for n := range c.Environments {
 		names = append(names, n)
@@ -179,6 +198,16 @@ func ValidWorkdir(w string) error {
 		return fmt.Errorf("%q must be a clean relative path inside the release", w)
 	}
 	return nil
+}
+
+// ExportsAttributes reports whether repo opts into export attributes.
+func (c *Config) ExportsAttributes(repo string) bool {
+	for _, r := range c.ExportAttributes {
+		if r == repo {
+			return true
+		}
+	}
+	return false
 }
 
 // Environment returns the table for name. An environment that is not

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -48,6 +49,11 @@ type Options struct {
 	Workdir string   // relative to the release, checked by config.ValidWorkdir
 	Env     []string // the environment the command starts from
 	Keep    int      // releases kept; 0 keeps all
+
+	// ExportAttributes names the repos whose releases honour export-ignore
+	// and export-subst (deploy.toml's export_attributes); every other repo
+	// is exported as its tree, byte for byte.
+	ExportAttributes []string
 
 	DryRun      bool
 	Jobs        int
@@ -205,6 +211,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		return fmt.Errorf("removing what an interrupted deploy left: %w", err)
 	}
 	root.Progress = o.Progress
+	root.Warnf = o.Warnf
 	if o.Push != nil {
 		if err := o.Push(ctx, res.Tag, repos); err != nil {
 			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
@@ -217,7 +224,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		if !ok {
 			return basedir.Errorf(r.Name, "repo is not in the manifest of %s", res.Tag)
 		}
-		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c})
+		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c, ExportAttributes: slices.Contains(o.ExportAttributes, r.Name)})
 	}
 	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -406,7 +407,7 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile {
+		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile || n == proof.Dir {
 			continue
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
