@@ -165,6 +165,7 @@ func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos 
 		return err
 	}
 	defer history.Close()
+	history.Warnf = o.Warnf
 	logged := func(err error) error {
 		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
 		return join(err, lerr)
