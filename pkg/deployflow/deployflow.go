@@ -220,15 +220,25 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		}
 		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c})
 	}
-	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
-	if err != nil {
-		return fmt.Errorf("exporting %s: %w", res.Tag, err)
-	}
 	var outcome release.Outcome
-	res.Release, outcome, err = root.Install(tmp, res.Tag)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("installing release %s: %w", res.Tag, err)
+	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs) {
+		// A rollback to a release still on disk: checked against the
+		// tag's trees, switched to without exporting it again.
+		var err error
+		if res.Release, err = root.Reuse(res.Tag); err != nil {
+			return err
+		}
+		outcome = release.Intact
+	} else {
+		tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+		if err != nil {
+			return fmt.Errorf("exporting %s: %w", res.Tag, err)
+		}
+		res.Release, outcome, err = root.Install(tmp, res.Tag)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("installing release %s: %w", res.Tag, err)
+		}
 	}
 	res.Outcome = outcome
 	if outcome == release.Restored {
@@ -240,10 +250,16 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		}
 	}
 	res.Previous, _ = root.Live()
+	// The one before the new live release: the live one, or when the same
+	// tag is deployed again, the one deployed before it.
+	before := res.Previous
+	if before == "" || before == res.Tag {
+		before = root.Before(res.Tag)
+	}
 	if err := root.Switch(res.Tag); err != nil {
 		return err
 	}
-	pruned, err := root.Prune(o.Keep, res.Tag, res.Previous)
+	pruned, err := root.Prune(o.Keep, res.Tag, before)
 	res.Pruned = pruned
 	if err != nil {
 		o.Warnf("pruning old releases: %v", err)

@@ -206,3 +206,29 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 	}
 	return removed, errors.Join(errs...)
 }
+
+// Before returns the release deployed before live: the newest successful
+// deploy in deploys.log of another tag whose release is still on disk, or
+// "" if there is none. Pruning keeps it, so re-running the live deploy
+// never removes the rollback target.
+func (r *Root) Before(live string) string {
+	for e, err := range LogBackward(r.path(LogFile)) {
+		if err != nil {
+			return ""
+		}
+		if e.Outcome != OutcomeOK || e.Tag == live || deploytag.ValidTagName(e.Tag) != nil {
+			continue
+		}
+		if fi, err := os.Lstat(r.ReleasePath(e.Tag)); err == nil && fi.IsDir() {
+			return e.Tag
+		}
+	}
+	return ""
+}
+
+// Reuse marks the existing release of tag as the latest deployed (which
+// pruning reads) and returns its path; the caller has checked it.
+func (r *Root) Reuse(tag string) (string, error) {
+	p := r.ReleasePath(tag)
+	return p, touch(p)
+}
