@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
@@ -109,29 +107,29 @@ func Diff(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to man
 		}
 	}
 	warns := make([]error, len(changes))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	for i := range changes {
+	// Failures are warnings, kept per change; only an interruption comes
+	// back from Each.
+	err := basedir.Fanout{Jobs: jobs}.Each(ctx, len(changes), func(i int) string { return changes[i].Name }, func(ctx context.Context, i int) error {
 		c := &changes[i]
 		if c.From == "" || c.To == "" {
-			continue
+			return nil
 		}
 		dir, ok := byName[c.Name]
 		if !ok {
 			warns[i] = basedir.Errorf(c.Name, "repo not in the basedir, commits not counted")
-			continue
-		}
-		eg.Go(func() error {
-			warns[i] = basedir.Wrap(c.Name, count(ctx, g, dir, c, withLog))
 			return nil
-		})
-	}
-	_ = eg.Wait()
+		}
+		warns[i] = basedir.Wrap(c.Name, count(ctx, g, dir, c, withLog))
+		return nil
+	})
 	var out []error
 	for _, w := range warns {
 		if w != nil {
 			out = append(out, w)
 		}
+	}
+	if err != nil {
+		out = append(out, err)
 	}
 	return changes, out
 }
