@@ -1,0 +1,100 @@
+package proof
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteLayout(t *testing.T) {
+	rel := t.TempDir()
+	if err := Init(rel); err != nil {
+		t.Fatal(err)
+	}
+	sub := strings.Repeat("b", 40)
+	r := Repo{
+		Name:   "api",
+		Tag:    []byte("object " + strings.Repeat("a", 40) + "\ntype commit\ntag T\n"),
+		Commit: []byte("tree " + strings.Repeat("c", 40) + "\n"),
+		Tree:   strings.Repeat("c", 40),
+		Record: Record{
+			ObjectFormat: "sha1",
+			Submodules:   []Submodule{{Path: "lib/z", Commit: sub}, {Path: "lib/a", Commit: sub}},
+		},
+		Objects: map[string][]byte{sub: []byte("tree x\n")},
+	}
+	if err := Write(rel, r); err != nil {
+		t.Fatal(err)
+	}
+	read := func(p ...string) string {
+		b, err := os.ReadFile(filepath.Join(append([]string{rel, Dir}, p...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if got := read(FormatFile); got != "deploytag-proof 1\n" {
+		t.Errorf("FORMAT = %q", got)
+	}
+	if got := read("api", TreeFile); got != strings.Repeat("c", 40)+"\n" {
+		t.Errorf("tree = %q", got)
+	}
+	if got := read("api", TagFile); got != string(r.Tag) {
+		t.Errorf("tag = %q", got)
+	}
+	if got := read("api", ObjectsDir, sub); got != "tree x\n" {
+		t.Errorf("object = %q", got)
+	}
+	want := `{
+  "object_format": "sha1",
+  "submodules": [
+    {
+      "path": "lib/a",
+      "commit": "` + sub + `"
+    },
+    {
+      "path": "lib/z",
+      "commit": "` + sub + `"
+    }
+  ],
+  "lfs": [],
+  "export": null
+}
+`
+	if got := read("api", RecordFile); got != want {
+		t.Errorf("record.json =\n%s\nwant\n%s", got, want)
+	}
+	// Nothing is overwritten.
+	if err := Write(rel, r); err == nil {
+		t.Error("second Write of the same repo succeeded")
+	}
+}
+
+func TestRecordExportLists(t *testing.T) {
+	b, err := MarshalRecord(Record{ObjectFormat: "sha256", Export: &Export{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"ignored": []`) || !strings.Contains(string(b), `"substituted": []`) {
+		t.Errorf("empty export lists not written as []:\n%s", b)
+	}
+	if _, err := MarshalRecord(Record{ObjectFormat: "md5"}); err == nil {
+		t.Error("unknown object format accepted")
+	}
+}
+
+func TestWriteRefusesBadNames(t *testing.T) {
+	rel := t.TempDir()
+	if err := Init(rel); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "..", "a/b"} {
+		if err := Write(rel, Repo{Name: name, Record: Record{ObjectFormat: "sha1"}}); err == nil {
+			t.Errorf("Write(%q) succeeded", name)
+		}
+	}
+	if err := Write(rel, Repo{Name: "x", Record: Record{ObjectFormat: "sha1"}, Objects: map[string][]byte{"../x": nil}}); err == nil {
+		t.Error("object name ../x accepted")
+	}
+}
