@@ -86,3 +86,23 @@ func World(t testing.TB, names ...string) (env []string, g *git.Runner, base str
 	}
 	return env, Runner(t, env), base, repos
 }
+
+// Raw runs git -C dir args in env with stdin (may be nil) and returns its
+// stdout untouched: for raw objects, whose bytes count.
+func Raw(t testing.TB, env []string, dir string, stdin []byte, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = env
+	if stdin != nil {
+		cmd.Stdin = strings.NewReader(string(stdin))
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
+	}
+	return out
+}

@@ -11,6 +11,10 @@
 //	mkremotes DIR NAME...      give DIR/NAME a bare origin in $WORK/remotes/NAME.git, pushed
 //	gitdaemon BASE VAR         serve BASE over git:// on 127.0.0.1 (push enabled); $VAR=host:port
 //	hanglistener VAR           a TCP listener that accepts and never answers; $VAR=host:port
+//	sshd NAME                  an OpenSSH sshd on 127.0.0.1 (internal/sshtest); see sshdCmd
+//	sshd stop|restart NAME     stop or restart it
+//	githttp NAME ROOT          smart HTTP with basic auth for the repos under ROOT; see githttpCmd
+//	githttp fail NAME PREFIX STATUS, githttp stop NAME
 package scripttest
 
 import (
@@ -162,6 +166,8 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"mkremotes":    mkremotes,
 		"gitdaemon":    gitdaemon,
 		"hanglistener": hanglistener,
+		"sshd":         sshdCmd,
+		"githttp":      githttpCmd,
 	}
 }
 

@@ -161,7 +161,9 @@ func (w *work) scan(ctx context.Context) error {
 	case !fi.IsDir():
 		return fmt.Errorf("basedir %s is not a folder", w.o.Basedir)
 	}
-	if repos, err := basedir.Discover(w.o.Basedir); err == nil {
+	// The manifest says which repos there are; a work tree outside the
+	// name grammar cannot be one of them.
+	if repos, err := basedir.Discover(w.o.Basedir); err == nil || basedir.OnlyNotTaken(err) {
 		w.existing = repos
 	}
 	w.template = w.o.URLTemplate

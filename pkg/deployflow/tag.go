@@ -24,8 +24,10 @@ type Tagged struct {
 // reported, each naming its repo. tag must already be checked against the
 // tag grammar.
 func CheckTag(ctx context.Context, g *git.Runner, dir, tag, preferred string, jobs int) (Tagged, error) {
+	// The tag's manifest says which repos are deployed; a work tree outside
+	// the name grammar cannot be one of them.
 	all, err := basedir.Discover(dir)
-	if err != nil {
+	if err != nil && !(basedir.OnlyNotTaken(err) && len(all) > 0) {
 		return Tagged{}, err
 	}
 	type found struct {

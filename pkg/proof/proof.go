@@ -8,21 +8,27 @@
 //	  <repo>/commit          the raw commit object the tag names
 //	  <repo>/tree            the commit's tree hash, hex, then "\n"
 //	  <repo>/record.json     what the verifier needs beyond the tree
-//	  <repo>/objects/<hash>  raw commit objects of submodule commits
+//	  <repo>/objects/<hash>  raw objects, content-addressed: the tree objects
+//	                         of the deployed trees and the commit objects of
+//	                         submodule commits
 //
-// The types and the writer live here; the export writes a release's
-// proof through them, the verifier reads it back.
+// The types, the writer and the reader live here; the export writes a
+// release's proof through them, the verifier reads it back. The writer
+// checks what it writes as the reader will (the tag names the commit by
+// its hash, the commit names the tree, the record is well formed). The
+// reader is strict: a file missing, an unknown key, a path out of order,
+// a hash of the wrong length, an object that does not hash to its name,
+// each is an *Error naming the file and saying which it is (missing,
+// malformed, tampered with). The package reads and writes files only.
 package proof
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"syscall"
+	"path"
+	"strings"
+
+	"github.com/deploytag/deploytag/pkg/gitobj"
 )
 
 // Names inside a release.
@@ -36,6 +42,10 @@ const (
 	TreeFile   = "tree"
 	RecordFile = "record.json"
 	ObjectsDir = "objects"
+
+	maxObject   = 64 << 20 // no raw commit, tag or tree object is near this
+	maxRecord   = 256 << 20
+	maxTreeLine = 65
 )
 
 // Record is record.json: what a verifier needs beyond the tree. Paths are
@@ -91,132 +101,175 @@ type Repo struct {
 	Commit []byte // raw commit object
 	Tree   string // the commit's tree hash
 	Record Record
-	// Objects are raw commit objects of submodule commits, by hash.
+	// Objects are raw objects to write under objects/, by hash: the commit
+	// objects of submodule commits and the tree objects of the deployed
+	// trees (AddObject writes more one at a time). The reader leaves it
+	// nil and reads objects on demand (Reader.Object).
 	Objects map[string][]byte
 }
 
-// Init makes DEPLOY_PROOF/ and its FORMAT file in the release folder.
-func Init(release string) error {
-	dir := filepath.Join(release, Dir)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return err
-	}
-	return writeNew(filepath.Join(dir, FormatFile), []byte(Format))
+// Kind says what is wrong with a proof file.
+type Kind string
+
+// The kinds of Error.
+const (
+	Missing   Kind = "missing"
+	Malformed Kind = "malformed"
+	Tampered  Kind = "tampered with"
+)
+
+// Error is a proof file that cannot be trusted: missing, malformed, or
+// not matching what it must match (tampered with).
+type Error struct {
+	File string // relative to the release: DEPLOY_PROOF/<repo>/<file>
+	Kind Kind
+	Why  string
 }
 
-// Write writes the proof of one repo under the release's DEPLOY_PROOF/,
-// which Init made. Nothing is overwritten.
-func Write(release string, r Repo) error {
-	if r.Name == "" || r.Name != filepath.Base(r.Name) || r.Name == "." || r.Name == ".." {
-		return fmt.Errorf("proof: invalid repo name %q", r.Name)
+func (e *Error) Error() string {
+	if e.Why == "" {
+		return fmt.Sprintf("proof file %s %s", e.File, e.Kind)
 	}
-	dir := filepath.Join(release, Dir, r.Name)
-	if err := mkdir(dir); err != nil {
-		return err
-	}
-	rec, err := MarshalRecord(r.Record)
+	return fmt.Sprintf("proof file %s %s: %s", e.File, e.Kind, e.Why)
+}
+
+// IsProof reports whether err is (or wraps) an *Error, and returns it.
+func IsProof(err error) (*Error, bool) {
+	var pe *Error
+	ok := errors.As(err, &pe)
+	return pe, ok
+}
+
+// Rel is the path of a repo's proof file relative to the release.
+func Rel(repo string, elem ...string) string {
+	return path.Join(append([]string{Dir, repo}, elem...)...)
+}
+
+// Check checks a record on its own: format known, hashes of the format,
+// paths clean, relative, sorted and unique in each list, modes known.
+func (r *Record) Check() error {
+	f, err := gitobj.ParseFormat(r.ObjectFormat)
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
-		{TagFile, r.Tag},
-		{CommitFile, r.Commit},
-		{TreeFile, []byte(r.Tree + "\n")},
-		{RecordFile, rec},
+	if r.Submodules == nil || r.LFS == nil {
+		return errors.New("submodules and lfs must be arrays")
 	}
-	for _, f := range files {
-		if err := writeNew(filepath.Join(dir, f.name), f.data); err != nil {
+	for i, s := range r.Submodules {
+		if err := checkPath("submodules", i, s.Path, prevPath(r.Submodules, i, func(s Submodule) string { return s.Path })); err != nil {
 			return err
 		}
+		if err := f.ValidHash(s.Commit); err != nil {
+			return fmt.Errorf("submodules[%d] (%s): commit %w", i, s.Path, err)
+		}
 	}
-	if len(r.Objects) == 0 {
+	for i, l := range r.LFS {
+		if err := checkPath("lfs", i, l.Path, prevPath(r.LFS, i, func(l LFSFile) string { return l.Path })); err != nil {
+			return err
+		}
+		if _, err := ParsePointer(l.Pointer); err != nil {
+			return fmt.Errorf("lfs[%d] (%s): %w", i, l.Path, err)
+		}
+	}
+	if r.Export == nil {
 		return nil
 	}
-	if err := mkdir(filepath.Join(dir, ObjectsDir)); err != nil {
-		return err
+	if r.Export.Ignored == nil || r.Export.Substituted == nil {
+		return errors.New("export.ignored and export.substituted must be arrays")
 	}
-	hashes := make([]string, 0, len(r.Objects))
-	for h := range r.Objects {
-		hashes = append(hashes, h)
-	}
-	sort.Strings(hashes)
-	for _, h := range hashes {
-		if !isHex(h) || (len(h) != 40 && len(h) != 64) {
-			return fmt.Errorf("proof: invalid object name %q", h)
-		}
-		if err := writeNew(filepath.Join(dir, ObjectsDir, h), r.Objects[h]); err != nil {
+	for i, e := range r.Export.Ignored {
+		if err := checkPath("export.ignored", i, e.Path, prevPath(r.Export.Ignored, i, func(e Ignored) string { return e.Path })); err != nil {
 			return err
+		}
+		if _, err := gitobj.ParseMode(e.Mode); err != nil {
+			return fmt.Errorf("export.ignored[%d] (%s): %w", i, e.Path, err)
+		}
+		if err := f.ValidHash(e.Hash); err != nil {
+			return fmt.Errorf("export.ignored[%d] (%s): hash %w", i, e.Path, err)
+		}
+	}
+	for i, s := range r.Export.Substituted {
+		if err := checkPath("export.substituted", i, s.Path, prevPath(r.Export.Substituted, i, func(s Substituted) string { return s.Path })); err != nil {
+			return err
+		}
+		if m, err := gitobj.ParseMode(s.Mode); err != nil || (m != gitobj.ModeFile && m != gitobj.ModeExec) {
+			return fmt.Errorf("export.substituted[%d] (%s): mode %q is not a file's", i, s.Path, s.Mode)
+		}
+		for _, h := range []string{s.Tagged, s.Deployed} {
+			if err := f.ValidHash(h); err != nil {
+				return fmt.Errorf("export.substituted[%d] (%s): %w", i, s.Path, err)
+			}
 		}
 	}
 	return nil
 }
 
-// MarshalRecord is record.json's bytes: lists sorted by path, [] for an
-// empty list, indented, ending in a newline.
-func MarshalRecord(r Record) ([]byte, error) {
-	if r.ObjectFormat != "sha1" && r.ObjectFormat != "sha256" {
-		return nil, fmt.Errorf("proof: unknown object format %q", r.ObjectFormat)
+func prevPath[T any](list []T, i int, p func(T) string) string {
+	if i == 0 {
+		return ""
 	}
-	if r.Submodules == nil {
-		r.Submodules = []Submodule{}
-	}
-	if r.LFS == nil {
-		r.LFS = []LFSFile{}
-	}
-	sort.Slice(r.Submodules, func(i, j int) bool { return r.Submodules[i].Path < r.Submodules[j].Path })
-	sort.Slice(r.LFS, func(i, j int) bool { return r.LFS[i].Path < r.LFS[j].Path })
-	if r.Export != nil {
-		e := *r.Export
-		if e.Ignored == nil {
-			e.Ignored = []Ignored{}
-		}
-		if e.Substituted == nil {
-			e.Substituted = []Substituted{}
-		}
-		sort.Slice(e.Ignored, func(i, j int) bool { return e.Ignored[i].Path < e.Ignored[j].Path })
-		sort.Slice(e.Substituted, func(i, j int) bool { return e.Substituted[i].Path < e.Substituted[j].Path })
-		r.Export = &e
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return p(list[i-1])
 }
 
-func mkdir(dir string) error {
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return err
+func checkPath(list string, i int, p, prev string) error {
+	if p == "" || p != path.Clean(p) || path.IsAbs(p) || p == "." || p == ".." || strings.HasPrefix(p, "../") ||
+		strings.ContainsAny(p, "\x00\\") {
+		return fmt.Errorf("%s[%d]: path %q is not a clean relative path", list, i, p)
 	}
-	return os.Chmod(dir, 0o755) // past the umask
+	if i > 0 && prev >= p {
+		return fmt.Errorf("%s[%d]: path %q is not after %q (paths sorted, once each)", list, i, p, prev)
+	}
+	return nil
 }
 
-func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	return errors.Join(err, f.Close())
+// Pointer is a parsed Git LFS pointer.
+type Pointer struct {
+	Oid  string // sha256, hex
+	Size int64
 }
 
-func isHex(s string) bool {
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+// ParsePointer parses the text of a Git LFS pointer (spec v1): a version
+// line first, then keys in order, "oid sha256:<hex>" and "size <n>"
+// among them.
+func ParsePointer(text string) (Pointer, error) {
+	var p Pointer
+	if !strings.HasSuffix(text, "\n") {
+		return p, errors.New("lfs pointer does not end with a newline")
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) < 3 || lines[0] != "version https://git-lfs.github.com/spec/v1" {
+		return p, errors.New("not a git-lfs v1 pointer")
+	}
+	seenSize := false
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, " ")
+		if !ok {
+			return p, fmt.Errorf("lfs pointer line %q", clip(l))
+		}
+		switch k {
+		case "oid":
+			h, ok := strings.CutPrefix(v, "sha256:")
+			if !ok || gitobj.SHA256.ValidHash(h) != nil {
+				return p, fmt.Errorf("lfs pointer oid %q", clip(v))
+			}
+			p.Oid = h
+		case "size":
+			var n int64
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != v {
+				return p, fmt.Errorf("lfs pointer size %q", clip(v))
+			}
+			p.Size, seenSize = n, true
 		}
 	}
-	return s != ""
+	if p.Oid == "" || !seenSize {
+		return p, errors.New("lfs pointer without oid or size")
+	}
+	return p, nil
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/pkg/gitobj"
 )
 
 func TestWriteLayout(t *testing.T) {
@@ -12,17 +14,20 @@ func TestWriteLayout(t *testing.T) {
 	if err := Init(rel); err != nil {
 		t.Fatal(err)
 	}
-	sub := strings.Repeat("b", 40)
+	// Write checks the chain tag -> commit -> tree and each object's name.
+	commit := []byte("tree " + strings.Repeat("c", 40) + "\n")
+	subCommit := []byte("tree " + strings.Repeat("d", 40) + "\n")
+	sub := gitobj.HashBytes(gitobj.SHA1, gitobj.TypeCommit, subCommit)
 	r := Repo{
 		Name:   "api",
-		Tag:    []byte("object " + strings.Repeat("a", 40) + "\ntype commit\ntag T\n"),
-		Commit: []byte("tree " + strings.Repeat("c", 40) + "\n"),
+		Tag:    []byte("object " + gitobj.HashBytes(gitobj.SHA1, gitobj.TypeCommit, commit) + "\ntype commit\ntag T\n"),
+		Commit: commit,
 		Tree:   strings.Repeat("c", 40),
 		Record: Record{
 			ObjectFormat: "sha1",
 			Submodules:   []Submodule{{Path: "lib/z", Commit: sub}, {Path: "lib/a", Commit: sub}},
 		},
-		Objects: map[string][]byte{sub: []byte("tree x\n")},
+		Objects: map[string][]byte{sub: subCommit},
 	}
 	if err := Write(rel, r); err != nil {
 		t.Fatal(err)
@@ -43,7 +48,7 @@ func TestWriteLayout(t *testing.T) {
 	if got := read("api", TagFile); got != string(r.Tag) {
 		t.Errorf("tag = %q", got)
 	}
-	if got := read("api", ObjectsDir, sub); got != "tree x\n" {
+	if got := read("api", ObjectsDir, sub); got != string(subCommit) {
 		t.Errorf("object = %q", got)
 	}
 	want := `{

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,45 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 		os.RemoveAll(tmp)
 		return "", err
 	}
+	if err := FixModes(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	return tmp, nil
+}
+
+// FixModes gives every folder and file under dir (dir included) the mode
+// a release has whatever the umask: folders 0755, files 0644, files git
+// marks executable (any x bit) 0755. Symlinks are left as they are and
+// never followed. Only entries whose mode differs are changed.
+func FixModes(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		var want fs.FileMode
+		switch {
+		case fi.IsDir():
+			want = 0o755
+		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
+			want = 0o755
+		case fi.Mode().IsRegular():
+			want = 0o644
+		default:
+			return fmt.Errorf("%s is neither a file, a folder nor a symlink", p)
+		}
+		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
+			return nil
+		}
+		return os.Chmod(p, want)
+	})
 }
 
 func writeNew(path, content string) error {

@@ -1,0 +1,132 @@
+package scripttest
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/deploytag/deploytag/internal/githttp"
+	"github.com/deploytag/deploytag/internal/sshtest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// The servers each script started, by name, so later commands can stop,
+// restart or break them.
+var (
+	serversMu   sync.Mutex
+	sshServers  = map[*testscript.TestScript]map[string]*sshtest.Server{}
+	httpServers = map[*testscript.TestScript]map[string]*githttp.Server{}
+)
+
+// sshd NAME: start an sshd (internal/sshtest) known as host NAME. Sets
+// $NAME_ROOT (HOME of its sessions), $NAME_URL (ssh://user@127.0.0.1:port,
+// append an absolute path) and $NAME_ALIAS (ssh://NAME, through the
+// config), and (re)writes $WORK/ssh_config with every server of the script
+// and GIT_SSH_COMMAND="ssh -F $WORK/ssh_config".
+//
+// sshd stop|restart NAME: stop (every process included) or restart it.
+func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: sshd NAME | sshd stop|restart NAME")
+	}
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	mine := sshServers[ts]
+	if len(args) == 2 {
+		s := mine[args[1]]
+		if s == nil {
+			ts.Fatalf("no sshd %s", args[1])
+		}
+		switch args[0] {
+		case "stop":
+			ts.Check(s.Stop())
+		case "restart":
+			ts.Check(s.Restart())
+		default:
+			ts.Fatalf("usage: sshd stop|restart NAME")
+		}
+		return
+	}
+	name := args[0]
+	if mine == nil {
+		mine = map[string]*sshtest.Server{}
+		sshServers[ts] = mine
+		ts.Defer(func() {
+			serversMu.Lock()
+			defer serversMu.Unlock()
+			for _, s := range sshServers[ts] {
+				if err := s.Stop(); err != nil {
+					ts.Logf("%v", err)
+				}
+			}
+			delete(sshServers, ts)
+		})
+	}
+	s, err := sshtest.Start(ts.MkAbs(filepath.Join("sshd", name)), sshtest.Options{Alias: name})
+	ts.Check(err)
+	mine[name] = s
+	var all []*sshtest.Server
+	for _, s := range mine {
+		all = append(all, s)
+	}
+	cmd, err := sshtest.WriteConfig(ts.MkAbs("ssh_config"), "", all...)
+	ts.Check(err)
+	ts.Setenv("GIT_SSH_COMMAND", cmd)
+	ts.Setenv(name+"_ROOT", s.Root)
+	ts.Setenv(name+"_URL", s.URL(""))
+	ts.Setenv(name+"_ALIAS", s.AliasURL(""))
+	ts.Setenv(name+"_PORT", strconv.Itoa(s.Port))
+}
+
+// githttp NAME ROOT: serve the repos under ROOT over smart HTTP with basic
+// auth (internal/githttp). Sets $NAME_URL (no credentials) and
+// $NAME_AUTH (with them); append "/path/of/repo.git".
+//
+// githttp fail NAME PREFIX STATUS: answer requests under PREFIX with
+// STATUS (0 undoes it). githttp stop NAME: stop it.
+func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: githttp NAME ROOT | githttp fail NAME PREFIX STATUS | githttp stop NAME")
+	}
+	serversMu.Lock()
+	defer serversMu.Unlock()
+	mine := httpServers[ts]
+	switch {
+	case args[0] == "stop" && len(args) == 2:
+		s := mine[args[1]]
+		if s == nil {
+			ts.Fatalf("no githttp %s", args[1])
+		}
+		s.Stop()
+		return
+	case args[0] == "fail" && len(args) == 4:
+		s := mine[args[1]]
+		if s == nil {
+			ts.Fatalf("no githttp %s", args[1])
+		}
+		status, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		s.Fail(args[2], status)
+		return
+	case len(args) != 2:
+		ts.Fatalf("usage: githttp NAME ROOT | githttp fail NAME PREFIX STATUS | githttp stop NAME")
+	}
+	if mine == nil {
+		mine = map[string]*githttp.Server{}
+		httpServers[ts] = mine
+		ts.Defer(func() {
+			serversMu.Lock()
+			defer serversMu.Unlock()
+			for _, s := range httpServers[ts] {
+				s.Stop()
+			}
+			delete(httpServers, ts)
+		})
+	}
+	s, err := githttp.Start(ts.MkAbs(args[1]), githttp.Options{})
+	ts.Check(err)
+	mine[args[0]] = s
+	ts.Setenv(args[0]+"_URL", s.URL)
+	ts.Setenv(args[0]+"_AUTH", strings.TrimSuffix(s.AuthURL(""), "/"))
+}
