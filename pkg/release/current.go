@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -207,23 +208,38 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
-// Before returns the release deployed before live: the newest successful
-// deploy in deploys.log of another tag whose release is still on disk, or
-// "" if there is none. Pruning keeps it, so re-running the live deploy
-// never removes the rollback target.
-func (r *Root) Before(live string) string {
-	for e, err := range LogBackward(r.path(LogFile)) {
-		if err != nil {
-			return ""
-		}
-		if e.Outcome != OutcomeOK || e.Tag == live || deploytag.ValidTagName(e.Tag) != nil {
+// Previous returns the release to roll back to: the tag of the newest
+// successful deploy in deploys.log other than live, whose release is still
+// kept. ok is false when there is none. Lines that are not log entries (a
+// torn last line) are skipped.
+func (r *Root) Previous(live string) (tag string, ok bool, err error) {
+	f, err := os.Open(r.path(LogFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	var oks []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e Entry
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Outcome != OutcomeOK || e.Tag == live || deploytag.ValidTagName(e.Tag) != nil {
 			continue
 		}
-		if fi, err := os.Lstat(r.ReleasePath(e.Tag)); err == nil && fi.IsDir() {
-			return e.Tag
+		oks = append(oks, e.Tag)
+	}
+	if err := sc.Err(); err != nil {
+		return "", false, fmt.Errorf("reading the deploy log: %w", err)
+	}
+	for i := len(oks) - 1; i >= 0; i-- {
+		if r.Kept(oks[i]) {
+			return oks[i], true, nil
 		}
 	}
-	return ""
+	return "", false, nil
 }
 
 // Reuse marks the existing release of tag as the latest deployed (which
