@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -36,11 +37,6 @@ type Source struct {
 // with every file or submodule at fault; on error the folder is removed.
 // Call it with the lock held.
 func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
-	for _, s := range srcs {
-		if s.Name == proof.Dir || s.Name == TagFile || s.Name == ManifestFile {
-			return "", basedir.Errorf(s.Name, "a repo cannot be called %s: the name is reserved in releases", s.Name)
-		}
-	}
 	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+tag+"-")
 	if err != nil {
 		return "", err
@@ -79,7 +75,55 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err := writeNew(filepath.Join(tmp, ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
+	if err := FixModes(tmp); err != nil {
+		return fail(err)
+	}
 	return tmp, nil
+}
+
+// FixModes gives every folder and file under dir (dir included) the mode
+// a release has whatever the umask: folders 0755, files 0644, files git
+// marks executable (any x bit) 0755. Symlinks are left as they are and
+// never followed. Only entries whose mode differs are changed.
+func FixModes(dir string) error { return walkModes(dir, true) }
+
+// ModesOK reports whether every folder and file under dir has the mode
+// FixModes gives it.
+func ModesOK(dir string) bool { return walkModes(dir, false) == nil }
+
+var errMode = errors.New("mode differs")
+
+func walkModes(dir string, fix bool) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		var want fs.FileMode
+		switch {
+		case fi.IsDir():
+			want = 0o755
+		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
+			want = 0o755
+		case fi.Mode().IsRegular():
+			want = 0o644
+		default:
+			return fmt.Errorf("%s is neither a file, a folder nor a symlink", p)
+		}
+		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
+			return nil
+		}
+		if !fix {
+			return errMode
+		}
+		return os.Chmod(p, want)
+	})
 }
 
 func writeNew(path, content string) error {
@@ -150,7 +194,7 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	if err != nil {
 		return rr.warnings, err
 	}
-	if err := problemsError(rr.problems); err != nil {
+	if err := problemsError(s.Name, rr.problems); err != nil {
 		return rr.warnings, err
 	}
 	return rr.warnings, proof.Write(release, proof.Repo{

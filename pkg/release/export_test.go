@@ -210,7 +210,7 @@ func TestExportLFS(t *testing.T) {
 	gittest.Git(t, env, dir, "tag", "-a", "-m", testTag, testTag)
 	commit := gittest.Git(t, env, dir, "rev-parse", "HEAD")
 	_, err := exportOne(t, Source{Name: "assets", Path: dir, Commit: commit})
-	if err == nil || !strings.Contains(err.Error(), "also/gone.bin: Git LFS object 11111111") || !strings.Contains(err.Error(), "\ngone.bin: Git LFS object 00000000") {
+	if err == nil || !strings.Contains(err.Error(), "cannot deploy also/gone.bin: Git LFS object 11111111") || !strings.Contains(err.Error(), "\ncannot deploy gone.bin: Git LFS object 00000000") {
 		t.Fatalf("missing LFS objects: %v", err)
 	}
 	gittest.Git(t, env, dir, "rm", "-q", "gone.bin", "also/gone.bin")

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
 )
 
 // lfsPointer is what a Git LFS pointer names: the sha256 and size of the
@@ -72,7 +74,7 @@ func (t *treeExport) writeLFS(full, p, mode string, ptr lfsPointer) error {
 	obj := filepath.Join(t.lfsDir, ptr.Oid[0:2], ptr.Oid[2:4], ptr.Oid)
 	src, err := os.Open(obj)
 	if errors.Is(err, os.ErrNotExist) {
-		t.rec.problem("%s: Git LFS object %s is not in the repo (run git lfs fetch)", full, ptr.Oid)
+		t.rec.problem("%s: Git LFS object %s is not in the repo; get it with git lfs fetch", full, ptr.Oid)
 		return nil
 	}
 	if err != nil {
@@ -95,12 +97,12 @@ func (t *treeExport) writeLFS(full, p, mode string, ptr lfsPointer) error {
 }
 
 // problemsError turns the problems of a repo into one error per file, so
-// that each is named on its own line.
-func problemsError(problems []string) error {
+// that each is named on its own line with its repo.
+func problemsError(repo string, problems []string) error {
 	sort.Strings(problems)
 	errs := make([]error, len(problems))
 	for i, p := range problems {
-		errs[i] = errors.New(p)
+		errs[i] = basedir.Errorf(repo, "cannot deploy %s", p)
 	}
 	return errors.Join(errs...)
 }
