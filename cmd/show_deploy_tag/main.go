@@ -69,18 +69,31 @@ import (
 
 var (
 	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "environment whose live tag to show"}
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log)", TakesFile: true}
+	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
 	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json and / on HOST:PORT"}
+	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
-		[]cli.Flag{environmentFlag, rootFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	a := cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
+		[]cli.Flag{environmentFlag, rootFlag, allFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
+	a.DisableSliceFlagSeparator = true // a root may hold a comma
+	return a
 }
 
 func run(c *cli.Context) error {
-	envName, root := c.String(environmentFlag.Name), c.String(rootFlag.Name)
+	if c.Bool(allFlag.Name) {
+		return runAll(c)
+	}
+	roots := c.StringSlice(rootFlag.Name)
+	if len(roots) > 1 {
+		return cliutil.Usagef("--root given %d times: only --all serves several roots", len(roots))
+	}
+	envName, root := c.String(environmentFlag.Name), ""
+	if len(roots) == 1 {
+		root = roots[0]
+	}
 	switch {
 	case c.NArg() > 1:
 		return cliutil.Usagef("too many operands: want at most one PATH")
