@@ -5,6 +5,7 @@
 //
 //	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE]
 //	                [--quiet] [PATH]
+//	show_deploy_tag --all [--root DIR]... [--basedir DIR] [--json] [--serve HOST:PORT] [--config FILE]
 //
 // # Description
 //
@@ -29,8 +30,38 @@
 // page for people, with a copy button). A bare port binds to 127.0.0.1.
 // SIGINT or SIGTERM shuts it down gracefully.
 //
-// It reads files only: without --basedir, --config or --environment it
-// needs neither git nor a deploy.toml.
+// It reads files only: without --basedir, --config, --environment or
+// --all it needs neither git nor a deploy.toml.
+//
+// # What runs where
+//
+// --all covers every environment of deploy.toml, in the file's order, each
+// at its configured root (else $XDG_STATE_HOME/deploytag/ENV; $DEPLOY_ROOT,
+// which names one root, is not used), then each --root DIR, which may
+// repeat, named by the environment its newest deploys.log line records,
+// else by its folder. It prints one "ENV TAG" line per environment ("-"
+// when nothing is deployed), or with --json the array of
+// /environments.json.
+//
+// With --serve it serves, reading the roots on every request:
+//
+//	/                          a page for people: each environment's live tag (with
+//	                           a copy button), when and by whom it was deployed, and
+//	                           the environments side by side, repo by repo
+//	/environments/NAME         its history, newest first: every attempt, failures
+//	                           with their error, rollbacks marked, and what each
+//	                           deploy changed per repo (commits gained and dropped)
+//	/environments.json         [{"environment", "root", "tag", "deployed_at", "user", "host"}]
+//	/environments/NAME.json    the same with "history" (?limit=N, default 100, 0 all)
+//	/diff.json?from=TAG&to=TAG what changed between two deploys, as
+//	                           deploy_manifest --diff --log --json prints it
+//
+// A deploy is a rollback when it put live a tag older, by the time in its
+// name, than the tag live before it; a redeploy of the live tag is not
+// one. Commits are counted and listed from the basedir's repos (one git
+// process per changed repo; a diff of two tags, once counted, is kept);
+// without them the pages show each repo's commits and say the log needs
+// the repos. Commits link to the page commit_url in deploy.toml names.
 //
 // # Output
 //
@@ -49,6 +80,7 @@
 //	show_deploy_tag --environment production
 //	cd /srv/tutor/current/tutor-server && show_deploy_tag .
 //	show_deploy_tag --root /srv/tutor --serve 127.0.0.1:8099
+//	show_deploy_tag --all --basedir ~/src/tutor --serve 8099
 package main
 
 import (

@@ -78,6 +78,7 @@ func TestEnvironmentsJSON(t *testing.T) {
 	want := []statusJSON{
 		// production's T1 went live again by the rollback, its last line.
 		{"production", s.root("production"), &s.T1, &s.logs["production"][3], ptr("ann"), ptr("box")},
+		// qa's failed redeploy of T3 is not when T3 went live.
 		{"qa", s.root("qa"), &s.T3, &s.logs["qa"][2], ptr("ann"), ptr("box")},
 		// dev: the redeploy of T3 is the last successful deploy of it.
 		{"dev", s.root("dev"), &s.T3, &s.logs["dev"][3], ptr(evilUser), ptr("box")},

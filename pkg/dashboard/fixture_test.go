@@ -26,7 +26,7 @@ import (
 // repos), several times each:
 //
 //	production  T1, T2, T3 failed (its command exits 1), T1 (a rollback)
-//	qa          T1, T2, T3
+//	qa          T1, T2, T3, T3 failed (a redeploy of the live tag)
 //	dev         T1, T2, T3, T3 again (a redeploy, not a rollback)
 //
 // T2 adds two commits to tutor-js, the newer one with the subject
@@ -115,6 +115,7 @@ func newSystem(t *testing.T) *system {
 	step("production", s.T3, true)
 	step("production", s.T1, false)
 	step("dev", s.T3, false)
+	step("qa", s.T3, true)
 	return s
 }
 
