@@ -46,12 +46,12 @@ const FileName = "deploy.toml"
 
 // Config is the content of deploy.toml.
 type Config struct {
-	File         string                 `toml:"-"`
-	Repos        []string               `toml:"repos"`
-	Prefix       string                 `toml:"prefix"`
-	Remote       string                 `toml:"remote"`
-	Sign         bool                   `toml:"sign"`
-	ManifestRepo string                 `toml:"manifest_repo"`
+	File         string   `toml:"-"`
+	Repos        []string `toml:"repos"`
+	Prefix       string   `toml:"prefix"`
+	Remote       string   `toml:"remote"`
+	Sign         bool     `toml:"sign"`
+	ManifestRepo string   `toml:"manifest_repo"`
 	// CommitURL is the web page of a commit, {repo} and {commit} standing
 	// for the repo's name and the full hash; CommitURLs the same per repo.
 	CommitURL    string                 `toml:"commit_url"`

@@ -59,7 +59,9 @@ func newSystem(t *testing.T) *system {
 	for _, n := range []string{"production", "qa", "dev"} {
 		s.envs = append(s.envs, dashboard.Env{Name: n, Root: filepath.Join(roots, n)})
 	}
-	head := func(repo string) string { return gittest.Git(t, s.env, filepath.Join(s.base, repo), "rev-parse", "HEAD") }
+	head := func(repo string) string {
+		return gittest.Git(t, s.env, filepath.Join(s.base, repo), "rev-parse", "HEAD")
+	}
 	commit := func(repo, subject string) string {
 		dir := filepath.Join(s.base, repo)
 		f := filepath.Join(dir, "change.txt")
