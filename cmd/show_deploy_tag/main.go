@@ -58,7 +58,8 @@
 //
 // A deploy is a rollback when it put live a tag older, by the time in its
 // name, than the tag live before it; a redeploy of the live tag is not
-// one. Commits are counted and listed from the basedir's repos (one git
+// one. Where the names cannot tell (the same second, or no time in a
+// name), it is a return to a tag deployed before. Commits are counted and listed from the basedir's repos (one git
 // process per changed repo; a diff of two tags, once counted, is kept);
 // without them the pages show each repo's commits and say the log needs
 // the repos. Commits link to the page commit_url in deploy.toml names.

@@ -10,9 +10,9 @@
 // A deploy is a rollback when it succeeded and put live a tag older than
 // the one live before it: older by the time in the tag's name, so a
 // redeploy of the live tag is not one, and neither is a newer tag deployed
-// after a rollback. For tags whose names carry no time (not deploy tags),
-// a rollback is a deploy of a tag that was deployed before, other than the
-// one live just before it.
+// after a rollback. Where the names cannot tell (two tags of the same
+// second, or names that carry no time), a rollback is a deploy of a tag
+// that was deployed before, other than the one live just before it.
 package dashboard
 
 import (
@@ -203,7 +203,7 @@ func (s *Server) History(e Env, limit int) ([]Deploy, bool, error) {
 				}
 				a, okA := deploytag.Parse(d.Tag)
 				b, okB := deploytag.Parse(prev)
-				if okA && okB {
+				if okA && okB && !a.Time.Equal(b.Time) {
 					d.Rollback = a.Time.Before(b.Time)
 				} else {
 					undecided[d.Tag] = append(undecided[d.Tag], i)

@@ -323,6 +323,7 @@ func TestRollbackRule(t *testing.T) {
 		a = "DEPLOY_20261125_100000_aaaaaaa"
 		b = "DEPLOY_20261125_110000_bbbbbbb"
 		c = "HOTFIX_20261125_120000_ccccccc"
+		d = "DEPLOY_20261125_100000_ddddddd" // the second of a
 	)
 	for _, tc := range []struct {
 		name string
@@ -334,6 +335,8 @@ func TestRollbackRule(t *testing.T) {
 		{"redeploy", []string{a, b, b}, []bool{false, false, false}},
 		{"forward again after a rollback", []string{a, b, a, b}, []bool{false, true, false, false}},
 		{"failed attempts are skipped", []string{a, b, "!" + c, a}, []bool{true, false, false, false}},
+		{"same second: seen before", []string{a, d, a}, []bool{true, false, false}},
+		{"same second: new", []string{d, a}, []bool{false, false}},
 		{"names without time: seen before", []string{"v1", "v2", "v1", "v3"}, []bool{false, true, false, false}},
 		{"names without time: new", []string{"v2", "v1"}, []bool{false, false}},
 	} {
