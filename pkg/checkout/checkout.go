@@ -268,7 +268,7 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 	if err := w.verifyTag(ctx, clone, p.commit); err != nil {
 		return err
 	}
-	if _, err := w.g.Run(ctx, clone, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+	if _, err := w.g.Do(ctx, git.Call{Dir: clone, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Trust: git.TrustWrites}); err != nil {
 		return fmt.Errorf("checking out %s in the new clone: %s", short(p.commit), reason(err))
 	}
 	p.clone = clone
@@ -287,7 +287,7 @@ func (w *work) move(ctx context.Context, p *repoPlan) error {
 			return err
 		}
 	case !p.at:
-		if _, err := w.g.Run(ctx, p.path, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+		if _, err := w.g.Do(ctx, git.Call{Dir: p.path, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Trust: git.TrustWrites}); err != nil {
 			return fmt.Errorf("checking out %s: %s", short(p.commit), reason(err))
 		}
 	}
@@ -302,7 +302,7 @@ func (w *work) net(ctx context.Context, dir string, args ...string) ([]byte, err
 		return nil, err
 	}
 	args = append(append(ssh, "-c", "protocol.ext.allow=never"), args...)
-	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout})
+	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout, Trust: git.TrustHooks})
 }
 
 // fetchTag fetches refs/tags/TAG from the repo's remote without forcing:

@@ -195,7 +195,7 @@ func PushArgs(remote, tag string, branch bool) []string {
 // with the error of whatever failed (the tag or the branch).
 func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, error) {
 	args := append(append([]string(nil), t.ssh...), PushArgs(o.Remote, o.Tag, t.branch)...)
-	out, runErr := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+	out, runErr := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout, Trust: git.TrustHooks})
 	if runErr != nil {
 		var ge *git.Error
 		if errors.As(runErr, &ge) {
