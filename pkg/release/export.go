@@ -68,7 +68,15 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 // a release has whatever the umask: folders 0755, files 0644, files git
 // marks executable (any x bit) 0755. Symlinks are left as they are and
 // never followed. Only entries whose mode differs are changed.
-func FixModes(dir string) error {
+func FixModes(dir string) error { return walkModes(dir, true) }
+
+// ModesOK reports whether every folder and file under dir has the mode
+// FixModes gives it.
+func ModesOK(dir string) bool { return walkModes(dir, false) == nil }
+
+var errMode = errors.New("mode differs")
+
+func walkModes(dir string, fix bool) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -93,6 +101,9 @@ func FixModes(dir string) error {
 		}
 		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
 			return nil
+		}
+		if !fix {
+			return errMode
 		}
 		return os.Chmod(p, want)
 	})
