@@ -7,6 +7,7 @@
 //	remote        = "origin"
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
+//	allowed_signers = "keys/allowed_signers" # ssh signers verify_deploy_tag --signed accepts
 //
 //	[environments.production]
 //	root    = "/srv/tutor"           # default: $XDG_STATE_HOME/deploytag/<ENV>
@@ -39,13 +40,17 @@ const FileName = "deploy.toml"
 
 // Config is the content of deploy.toml.
 type Config struct {
-	File         string                 `toml:"-"`
-	Repos        []string               `toml:"repos"`
-	Prefix       string                 `toml:"prefix"`
-	Remote       string                 `toml:"remote"`
-	Sign         bool                   `toml:"sign"`
-	ManifestRepo string                 `toml:"manifest_repo"`
-	Environments map[string]Environment `toml:"environments"`
+	File         string   `toml:"-"`
+	Repos        []string `toml:"repos"`
+	Prefix       string   `toml:"prefix"`
+	Remote       string   `toml:"remote"`
+	Sign         bool     `toml:"sign"`
+	ManifestRepo string   `toml:"manifest_repo"`
+	// AllowedSigners is an ssh allowed-signers file (relative paths are
+	// from the config file's folder): the keys whose signatures
+	// verify_deploy_tag --signed accepts on a release with no repos.
+	AllowedSigners string                 `toml:"allowed_signers"`
+	Environments   map[string]Environment `toml:"environments"`
 }
 
 // Environment is one [environments.NAME] table.
@@ -108,6 +113,9 @@ func Parse(b []byte, path string) (*Config, error) {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
 	dir := filepath.Dir(path)
+	if c.AllowedSigners != "" && !filepath.IsAbs(c.AllowedSigners) {
+		c.AllowedSigners = filepath.Join(dir, c.AllowedSigners)
+	}
 	for name, e := range c.Environments {
 		if e.Root != "" && !filepath.IsAbs(e.Root) {
 			e.Root = filepath.Join(dir, e.Root)
