@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestMakeInstall(t *testing.T) {
 	for _, tool := range tools {
 		t.Run(tool, func(t *testing.T) {
 			bin := filepath.Join(prefix, "bin", tool)
-			if got, want := run(t, "", nil, bin, "--version"), tool+" v1.2.3 (commit "+commit+")\n"; got != want {
+			if got, want := run(t, "", nil, bin, "--version"), tool+" 1.2.3 (commit "+commit[:7]+", "+runtime.Version()+")\n"; got != want {
 				t.Errorf("--version printed %q, want %q", got, want)
 			}
 			checkStatic(t, bin)

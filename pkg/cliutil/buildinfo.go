@@ -1,6 +1,8 @@
 package cliutil
 
 import (
+	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 )
@@ -8,34 +10,60 @@ import (
 // commit is set at build time with -ldflags "-X .../pkg/cliutil.commit=$(git rev-parse HEAD)".
 var commit = ""
 
-// describe turns what the build recorded into "VERSION (commit HASH)":
-// v is the -X version (git describe --tags --match 'v[0-9]*' --always
-// --dirty) or the module version, rev the commit (-X or the Go
-// toolchain's vcs stamp). A describe without a release tag is only the
-// short commit, which says nothing the commit does not, so it reads
-// "devel"; "-dirty" becomes ", modified".
-func describe(v, rev string, modified bool) string {
-	if d, ok := strings.CutSuffix(v, "-dirty"); ok {
-		v, modified = d, true
+// describe turns what the build recorded into "VERSION (commit HASH, GO)",
+// e.g. "0.4.0 (commit 1a2b3c4, go1.26.8)": v is the -X version (a release
+// build's semver, or make's git describe --tags --match 'v[0-9]*' --always
+// --dirty) or the module version, rev the commit (-X or the Go toolchain's
+// vcs stamp), shortened to 7 hex digits, and goVersion the toolchain. A
+// leading "v" of a release tag is dropped (v0.4.0 and a release build's
+// 0.4.0 print alike). A describe without a release tag is only the short
+// commit, which says nothing the commit does not, so it reads "devel", as
+// does a pseudo-version (what go build stamps for an untagged commit, and
+// go install for a branch), whose commit stands in for a missing rev;
+// "-dirty" (git describe) and "+dirty" (go build) become ", modified".
+func describe(v, rev string, modified bool, goVersion string) string {
+	for _, dirty := range []string{"-dirty", "+dirty"} {
+		if d, ok := strings.CutSuffix(v, dirty); ok {
+			v, modified = d, true
+		}
+	}
+	if m := pseudoVersion.FindStringSubmatch(v); m != nil {
+		v = ""
+		if rev == "" {
+			rev = m[1]
+		}
 	}
 	if v != "" && rev != "" && strings.HasPrefix(rev, v) {
 		v = ""
 	}
+	if len(v) > 1 && v[0] == 'v' && v[1] >= '0' && v[1] <= '9' {
+		v = v[1:]
+	}
 	if v == "" {
 		v = "devel"
 	}
-	if rev == "" {
+	var notes []string
+	if rev != "" {
+		notes = append(notes, "commit "+rev[:min(len(rev), 7)])
 		if modified {
-			v += "-dirty"
+			notes = append(notes, "modified")
 		}
+	} else if modified {
+		v += "-dirty"
+	}
+	if goVersion != "" {
+		notes = append(notes, goVersion)
+	}
+	if len(notes) == 0 {
 		return v
 	}
-	v += " (commit " + rev
-	if modified {
-		v += ", modified"
-	}
-	return v + ")"
+	return v + " (" + strings.Join(notes, ", ") + ")"
 }
+
+// pseudoVersion matches a Go pseudo-version (v0.0.0-20261129053701-86dbc0f1c2d3,
+// v1.2.4-0.20261129053701-86dbc0f1c2d3, v1.2.3-rc.1.0.20261129053701-86dbc0f1c2d3)
+// and captures its commit.
+var pseudoVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-(?:.*\.)?[0-9]{14}-([0-9a-f]{12})$`)
 
 // buildVersion gathers the version, the commit and whether the tree was
 // modified, from the -X variables first, then the binary's build info.
@@ -54,5 +82,5 @@ func buildVersion() string {
 			}
 		}
 	}
-	return describe(v, rev, modified)
+	return describe(v, rev, modified, runtime.Version())
 }

@@ -29,7 +29,8 @@ const (
 var version = ""
 
 // Version returns the version the binary was built as, with the commit it
-// was built from when known: "v1.2.0 (commit 3f9a2c1...)".
+// was built from when known and the Go release that built it:
+// "0.4.0 (commit 3f9a2c1, go1.26.8)".
 func Version() string { return buildVersion() }
 
 // UsageError is a wrong command line: exit status 2.

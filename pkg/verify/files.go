@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -550,4 +552,32 @@ func (r repoObjects) Object(ctx context.Context, typ, hash string) ([]byte, erro
 		return nil, fmt.Errorf("%s %s of the repo hashes to %s", typ, short(hash), short(h))
 	}
 	return o.Contents, nil
+}
+
+// TreeDiff is how a folder differs from a git tree, and the tree hash
+// computed from the folder.
+type TreeDiff struct {
+	Tree string
+	Diff
+}
+
+// CompareTree computes in Go the git tree hash of folder (raw bytes, as a
+// plain repo with no submodules, LFS or export rules stores them) and,
+// where it differs from tree, names the files, reading the tagged tree
+// objects from the repo at repoDir (only read). Problems that are not a
+// file's (an object the repo lacks) are an error.
+func CompareTree(ctx context.Context, g *git.Runner, repoDir, folder, tree string) (TreeDiff, error) {
+	f := gitobj.SHA1
+	if len(tree) == gitobj.SHA256.HexLen() {
+		f = gitobj.SHA256
+	}
+	res, err := CheckTree(ctx, TreeCheck{Folder: folder, Tree: tree, Record: proof.Record{ObjectFormat: string(f)},
+		Objects: repoObjects{g: g, dir: repoDir, f: f}, Sem: make(chan struct{}, runtime.NumCPU())})
+	if err != nil {
+		return TreeDiff{}, err
+	}
+	if len(res.Problems) > 0 {
+		return TreeDiff{}, errors.New(strings.Join(res.Problems, "; "))
+	}
+	return TreeDiff{Tree: res.Tree, Diff: res.Diff}, nil
 }

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -147,22 +145,16 @@ func (f *firstManifest) offer(i int, m manifest.Manifest) {
 // difference found is in the Report, with OK false.
 func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	states := make([]repoState, len(o.Repos))
-	errs := make([]error, len(o.Repos))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
 	var first firstManifest
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			st, m, err := readRepo(gctx, g, r, o.Tag, o.Signed)
-			if m != nil {
-				first.offer(i, m)
-			}
-			states[i], errs[i] = st, basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed)
+		if m != nil {
+			first.offer(i, m)
+		}
+		states[i] = st
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -440,31 +432,28 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
 	}
+	// Each call writes only its own repo's line; a difference is a
+	// problem on that line, so only an interruption comes back from Each.
+	// Files are hashed at most o.Jobs at once across the repos.
 	sem := make(chan struct{}, max(o.Jobs, 1))
-	var todo []manifest.Entry
-	for _, e := range rep.Manifest {
-		st := byName[e.Name]
-		l := lines[e.Name]
-		folder := filepath.Join(o.Release, e.Name)
+	m := rep.Manifest
+	err = basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(m), func(i int) string { return m[i].Name }, func(ctx context.Context, i int) error {
+		st := byName[m[i].Name]
+		l := lines[m[i].Name]
+		folder := filepath.Join(o.Release, m[i].Name)
 		if fi, err := os.Lstat(folder); err != nil || !fi.IsDir() {
 			l.Problems = append(l.Problems, "folder missing from the release")
-			continue
+			return nil
 		}
 		if st == nil || st.treeOid == "" {
 			l.Problems = append(l.Problems, "release files not compared: no copy of the tag at hand")
-			continue
+			return nil
 		}
-		todo = append(todo, e)
-	}
-	// Each call writes only its own repo's line.
-	fan := basedir.Fanout{Jobs: o.Jobs}
-	_ = fan.Each(ctx, len(todo), func(i int) string { return todo[i].Name }, func(ctx context.Context, i int) error {
-		st, l := byName[todo[i].Name], lines[todo[i].Name]
 		f := gitobj.SHA1
 		if len(st.treeOid) == gitobj.SHA256.HexLen() {
 			f = gitobj.SHA256
 		}
-		res, err := CheckTree(ctx, TreeCheck{Folder: filepath.Join(o.Release, todo[i].Name), Tree: st.treeOid,
+		res, err := CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.treeOid,
 			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.repo.Path, f: f}, Sem: sem})
 		if err != nil {
 			l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
@@ -474,6 +463,9 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		l.Problems = append(l.Problems, res.Problems...)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
 	return ctx.Err()
 }
 
