@@ -7,6 +7,7 @@
 //	remote        = "origin"
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
+//	allowed_signers = "keys/allowed_signers" # ssh signers verify_deploy_tag --signed accepts
 //	commit_url    = "https://github.com/openstax/{repo}/commit/{commit}"
 //
 //	[commit_urls]                     # per repo, beats commit_url
@@ -52,6 +53,10 @@ type Config struct {
 	Remote       string   `toml:"remote"`
 	Sign         bool     `toml:"sign"`
 	ManifestRepo string   `toml:"manifest_repo"`
+	// AllowedSigners is an ssh allowed-signers file (relative paths are
+	// from the config file's folder): the keys whose signatures
+	// verify_deploy_tag --signed accepts on a release with no repos.
+	AllowedSigners string `toml:"allowed_signers"`
 	// CommitURL is the web page of a commit, {repo} and {commit} standing
 	// for the repo's name and the full hash; CommitURLs the same per repo.
 	CommitURL    string                 `toml:"commit_url"`
@@ -127,6 +132,9 @@ func Parse(b []byte, path string) (*Config, error) {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
 	dir := filepath.Dir(path)
+	if c.AllowedSigners != "" && !filepath.IsAbs(c.AllowedSigners) {
+		c.AllowedSigners = filepath.Join(dir, c.AllowedSigners)
+	}
 	for name, e := range c.Environments {
 		if e.Root != "" && !filepath.IsAbs(e.Root) {
 			e.Root = filepath.Join(dir, e.Root)
