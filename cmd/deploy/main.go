@@ -6,6 +6,7 @@
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
 //	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
+//	deploy --environment ENV [--tag TAG] --artifact FILE|- [--basedir DIR] [--no-push] ...
 //
 // # Description
 //
@@ -37,6 +38,15 @@
 // waits for the lock, saying so, up to --lock-timeout. Redeploying an
 // older tag is the rollback.
 //
+// With --artifact, deploy settles and pushes the tag as above, then
+// writes the release (DEPLOY_TAG, DEPLOY_MANIFEST, the repo folders) as
+// one tar file to FILE, or to stdout with -, and deploys nothing where it
+// runs: no root is made, nothing is switched or logged. The tar is
+// reproducible: entries sorted, owners 0 and unnamed, the time in the
+// tag's name as every mtime, git's modes; so the same tag gives the same
+// bytes on any machine, at any time, and the artifact's SHA-256 names the
+// release. FILE is written beside itself and renamed when complete.
+//
 // The root is --root, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state/...),
 // made on demand. When deploy.toml defines environments, ENV must be one
@@ -48,6 +58,9 @@
 // plan instead, one "key value" line each: tag, create (yes if the tag
 // would be made), environment, root, release, push, command (and workdir),
 // then "repo NAME COMMIT" per repo; nothing is changed.
+//
+// With --artifact FILE, the tag; with --artifact -, the artifact's bytes
+// only.
 //
 // With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,
@@ -66,6 +79,7 @@
 //	deploy --environment qa --basedir ~/src/tutor
 //	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1
 //	cat ~/.local/state/deploytag/qa/current/DEPLOY_TAG
+//	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1 --artifact release.tar
 package main
 
 import (
@@ -74,6 +88,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployflow"
@@ -89,13 +104,14 @@ var (
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
 	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: defaultLockTimeout, Usage: "how long to wait for another deploy to the environment to finish"}
 	allowDirtyFlag  = &cli.BoolFlag{Name: "allow-dirty", Usage: "without --tag, tag the committed code even if tracked files have uncommitted changes"}
+	artifactFlag    = &cli.StringFlag{Name: "artifact", TakesFile: true, Usage: "write the release as a reproducible tar to `FILE` (- for stdout) instead of deploying it here"}
 )
 
 func app() *cli.App {
 	return cliutil.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
 		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
 			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag},
+			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag, artifactFlag},
 		run)
 }
 
@@ -119,6 +135,15 @@ func run(c *cli.Context) error {
 			if c.IsSet(f) {
 				return cliutil.Usagef("--%s makes a new tag; it cannot go with --tag", f)
 			}
+		}
+	}
+	art := c.String(artifactFlag.Name)
+	if c.IsSet(artifactFlag.Name) {
+		switch {
+		case art == "":
+			return cliutil.Usagef("--artifact is empty")
+		case c.Bool(dryRunFlag.Name) || c.Bool(cliutil.JSONFlag.Name):
+			return cliutil.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
 		}
 	}
 	jobs, err := cliutil.Jobs(c)
@@ -176,9 +201,28 @@ func run(c *cli.Context) error {
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
 		o.Push = pusher(e, remote, c.Duration(cliutil.TimeoutFlag.Name), jobs)
 	}
+	var out *artifact.File
+	switch {
+	case art == "-":
+		o.Artifact = c.App.Writer
+	case art != "":
+		if out, err = artifact.Create(art); err != nil {
+			return err
+		}
+		defer out.Abort()
+		o.Artifact = out
+	}
 	res, err := deployflow.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
+	}
+	switch {
+	case art == "-":
+		return nil
+	case out != nil:
+		if err := out.Commit(); err != nil {
+			return fmt.Errorf("writing %s: %w", art, err)
+		}
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
 		return writeJSON(c.App.Writer, res, o)

@@ -11,7 +11,8 @@
 // Without --tag it prints the manifest of the basedir's HEADs: one line per
 // repo, its name and commit, sorted and aligned, as create_deploy_tag would
 // name them. With --tag it prints the manifest recorded in the annotated
-// tag's message (read from the first repo, by name, that carries it).
+// tag's message (read from the first repo, by name, that carries it);
+// --tag HEAD is refused like any name outside the tag grammar.
 //
 // --diff FROM TO lists the repos whose commit differs between two deploys,
 // FROM and TO each a deploy tag or HEAD (the checked-out code), counting
@@ -89,8 +90,14 @@ func run(c *cli.Context) error {
 	case c.IsSet(tagFlag.Name):
 		tag = c.String(tagFlag.Name)
 	}
-	for _, t := range append(c.Args().Slice(), tag) {
+	for _, t := range c.Args().Slice() {
 		if err := checkTag(t); err != nil {
+			return err
+		}
+	}
+	if c.IsSet(tagFlag.Name) {
+		// --tag names a tag, never HEAD: the HEADs are what prints without it.
+		if err := cliutil.TagOperand(tag); err != nil {
 			return err
 		}
 	}

@@ -82,8 +82,14 @@ func checkDir(dir string) error {
 }
 
 // Discover returns every immediate sub-folder of dir that is a git work
-// tree and has a valid repo name, sorted by name. Other sub-folders are
-// ignored.
+// tree, sorted by name. Sub-folders that are not work trees, and hidden
+// ones (a leading dot), are ignored.
+// A work tree whose name is not a repo name (manifest.ValidName: a space,
+// a non-ASCII letter, a leading dash, a reserved name) is never skipped
+// in silence: each is named in the error, a join of *NotTakenError, which
+// comes with the repos that were taken. Callers that have the repos listed
+// elsewhere (deploy.toml's repos, a tag's manifest) use Select or check
+// for NotTaken.
 func Discover(dir string) ([]Repo, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
@@ -93,9 +99,10 @@ func Discover(dir string) ([]Repo, error) {
 		return nil, fmt.Errorf("basedir: %w", err)
 	}
 	var repos []Repo
+	var skipped []error
 	for _, e := range ents {
-		if manifest.ValidName(e.Name()) != nil {
-			continue
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // hidden on purpose (and checkout's temporary clones)
 		}
 		p := filepath.Join(dir, e.Name())
 		// A symlink to a work tree counts, as it does when named.
@@ -104,14 +111,63 @@ func Discover(dir string) ([]Repo, error) {
 				continue
 			}
 		}
-		if IsWorkTree(p) {
-			repos = append(repos, Repo{Name: e.Name(), Path: p})
+		if !IsWorkTree(p) {
+			continue
 		}
+		if err := manifest.ValidName(e.Name()); err != nil {
+			skipped = append(skipped, &NotTakenError{Dir: dir, Name: e.Name(), Err: err})
+			continue
+		}
+		repos = append(repos, Repo{Name: e.Name(), Path: p})
+	}
+	if len(skipped) > 0 {
+		skipped[len(skipped)-1].(*NotTakenError).hint = true
+		return repos, errors.Join(skipped...)
 	}
 	if len(repos) == 0 {
 		return nil, fmt.Errorf("no git repos in basedir %s", dir)
 	}
 	return repos, nil
+}
+
+// NotTakenError is a work tree of the basedir that discovery will not take
+// as a repo, because its name is outside the repo-name grammar.
+type NotTakenError struct {
+	Dir, Name string
+	Err       error // why the name is refused
+	hint      bool
+}
+
+func (e *NotTakenError) Error() string {
+	return fmt.Sprintf("%q is a git work tree but not a repo name, so it would be left out: %v (basedir %s)", e.Name, e.Err, e.Dir)
+}
+func (e *NotTakenError) Unwrap() error { return e.Err }
+
+// Hint is given once, after the last such folder.
+func (e *NotTakenError) Hint() string {
+	if !e.hint {
+		return ""
+	}
+	return "rename it, or list the repos in deploy.toml (repos = [...]) to say which are deployed"
+}
+
+// OnlyNotTaken reports whether err holds nothing but *NotTakenError: the
+// repos Discover returned with it are every work tree with a valid name.
+func OnlyNotTaken(err error) bool {
+	if err == nil {
+		return false
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		var nt *NotTakenError
+		return errors.As(err, &nt)
+	}
+	for _, e := range j.Unwrap() {
+		if !OnlyNotTaken(e) {
+			return false
+		}
+	}
+	return true
 }
 
 // Named resolves repo names in dir. Every name that is invalid, missing or

@@ -73,17 +73,23 @@ func TestDiscover(t *testing.T) {
 		err     []string
 	}{
 		{"sorted work trees", []string{"zed/", "repo-b/f", "repo-a/"}, []string{"repo-a", "repo-b", "zed"}, nil},
-		{"non-repos and bad names ignored",
-			[]string{"repo-a/", "plain", "notes.txt", "has space/", ".hidden/", "-dash/", "a..b/", "_under/"},
+		{"non-repos and hidden folders ignored",
+			[]string{"repo-a/", "plain", "notes.txt", ".hidden/", "bad name"},
 			[]string{"repo-a"}, nil},
-		{"no repos at all", []string{"plain", "notes.txt", "bad name/"}, nil, []string{"no git repos in basedir"}},
+		// Work trees with bad names are named, never skipped in silence,
+		// and come with the repos that were taken.
+		{"bad names named",
+			[]string{"repo-a/", "plain", "has space/", "-dash/", "a..b/", "_under/", "DEPLOY_TAG/"},
+			[]string{"repo-a"}, []string{`"has space" is a git work tree but not a repo name`, `"-dash"`, `"a..b"`, `"_under"`, `"DEPLOY_TAG"`}},
+		{"only bad names", []string{"plain", "notes.txt", "bad name/"}, []string{}, []string{`"bad name" is a git work tree but not a repo name`}},
+		{"no repos at all", []string{"plain", "notes.txt"}, nil, []string{"no git repos in basedir"}},
 		{"empty", nil, nil, []string{"no git repos in basedir"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := fakeBase(t, tc.entries...)
 			got, err := Discover(base)
 			wantErr(t, err, tc.err)
-			if tc.err == nil && !reflect.DeepEqual(names(got), tc.want) {
+			if (tc.err == nil || OnlyNotTaken(err)) && !reflect.DeepEqual(names(got), tc.want) {
 				t.Errorf("Discover = %q, want %q", names(got), tc.want)
 			}
 			for _, r := range got {

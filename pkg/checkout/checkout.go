@@ -31,8 +31,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
@@ -143,25 +141,14 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	return res, nil
 }
 
-// each runs f on every plan, at most Jobs at once, and joins every
-// failure, each naming its repo.
-func (w *work) each(ctx context.Context, plans []*repoPlan, f func(context.Context, *repoPlan) error) error {
-	errs := make([]error, len(plans))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(w.o.Jobs, 1))
-	for i, p := range plans {
-		eg.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			errs[i] = wrapAll(p.name, f(gctx, p))
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+// step runs f on every plan, at most Jobs at once, reporting progress as
+// the named step, and joins every failure, each naming its repo; one
+// repo's failure never stops or blames the others.
+func (w *work) step(ctx context.Context, name string, plans []*repoPlan, f func(context.Context, *repoPlan) error) error {
+	fan := basedir.Fanout{Jobs: w.o.Jobs, Step: name, Progress: w.o.Progress}
+	return fan.Each(ctx, len(plans), func(i int) string { return plans[i].name }, func(ctx context.Context, i int) error {
+		return wrapAll(plans[i].name, f(ctx, plans[i]))
+	})
 }
 
 // scan lists the repos already in the basedir and settles the URL template.
@@ -175,7 +162,9 @@ func (w *work) scan(ctx context.Context) error {
 	case !fi.IsDir():
 		return fmt.Errorf("basedir %s is not a folder", w.o.Basedir)
 	}
-	if repos, err := basedir.Discover(w.o.Basedir); err == nil {
+	// The manifest says which repos there are; a work tree outside the
+	// name grammar cannot be one of them.
+	if repos, err := basedir.Discover(w.o.Basedir); err == nil || basedir.OnlyNotTaken(err) {
 		w.existing = repos
 	}
 	w.template = w.o.URLTemplate

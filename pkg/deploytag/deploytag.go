@@ -23,19 +23,23 @@ const MaxTagLen = 128
 const timeLayout = "20060102_150405"
 
 var (
-	tagName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
-	prefixRE   = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
-	envRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	deployRE   = regexp.MustCompile(`^([A-Z][A-Z0-9]*)_([0-9]{8}_[0-9]{6})_([0-9a-f]{7})$`)
-	hash7RE    = regexp.MustCompile(`^[0-9a-f]{7}$`)
-	maxEnvLen  = 64
-	maxPrefLen = 32
+	tagName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	prefixRE = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
+	envRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	deployRE = regexp.MustCompile(`^([A-Z][A-Z0-9]*)_([0-9]{8}_[0-9]{6})_([0-9a-f]{7})$`)
+	// deployShape is what looks like a deploy tag, right or wrong: such a
+	// name must then parse as one in full.
+	deployShape = regexp.MustCompile(`^[A-Z][A-Z0-9]*_[0-9]{8}_[0-9]{6}_[0-9A-Fa-f]+$`)
+	hash7RE     = regexp.MustCompile(`^[0-9a-f]{7}$`)
+	maxEnvLen   = 64
+	maxPrefLen  = 32
 )
 
 // ValidTagName checks a tag name against deploytag's grammar, which is
 // stricter than git's: [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128
 // characters, not HEAD, and acceptable to "git check-ref-format" as
-// refs/tags/NAME. Nothing that passes can be taken by git for an option
+// refs/tags/NAME. A name shaped like a deploy tag must be one in full
+// (LooksLikeDeployTag, Parse). Nothing that passes can be taken by git for an option
 // or a revision range, and every tag passes through xargs unchanged.
 func ValidTagName(name string) error {
 	switch {
@@ -51,9 +55,17 @@ func ValidTagName(name string) error {
 		return fmt.Errorf("invalid tag name %q: it contains \"..\"", name)
 	case strings.HasSuffix(name, ".lock"), strings.HasSuffix(name, "."):
 		return fmt.Errorf("invalid tag name %q: it ends in \".lock\" or \".\"", name)
+	case deployShape.MatchString(name) && !IsDeployTag(name):
+		return fmt.Errorf("invalid deploy tag %q: want PREFIX_YYYYMMDD_HHMMSS_HASH7 with a real UTC date and time and 7 lower-case hex digits", name)
 	}
 	return nil
 }
+
+// LooksLikeDeployTag reports whether name has the shape of a deploy tag
+// (PREFIX_8 digits_6 digits_hex digits), valid or not. Such a name is a
+// deploy tag only if Parse takes it; ValidTagName refuses the others, so
+// every tool draws the same line between deploy tags and plain tags.
+func LooksLikeDeployTag(name string) bool { return deployShape.MatchString(name) }
 
 // ValidPrefix checks a deploy-tag prefix: [A-Z][A-Z0-9]*.
 func ValidPrefix(p string) error {
@@ -108,7 +120,7 @@ func Parse(name string) (t Tag, ok bool) {
 		return Tag{}, false
 	}
 	at, err := time.ParseInLocation(timeLayout, m[2], time.UTC)
-	if err != nil {
+	if err != nil || at.Year() < 1000 || len(m[1]) > maxPrefLen {
 		return Tag{}, false
 	}
 	return Tag{Prefix: m[1], Time: at, Hash7: m[3]}, true

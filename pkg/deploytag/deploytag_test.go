@@ -45,6 +45,18 @@ var tagNames = []struct {
 	{"tag'quote", false},
 	{`tag"quote`, false},
 	{"ünïcode", false},
+	// A name shaped like a deploy tag is checked in full: a real date and
+	// time, exactly seven lower-case hex digits, a valid prefix.
+	{"DEPLOY_20261301_000000_abcdef0", false},
+	{"DEPLOY_20260230_000000_abcdef0", false},
+	{"DEPLOY_20261125_246000_abcdef0", false},
+	{"DEPLOY_20261125_142501_abcdef", false},
+	{"DEPLOY_20261125_142501_abcdef01", false},
+	{"DEPLOY_20261125_142501_ABCDEF0", false},
+	{"DEPLOY_00001125_142501_abcdef0", false},
+	{"QA2_20261125_142501_3f9a2c1", true},
+	{"DEPLOY_20261125_142501_3f9a2c1-rc1", true}, // not deploy-shaped: a plain tag
+	{"deploy_20261301_000000_abcdef0", true},     // lower-case prefix: a plain tag
 }
 
 func TestValidTagName(t *testing.T) {

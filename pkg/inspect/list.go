@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -46,22 +44,15 @@ func List(ctx context.Context, g *git.Runner, o ListOptions) ([]TagInfo, error) 
 	n := len(o.Repos)
 	local := make([]map[string]localTag, n)
 	remote := make([]map[string]bool, n)
-	errs := make([]error, n)
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			var err error
-			local[i], err = localTags(gctx, g, r.Path)
-			if err == nil && o.Remote != "" {
-				remote[i], err = remoteTags(gctx, g, r.Path, o.Remote, o.Timeout)
-			}
-			errs[i] = basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, n, func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		var err error
+		local[i], err = localTags(ctx, g, o.Repos[i].Path)
+		if err == nil && o.Remote != "" {
+			remote[i], err = remoteTags(ctx, g, o.Repos[i].Path, o.Remote, o.Timeout)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -36,10 +36,23 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // MaxNameLen is the longest repo name accepted.
 const MaxNameLen = 128
 
-// ValidName checks a repo name: [A-Za-z0-9][A-Za-z0-9._-]*, not "." or "..".
+// ReservedNames are the names a release holds at its top beside the
+// repos' folders (DESIGN: the standard place). This is the one list: a
+// repo may not take any of them, in any case, or its release could never
+// be built (pkg/release tests that every top-level file it writes is
+// here).
+var ReservedNames = []string{"DEPLOY_TAG", "DEPLOY_MANIFEST", "DEPLOY_PROOF"}
+
+// ValidName checks a repo name: [A-Za-z0-9][A-Za-z0-9._-]*, not "." or
+// "..", and none of ReservedNames.
 func ValidName(name string) error {
 	if !nameRE.MatchString(name) || len(name) > MaxNameLen || strings.Contains(name, "..") {
 		return fmt.Errorf("invalid repo name %q: use letters, digits and . _ -, starting with a letter or digit", name)
+	}
+	for _, r := range ReservedNames {
+		if strings.EqualFold(name, r) {
+			return fmt.Errorf("repo name %q is reserved: a release keeps %s at its top", name, r)
+		}
 	}
 	return nil
 }

@@ -18,8 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -84,50 +82,29 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 	if err != nil {
 		return err
 	}
-	pr := progress.Or(o.Progress)
-	pr.Start("pushing", len(targets))
-	defer pr.Stop()
 	var mu sync.Mutex
-	errs := make([]error, len(targets))
-	var eg errgroup.Group
-	eg.SetLimit(o.Jobs)
-	for i, t := range targets {
-		eg.Go(func() error {
-			if ctx.Err() != nil {
-				errs[i] = basedir.Errorf(t.repo.Name, "not pushed: %v", context.Cause(ctx))
-				return nil
-			}
-			pushed, err := pushOne(ctx, g, o, t)
-			pr.Done(t.repo.Name)
-			if pushed && o.OnPushed != nil {
-				mu.Lock()
-				o.OnPushed(t.repo.Name)
-				mu.Unlock()
-			}
-			errs[i] = basedir.Wrap(t.repo.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	return errors.Join(errs...)
+	fan := basedir.Fanout{Jobs: o.Jobs, Step: "pushing", Progress: o.Progress}
+	return fan.Each(ctx, len(targets), func(i int) string { return targets[i].repo.Name }, func(ctx context.Context, i int) error {
+		pushed, err := pushOne(ctx, g, o, targets[i])
+		if pushed && o.OnPushed != nil {
+			mu.Lock()
+			o.OnPushed(targets[i].repo.Name)
+			mu.Unlock()
+		}
+		return err
+	})
 }
 
 // preflight checks every repo, in parallel and without the network, and
 // returns the targets or every problem found.
 func preflight(ctx context.Context, g *git.Runner, o Options) ([]target, error) {
 	targets := make([]target, len(o.Repos))
-	errs := make([]error, len(o.Repos))
-	var eg errgroup.Group
-	eg.SetLimit(o.Jobs)
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			t, err := check(ctx, g, o, r)
-			targets[i], errs[i] = t, basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		var err error
+		targets[i], err = check(ctx, g, o, o.Repos[i])
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return targets, nil

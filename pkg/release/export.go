@@ -6,17 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/progress"
 )
 
 // Source is one repo to export: its work tree (for its objects) and the
@@ -30,8 +28,9 @@ type Source struct {
 // Build exports every source at its commit into a new hidden folder under
 // releases/, adds DEPLOY_TAG and DEPLOY_MANIFEST at its top and returns the
 // folder. Repos are exported in parallel, at most jobs at once, each by
-// one "git archive" streamed into the folder. On error the folder is
-// removed. Call it with the lock held.
+// one "git archive" streamed into the folder; one repo's failure never
+// stops or blames the others, and every failure names its repo. On error
+// the folder is removed. Call it with the lock held.
 func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
 	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+tag+"-")
 	if err != nil {
@@ -41,21 +40,12 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 		os.RemoveAll(tmp)
 		return "", err
 	}
-	pr := progress.Or(r.Progress)
-	pr.Start("exporting", len(srcs))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	errs := make([]error, len(srcs))
-	for i, s := range srcs {
-		eg.Go(func() error {
-			errs[i] = basedir.Wrap(s.Name, Export(gctx, g, s.Path, s.Commit, filepath.Join(tmp, s.Name)))
-			pr.Done(s.Name)
-			return errs[i]
-		})
-	}
-	_ = eg.Wait()
-	pr.Stop()
-	if err := errors.Join(errs...); err != nil {
+	fan := basedir.Fanout{Jobs: jobs, Step: "exporting", Progress: r.Progress}
+	err = fan.Each(ctx, len(srcs), func(i int) string { return srcs[i].Name }, func(ctx context.Context, i int) error {
+		s := srcs[i]
+		return Export(ctx, g, s.Path, s.Commit, filepath.Join(tmp, s.Name))
+	})
+	if err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}
@@ -67,7 +57,56 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 		os.RemoveAll(tmp)
 		return "", err
 	}
+	if err := FixModes(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	return tmp, nil
+}
+
+// FixModes gives every folder and file under dir (dir included) the mode
+// a release has whatever the umask: folders 0755, files 0644, files git
+// marks executable (any x bit) 0755. Symlinks are left as they are and
+// never followed. Only entries whose mode differs are changed.
+func FixModes(dir string) error { return walkModes(dir, true) }
+
+// ModesOK reports whether every folder and file under dir has the mode
+// FixModes gives it.
+func ModesOK(dir string) bool { return walkModes(dir, false) == nil }
+
+var errMode = errors.New("mode differs")
+
+func walkModes(dir string, fix bool) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		var want fs.FileMode
+		switch {
+		case fi.IsDir():
+			want = 0o755
+		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
+			want = 0o755
+		case fi.Mode().IsRegular():
+			want = 0o644
+		default:
+			return fmt.Errorf("%s is neither a file, a folder nor a symlink", p)
+		}
+		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
+			return nil
+		}
+		if !fix {
+			return errMode
+		}
+		return os.Chmod(p, want)
+	})
 }
 
 func writeNew(path, content string) error {

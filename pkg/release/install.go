@@ -110,6 +110,9 @@ func SameTree(a, b string) (bool, error) {
 		if fa.Mode().Type() != fb.Mode().Type() {
 			return differ
 		}
+		if fa.Mode()&fs.ModeSymlink == 0 && fa.Mode().Perm() != fb.Mode().Perm() {
+			return differ // e.g. a folder left 0700 by an older deploy
+		}
 		switch {
 		case fa.Mode()&fs.ModeSymlink != 0:
 			ta, err1 := os.Readlink(p)

@@ -127,3 +127,26 @@ func (r *Root) Clean() error {
 	rm(r.Dir, currentPrefix)
 	return errors.Join(errs...)
 }
+
+// MkTemp makes a new hidden folder under releases/ for a release being
+// put together (by Build, or unpacked from an artifact), named after
+// name; Clean removes it if the deploy is interrupted. Call it with the
+// lock held.
+func (r *Root) MkTemp(name string) (string, error) {
+	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+name+"-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// Kept reports whether releases/<TAG> is a release folder of this root (a
+// real folder, not a symlink).
+func (r *Root) Kept(tag string) bool {
+	fi, err := os.Lstat(r.ReleasePath(tag))
+	return err == nil && fi.IsDir()
+}

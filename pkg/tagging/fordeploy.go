@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -91,20 +89,15 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(string, ...any)) (manifest.Manifest, error) {
 	sts := make([]git.Status, len(o.Repos))
 	errs := make([]error, len(o.Repos))
-	pr := progress.Or(o.Progress)
-	pr.Start("reading", len(o.Repos))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			st, err := g.Status(gctx, r.Path)
-			sts[i], errs[i] = st, basedir.Wrap(r.Name, err)
-			pr.Done(r.Name)
-			return gctx.Err()
-		})
-	}
-	err := eg.Wait()
-	pr.Stop() // before any warning is printed
+	// Each repo's failure is kept beside the checks below, so that every
+	// problem of every repo is reported together. Progress stops before
+	// any warning is printed.
+	fan := basedir.Fanout{Jobs: o.Jobs, Step: "reading", Progress: o.Progress}
+	err := fan.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		st, err := g.Status(ctx, o.Repos[i].Path)
+		sts[i], errs[i] = st, basedir.Wrap(o.Repos[i].Name, err)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -134,22 +132,16 @@ func (f *firstManifest) offer(i int, m manifest.Manifest) {
 // difference found is in the Report, with OK false.
 func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	states := make([]repoState, len(o.Repos))
-	errs := make([]error, len(o.Repos))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
 	var first firstManifest
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			st, m, err := readRepo(gctx, g, r, o.Tag, o.Signed)
-			if m != nil {
-				first.offer(i, m)
-			}
-			states[i], errs[i] = st, basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed)
+		if m != nil {
+			first.offer(i, m)
+		}
+		states[i] = st
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -411,32 +403,32 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
 	}
-	// Each goroutine writes only its own repo's line.
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for _, e := range rep.Manifest {
-		st := byName[e.Name]
-		l := lines[e.Name]
-		folder := filepath.Join(o.Release, e.Name)
+	// Each call writes only its own repo's line; a difference is a
+	// problem on that line, so only an interruption comes back from Each.
+	m := rep.Manifest
+	err = basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(m), func(i int) string { return m[i].Name }, func(ctx context.Context, i int) error {
+		st := byName[m[i].Name]
+		l := lines[m[i].Name]
+		folder := filepath.Join(o.Release, m[i].Name)
 		if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
 			l.Problems = append(l.Problems, "folder missing from the release")
-			continue
+			return nil
 		}
 		if st == nil || st.treeOid == "" {
 			l.Problems = append(l.Problems, "release files not compared: no copy of the tag at hand")
-			continue
-		}
-		eg.Go(func() error {
-			d, err := CompareTree(gctx, g, st.repo.Path, folder, st.treeOid)
-			if err != nil {
-				l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
-				return nil
-			}
-			l.Edited, l.Added, l.Deleted = d.Edited, d.Added, d.Deleted
 			return nil
-		})
+		}
+		d, err := CompareTree(ctx, g, st.repo.Path, folder, st.treeOid)
+		if err != nil {
+			l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
+			return nil
+		}
+		l.Edited, l.Added, l.Deleted = d.Edited, d.Added, d.Deleted
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	_ = eg.Wait()
 	return ctx.Err()
 }
 
