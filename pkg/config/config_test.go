@@ -75,3 +75,41 @@ func TestLoadMissing(t *testing.T) {
 		t.Fatal("a required missing file was accepted")
 	}
 }
+
+func TestCommitURLs(t *testing.T) {
+	c, err := Parse([]byte(`
+commit_url = "https://github.com/openstax/{repo}/commit/{commit}"
+[commit_urls]
+tutor-js = "https://git.example.org/js/-/commit/{commit}"
+[environments.production]
+[environments.qa]
+[environments.dev]
+`), "/x/deploy.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := strings.Repeat("ab", 20)
+	if got := c.CommitLink("tutor-server", h); got != "https://github.com/openstax/tutor-server/commit/"+h {
+		t.Errorf("CommitLink(tutor-server) = %q", got)
+	}
+	if got := c.CommitLink("tutor-js", h); got != "https://git.example.org/js/-/commit/"+h {
+		t.Errorf("CommitLink(tutor-js) = %q", got)
+	}
+	if got := strings.Join(c.EnvironmentOrder, " "); got != "production qa dev" {
+		t.Errorf("EnvironmentOrder = %q, want the file's order", got)
+	}
+	if got := (&Config{}).CommitLink("a", h); got != "" {
+		t.Errorf("no template: %q", got)
+	}
+	for _, bad := range []string{
+		`commit_url = "javascript:alert(1)//{commit}"`,
+		`commit_url = "https://example.org/{repo}"`,
+		`commit_url = "https://example.org/{name}/{commit}"`,
+		"[commit_urls]\n\"-x\" = \"https://example.org/{commit}\"",
+		"[commit_urls]\na = \"ftp://example.org/{commit}\"",
+	} {
+		if _, err := Parse([]byte(bad), "deploy.toml"); err == nil || !strings.Contains(err.Error(), "commit_url") {
+			t.Errorf("%s: err = %v, want one naming the key", bad, err)
+		}
+	}
+}
