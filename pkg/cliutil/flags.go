@@ -141,6 +141,15 @@ func (e *Env) Warnf(format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "%s: warning: %s\n", e.Name, fmt.Sprintf(format, args...))
 }
 
+// Notef prints "NAME: ..." (a note, such as waiting for a lock) unless
+// --quiet.
+func (e *Env) Notef(format string, args ...any) {
+	if e.Quiet {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Name, fmt.Sprintf(format, args...))
+}
+
 // Remote returns --remote, else the config's remote, else origin.
 func (e *Env) Remote(c *cli.Context) (string, error) {
 	if c.IsSet(RemoteFlag.Name) {
