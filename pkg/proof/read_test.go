@@ -32,7 +32,7 @@ func tagged(t *testing.T, f gitobj.Format, readme string) (proof.Repo, [][]byte)
 		Record: proof.Record{ObjectFormat: string(f)},
 	}
 	var trees [][]byte
-	for _, h := range append([]string{r.Tree}, strings.Fields(gittest.Git(t, env, dir, "ls-tree", "-r", "-d", "--format=%(objectname)", "T"))...) {
+	for _, h := range append([]string{r.Tree}, strings.Fields(gittest.Git(t, env, dir, "ls-tree", "-r", "-d", "--format=%(objectname)", "T"))...) { // no gitlinks here
 		trees = append(trees, gittest.Raw(t, env, dir, nil, "cat-file", "tree", h))
 	}
 	return r, trees
