@@ -130,7 +130,9 @@ func TestReaderNamesBadFiles(t *testing.T) {
 		open bool // the error comes from Open
 	}{
 		{"no proof", func(dir string) { os.RemoveAll(filepath.Dir(dir)) }, "DEPLOY_PROOF", proof.Missing, true},
-		{"format", func(dir string) { os.WriteFile(filepath.Join(dir, "..", "FORMAT"), []byte("deploytag-proof 2\n"), 0o644) }, "DEPLOY_PROOF/FORMAT", proof.Malformed, true},
+		{"format", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "..", "FORMAT"), []byte("deploytag-proof 2\n"), 0o644)
+		}, "DEPLOY_PROOF/FORMAT", proof.Malformed, true},
 		{"no tag", func(dir string) { os.Remove(filepath.Join(dir, "tag")) }, "DEPLOY_PROOF/api/tag", proof.Missing, false},
 		{"no record", func(dir string) { os.Remove(filepath.Join(dir, "record.json")) }, "DEPLOY_PROOF/api/record.json", proof.Missing, false},
 		{"swapped commit", func(dir string) { os.WriteFile(filepath.Join(dir, "commit"), other.Commit, 0o644) }, "DEPLOY_PROOF/api/commit", proof.Tampered, false},
