@@ -196,7 +196,7 @@ func run(c *cli.Context) error {
 		}
 		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: at, Sign: e.Sign(c),
 			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
-			Progress: e.Progress()}
+			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {

@@ -8,6 +8,7 @@
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
 //	export_attributes = ["tutor-js"]  # repos whose export-ignore/export-subst apply
+//	allowed_signers = "keys/allowed_signers" # ssh signers verify_deploy_tag --signed accepts
 //	commit_url    = "https://github.com/openstax/{repo}/commit/{commit}"
 //
 //	[commit_urls]                     # per repo, beats commit_url
@@ -58,6 +59,10 @@ type Config struct {
 	// does (recorded in the release's proof). Every other repo deploys as
 	// its tree, byte for byte.
 	ExportAttributes []string `toml:"export_attributes"`
+	// AllowedSigners is an ssh allowed-signers file (relative paths are
+	// from the config file's folder): the keys whose signatures
+	// verify_deploy_tag --signed accepts on a release with no repos.
+	AllowedSigners string `toml:"allowed_signers"`
 	// CommitURL is the web page of a commit, {repo} and {commit} standing
 	// for the repo's name and the full hash; CommitURLs the same per repo.
 	CommitURL    string                 `toml:"commit_url"`
@@ -133,6 +138,9 @@ func Parse(b []byte, path string) (*Config, error) {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
 	dir := filepath.Dir(path)
+	if c.AllowedSigners != "" && !filepath.IsAbs(c.AllowedSigners) {
+		c.AllowedSigners = filepath.Join(dir, c.AllowedSigners)
+	}
 	for name, e := range c.Environments {
 		if e.Root != "" && !filepath.IsAbs(e.Root) {
 			e.Root = filepath.Join(dir, e.Root)
