@@ -67,13 +67,11 @@ func runAll(c *cli.Context) error {
 	}
 	opts := dashboard.Options{Envs: envs, Jobs: jobs, CommitLink: env.Config.CommitLink,
 		ErrorLog: func(err error) { env.Warnf("%v", err) }}
-	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
-	switch {
-	case err != nil && c.IsSet(cliutil.BasedirFlag.Name):
-		return err
-	case err != nil:
-		env.Warnf("no repos at hand, so no commit logs (%v): give --basedir", err)
-	default:
+	// Without the repos the pages still show tags, times and commits; the
+	// basedir may hold only deploy.toml.
+	if repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
+		env.Warnf("commits are not counted or listed: %v", err)
+	} else {
 		opts.Git, opts.Repos = env.Git, repos
 	}
 	srv, err := dashboard.New(opts)
