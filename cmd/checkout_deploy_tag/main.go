@@ -43,9 +43,10 @@
 // Re-running when the basedir already matches succeeds and changes
 // nothing, so verify_deploy_tag TAG passes afterwards.
 //
-// Each network step (fetch, clone) gives up after --timeout (default
-// 60s), never prompts (ssh runs in batch mode unless an ssh command is
-// configured), and runs with protocol.ext.allow=never. The URL
+// Each network step (fetch, clone) of a repo gives up after --timeout
+// (default 60s; it bounds each step, not the whole run), never prompts
+// (ssh runs in batch mode), and may use only the file, git, ssh, https
+// and http transports (ext:: never, whatever a repo's config says). The URL
 // template must contain {name}, must not start with "-", must hold no
 // whitespace or control characters and must not use git's
 // "transport::address" form (ext::, fd::).

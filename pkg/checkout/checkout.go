@@ -14,8 +14,9 @@
 // so the basedir's repos are as they were (tags fetched stay: a fetched
 // tag is the remote's, and tags never move).
 //
-// Every network step (fetch, clone) has its own deadline, runs with
-// protocol.ext.allow=never (and ssh in batch mode) and never prompts. Tags are fetched with a
+// Every network step (fetch, clone) goes through pkg/git's network verbs:
+// its own deadline, only the allowed transports (never ext::), ssh in
+// batch mode, never a prompt. Tags are fetched with a
 // non-forcing refspec, so a local tag of the same name at another object
 // is never replaced: that repo fails. Nothing is ever checked out with
 // --force, so uncommitted work is never lost.
@@ -281,7 +282,8 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.net(ctx, "", "clone", "--quiet", "--no-checkout", "--origin", w.o.Remote, "--", url, clone)
+	_, err = w.net(ctx, w.g.Clone, git.NetCall{Remote: url, Args: []string{"--quiet", "--no-checkout", "--origin", w.o.Remote},
+		Refs: []string{clone}})
 	if err != nil {
 		return w.netError("cloning "+url, err)
 	}
@@ -387,15 +389,19 @@ func (e *tooManyErr) Error() string {
 }
 func (e *tooManyErr) Hint() string { return "if that many is right, raise --max-repos" }
 
-// net runs a network step: its own deadline, ext:: refused, and ssh in
-// batch mode unless the user chose an ssh command.
-func (w *work) net(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	ssh, err := w.g.SSHBatchArgs(ctx, dir)
+// net runs a network verb of pkg/git (which applies the network policy)
+// with the deadline, and the URL and ssh command the remote's config
+// gives, read in one git process.
+func (w *work) net(ctx context.Context, verb func(context.Context, git.NetCall) ([]byte, error), c git.NetCall) ([]byte, error) {
+	rc, err := w.g.RemoteConfig(ctx, c.Dir, c.Remote)
 	if err != nil {
 		return nil, err
 	}
-	args = append(append(ssh, "-c", "protocol.ext.allow=never"), args...)
-	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout})
+	if len(rc.Fetch) > 0 {
+		c.URL = rc.Fetch[0]
+	}
+	c.SSHCommand, c.Timeout = rc.SSHCommand, w.o.Timeout
+	return verb(ctx, c)
 }
 
 // fetchTag fetches refs/tags/TAG from the repo's remote without forcing:
@@ -406,8 +412,8 @@ func (w *work) fetchTag(ctx context.Context, dir string) error {
 
 func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...string) error {
 	ref := "refs/tags/" + w.o.Tag
-	args := append([]string{"fetch", "--no-tags", "--no-recurse-submodules"}, extra...)
-	_, err := w.net(ctx, dir, append(args, from, "--", ref+":"+ref)...)
+	args := append([]string{"--no-tags", "--no-recurse-submodules"}, extra...)
+	_, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: dir, Remote: from, Args: args, Refs: []string{ref + ":" + ref}})
 	if err == nil {
 		return nil
 	}
@@ -446,9 +452,14 @@ func (w *work) verifyTag(ctx context.Context, dir, commit string) error {
 	return nil
 }
 
-// netError words a failed network step, saying when it timed out.
+// netError words a failed network step, saying when it timed out, with
+// the cause ssh, git or the server gave and what to do about it.
 func (w *work) netError(what string, err error) error {
 	what = git.Redact(what)
+	var ne *git.NetError
+	if errors.As(err, &ne) && ne.Kind != git.KindTimeout && ne.Kind != git.KindInterrupted {
+		return &hintError{fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint()}
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s timed out after %s", what, w.o.Timeout)
@@ -513,3 +524,11 @@ func list(paths []string) string {
 }
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
+
+type hintError struct {
+	error
+	hint string
+}
+
+func (e *hintError) Unwrap() error { return e.error }
+func (e *hintError) Hint() string  { return e.hint }

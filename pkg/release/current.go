@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // Live returns the tag of the live release: the name current points at,
@@ -75,7 +76,7 @@ func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
 	e := Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: OutcomeOK}
 	if err != nil {
 		e.Outcome = OutcomeFailed
-		e.Error = strings.ReplaceAll(err.Error(), "\n", "; ")
+		e.Error = git.Redact(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
 	}
 	return e
 }
