@@ -181,6 +181,7 @@ func run(c *cli.Context) error {
 		if _, err := src.Load(); err != nil {
 			env.Warnf("%v; serving anyway (503 until a deploy)", err)
 		}
+		cliutil.Serves(c.App)
 		return deployinfo.Serve(c.Context, addr, deployinfo.NewHandler(opts), func(a string) {
 			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
 		})
