@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/proof"
+	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
 
 // How the export spends memory: blobs up to smallBlob bytes are read whole
@@ -47,6 +49,8 @@ type treeExport struct {
 	lfsDir string // <git dir>/lfs/objects
 	attrs  *exportAttrs
 	rec    *repoRecord
+
+	tagPrefix string // the deploy tag's prefix, for hints
 
 	known map[string]bool // folders made, relative to dest ("." is dest)
 	links []git.TreeEntry // gitlinks met, filled once the tree is written
@@ -280,6 +284,13 @@ func (t *treeExport) mkdirs(rel string) error {
 func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 	full := t.prefix + j.e.Path
 	p := filepath.Join(t.dest, filepath.FromSlash(j.e.Path))
+	if t.prefix == "" && j.e.Mode != "120000" && slices.Contains(versionwarn.Files, j.e.Path) {
+		if w := versionwarn.Check(j.e.Path, j.data, t.tagPrefix); w != "" {
+			t.rec.mu.Lock()
+			t.rec.warnings = append(t.rec.warnings, w)
+			t.rec.mu.Unlock()
+		}
+	}
 	switch {
 	case j.e.Type == "tree":
 		_, err := proof.AddObject(t.proof.release, t.proof.repo, t.proof.format, gitobj.TypeTree, j.data)

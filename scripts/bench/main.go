@@ -11,9 +11,13 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
+// It also exports one repo of 20,000 files with deploy against git archive
+// | tar -x (export.go); -export runs that case alone and replaces only its
+// section of -out.
+//
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-export]
 package main
 
 import (
@@ -46,6 +50,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
+	exportOnly := flag.Bool("export", false, "only the release export case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -71,7 +76,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	err = b.run(sizes, *only, *out)
+	if *exportOnly {
+		err = b.runExport(*out)
+	} else {
+		err = b.run(sizes, *only, *out)
+	}
 	b.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -92,6 +101,7 @@ type Bench struct {
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
+	exp        *expRow  // the release export, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -448,6 +458,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		row := b.dashBench()
 		b.dash = &row
 	}
+	if b.has("deploy") && (only == "" || strings.Contains(ExportCase, only)) && !b.memOnly {
+		r := b.exportBench()
+		b.exp = &r
+	}
 	report := b.report()
 	fmt.Print(report)
 	if out == "" {
@@ -578,6 +592,9 @@ func (b *Bench) report() string {
 			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
 			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
 		s.WriteString(b.dash.table())
+	}
+	if b.exp != nil {
+		s.WriteString("\n" + exportStart + "\n" + b.exp.section() + exportEnd + "\n")
 	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
