@@ -76,9 +76,8 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err := writeNew(filepath.Join(tmp, ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
-	if err := FixModes(tmp); err != nil {
-		return fail(err)
-	}
+	// No FixModes walk: Export gives every folder and file its mode as it
+	// makes it, past the umask.
 	return tmp, nil
 }
 
@@ -179,6 +178,7 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr,
 		proof:     proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
 		tagPrefix: tagPrefix(tag),
+		chmod:     umaskStrips(),
 	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}
