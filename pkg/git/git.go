@@ -232,6 +232,10 @@ type Call struct {
 	// Trust is what the call may run from the repo's own config; the
 	// zero value, for calls that only read, runs none of it (SafeArgs).
 	Trust Trust
+	// Network marks a network step: on Linux its git dies with this
+	// process (see sysProcAttr), so a killed tool leaves no transfer
+	// behind. A local git is let finish, leaving no lock file.
+	Network bool
 }
 
 // Run runs git with args in dir and returns its stdout.
@@ -277,9 +281,9 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
-	// helper it started) is killed. On Linux git is also killed when this
-	// process dies, however it dies (see sysProcAttr).
-	cmd.SysProcAttr = sysProcAttr()
+	// helper it started) is killed. On Linux a network step's git is also
+	// killed when this process dies, however it dies (see sysProcAttr).
+	cmd.SysProcAttr = sysProcAttr(c.Network)
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

@@ -9,6 +9,6 @@ import "syscall"
 // no parent-death signal: a child outlives a tool killed with SIGKILL
 // until its own connection ends (http.lowSpeedTime bounds a stalled
 // HTTP one; ssh's ends when the server drops it).
-func sysProcAttr() *syscall.SysProcAttr {
+func sysProcAttr(bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
