@@ -149,7 +149,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	defer gcancel()
 	g := exec.CommandContext(gctx, "sh", "-c", "exec "+ssh.cmd+" -G "+sshTarget(h))
 	g.Env = r.env
-	g.SysProcAttr = sysProcAttr(true)
+	g.SysProcAttr = sysProcAttr()
 	g.Cancel = func() error { return syscall.Kill(-g.Process.Pid, syscall.SIGKILL) }
 	g.WaitDelay = time.Second
 	out, err := g.Output()
@@ -194,7 +194,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 		opts+" -N "+sshTarget(h))
 	cmd.Env = r.env
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = sysProcAttr(true)
+	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return "", nil
 	}

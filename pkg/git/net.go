@@ -123,7 +123,7 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 	if verb == "ls-remote" {
 		trust = 0
 	}
-	out, err := r.Do(ctx, Call{Dir: c.Dir, Args: append(pre, NetArgv(verb, c)...), Env: env, Timeout: timeout, Trust: trust, Network: true})
+	out, err := r.Do(ctx, Call{Dir: c.Dir, Args: append(pre, NetArgv(verb, c)...), Env: env, Timeout: timeout, Trust: trust})
 	if err == nil {
 		return out, nil
 	}

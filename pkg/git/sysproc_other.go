@@ -9,6 +9,10 @@ import "syscall"
 // no parent-death signal: a child outlives a tool killed with SIGKILL
 // until its own connection ends (http.lowSpeedTime bounds a stalled
 // HTTP one; ssh's ends when the server drops it).
-func sysProcAttr(bool) *syscall.SysProcAttr {
+func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
+
+// outliveProcAttr is sysProcAttr for a child that must finish even if
+// this process dies (Call.Outlive).
+func outliveProcAttr() *syscall.SysProcAttr { return sysProcAttr() }
