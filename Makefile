@@ -23,7 +23,7 @@ test:
 # A short run (CHAOS_N unset: 3 each) is part of make test.
 N ?= 50
 chaos:
-	CHAOS_N=$(N) $(if $(SEED),CHAOS_SEED=$(SEED)) $(GO) test -count=1 -v -timeout 120m -run 'TestChaos' ./internal/chaos/ | grep -v '^=== '
+	CHAOS_N=$(N) $(if $(SEED),CHAOS_SEED=$(SEED)) $(GO) test -count=1 -v -timeout 120m -run 'TestChaos' ./internal/chaos/
 
 demo: build
 	./scripts/demo.sh
