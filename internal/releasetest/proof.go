@@ -35,10 +35,16 @@ func WriteProof(git Git, release, repo, tag string) error {
 		return err
 	}
 	r.Tree = strings.TrimSpace(string(out))
-	if out, err = git("ls-tree", "-r", "-d", "--format=%(objectname)", "refs/tags/"+tag); err != nil {
+	if out, err = git("ls-tree", "-r", "-t", "--format=%(objecttype) %(objectname)", "refs/tags/"+tag); err != nil {
 		return err
 	}
-	for _, h := range append([]string{r.Tree}, strings.Fields(string(out))...) {
+	trees := []string{r.Tree}
+	for _, l := range strings.Split(string(out), "\n") {
+		if h, ok := strings.CutPrefix(l, "tree "); ok {
+			trees = append(trees, h)
+		}
+	}
+	for _, h := range trees {
 		raw, err := git("cat-file", "tree", h)
 		if err != nil {
 			return err

@@ -117,7 +117,13 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 		secs := max(int(timeout.Round(time.Second)/time.Second), 1)
 		pre = []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", secs)}
 	}
-	out, err := r.Do(ctx, Call{Dir: c.Dir, Args: append(pre, NetArgv(verb, c)...), Env: env, Timeout: timeout})
+	// fetch, push and clone write refs, and run the repo's hooks as plain
+	// git would; ls-remote only reads.
+	trust := TrustHooks
+	if verb == "ls-remote" {
+		trust = 0
+	}
+	out, err := r.Do(ctx, Call{Dir: c.Dir, Args: append(pre, NetArgv(verb, c)...), Env: env, Timeout: timeout, Trust: trust})
 	if err == nil {
 		return out, nil
 	}

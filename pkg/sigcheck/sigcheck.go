@@ -89,7 +89,7 @@ func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) e
 	key := sshKey(out + serr)
 	out, _, err = run(ctx, nil, "ssh-keygen", "-Y", "find-principals", "-f", o.AllowedSigners, "-s", sigFile)
 	if err != nil || strings.TrimSpace(out) == "" {
-		return fmt.Errorf("signed by ssh key %s, which %s does not allow", key, o.AllowedSigners)
+		return fmt.Errorf("signed by %s, which %s does not allow", key, o.AllowedSigners)
 	}
 	var why string
 	for _, p := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -99,7 +99,7 @@ func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) e
 		}
 		why = firstLine(serr, out, err)
 	}
-	return fmt.Errorf("signed by ssh key %s, which %s does not allow for namespace %s: %s", key, o.AllowedSigners, ns, why)
+	return fmt.Errorf("signed by %s, which %s does not allow for namespace %s: %s", key, o.AllowedSigners, ns, why)
 }
 
 // sshKey picks "ED25519 key SHA256:..." out of ssh-keygen's "Good
@@ -110,7 +110,7 @@ func sshKey(s string) string {
 			return strings.TrimSpace(l[i+len(" with "):])
 		}
 	}
-	return "(unknown key)"
+	return "an ssh key ssh-keygen does not name"
 }
 
 func verifyGPG(ctx context.Context, payload []byte, sigFile string) error {
