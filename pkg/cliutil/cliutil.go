@@ -209,6 +209,10 @@ func Report(w io.Writer, name string, err error) {
 		// Redacted once more here: no credential in a URL reaches stderr,
 		// whichever package worded the error.
 		msg := git.Redact(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
+		// An interrupt (SIGINT, SIGTERM, SIGHUP) cancels the root context:
+		// say so in words, never as Go's "context canceled", even where a
+		// package formatted the cancellation with %v.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
 		var h hinter
 		if errors.As(e, &h) && h.Hint() != "" {
