@@ -83,6 +83,7 @@ func runAll(c *cli.Context) error {
 		if err != nil {
 			return cliutil.Usage(err)
 		}
+		cliutil.Serves(c.App)
 		return deployinfo.Serve(c.Context, addr, srv, func(a string) {
 			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
 		})

@@ -21,8 +21,9 @@
 // $XDG_STATE_HOME/deploytag/ENV; with none of these, the current folder
 // is walked up from.
 //
-// With --basedir (a folder holding the deployed repos), each repo's version
-// is the highest semantic-version tag (v1.2.3 or 1.2.3, pre-releases ranked
+// With --basedir (a folder holding the deployed repos; by default the
+// current folder, when it holds repos), --json and --serve give each
+// repo's version: the highest semantic-version tag (v1.2.3 or 1.2.3, pre-releases ranked
 // as semver ranks them) contained in the deployed commit.
 //
 // --serve HOST:PORT serves the same over HTTP, reading the standard place
@@ -31,7 +32,7 @@
 // SIGINT or SIGTERM shuts it down gracefully.
 //
 // It reads files only: without --basedir, --config, --environment or
-// --all it needs neither git nor a deploy.toml.
+// --all, and outside a basedir, it needs neither git nor a deploy.toml.
 //
 // # What runs where
 //
@@ -144,7 +145,11 @@ func run(c *cli.Context) error {
 	// Git and deploy.toml are needed only for versions and configured
 	// roots: an app asking for its tag needs neither installed.
 	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}, Quiet: c.Bool(cliutil.QuietFlag.Name)}
-	if c.IsSet(cliutil.BasedirFlag.Name) || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
+	// Versions are shown with --json and --serve: there the basedir's
+	// default (the current folder) holds as documented, when it holds repos.
+	withBasedir := c.IsSet(cliutil.BasedirFlag.Name) ||
+		(c.Bool(cliutil.JSONFlag.Name) || c.IsSet(serveFlag.Name)) && holdsRepos(c.String(cliutil.BasedirFlag.Name))
+	if withBasedir || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
 		if env, err = cliutil.Setup(c); err != nil {
 			return err
 		}
@@ -159,7 +164,7 @@ func run(c *cli.Context) error {
 		}
 	}
 	var repos []basedir.Repo
-	if c.IsSet(cliutil.BasedirFlag.Name) {
+	if withBasedir {
 		if repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
 			return err
 		}
@@ -176,6 +181,7 @@ func run(c *cli.Context) error {
 		if _, err := src.Load(); err != nil {
 			env.Warnf("%v; serving anyway (503 until a deploy)", err)
 		}
+		cliutil.Serves(c.App)
 		return deployinfo.Serve(c.Context, addr, deployinfo.NewHandler(opts), func(a string) {
 			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
 		})
@@ -194,6 +200,12 @@ func run(c *cli.Context) error {
 	enc := json.NewEncoder(c.App.Writer)
 	enc.SetIndent("", "  ")
 	return enc.Encode(info)
+}
+
+// holdsRepos reports whether dir holds git work trees: a basedir.
+func holdsRepos(dir string) bool {
+	repos, err := basedir.Discover(dir)
+	return len(repos) > 0 || basedir.OnlyNotTaken(err)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -30,7 +30,13 @@ import (
 //
 // If none has it, the error lists what was tried.
 func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
-	if f := w.o.ManifestFile; f != "" {
+	if f := w.o.ManifestFile; f == "-" {
+		if w.o.Stdin == nil {
+			return nil, "", errors.New("--manifest -: there is no standard input")
+		}
+		m, err := manifest.Parse(w.o.Stdin, "<stdin>")
+		return m, "<stdin>", err
+	} else if f != "" {
 		m, err := readFile(f)
 		return m, f, err
 	}

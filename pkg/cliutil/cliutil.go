@@ -138,6 +138,20 @@ func OnExit(app *cli.App, fn func() error) {
 	app.Metadata[closersKey] = append(fns, fn)
 }
 
+// servesKey marks, in the App's Metadata, a run that serves until a
+// signal: see Serves.
+const servesKey = "deploytag.serves"
+
+// Serves says that this run of app serves until SIGINT or SIGTERM, so a
+// signal is its normal end: when the Action then returns nil (it shut
+// down gracefully), the tool exits 0 and prints nothing.
+func Serves(app *cli.App) {
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	app.Metadata[servesKey] = true
+}
+
 // Run runs app with the given arguments and streams and returns the exit
 // code, printing any error to stderr as "NAME: error: ..." lines.
 func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -152,7 +166,7 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 	}
 	delete(app.Metadata, closersKey)
 	var se *SignalError
-	if errors.As(context.Cause(ctx), &se) {
+	if errors.As(context.Cause(ctx), &se) && !(err == nil && app.Metadata[servesKey] == true) {
 		fmt.Fprintf(stderr, "%s: error: %s\n", app.Name, se)
 		return ExitFailure
 	}
@@ -195,6 +209,10 @@ func Report(w io.Writer, name string, err error) {
 		// Redacted once more here: no credential in a URL reaches stderr,
 		// whichever package worded the error.
 		msg := git.Redact(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
+		// An interrupt (SIGINT, SIGTERM, SIGHUP) cancels the root context:
+		// say so in words, never as Go's "context canceled", even where a
+		// package formatted the cancellation with %v.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
 		var h hinter
 		if errors.As(e, &h) && h.Hint() != "" {
