@@ -185,8 +185,9 @@ func run(c *cli.Context) error {
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Progress: e.Progress(),
+		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Progress:         e.Progress(),
+		ExportAttributes: e.Config.ExportAttributes,
 	}
 	if tag == "" {
 		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)

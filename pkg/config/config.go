@@ -7,6 +7,7 @@
 //	remote        = "origin"
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
+//	export_attributes = ["tutor-js"]  # repos whose export-ignore/export-subst apply
 //	allowed_signers = "keys/allowed_signers" # ssh signers verify_deploy_tag --signed accepts
 //	commit_url    = "https://github.com/openstax/{repo}/commit/{commit}"
 //
@@ -53,6 +54,11 @@ type Config struct {
 	Remote       string   `toml:"remote"`
 	Sign         bool     `toml:"sign"`
 	ManifestRepo string   `toml:"manifest_repo"`
+	// ExportAttributes names the repos whose releases honour the tagged
+	// tree's export-ignore and export-subst attributes, as "git archive"
+	// does (recorded in the release's proof). Every other repo deploys as
+	// its tree, byte for byte.
+	ExportAttributes []string `toml:"export_attributes"`
 	// AllowedSigners is an ssh allowed-signers file (relative paths are
 	// from the config file's folder): the keys whose signatures
 	// verify_deploy_tag --signed accepts on a release with no repos.
@@ -173,6 +179,19 @@ func (c *Config) check() error {
 			return fmt.Errorf("manifest_repo: %q is not one of repos", c.ManifestRepo)
 		}
 	}
+	seenExport := map[string]bool{}
+	for _, r := range c.ExportAttributes {
+		if err := manifest.ValidName(r); err != nil {
+			return fmt.Errorf("export_attributes: %w", err)
+		}
+		if seenExport[r] {
+			return fmt.Errorf("export_attributes: %q listed twice", r)
+		}
+		if len(c.Repos) > 0 && !seen[r] {
+			return fmt.Errorf("export_attributes: %q is not one of repos", r)
+		}
+		seenExport[r] = true
+	}
 	if c.CommitURL != "" {
 		if err := ValidCommitURL(c.CommitURL); err != nil {
 			return fmt.Errorf("commit_url: %w", err)
@@ -252,6 +271,16 @@ func ValidWorkdir(w string) error {
 		return fmt.Errorf("%q must be a clean relative path inside the release", w)
 	}
 	return nil
+}
+
+// ExportsAttributes reports whether repo opts into export attributes.
+func (c *Config) ExportsAttributes(repo string) bool {
+	for _, r := range c.ExportAttributes {
+		if r == repo {
+			return true
+		}
+	}
+	return false
 }
 
 // Environment returns the table for name. An environment that is not

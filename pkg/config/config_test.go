@@ -13,6 +13,7 @@ prefix = "QA"
 remote = "upstream"
 sign = true
 manifest_repo = "deploy"
+export_attributes = ["b"]
 
 [environments.production]
 root = "srv"
@@ -33,6 +34,9 @@ keep = 3
 	if !c.Environment("dev").Pushes() {
 		t.Fatal("push must default to true")
 	}
+	if !c.ExportsAttributes("b") || c.ExportsAttributes("a") {
+		t.Fatalf("export_attributes = %q", c.ExportAttributes)
+	}
 	if c.Prefix != "QA" || c.Remote != "upstream" || !c.Sign || c.ManifestRepo != "deploy" || len(c.Repos) != 3 {
 		t.Fatalf("config = %+v", c)
 	}
@@ -51,6 +55,11 @@ func TestParseErrorsNameFileAndKey(t *testing.T) {
 		{`repos = ["../a"]`, "repos: invalid repo name"},
 		{`repos = ["a", "a"]`, `repos: "a" listed twice`},
 		{"repos = [\"a\"]\nmanifest_repo = \"b\"", `manifest_repo: "b" is not one of repos`},
+		{`export_attributes = ["-a"]`, "export_attributes: invalid repo name"},
+		{`export_attributes = ["a", "a"]`, `export_attributes: "a" listed twice`},
+		{"repos = [\"a\"]\nexport_attributes = [\"b\"]", `export_attributes: "b" is not one of repos`},
+		{"export_attributes = true", "export_attributes"},
+		{"[repos.a]\nexport_attributes = true", "repos"},
 		{"[environments.Prod]", "environments.Prod: invalid environment name"},
 		{"[environments.\"../x\"]", "invalid environment name"},
 		{"[environments.p]\nkeep = -1", "environments.p.keep"},

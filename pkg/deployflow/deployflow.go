@@ -49,6 +49,11 @@ type Options struct {
 	Env     []string // the environment the command starts from
 	Keep    int      // releases kept; 0 keeps all
 
+	// ExportAttributes names the repos whose releases honour export-ignore
+	// and export-subst (deploy.toml's export_attributes); every other repo
+	// is exported as its tree, byte for byte.
+	ExportAttributes []string
+
 	// Artifact, when set, receives the release as an artifact (package
 	// artifact) instead of deploying it here: nothing is switched.
 	Artifact io.Writer
@@ -192,13 +197,14 @@ func join(errs ...error) error {
 // switches current. The lock is held.
 func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
 	root.Progress = o.Progress
+	root.Warnf = o.Warnf
 	if o.Push != nil {
 		if err := o.Push(ctx, res.Tag, repos); err != nil {
 			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
 		}
 		res.Pushed = true
 	}
-	srcs, err := sources(res, repos)
+	srcs, err := sources(res, repos, o.ExportAttributes)
 	if err != nil {
 		return err
 	}
