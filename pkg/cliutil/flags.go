@@ -94,6 +94,33 @@ func SetupIn(c *cli.Context, dir string) (*Env, error) {
 	return e, nil
 }
 
+// SetupFiles is Setup for a tool that can do its work without git (a
+// release checked on a host with no repos): the same basedir and config,
+// and no git runner.
+func SetupFiles(c *cli.Context) (*Env, error) {
+	dir := "."
+	if hasFlag(c, BasedirFlag.Name) {
+		dir = c.String(BasedirFlag.Name)
+	}
+	if dir == "" {
+		return nil, Usagef("empty basedir")
+	}
+	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
+	if hasFlag(c, QuietFlag.Name) {
+		e.Quiet = c.Bool(QuietFlag.Name)
+	}
+	path, required := filepath.Join(e.Basedir, config.FileName), false
+	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
+		path, required = c.String(ConfigFlag.Name), true
+	}
+	cfg, err := config.Load(path, required)
+	if err != nil {
+		return nil, err
+	}
+	e.Config = cfg
+	return e, nil
+}
+
 func hasFlag(c *cli.Context, name string) bool {
 	for _, f := range c.App.Flags {
 		for _, n := range f.Names() {
