@@ -227,8 +227,9 @@ func run(c *cli.Context) error {
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Progress: e.Progress(),
+		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Progress:         e.Progress(),
+		ExportAttributes: e.Config.ExportAttributes,
 	}
 	if c.IsSet(keepFlag.Name) {
 		o.Keep = c.Int(keepFlag.Name)
@@ -240,7 +241,7 @@ func run(c *cli.Context) error {
 		}
 		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: at, Sign: e.Sign(c),
 			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
-			Progress: e.Progress()}
+			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {

@@ -16,7 +16,7 @@
 // every repo of the basedir) that lacks it.
 //
 // With --remote it reads each repo's remote (ls-remote, each bounded by
-// --timeout) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
+// --timeout: one repo's step, not the whole run) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
 // else the config's remote, else origin. A remote that fails or hangs is
 // named and nothing is listed.
 //

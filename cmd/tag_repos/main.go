@@ -20,8 +20,16 @@
 // moved or deleted otherwise. Each tag's message is the tag name, a blank
 // line and the manifest of every repo tagged.
 //
+// Tagging runs over the same repos take turns: each holds an flock on
+// deploytag-tagging.flock in every repo's git folder from its checks to
+// its end (rollback included), so a run never counts as done a tag that
+// another run is about to take back. A killed run's locks go with it; a
+// run that waits says so on stderr, and gives up after 10 minutes.
+//
 // TAG must match [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128 characters, and
-// not be HEAD; it need not be a deploy tag.
+// not be HEAD; it need not be a deploy tag. A name shaped like a deploy
+// tag (PREFIX_YYYYMMDD_HHMMSS_HEX) must be one in full: a real date and
+// time and exactly 7 lower-case hex digits.
 //
 // # Output
 //
@@ -92,11 +100,15 @@ func run(c *cli.Context) error {
 	if len(repos) == 0 {
 		return opErr
 	}
-	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress()})
-	if err != nil || opErr != nil {
+	if opErr != nil {
+		// Every culprit named in one run: the good operands are checked
+		// too, and nothing is tagged.
+		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: jobs})
 		return errors.Join(opErr, err)
 	}
-	if _, err := plan.Apply(c.Context, env.Git); err != nil {
+	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress(),
+		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) }})
+	if err != nil {
 		return err
 	}
 	var out strings.Builder

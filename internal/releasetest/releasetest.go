@@ -3,8 +3,9 @@
 // deploy tool:
 //
 //	mkrelease ROOT BASEDIR TAG [ENV [TIME]]  export TAG from BASEDIR's repos (git archive)
-//	                                         into ROOT/releases/TAG, write DEPLOY_TAG and
-//	                                         DEPLOY_MANIFEST, switch ROOT/current, log it
+//	                                         into ROOT/releases/TAG, write DEPLOY_TAG,
+//	                                         DEPLOY_MANIFEST and DEPLOY_PROOF (from git's own
+//	                                         objects, see WriteProof), switch ROOT/current, log it
 //	freeport VAR                             $VAR = a free 127.0.0.1 port
 //	httpget URL                              GET URL (waiting for the server to listen);
 //	                                         body to stdout, "STATUS content-type" to stderr
@@ -91,6 +92,9 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			ts.Fatalf("exporting %s: %v\n%s", e.Name, err, out)
 		}
+		dir := filepath.Join(base, e.Name)
+		git := func(args ...string) ([]byte, error) { return []byte(scripttest.Git(ts, dir, args...)), nil }
+		ts.Check(WriteProof(git, rel, e.Name, tag))
 	}
 	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_TAG"), []byte(tag+"\n"), 0o644))
 	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_MANIFEST"), []byte(m.String()), 0o644))

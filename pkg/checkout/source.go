@@ -30,7 +30,13 @@ import (
 //
 // If none has it, the error lists what was tried.
 func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
-	if f := w.o.ManifestFile; f != "" {
+	if f := w.o.ManifestFile; f == "-" {
+		if w.o.Stdin == nil {
+			return nil, "", errors.New("--manifest -: there is no standard input")
+		}
+		m, err := manifest.Parse(w.o.Stdin, "<stdin>")
+		return m, "<stdin>", err
+	} else if f != "" {
 		m, err := readFile(f)
 		return m, f, err
 	}
@@ -137,8 +143,8 @@ func readTagMessage(ctx context.Context, g *git.Runner, dir, tag, where string) 
 // there, else on the local branch.
 func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
 	tracking := "refs/remotes/" + w.o.Remote + "/" + tagging.ManifestBranch
-	_, ferr := w.net(ctx, r.Path, "fetch", "--no-tags", "--no-recurse-submodules", w.o.Remote, "--",
-		"refs/heads/"+tagging.ManifestBranch+":"+tracking)
+	_, ferr := w.net(ctx, w.g.Fetch, git.NetCall{Dir: r.Path, Remote: w.o.Remote, Args: []string{"--no-tags", "--no-recurse-submodules"},
+		Refs: []string{"refs/heads/" + tagging.ManifestBranch + ":" + tracking}})
 	refs := []string{tracking, "refs/heads/" + tagging.ManifestBranch}
 	if ferr != nil {
 		refs = refs[1:]
@@ -196,7 +202,8 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 			continue
 		}
 		branch := "refs/heads/" + tagging.ManifestBranch
-		if _, err := w.net(ctx, scratch, "fetch", "--no-tags", "--depth=1", url, "--", branch+":"+branch); err != nil {
+		if _, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: scratch, Remote: url, Args: []string{"--no-tags", "--depth=1"},
+			Refs: []string{branch + ":" + branch}}); err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tagging.ManifestBranch+" from "+url, err), n))
 			continue
 		}

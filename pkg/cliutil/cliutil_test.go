@@ -68,3 +68,25 @@ func TestMultiLineErrorsStayOnOneLine(t *testing.T) {
 		t.Fatalf("stderr = %q", stderr)
 	}
 }
+
+// An interrupted tool says "interrupted", never Go's "context canceled",
+// however deep the cancellation is wrapped.
+func TestInterruptedNotContextCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var b bytes.Buffer
+	err := errors.Join(
+		fmt.Errorf("tag T in a: %w", ctx.Err()),
+		fmt.Errorf("waiting for the lock on /r: %w", fmt.Errorf("x: %w", context.Canceled)),
+		errors.New("a plain failure (b)"))
+	Report(&b, "tool", err)
+	got := b.String()
+	if strings.Contains(got, "context canceled") {
+		t.Errorf("report says context canceled:\n%s", got)
+	}
+	for _, want := range []string{"tool: error: tag T in a: interrupted\n", "tool: error: waiting for the lock on /r: x: interrupted\n", "tool: error: a plain failure (b)\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+}

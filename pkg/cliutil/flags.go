@@ -26,7 +26,7 @@ var (
 		Usage: "repos worked on at once", DefaultText: "4 per CPU, at most 16"}
 	JSONFlag    = &cli.BoolFlag{Name: "json", Usage: "print one JSON record instead of lines"}
 	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
-		Usage: "deadline for each network step (push, fetch, clone, ls-remote)"}
+		Usage: "deadline for each network step of one repo (push, fetch, clone, ls-remote), not for the whole run"}
 	RemoteFlag = &cli.StringFlag{Name: "remote", EnvVars: []string{"DEPLOYTAG_REMOTE"},
 		Usage: "git remote to use (default: config remote, else origin)"}
 	PrefixFlag = &cli.StringFlag{Name: "prefix", EnvVars: []string{"DEPLOYTAG_PREFIX"},
@@ -81,6 +81,7 @@ func SetupIn(c *cli.Context, dir string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	OnExit(c.App, g.Close)
 	e.Git = g
 	path, required := filepath.Join(e.Basedir, config.FileName), false
 	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
@@ -138,6 +139,15 @@ func (e *Env) Warnf(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(e.Stderr, "%s: warning: %s\n", e.Name, fmt.Sprintf(format, args...))
+}
+
+// Notef prints "NAME: ..." (a note, such as waiting for a lock) unless
+// --quiet.
+func (e *Env) Notef(format string, args ...any) {
+	if e.Quiet {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Name, fmt.Sprintf(format, args...))
 }
 
 // Remote returns --remote, else the config's remote, else origin.

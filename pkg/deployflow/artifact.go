@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/basedir"
@@ -21,7 +22,7 @@ func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result,
 		}
 		res.Pushed = true
 	}
-	srcs, err := sources(res, repos)
+	srcs, err := sources(res, repos, o.ExportAttributes)
 	if err != nil {
 		return err
 	}
@@ -46,14 +47,15 @@ func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result,
 }
 
 // sources pairs the repos with their commits in the tag's manifest.
-func sources(res *Result, repos []basedir.Repo) ([]release.Source, error) {
+// exportAttrs names the repos opted into export attributes.
+func sources(res *Result, repos []basedir.Repo, exportAttrs []string) ([]release.Source, error) {
 	srcs := make([]release.Source, 0, len(repos))
 	for _, r := range repos {
 		c, ok := res.Manifest.Lookup(r.Name)
 		if !ok {
 			return nil, basedir.Errorf(r.Name, "repo is not in the manifest of %s", res.Tag)
 		}
-		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c})
+		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c, ExportAttributes: slices.Contains(exportAttrs, r.Name)})
 	}
 	return srcs, nil
 }

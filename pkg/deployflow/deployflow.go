@@ -49,6 +49,11 @@ type Options struct {
 	Env     []string // the environment the command starts from
 	Keep    int      // releases kept; 0 keeps all
 
+	// ExportAttributes names the repos whose releases honour export-ignore
+	// and export-subst (deploy.toml's export_attributes); every other repo
+	// is exported as its tree, byte for byte.
+	ExportAttributes []string
+
 	// Artifact, when set, receives the release as an artifact (package
 	// artifact) instead of deploying it here: nothing is switched.
 	Artifact io.Writer
@@ -192,25 +197,36 @@ func join(errs ...error) error {
 // switches current. The lock is held.
 func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
 	root.Progress = o.Progress
+	root.Warnf = o.Warnf
 	if o.Push != nil {
 		if err := o.Push(ctx, res.Tag, repos); err != nil {
 			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
 		}
 		res.Pushed = true
 	}
-	srcs, err := sources(res, repos)
+	srcs, err := sources(res, repos, o.ExportAttributes)
 	if err != nil {
 		return err
 	}
-	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
-	if err != nil {
-		return fmt.Errorf("exporting %s: %w", res.Tag, err)
-	}
 	var outcome release.Outcome
-	res.Release, outcome, err = root.Install(tmp, res.Tag)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("installing release %s: %w", res.Tag, err)
+	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs) {
+		// A rollback to a release still on disk: checked against the
+		// tag's trees, switched to without exporting it again.
+		var err error
+		if res.Release, err = root.Reuse(res.Tag); err != nil {
+			return err
+		}
+		outcome = release.Intact
+	} else {
+		tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+		if err != nil {
+			return fmt.Errorf("exporting %s: %w", res.Tag, err)
+		}
+		res.Release, outcome, err = root.Install(tmp, res.Tag)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("installing release %s: %w", res.Tag, err)
+		}
 	}
 	res.Outcome = outcome
 	if outcome == release.Restored {

@@ -166,10 +166,16 @@ func orNone(tag string) string {
 // release and the one before it.
 func (o *Options) switchTo(root *release.Root, res *Result) error {
 	res.Previous, _ = root.Live()
+	// The one before the new live release: the live one, or when the same
+	// tag is deployed again, the one deployed before it.
+	before := res.Previous
+	if before == "" || before == res.Tag {
+		before, _, _ = root.Previous(res.Tag)
+	}
 	if err := root.Switch(res.Tag); err != nil {
 		return err
 	}
-	pruned, err := root.Prune(o.Keep, res.Tag, res.Previous)
+	pruned, err := root.Prune(o.Keep, res.Tag, before)
 	res.Pruned = pruned
 	if err != nil {
 		o.Warnf("pruning old releases: %v", err)
@@ -206,6 +212,7 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 		return err
 	}
 	defer history.Close()
+	history.Warnf = o.Warnf
 	logged := func(err error) error {
 		if !log(err) {
 			return err

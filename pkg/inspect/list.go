@@ -170,13 +170,19 @@ func ParseTagList(b []byte) (map[string]localTag, error) {
 }
 
 func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout time.Duration) (map[string]bool, error) {
-	if _, err := g.RemoteURL(ctx, dir, remote); err != nil {
+	rc, err := g.RemoteConfig(ctx, dir, remote)
+	if err != nil {
 		return nil, err
 	}
-	b, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"ls-remote", "--tags", "--", remote, "refs/tags/*"}, Timeout: timeout})
+	if len(rc.Fetch) == 0 {
+		return nil, fmt.Errorf("%w %q in %s", git.ErrNoRemote, remote, dir)
+	}
+	b, err := g.LsRemote(ctx, git.NetCall{Dir: dir, Remote: remote, URL: rc.Fetch[0], Args: []string{"--tags"},
+		Refs: []string{"refs/tags/*"}, SSHCommand: rc.SSHCommand, Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("remote %s timed out after %s", remote, timeout)
+		var ne *git.NetError
+		if errors.As(err, &ne) && ne.Kind == git.KindTimeout {
+			return nil, &hintError{fmt.Errorf("remote %s (%s) timed out after %s", remote, ne.URL, timeout), ne.Hint()}
 		}
 		return nil, err
 	}
@@ -192,3 +198,11 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	}
 	return out, nil
 }
+
+type hintError struct {
+	error
+	hint string
+}
+
+func (e *hintError) Unwrap() error { return e.error }
+func (e *hintError) Hint() string  { return e.hint }

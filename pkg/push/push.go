@@ -49,8 +49,9 @@ type target struct {
 	local   string   // object refs/tags/TAG names here
 	commit  string   // the commit it names
 	branch  bool     // push the deploy-manifests branch too
-	ssh     []string // "-c core.sshCommand=..." or nothing
-	secrets []string // userinfo of the remote's URLs, never printed
+	url     string   // the remote's first push URL
+	ssh     string   // core.sshCommand, "" when unset
+	secrets []string // credentials in the remote's URLs, never printed
 	// lsRemote is where to ask for the remote's tag: the remote's name, or
 	// its push URLs when they differ from the URLs it fetches from.
 	lsRemote []string
@@ -133,16 +134,15 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	case len(rc.Push) == 0:
 		errs = append(errs, fmt.Errorf("no remote %q to push to", o.Remote))
 	}
-	for _, u := range append(slices.Clone(rc.Push), rc.Fetch...) {
-		if s := userinfo(u); s != "" {
-			t.secrets = append(t.secrets, s)
-		}
-	}
+	t.secrets = git.Secrets(append(slices.Clone(rc.Push), rc.Fetch...)...)
 	t.lsRemote = []string{o.Remote}
 	if !slices.Equal(rc.Push, rc.Fetch) {
 		t.lsRemote = rc.Push
 	}
-	t.ssh = g.SSHArgs(rc)
+	if len(rc.Push) > 0 {
+		t.url = rc.Push[0]
+	}
+	t.ssh = rc.SSHCommand
 	return t, joinFor(r.Name, errs)
 }
 
@@ -155,47 +155,31 @@ func joinFor(repo string, errs []error) error {
 	return errors.Join(errs...)
 }
 
-// userinfo returns the "user:password" part of scheme://user:password@host/...,
-// or "".
-func userinfo(url string) string {
-	_, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i > 0 {
-		return rest[:i]
-	}
-	return ""
-}
-
 // redact hides credentials: those of the remote's URLs wherever they
 // appear (git prints some without their scheme), then any URL's.
 func (t target) redact(s string) string {
-	for _, sec := range t.secrets {
-		s = strings.ReplaceAll(s, sec, "***")
-	}
-	return git.Redact(s)
+	return git.RedactSecrets(s, t.secrets)
 }
 
-// PushArgs is the argv of the push of one repo (after any -c settings).
-func PushArgs(remote, tag string, branch bool) []string {
+// PushCall is the push of one repo: only the tag (and the manifest
+// branch), never forced, no other tags, no submodules.
+func PushCall(dir, remote, tag string, branch bool) git.NetCall {
 	ref := "refs/tags/" + tag
-	args := []string{"push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", remote, ref + ":" + ref}
+	c := git.NetCall{Dir: dir, Remote: remote, Args: []string{"--porcelain", "--no-follow-tags", "--recurse-submodules=no"},
+		Refs: []string{ref + ":" + ref}}
 	if branch {
 		b := "refs/heads/" + tagging.ManifestBranch
-		args = append(args, b+":"+b)
+		c.Refs = append(c.Refs, b+":"+b)
 	}
-	return args
+	return c
 }
 
 // pushOne pushes one repo and reports whether its remote confirmed the tag,
 // with the error of whatever failed (the tag or the branch).
 func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, error) {
-	args := append(append([]string(nil), t.ssh...), PushArgs(o.Remote, o.Tag, t.branch)...)
-	out, runErr := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+	c := PushCall(t.repo.Path, o.Remote, o.Tag, t.branch)
+	c.URL, c.SSHCommand, c.Timeout = t.url, t.ssh, o.Timeout
+	out, runErr := g.Push(ctx, c)
 	if runErr != nil {
 		var ge *git.Error
 		if errors.As(runErr, &ge) {
@@ -243,8 +227,12 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 func (t target) elsewhere(ctx context.Context, g *git.Runner, o Options) (bool, error) {
 	ref := "refs/tags/" + o.Tag
 	for _, where := range t.lsRemote {
-		args := append(append([]string(nil), t.ssh...), "ls-remote", "--", where, ref, ref+"^{}")
-		out, err := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+		url := where
+		if where == o.Remote {
+			url = t.url
+		}
+		out, err := g.LsRemote(ctx, git.NetCall{Dir: t.repo.Path, Remote: where, URL: url, Refs: []string{ref, ref + "^{}"},
+			SSHCommand: t.ssh, Timeout: o.Timeout})
 		if err != nil {
 			return false, t.netError(o, "ls-remote", err)
 		}
@@ -283,6 +271,10 @@ func timedOut(err error) bool { return errors.Is(err, context.DeadlineExceeded) 
 
 // netError describes a network step that failed without a per-ref report.
 func (t target) netError(o Options, step string, err error) error {
+	var ne *git.NetError
+	if errors.As(err, &ne) && !errors.Is(err, context.Canceled) {
+		return ne
+	}
 	switch {
 	case timedOut(err):
 		return fmt.Errorf("%s to remote %s timed out after %s", step, o.Remote, o.Timeout)

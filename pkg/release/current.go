@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // Live returns the tag of the live release: the name current points at,
@@ -75,34 +76,67 @@ func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
 	e := Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: OutcomeOK}
 	if err != nil {
 		e.Outcome = OutcomeFailed
-		e.Error = strings.ReplaceAll(err.Error(), "\n", "; ")
+		e.Error = git.Redact(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
 	}
 	return e
 }
 
 // History is deploys.log, open for appending.
-type History struct{ f *os.File }
+type History struct {
+	f *os.File
+	// Warnf, when set, is told when a torn last line is repaired.
+	Warnf func(format string, args ...any)
+}
 
 // OpenLog opens deploys.log for appending, making it if needed, never
 // through a symlink. Opening it before deploying means a log that cannot
 // be written stops the deploy before anything changes.
 func (r *Root) OpenLog() (*History, error) {
 	path := r.path(LogFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the deploy log: %w", noFollowErr(path, err))
 	}
 	return &History{f: f}, nil
 }
 
-// Append writes e as one JSON line, in a single write.
+// Append writes e as one whole JSON line, in a single write, or nothing:
+// a write cut short (a full disk) is truncated away again. A torn last
+// line already there (a write killed part-way, an older tool) is first
+// closed with a newline, with a warning, so the new record is a line of
+// its own; the torn bytes stay, as readers skip a line that is no entry.
+// Call it with the root's lock held: it assumes it is the only writer.
 func (h *History) Append(e Entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	_, err = h.f.Write(append(b, '\n'))
-	return err
+	line := append(b, '\n')
+	fi, err := h.f.Stat()
+	if err != nil {
+		return fmt.Errorf("the deploy log: %w", err)
+	}
+	size := fi.Size()
+	if size > 0 {
+		last := make([]byte, 1)
+		if _, err := h.f.ReadAt(last, size-1); err != nil {
+			return fmt.Errorf("reading the end of the deploy log: %w", err)
+		}
+		if last[0] != '\n' {
+			if h.Warnf != nil {
+				h.Warnf("%s ended in a torn line (a write cut short); closed it with a newline before appending", LogFile)
+			}
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	n, err := h.f.Write(line)
+	if err != nil {
+		if n > 0 {
+			_ = h.f.Truncate(size) // whole lines or nothing
+		}
+		return fmt.Errorf("appending to the deploy log: %w", err)
+	}
+	return nil
 }
 
 // Close closes the log.
@@ -207,4 +241,11 @@ func (r *Root) Previous(live string) (tag string, ok bool, err error) {
 		}
 	}
 	return "", false, nil
+}
+
+// Reuse marks the existing release of tag as the latest deployed (which
+// pruning reads) and returns its path; the caller has checked it.
+func (r *Root) Reuse(tag string) (string, error) {
+	p := r.ReleasePath(tag)
+	return p, touch(p)
 }

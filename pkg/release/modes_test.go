@@ -29,6 +29,7 @@ func buildOne(t *testing.T) (*Root, string) {
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {
 		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
+		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T1", "T1")
 		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
 		entries = append(entries, manifest.Entry{Name: n, Commit: c})
 	}

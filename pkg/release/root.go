@@ -46,6 +46,8 @@ type Root struct {
 	Dir string // absolute
 	// Progress, when set, is told as Build exports each repo.
 	Progress progress.Reporter
+	// Warnf, when set, is told what Build finds worth a warning.
+	Warnf func(format string, args ...any)
 }
 
 // Open makes the root and its releases folder if needed. The root itself

@@ -29,6 +29,9 @@ type DeployOptions struct {
 	Warnf func(format string, args ...any)
 	// Progress, when set, is told as each repo is read, checked and tagged.
 	Progress progress.Reporter
+	// LockTimeout and Waiting: see Options.
+	LockTimeout time.Duration
+	Waiting     func(repo string)
 }
 
 // Deployed is what ForDeploy made.
@@ -70,6 +73,13 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 		return Deployed{}, err
 	}
 	d := Deployed{Tag: t.String(), Manifest: m}
+	// One tagging run at a time over these repos: the checks see every
+	// earlier run settled, its rollback included.
+	locks, err := Lock(ctx, o.Repos, o.LockTimeout, o.Waiting)
+	if err != nil {
+		return Deployed{}, err
+	}
+	defer locks.Unlock()
 	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs, Progress: o.Progress, CommitsRead: true})
 	if err != nil {
 		return Deployed{}, err

@@ -39,6 +39,11 @@ type Options struct {
 	CommitsRead bool
 	// Progress, when set, is told as each repo is checked and tagged.
 	Progress progress.Reporter
+	// LockTimeout bounds Run's wait for another tagging run of the same
+	// repos (DefaultLockTimeout when 0); Waiting, when set, is told once
+	// that it waits, with the repo whose lock is held.
+	LockTimeout time.Duration
+	Waiting     func(repo string)
 }
 
 // State is what a repo needs.

@@ -91,6 +91,7 @@ type Bench struct {
 	seq        int // makes every tag, time and folder fresh
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
+	dash       *dashRow // the what-runs-where server, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -361,7 +362,9 @@ func (b *Bench) run(sizes []size, only, out string) error {
 			todo = append(todo, c)
 		}
 	}
-	if err := b.countProcs(todo); err != nil {
+	if len(todo) == 0 {
+		sizes = nil // -only named no tool case: no basedirs to generate
+	} else if err := b.countProcs(todo); err != nil {
 		return err
 	}
 	fixtures := map[[2]int]*Fixture{}
@@ -440,6 +443,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 				b.logf("  %s vs %s: %.3f s / %.3f s = %.2f %s", r.tool, r.against, r.toolT.Seconds(), r.baseT.Seconds(), r.ratio(), r.verdict())
 			}
 		}
+	}
+	if b.has("show_deploy_tag") && (only == "" || strings.Contains(DashCase, only)) && !b.memOnly {
+		row := b.dashBench()
+		b.dash = &row
 	}
 	report := b.report()
 	fmt.Print(report)
@@ -566,6 +573,12 @@ func (b *Bench) report() string {
 	fmt.Fprintf(&s, "- wall time of the whole run: %s\n\n", time.Since(b.started).Round(time.Second))
 	s.WriteString("## Results\n\n")
 	s.WriteString(b.table())
+	if b.dash != nil {
+		fmt.Fprintf(&s, "\n## What runs where\n\n`%s`: the median time of one request over %d environments\n"+
+			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
+			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
+		s.WriteString(b.dash.table())
+	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
 	for _, p := range b.procs {
