@@ -373,7 +373,7 @@ func runHost(c *cli.Context, env string) error {
 	if err != nil {
 		return err
 	}
-	o.DryRun = false // the record says what was done, never a plan
+	o.Tag = res.Tag // given by the artifact or the operator, never made here
 	if c.Bool(cliutil.JSONFlag.Name) {
 		return writeJSON(c.App.Writer, res, o)
 	}
