@@ -122,6 +122,11 @@ func (n *netState) mux(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeo
 	n.mu.Unlock()
 	defer close(m.ready)
 	m.opts, m.err = n.open(ctx, r, h, ssh, timeout, m)
+	if m.err != nil && m.err.Kind == KindOther {
+		// Not a verdict on the host (a server that refuses sessions
+		// without a command, say): each step connects on its own.
+		m.opts, m.err = "", nil
+	}
 	if m.err != nil {
 		m.err.Host = h.String()
 	}
@@ -190,8 +195,13 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var stderr bytes.Buffer
-	cmd := exec.Command("sh", "-c", "exec "+ssh.cmd+" -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no"+
-		opts+" -N "+sshTarget(h))
+	line := ssh.cmd + " -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no" + opts + " -N " + sshTarget(h)
+	if r.trace != nil {
+		r.traceMu.Lock()
+		fmt.Fprintf(r.trace, "+ %s\n", Redact(line))
+		r.traceMu.Unlock()
+	}
+	cmd := exec.Command("sh", "-c", "exec "+line)
 	cmd.Env = r.env
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = sysProcAttr()
@@ -227,7 +237,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 			if e.Kind != KindOther {
 				return "", e
 			}
-			e.Kind, e.Cause = KindTimeout, fmt.Sprintf("ssh to %s did not log in within %s", h, timeout)
+			e.Kind, e.Cause = KindTimeout, ""
 			return "", e
 		case <-time.After(5 * time.Millisecond):
 		}
