@@ -11,9 +11,14 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
+// It also verifies a release of 20,000 files on its host (no repos, no
+// git) against hashing the same files with find | xargs sha1sum
+// (release.go); -release runs that case alone and replaces only its
+// section of -out.
+//
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-release]
 package main
 
 import (
@@ -46,6 +51,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
+	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -71,7 +77,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	err = b.run(sizes, *only, *out)
+	if *releaseOnly {
+		err = b.runRelease(*out)
+	} else {
+		err = b.run(sizes, *only, *out)
+	}
 	b.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -93,6 +103,7 @@ type Bench struct {
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
 	ssh        []sshRow // push_tag over ssh, when measured
+	rel        *relRow  // the release verify, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -452,6 +463,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 	if b.has("push_tag") && (only == "" || strings.Contains(SSHCase, only)) && !b.memOnly {
 		b.ssh = b.sshBench()
 	}
+	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
+		r := b.releaseBench()
+		b.rel = &r
+	}
 	report := b.report()
 	fmt.Print(report)
 	if out == "" {
@@ -590,6 +605,9 @@ func (b *Bench) report() string {
 			"per host), then with the user's own ControlMaster/ControlPersist in it (push_tag leaves sharing to it).\n"+
 			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
 		s.WriteString(sshTable(b.ssh))
+	}
+	if b.rel != nil {
+		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
 	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
