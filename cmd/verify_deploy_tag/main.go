@@ -100,8 +100,8 @@ import (
 )
 
 var (
-	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "also check the live release of this environment"}
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "also check the live release of this root", TakesFile: true}
+	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "check the live release of this environment (with no repos at hand: against its own proof)"}
+	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
 	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` for --signed on a release alone (default: the config's allowed_signers)", TakesFile: true}
 )

@@ -11,9 +11,14 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
+// It also verifies a release of 20,000 files on its host (no repos, no
+// git) against hashing the same files with find | xargs sha1sum
+// (release.go); -release runs that case alone and replaces only its
+// section of -out.
+//
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-release]
 package main
 
 import (
@@ -46,6 +51,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
+	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -71,7 +77,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	err = b.run(sizes, *only, *out)
+	if *releaseOnly {
+		err = b.runRelease(*out)
+	} else {
+		err = b.run(sizes, *only, *out)
+	}
 	b.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -92,6 +102,7 @@ type Bench struct {
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
+	rel        *relRow  // the release verify, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -448,6 +459,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		row := b.dashBench()
 		b.dash = &row
 	}
+	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
+		r := b.releaseBench()
+		b.rel = &r
+	}
 	report := b.report()
 	fmt.Print(report)
 	if out == "" {
@@ -578,6 +593,9 @@ func (b *Bench) report() string {
 			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
 			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
 		s.WriteString(b.dash.table())
+	}
+	if b.rel != nil {
+		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
 	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
