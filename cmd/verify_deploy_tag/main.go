@@ -94,6 +94,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
@@ -179,7 +180,7 @@ func run(c *cli.Context) error {
 			return print(c, rep)
 		}
 		if tag == "" {
-			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, deployinfo.TagFile)); err != nil {
+			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
 				return fmt.Errorf("no TAG given, and the release names none: %w", err)
 			}
 		}

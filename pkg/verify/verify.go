@@ -25,6 +25,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -254,9 +255,9 @@ func extraNames(lines map[string]*Line, names map[string]bool) []string {
 
 func rank(n string) int {
 	switch n {
-	case deployinfo.TagFile:
+	case place.TagFile:
 		return 0
-	case deployinfo.ManifestFile:
+	case place.ManifestFile:
 		return 1
 	case ProofLine:
 		return 2
@@ -399,16 +400,16 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
 		// the files are still compared with the repos below
 	}
-	tl := &Line{Name: deployinfo.TagFile, Problems: []string{}}
+	tl := &Line{Name: place.TagFile, Problems: []string{}}
 	lines[tl.Name] = tl
-	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, deployinfo.TagFile)); err != nil {
+	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, place.TagFile)); err != nil {
 		tl.Problems = append(tl.Problems, oneLine(err))
 	} else if got != o.Tag {
 		tl.Problems = append(tl.Problems, fmt.Sprintf("names %s, not %s", got, o.Tag))
 	}
-	ml := &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+	ml := &Line{Name: place.ManifestFile, Problems: []string{}}
 	lines[ml.Name] = ml
-	mpath := filepath.Join(o.Release, deployinfo.ManifestFile)
+	mpath := filepath.Join(o.Release, place.ManifestFile)
 	if f, err := os.Open(mpath); err != nil {
 		ml.Problems = append(ml.Problems, oneLine(err))
 	} else {
@@ -427,7 +428,7 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile || n == proof.Dir {
+		if _, named := rep.Manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
 			continue
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
@@ -495,9 +496,9 @@ func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[
 		l.Diff = rl.Diff
 	}
 	if !equal(rr.Manifest, rep.Manifest) {
-		l := lines[deployinfo.ManifestFile]
+		l := lines[place.ManifestFile]
 		if l == nil {
-			l = &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+			l = &Line{Name: place.ManifestFile, Problems: []string{}}
 			lines[l.Name] = l
 		}
 		if p := "differs from the manifest of tag " + o.Tag; !slices.Contains(l.Problems, p) {
