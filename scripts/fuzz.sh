@@ -23,8 +23,8 @@ pkg/manifest    FuzzParse
 pkg/deploytag   FuzzTagName
 pkg/deploytag   FuzzEnvironment
 pkg/config      FuzzParse
-pkg/release     FuzzLogBackward
-pkg/release     FuzzAppend
+pkg/place       FuzzLogBackward
+pkg/place       FuzzAppend
 pkg/git         FuzzRedact
 pkg/deployinfo  FuzzParseTag
 pkg/proof       FuzzUnmarshalRecord

@@ -1,7 +1,8 @@
-package release
+package place
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,7 +37,7 @@ func FuzzLogBackward(f *testing.F) {
 		}
 		slices.Reverse(want)
 		var got []Entry
-		for e, err := range LogBackward(path) {
+		for e, err := range Backward(path) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,24 +56,25 @@ func FuzzAppend(f *testing.F) {
 	f.Add([]byte("{\"tag\":\"T1\",\"outcome\":\"ok\"}\n{\"time\":\"2020"))
 	f.Add([]byte("junk"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(r.path(LogFile), b, 0o644); err != nil {
+		path := filepath.Join(t.TempDir(), LogFile)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		e := Entry{Time: "2026-11-25T14:25:01Z", Environment: "qa", Tag: "T9", User: "u", Host: "h", Outcome: OutcomeOK}
-		if err := r.Log(e); err != nil {
+		h, err := OpenLog(path)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for got, err := range LogBackward(r.path(LogFile)) {
+		if err := errors.Join(h.Append(e), h.Close()); err != nil {
+			t.Fatal(err)
+		}
+		for got, err := range Backward(path) {
 			if err != nil || got != e {
 				t.Fatalf("newest entry %v, %v; want %v", got, err, e)
 			}
 			break
 		}
-		after, _ := os.ReadFile(r.path(LogFile))
+		after, _ := os.ReadFile(path)
 		if !bytes.HasPrefix(after, b) || after[len(after)-1] != '\n' {
 			t.Fatalf("log %q became %q", b, after)
 		}
