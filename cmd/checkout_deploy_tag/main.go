@@ -131,7 +131,7 @@ func run(c *cli.Context) error {
 	}
 	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
 		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
-		MaxRepos: c.Int(maxReposFlag.Name),
+		MaxRepos:     c.Int(maxReposFlag.Name),
 		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
 		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})

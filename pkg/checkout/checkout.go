@@ -52,11 +52,11 @@ type Options struct {
 	// name; checked by the caller with ValidURLTemplate. Empty: derived
 	// from the remote URL of the first existing repo (by name) that has one.
 	URLTemplate  string
-	ManifestFile string   // read the manifest from this file ("-": Stdin) instead of looking for it
+	ManifestFile string // read the manifest from this file ("-": Stdin) instead of looking for it
 	Stdin        io.Reader
 	// MaxRepos bounds the repos a manifest may name (DefaultMaxRepos when
 	// 0): a larger one is refused before anything is fetched or cloned.
-	MaxRepos int
+	MaxRepos     int
 	ManifestRepo string   // deploy.toml's manifest_repo
 	Repos        []string // deploy.toml's repos: more places to look for the tag
 	Remote       string   // checked by the caller with config.ValidRemote

@@ -14,7 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/inspect"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // The pages' script and style are constants, allowed by their hashes; a
@@ -353,7 +353,7 @@ func (s *Server) writeEnvironment(ctx context.Context, b *bytes.Buffer, e Env) e
 	for _, dep := range d.History {
 		v := deployView{Deploy: dep}
 		switch {
-		case dep.Outcome != release.OutcomeOK:
+		case dep.Outcome != place.OutcomeOK:
 		case dep.Previous == nil:
 			v.Note = "The first deploy recorded here."
 		case *dep.Previous == dep.Tag:

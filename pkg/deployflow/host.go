@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -185,7 +186,7 @@ func (o *Options) switchTo(root *release.Root, res *Result) error {
 
 // readManifest fills res.Manifest from the release's DEPLOY_MANIFEST.
 func (o *Options) readManifest(res *Result) error {
-	p := filepath.Join(res.Release, release.ManifestFile)
+	p := filepath.Join(res.Release, place.ManifestFile)
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("reading the manifest of %s: %w", res.Tag, err)
@@ -237,7 +238,7 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 		err = fn(root)
 	}
 	if res.Release == "" && res.Tag != "" {
-		res.Release = filepath.Join(root.Dir, release.ReleasesDir, res.Tag)
+		res.Release = filepath.Join(root.Dir, place.ReleasesDir, res.Tag)
 	}
 	return join(logged(err), lock.Unlock())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -74,7 +75,7 @@ func live(t *testing.T, root string) string {
 }
 
 func logLines(t *testing.T, root string) []string {
-	b, _ := os.ReadFile(filepath.Join(root, release.LogFile))
+	b, _ := os.ReadFile(filepath.Join(root, place.LogFile))
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
 }
 
@@ -111,7 +112,7 @@ func TestStageSwitchRollback(t *testing.T) {
 	if want := tags[0] + " production 2 " + rel + "\n"; string(saw) != want {
 		t.Errorf("the command saw %q, want %q", saw, want)
 	}
-	if b, _ := os.ReadFile(filepath.Join(o.Root, release.LogFile)); len(b) != 0 {
+	if b, _ := os.ReadFile(filepath.Join(o.Root, place.LogFile)); len(b) != 0 {
 		t.Errorf("a stage logged a deploy: %s", b)
 	}
 
@@ -173,7 +174,7 @@ func TestHostRefusals(t *testing.T) {
 		if got := live(t, o.Root); got != tags[0] {
 			t.Errorf("%s: live is %s", what, got)
 		}
-		ents, _ := os.ReadDir(filepath.Join(o.Root, release.ReleasesDir))
+		ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir))
 		if len(ents) != 1 || ents[0].Name() != tags[0] {
 			t.Errorf("%s: releases/ holds %v", what, ents)
 		}

@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Entry is one repo of a manifest.
@@ -37,11 +39,9 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 const MaxNameLen = 128
 
 // ReservedNames are the names a release holds at its top beside the
-// repos' folders (DESIGN: the standard place). This is the one list: a
-// repo may not take any of them, in any case, or its release could never
-// be built (pkg/release tests that every top-level file it writes is
-// here).
-var ReservedNames = []string{"DEPLOY_TAG", "DEPLOY_MANIFEST", "DEPLOY_PROOF"}
+// repos' folders (place.TopFiles, the one list): a repo may not take any
+// of them, in any case, or its release could never be built.
+var ReservedNames = place.TopFiles
 
 // ValidName checks a repo name: [A-Za-z0-9][A-Za-z0-9._-]*, not "." or
 // "..", and none of ReservedNames.

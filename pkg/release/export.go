@@ -14,6 +14,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -37,7 +38,7 @@ type Source struct {
 // with every file or submodule at fault; on error the folder is removed.
 // Call it with the lock held.
 func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+tag+"-")
+	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+tag+"-")
 	if err != nil {
 		return "", err
 	}
@@ -69,10 +70,10 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, TagFile), tag+"\n"); err != nil {
+	if err := writeNew(filepath.Join(tmp, place.TagFile), tag+"\n"); err != nil {
 		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, ManifestFile), m.String()); err != nil {
+	if err := writeNew(filepath.Join(tmp, place.ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
 	if err := FixModes(tmp); err != nil {

@@ -98,4 +98,3 @@ func TestExtractModesAndSymlinks(t *testing.T) {
 		t.Errorf("symlink up = %q, %v", l, err)
 	}
 }
-

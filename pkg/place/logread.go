@@ -1,4 +1,4 @@
-package release
+package place
 
 import (
 	"bytes"
@@ -19,14 +19,14 @@ var logBlock = 32 << 10
 // reader never holds more than this much of it. A test makes it small.
 var maxLogLine = 1 << 20
 
-// LogBackward yields the entries of the deploys.log at path newest first,
+// Backward yields the entries of the deploys.log at path newest first,
 // reading the file from its end a block at a time, so the last few entries
 // cost the same however long the log has grown: a reader that stops early
 // reads only the tail. Lines that are not a log entry (blank, torn, not
 // JSON, no tag or outcome) are skipped, as is an over-long line. A missing
 // log yields nothing; any other failure is yielded once, as the last
 // value, with a zero Entry.
-func LogBackward(path string) iter.Seq2[Entry, error] {
+func Backward(path string) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) {
 		f, err := os.Open(path)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -1,4 +1,4 @@
-package release
+package place
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 func collect(t *testing.T, path string, stopAfter int) []string {
 	t.Helper()
 	var tags []string
-	for e, err := range LogBackward(path) {
+	for e, err := range Backward(path) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,24 +26,27 @@ func collect(t *testing.T, path string, stopAfter int) []string {
 	return tags
 }
 
-// LogBackward yields exactly the log's entries, newest first, whatever the
+// Backward yields exactly the log's entries, newest first, whatever the
 // block size: lines crossing block edges, blank and torn lines, an
 // over-long line and a final line without its newline.
-func TestLogBackward(t *testing.T) {
+func TestBackward(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, LogFile)
-	r := &Root{Dir: dir}
 	at := time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)
 	defer func(n int) { maxLogLine = n }(maxLogLine)
 	maxLogLine = 300
 	var want []string
 	for i := range 40 {
-		var err error
+		e := Entry{Time: at.Add(time.Duration(i) * time.Minute).Format(time.RFC3339), Environment: "qa",
+			Tag: fmt.Sprintf("T%02d", i), User: "ann", Host: "box", Outcome: OutcomeOK}
 		if i%7 == 3 {
-			err = errors.New("command failed")
+			e.Outcome, e.Error = OutcomeFailed, "command failed"
 		}
-		e := NewEntry(at.Add(time.Duration(i)*time.Minute), "qa", fmt.Sprintf("T%02d", i), "ann", "box", err)
-		if err := r.Log(e); err != nil {
+		h, err := OpenLog(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(h.Append(e), h.Close()); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, e.Tag+":"+e.Outcome)
