@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/releasetest"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/proof"
@@ -259,5 +260,53 @@ func TestReleaseRecordTampered(t *testing.T) {
 		if l.OK || !strings.Contains(l.Text(), tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
 		}
+	}
+}
+
+// Thousands of differences make one short line per repo (a count per kind
+// and the first few paths); the report keeps every path, for --json.
+func TestThousandsOfDifferences(t *testing.T) {
+	t.Parallel()
+	env := gittest.Env(t)
+	top := t.TempDir()
+	repo := filepath.Join(top, "app")
+	gittest.Git(t, env, top, "init", "-q", repo)
+	const n = 1500
+	// One commit of n files by fast-import: no work tree to write.
+	var fi strings.Builder
+	fi.WriteString("blob\nmark :1\ndata 6\n<?php\n\ncommit refs/heads/main\ncommitter T <t@example.com> 1764072000 +0000\ndata 5\nmany\n")
+	for i := range n {
+		fmt.Fprintf(&fi, "M 100644 :1 tests/%02d/t%04d.php\n", i%30, i)
+	}
+	gittest.Raw(t, env, repo, []byte(fi.String()), "fast-import", "--quiet")
+	commit := gittest.Git(t, env, repo, "rev-parse", "main")
+	tag := "DEPLOY_20261125_142501_0000000"
+	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: commit})
+	gittest.Git(t, env, repo, "tag", "-a", "-m", manifest.TagMessage(tag, m), tag, commit)
+	rel := filepath.Join(top, "rel")
+	tar := gittest.Raw(t, env, repo, nil, "archive", "--format=tar", tag)
+	if err := os.MkdirAll(filepath.Join(rel, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := release.Extract(bytes.NewReader(tar), filepath.Join(rel, "app")); err != nil {
+		t.Fatal(err)
+	}
+	git := func(args ...string) ([]byte, error) { return gittest.Raw(t, env, repo, nil, args...), nil }
+	if err := releasetest.WriteProof(git, rel, "app", tag); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "DEPLOY_TAG", tag+"\n", 0o644)
+	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+	if l := appLine(t, rel); !l.OK {
+		t.Fatalf("intact: %s", l.Text())
+	}
+	if err := os.RemoveAll(filepath.Join(rel, "app", "tests")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "app/added.txt", "x\n", 0o644)
+	l := appLine(t, rel)
+	want := "added 1: added.txt; deleted 1500: tests/00/t0000.php, tests/00/t0030.php, tests/00/t0060.php and 1497 more"
+	if l.Text() != want || len(l.Deleted) != n {
+		t.Errorf("line %q (%d deleted listed), want %q and all %d", l.Text(), len(l.Deleted), want, n)
 	}
 }
