@@ -42,7 +42,7 @@ type Options struct {
 	// absolute path) git verify-tag checks ssh signatures against,
 	// instead of the gpg.ssh.allowedSignersFile of git's config.
 	AllowedSigners string
-	Jobs    int
+	Jobs           int
 	// ManifestRepo, when set, names the repo whose deploy-manifests branch
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
