@@ -162,6 +162,9 @@ func run(c *cli.Context) error {
 	if c.Int(keepFlag.Name) < 0 {
 		return cliutil.Usagef("--keep must be 0 (keep all) or more, not %d", c.Int(keepFlag.Name))
 	}
+	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
+		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
+	}
 	if err := hostMode(c); err != nil {
 		return err
 	}
@@ -199,9 +202,6 @@ func run(c *cli.Context) error {
 	timeout, err := cliutil.Timeout(c)
 	if err != nil {
 		return err
-	}
-	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
-		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
 	}
 	e, err := cliutil.Setup(c)
 	if err != nil {

@@ -110,8 +110,6 @@ type Status struct {
 	DeployedAt *string `json:"deployed_at"`
 	User       *string `json:"user"`
 	Host       *string `json:"host"`
-
-	release string // the live release folder
 }
 
 // Status reads what runs in e: the tag of its live release, and who
@@ -130,7 +128,7 @@ func (s *Server) Status(e Env) Status {
 		s.logErr(fmt.Errorf("%s: %w", e.Name, err))
 		return st
 	}
-	st.Tag, st.release = &tag, rel
+	st.Tag = &tag
 	for ent, err := range place.Backward(filepath.Join(e.Root, place.LogFile)) {
 		if err != nil {
 			s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, place.LogFile, err))

@@ -102,6 +102,7 @@ type Bench struct {
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
+	ssh        []sshRow // push_tag over ssh, when measured
 	rel        *relRow  // the release verify, when measured
 	started    time.Time
 	loadStart  string
@@ -459,6 +460,9 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		row := b.dashBench()
 		b.dash = &row
 	}
+	if b.has("push_tag") && (only == "" || strings.Contains(SSHCase, only)) && !b.memOnly {
+		b.ssh = b.sshBench()
+	}
 	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
 		r := b.releaseBench()
 		b.rel = &r
@@ -593,6 +597,14 @@ func (b *Bench) report() string {
 			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
 			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
 		s.WriteString(b.dash.table())
+	}
+	if b.ssh != nil {
+		fmt.Fprintf(&s, "\n## %s\n\n%d repos whose remotes are on one OpenSSH sshd on 127.0.0.1 (internal/sshtest), pushed by\n"+
+			"push_tag (default --jobs), a serial loop of git push and xargs -P4 git push, each run with a fresh tag,\n"+
+			"the order rotating; medians of %d runs. First with the ssh config alone (push_tag shares one connection\n"+
+			"per host), then with the user's own ControlMaster/ControlPersist in it (push_tag leaves sharing to it).\n"+
+			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
+		s.WriteString(sshTable(b.ssh))
 	}
 	if b.rel != nil {
 		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
