@@ -2,9 +2,14 @@
 // repos of a basedir (every repo of the tag's manifest carries the tag, as
 // an annotated tag, at the commit the manifest records; every copy of the
 // tag records the same manifest; each work tree is checked out at it;
-// optionally every tag's signature verifies) and, optionally, in a
-// deployed release (its files are exactly the tagged trees, compared by git
-// tree hash, and its DEPLOY_TAG and DEPLOY_MANIFEST name the tag).
+// optionally every tag's signature verifies) and in a deployed release.
+//
+// Release checks a release on its own, against the proof it carries
+// (pkg/proof), with no repos and no git: every file hashed in Go as git
+// hashes it, raw bytes, into the tree the recorded commit names, then
+// commit, manifest and tag. Verify does the repo checks and, given a
+// release, that check too plus the proof against the repos; a release
+// with no proof is compared with the repos' trees, still hashed in Go.
 package verify
 
 import (
@@ -42,7 +47,7 @@ type Options struct {
 	// absolute path) git verify-tag checks ssh signatures against,
 	// instead of the gpg.ssh.allowedSignersFile of git's config.
 	AllowedSigners string
-	Jobs    int
+	Jobs           int
 	// ManifestRepo, when set, names the repo whose deploy-manifests branch
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
