@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,6 +26,20 @@ func TestSSHSharedConnection(t *testing.T) {
 	for i := range 6 {
 		gittest.Git(t, env, srv.Root, "init", "-q", "--bare", fmt.Sprintf("r%d.git", i))
 	}
+	// What a run killed with SIGKILL left: its folder is swept by the next
+	// run; a living process's folder stays.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(os.TempDir(), fmt.Sprintf("deploytag-ssh-%d-stale", dead.Process.Pid))
+	alive := filepath.Join(os.TempDir(), fmt.Sprintf("deploytag-ssh-%d-alive", 1))
+	for _, d := range []string{stale, alive} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Remove(stale); os.Remove(alive) })
 	for _, userCM := range []bool{false, true} {
 		extra := ""
 		if userCM {
@@ -68,6 +83,12 @@ func TestSSHSharedConnection(t *testing.T) {
 			t.Errorf("with the user's ControlMaster: %d masters started; want none", masters)
 		}
 		if !userCM {
+			if _, err := os.Stat(stale); !os.IsNotExist(err) {
+				t.Errorf("a dead run's control folder was not swept: %v", err)
+			}
+			if _, err := os.Stat(alive); err != nil {
+				t.Errorf("a living process's control folder was swept: %v", err)
+			}
 			dir := ""
 			for _, f := range strings.Fields(trace.String()) {
 				if p, ok := strings.CutPrefix(f, "ControlPath="); ok {
