@@ -17,6 +17,7 @@ test:
 	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
+	./scripts/fuzz.sh
 
 # chaos [N=50] [SEED=...]: the chaos suite, long: N iterations per tool of
 # kill -9 at a random moment, rerun, check every invariant; two at once.

@@ -183,6 +183,7 @@ command = ["/bin/sh", "-c", "echo staged $DEPLOY_TAG >> ../../../staged"]
 		if strings.TrimSpace(info) != t1 {
 			t.Errorf("%s: show_deploy_tag says %q", f.names[i], info)
 		}
+		f.tool("verify_deploy_tag", "--root", r, t1) // the release checks against its proof there
 		checkFile(t, filepath.Join(r, "..", "staged"), "staged "+t1+"\n")
 		checkFile(t, filepath.Join(r, "restarts"), t1+"\n")
 		if ents, _ := os.ReadDir(filepath.Join(r, "artifacts")); len(ents) != 0 {

@@ -162,6 +162,9 @@ func run(c *cli.Context) error {
 	if c.Int(keepFlag.Name) < 0 {
 		return cliutil.Usagef("--keep must be 0 (keep all) or more, not %d", c.Int(keepFlag.Name))
 	}
+	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
+		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
+	}
 	if err := hostMode(c); err != nil {
 		return err
 	}
@@ -198,9 +201,6 @@ func run(c *cli.Context) error {
 	}
 	if d := c.Duration(cliutil.TimeoutFlag.Name); d <= 0 {
 		return cliutil.Usagef("--timeout must be positive, not %s", d)
-	}
-	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
-		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
 	}
 	e, err := cliutil.Setup(c)
 	if err != nil {

@@ -122,7 +122,7 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		return nil
 	}
 	name, ok := strings.CutPrefix(strings.TrimSuffix(h.Name, "/"), u.tag+"/")
-	if !ok || name == "" || !filepath.IsLocal(name) || path.Clean(name) != name || strings.Contains(name, "\\") {
+	if !ok || name == "" || !filepath.IsLocal(name) || path.Clean(name) != name {
 		return corrupt("entry %q is not a path inside the release %s", h.Name, u.tag)
 	}
 	rel := filepath.FromSlash(name)
