@@ -110,9 +110,9 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	timeout := c.Duration(cliutil.TimeoutFlag.Name)
-	if timeout <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	if n := c.Int(maxReposFlag.Name); n < 1 {
 		return cliutil.Usagef("--max-repos must be at least 1, not %d", n)

@@ -82,9 +82,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	timeout := c.Duration(cliutil.TimeoutFlag.Name)
-	if timeout <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
