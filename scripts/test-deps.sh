@@ -4,7 +4,7 @@
 # fleet hosts, each started by its test on 127.0.0.1), git-lfs (LFS files in
 # releases), chromium (the
 # show_deploy_tag page in a real browser), man and zsh (installed man pages
-# and completion), ansible-playbook (examples/ansible). It does nothing when
+# and completion), ansible-playbook (the ansible/ role, e2e/fleet_test.go). It does nothing when
 # they are all present; `make test` and .ci/run both call it.
 set -euo pipefail
 

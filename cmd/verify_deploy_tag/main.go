@@ -5,7 +5,7 @@
 //
 // # Synopsis
 //
-//	verify_deploy_tag [--basedir DIR] [--signed] [--json] [--jobs N] [--config FILE] [--quiet] TAG
+//	verify_deploy_tag [--basedir DIR] [--signed [--allowed-signers FILE]] [--json] [--jobs N] [--config FILE] [--quiet] TAG
 //	verify_deploy_tag (--environment ENV | --root DIR) [--basedir DIR] [--signed [--allowed-signers FILE]]
 //	                  [--json] [--jobs N] [--config FILE] [--quiet] [TAG]
 //
@@ -41,7 +41,8 @@
 // older deploytag) can be checked only where the repos are, against them.
 //
 // With --signed every copy of the tag must carry a good signature: in the
-// repos as "git verify-tag" says (gpg, or ssh with
+// repos as "git verify-tag" says (gpg, or ssh against --allowed-signers,
+// else the config's allowed_signers, else git's
 // gpg.ssh.allowedSignersFile); on a release alone, the recorded tag
 // object's signature is checked with "ssh-keygen -Y verify" (namespace
 // git) against --allowed-signers or the config's allowed_signers, or with
@@ -94,15 +95,16 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
 var (
-	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "also check the live release of this environment"}
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "also check the live release of this root", TakesFile: true}
+	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "check the live release of this environment (with no repos at hand: against its own proof)"}
+	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
-	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` for --signed on a release alone (default: the config's allowed_signers)", TakesFile: true}
+	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
 )
 
 func app() *cli.App {
@@ -157,6 +159,15 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
+	signers := c.String(signersFlag.Name)
+	if !c.IsSet(signersFlag.Name) {
+		signers = env.Config.AllowedSigners
+	}
+	if signers != "" {
+		if signers, err = filepath.Abs(signers); err != nil {
+			return err
+		}
+	}
 	var rep *verify.Report
 	if release {
 		if root, err = env.ReleaseRoot(root, envName); err != nil {
@@ -167,10 +178,6 @@ func run(c *cli.Context) error {
 			return err
 		}
 		if offline {
-			signers := c.String(signersFlag.Name)
-			if !c.IsSet(signersFlag.Name) {
-				signers = env.Config.AllowedSigners
-			}
 			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: jobs,
 				Signed: c.Bool(signedFlag.Name), Signers: sigcheck.Options{AllowedSigners: signers}})
 			if err != nil {
@@ -179,15 +186,15 @@ func run(c *cli.Context) error {
 			return print(c, rep)
 		}
 		if tag == "" {
-			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, deployinfo.TagFile)); err != nil {
+			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
 				return fmt.Errorf("no TAG given, and the release names none: %w", err)
 			}
 		}
 		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
+			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
 	} else {
 		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			Jobs: jobs, ManifestRepo: env.Config.ManifestRepo})
+			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo})
 	}
 	if err != nil {
 		return err

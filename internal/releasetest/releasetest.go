@@ -29,6 +29,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/scripttest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Commands returns the extra commands.
@@ -96,8 +97,8 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 		git := func(args ...string) ([]byte, error) { return []byte(scripttest.Git(ts, dir, args...)), nil }
 		ts.Check(WriteProof(git, rel, e.Name, tag))
 	}
-	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_TAG"), []byte(tag+"\n"), 0o644))
-	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_MANIFEST"), []byte(m.String()), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(rel, place.TagFile), []byte(tag+"\n"), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(rel, place.ManifestFile), []byte(m.String()), 0o644))
 	tmp := filepath.Join(root, ".current.tmp")
 	_ = os.Remove(tmp)
 	ts.Check(os.Symlink(filepath.Join("releases", tag), tmp))
@@ -105,7 +106,7 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 	line, err := json.Marshal(map[string]string{"time": at, "environment": env, "tag": tag,
 		"user": "tester", "host": "testhost", "outcome": "ok"})
 	ts.Check(err)
-	f, err := os.OpenFile(filepath.Join(root, "deploys.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(filepath.Join(root, place.LogFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	ts.Check(err)
 	_, err = f.Write(append(line, '\n'))
 	ts.Check(err)

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Limits bound what Unpack accepts, so a damaged or hostile artifact
@@ -80,7 +81,7 @@ func Unpack(r io.Reader, dest string, lim Limits) (string, error) {
 	if err := zeroTrailer(r); err != nil {
 		return "", err
 	}
-	b, err := readRegular(filepath.Join(dest, "DEPLOY_TAG"), 512)
+	b, err := readRegular(filepath.Join(dest, place.TagFile), 512)
 	if err != nil {
 		return "", corrupt("it has no DEPLOY_TAG file")
 	}
@@ -121,7 +122,7 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		return nil
 	}
 	name, ok := strings.CutPrefix(strings.TrimSuffix(h.Name, "/"), u.tag+"/")
-	if !ok || name == "" || !filepath.IsLocal(name) || path.Clean(name) != name || strings.Contains(name, "\\") {
+	if !ok || name == "" || !filepath.IsLocal(name) || path.Clean(name) != name {
 		return corrupt("entry %q is not a path inside the release %s", h.Name, u.tag)
 	}
 	rel := filepath.FromSlash(name)

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -31,7 +30,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/inspect"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Env is one environment served: its name and its root.
@@ -111,8 +110,6 @@ type Status struct {
 	DeployedAt *string `json:"deployed_at"`
 	User       *string `json:"user"`
 	Host       *string `json:"host"`
-
-	release string // the live release folder
 }
 
 // Status reads what runs in e: the tag of its live release, and who
@@ -126,18 +123,18 @@ func (s *Server) Status(e Env) Status {
 		}
 		return st
 	}
-	tag, err := deployinfo.ReadTagFile(filepath.Join(rel, deployinfo.TagFile))
+	tag, err := deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile))
 	if err != nil {
 		s.logErr(fmt.Errorf("%s: %w", e.Name, err))
 		return st
 	}
-	st.Tag, st.release = &tag, rel
-	for ent, err := range release.LogBackward(filepath.Join(e.Root, release.LogFile)) {
+	st.Tag = &tag
+	for ent, err := range place.Backward(filepath.Join(e.Root, place.LogFile)) {
 		if err != nil {
-			s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, release.LogFile, err))
+			s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, place.LogFile, err))
 			break
 		}
-		if ent.Tag == tag && ent.Outcome == release.OutcomeOK {
+		if ent.Tag == tag && ent.Outcome == place.OutcomeOK {
 			st.DeployedAt, st.User, st.Host = &ent.Time, &ent.User, &ent.Host
 			break
 		}
@@ -188,17 +185,17 @@ func (s *Server) History(e Env, limit int) ([]Deploy, bool, error) {
 		undecided = map[string][]int{} // tag -> attempts that are rollbacks if it was deployed before
 		more      bool
 	)
-	for ent, err := range release.LogBackward(filepath.Join(e.Root, release.LogFile)) {
+	for ent, err := range place.Backward(filepath.Join(e.Root, place.LogFile)) {
 		if err != nil {
 			return out, more, err
 		}
-		if ent.Outcome == release.OutcomeOK {
+		if ent.Outcome == place.OutcomeOK {
 			// Every attempt in out is newer than ent.
 			for _, i := range needPrev {
 				prev := ent.Tag
 				d := &out[i]
 				d.Previous = &prev
-				if d.Outcome != release.OutcomeOK || d.Tag == prev {
+				if d.Outcome != place.OutcomeOK || d.Tag == prev {
 					continue
 				}
 				a, okA := deploytag.Parse(d.Tag)
@@ -225,7 +222,7 @@ func (s *Server) History(e Env, limit int) ([]Deploy, bool, error) {
 			continue
 		}
 		d := Deploy{Time: ent.Time, Tag: ent.Tag, User: ent.User, Host: ent.Host, Outcome: ent.Outcome}
-		if ent.Outcome != release.OutcomeOK {
+		if ent.Outcome != place.OutcomeOK {
 			msg := ent.Error
 			d.Error = &msg
 		}
@@ -241,7 +238,7 @@ func (s *Server) Detail(e Env, limit int) Detail {
 	var err error
 	d.History, d.More, err = s.History(e, limit)
 	if err != nil {
-		s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, release.LogFile, err))
+		s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, place.LogFile, err))
 	}
 	return d
 }
@@ -274,8 +271,8 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 		return m, nil
 	}
 	for _, e := range append(prefer, s.o.Envs...) {
-		path := filepath.Join(e.Root, release.ReleasesDir, tag, release.ManifestFile)
-		got, err := readManifest(path)
+		path := filepath.Join(e.Root, place.ReleasesDir, tag, place.ManifestFile)
+		got, err := manifest.ReadFile(path, nil)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -347,20 +344,11 @@ func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Dif
 	return d, nil
 }
 
-func readManifest(path string) (manifest.Manifest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return manifest.Parse(f, path)
-}
-
 // RootName names the environment of a root given without one: the
 // environment its newest deploys.log entry names, else the root's folder
 // name.
 func RootName(root string) (string, error) {
-	for ent, err := range release.LogBackward(filepath.Join(root, release.LogFile)) {
+	for ent, err := range place.Backward(filepath.Join(root, place.LogFile)) {
 		if err != nil {
 			return "", err
 		}

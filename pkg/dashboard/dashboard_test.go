@@ -287,7 +287,8 @@ func TestPagesEscape(t *testing.T) {
 		t.Errorf("the subject %s reached the page unescaped", scriptSubject)
 	}
 	if m := contains(page, html.EscapeString(scriptSubject), "fix the login page", "speed up the API",
-		`href="https://git.example.org/tutor-js/commit/`+s.c["js3"]+`"`, `<li class="gained">`); m != nil {
+		`href="https://git.example.org/tutor-js/commit/`+s.c["js3"]+`"`, `<li class="gained">`,
+		`<a href="/diff.json?from=`+s.T2+`&amp;to=`+s.T3+`">diff.json</a>`); m != nil {
 		t.Errorf("qa page lacks %q", m)
 	}
 	_, _, body = get(t, hs.URL+"/environments/dev")

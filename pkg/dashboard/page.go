@@ -14,7 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/inspect"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // The pages' script and style are constants, allowed by their hashes; a
@@ -155,7 +155,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 {{if .Rollback}}<span class="badge rollback">rollback</span>{{end}}
 <span class="muted">by {{.User}}{{with .Host}}@{{.}}{{end}}</span></div>
 {{with .Error}}<p class="error">{{.}}</p>{{end}}
-{{with .Note}}<p class="muted">{{.}}</p>{{end}}
+{{if .Note}}<p class="muted">{{.Note}}{{with .DiffJSON}} <a href="{{.}}">diff.json</a>{{end}}</p>{{end}}
 {{with .Change}}<ul class="repos">
 {{range .Repos}}<li class="repo" data-repo="{{.Name}}"><strong>{{.Name}}</strong>
 {{if not .FromC}}added at {{template "commit" .To}}{{else if not .ToC}}removed (was {{template "commit" .From}}){{else}}{{if .Counted}}<span class="count">+{{.Ahead}} &minus;{{.Behind}}</span>{{else}}<span class="count">commits not counted</span>{{end}} {{template "commit" .From}}..{{template "commit" .To}}{{end}}
@@ -334,8 +334,9 @@ type changeView struct {
 
 type deployView struct {
 	Deploy
-	Note   string
-	Change *changeView
+	Note     string
+	DiffJSON string // the same diff for scripts
+	Change   *changeView
 }
 
 func (s *Server) writeEnvironment(ctx context.Context, b *bytes.Buffer, e Env) error {
@@ -352,7 +353,7 @@ func (s *Server) writeEnvironment(ctx context.Context, b *bytes.Buffer, e Env) e
 	for _, dep := range d.History {
 		v := deployView{Deploy: dep}
 		switch {
-		case dep.Outcome != release.OutcomeOK:
+		case dep.Outcome != place.OutcomeOK:
 		case dep.Previous == nil:
 			v.Note = "The first deploy recorded here."
 		case *dep.Previous == dep.Tag:
@@ -365,6 +366,7 @@ func (s *Server) writeEnvironment(ctx context.Context, b *bytes.Buffer, e Env) e
 				break
 			}
 			v.Note = "Changed from " + *dep.Previous + ":"
+			v.DiffJSON = "/diff.json?" + url.Values{"from": {*dep.Previous}, "to": {dep.Tag}}.Encode()
 			if len(diff.Repos) == 0 {
 				v.Note = "Same commits as " + *dep.Previous + "."
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -121,7 +122,7 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	if abs, err := filepath.Abs(o.Root); err == nil {
 		res.Root = abs
 	}
-	res.Release = filepath.Join(res.Root, release.ReleasesDir, res.Tag)
+	res.Release = filepath.Join(res.Root, place.ReleasesDir, res.Tag)
 	if o.DryRun {
 		return res, nil
 	}
@@ -256,7 +257,7 @@ func (o *Options) runCommand(ctx context.Context, res *Result) error {
 		"DEPLOY_TAG="+res.Tag,
 		"DEPLOY_ENVIRONMENT="+o.Environment,
 		"DEPLOY_RELEASE="+res.Release,
-		"DEPLOY_MANIFEST="+filepath.Join(res.Release, release.ManifestFile),
+		"DEPLOY_MANIFEST="+filepath.Join(res.Release, place.ManifestFile),
 	)
 	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
 	// Its own process group, so an interrupted deploy stops all of it.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -71,9 +72,20 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 			os.RemoveAll(tmp)
 		}
 	}()
+	// An interrupt (SIGINT, SIGTERM, SIGHUP cancel ctx) stops a read
+	// that waits on a stalled sender: closing a pipe or file unblocks it.
+	stop := context.AfterFunc(ctx, func() {
+		if c, ok := a.R.(io.Closer); ok {
+			c.Close()
+		}
+	})
+	defer stop()
 	h := sha256.New()
-	tag, err := artifact.Unpack(io.TeeReader(a.R, h), tmp, artifact.Limits{})
+	tag, err := artifact.Unpack(io.TeeReader(ctxReader{ctx, a.R}, h), tmp, artifact.Limits{})
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("unpacking %s: %w", a.Name, context.Cause(ctx))
+		}
 		return fmt.Errorf("unpacking %s: %w", a.Name, err)
 	}
 	res.Tag = tag
@@ -155,6 +167,19 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 	return res, err
 }
 
+// ctxReader fails every read once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(p)
+}
+
 func orNone(tag string) string {
 	if tag == "" {
 		return "(none live)"
@@ -185,7 +210,7 @@ func (o *Options) switchTo(root *release.Root, res *Result) error {
 
 // readManifest fills res.Manifest from the release's DEPLOY_MANIFEST.
 func (o *Options) readManifest(res *Result) error {
-	p := filepath.Join(res.Release, release.ManifestFile)
+	p := filepath.Join(res.Release, place.ManifestFile)
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("reading the manifest of %s: %w", res.Tag, err)
@@ -237,7 +262,7 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 		err = fn(root)
 	}
 	if res.Release == "" && res.Tag != "" {
-		res.Release = filepath.Join(root.Dir, release.ReleasesDir, res.Tag)
+		res.Release = filepath.Join(root.Dir, place.ReleasesDir, res.Tag)
 	}
 	return join(logged(err), lock.Unlock())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -74,7 +75,7 @@ func live(t *testing.T, root string) string {
 }
 
 func logLines(t *testing.T, root string) []string {
-	b, _ := os.ReadFile(filepath.Join(root, release.LogFile))
+	b, _ := os.ReadFile(filepath.Join(root, place.LogFile))
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
 }
 
@@ -111,7 +112,7 @@ func TestStageSwitchRollback(t *testing.T) {
 	if want := tags[0] + " production 2 " + rel + "\n"; string(saw) != want {
 		t.Errorf("the command saw %q, want %q", saw, want)
 	}
-	if b, _ := os.ReadFile(filepath.Join(o.Root, release.LogFile)); len(b) != 0 {
+	if b, _ := os.ReadFile(filepath.Join(o.Root, place.LogFile)); len(b) != 0 {
 		t.Errorf("a stage logged a deploy: %s", b)
 	}
 
@@ -173,7 +174,7 @@ func TestHostRefusals(t *testing.T) {
 		if got := live(t, o.Root); got != tags[0] {
 			t.Errorf("%s: live is %s", what, got)
 		}
-		ents, _ := os.ReadDir(filepath.Join(o.Root, release.ReleasesDir))
+		ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir))
 		if len(ents) != 1 || ents[0].Name() != tags[0] {
 			t.Errorf("%s: releases/ holds %v", what, ents)
 		}
@@ -235,4 +236,42 @@ func tamperedArtifact(t *testing.T, art []byte, tag string) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// A sender that stalls mid-artifact does not hold the host forever: an
+// interrupt (ctx) ends the read, nothing is installed, the lock is free.
+func TestFromArtifactInterrupted(t *testing.T) {
+	_, arts := buildArtifacts(t, 1)
+	var calls []string
+	o := hostOptions(t, &calls)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	go pw.Write(arts[0][:len(arts[0])/2]) // then nothing, never closed
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		_, err := FromArtifact(ctx, o, Artifact{R: pr, Name: "stdin"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "unpacking stdin") {
+			t.Errorf("interrupted FromArtifact: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("FromArtifact still reading 30s after the interrupt")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir)); len(ents) != 0 {
+		t.Errorf("an interrupted unpack left %v", ents)
+	}
+	r, _ := release.Opened(o.Root)
+	l, err := r.Lock(context.Background(), time.Second, "next", nil)
+	if err != nil {
+		t.Fatalf("the lock stayed held: %v", err)
+	}
+	l.Unlock()
 }

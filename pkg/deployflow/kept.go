@@ -8,6 +8,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
@@ -23,10 +24,10 @@ func keptIntact(ctx context.Context, g *git.Runner, root *release.Root, tag stri
 	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
 		return false
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, release.TagFile)); err != nil || string(b) != tag+"\n" {
+	if b, err := os.ReadFile(filepath.Join(dir, place.TagFile)); err != nil || string(b) != tag+"\n" {
 		return false
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, release.ManifestFile)); err != nil || string(b) != m.String() {
+	if b, err := os.ReadFile(filepath.Join(dir, place.ManifestFile)); err != nil || string(b) != m.String() {
 		return false
 	}
 	ents, err := os.ReadDir(dir)

@@ -229,6 +229,10 @@ type Call struct {
 	// Stdout, when set, receives git's output as it comes (Do then
 	// returns nil bytes), e.g. to stream "git archive".
 	Stdout io.Writer
+	// Outlive lets a short local write run to its end even if this
+	// process dies (SIGKILL): cut short, "git tag" or "update-ref" would
+	// leave a lock file that blocks every later run.
+	Outlive bool
 	// Trust is what the call may run from the repo's own config; the
 	// zero value, for calls that only read, runs none of it (SafeArgs).
 	Trust Trust
@@ -278,8 +282,12 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
 	// helper it started) is killed. On Linux git is also killed when this
-	// process dies, however it dies (see sysProcAttr).
+	// process dies, however it dies (see sysProcAttr), unless the call
+	// must outlive it.
 	cmd.SysProcAttr = sysProcAttr()
+	if c.Outlive {
+		cmd.SysProcAttr = outliveProcAttr()
+	}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

@@ -400,7 +400,7 @@ var classes = []struct {
 	kind Kind
 	says []string
 }{
-	{KindHostKeyChanged, []string{"REMOTE HOST IDENTIFICATION HAS CHANGED", "Host key for", "host key for"}},
+	{KindHostKeyChanged, []string{"has changed and you have requested strict checking", "REMOTE HOST IDENTIFICATION HAS CHANGED"}},
 	{KindHostKeyUnknown, []string{"host key is known for", "Host key verification failed", "No matching host key"}},
 	{KindRefused, []string{"Connection refused", "Couldn't connect to server", "Failed to connect to"}},
 	{KindDNS, []string{"Could not resolve hostname", "Could not resolve host", "unable to look up", "Name or service not known", "Temporary failure in name resolution"}},
@@ -418,7 +418,9 @@ var classes = []struct {
 func Classify(stderr string) (Kind, string) {
 	var lines []string
 	for _, l := range strings.Split(stderr, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "@@@") && !strings.HasPrefix(l, "Warning: Permanently added") {
+		// ssh's banner of @ lines around a changed host key says less
+		// than the line after it.
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "@") && !strings.HasPrefix(l, "Warning: Permanently added") {
 			lines = append(lines, l)
 		}
 	}

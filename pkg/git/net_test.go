@@ -222,7 +222,7 @@ func TestClassify(t *testing.T) {
 		{"No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\nHost key verification failed.\r\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights",
 			git.KindHostKeyUnknown, "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking."},
 		{"@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@\nHost key for [h]:22 has changed and you have requested strict checking.\nHost key verification failed.\n",
-			git.KindHostKeyChanged, "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @"},
+			git.KindHostKeyChanged, "Host key for [h]:22 has changed and you have requested strict checking."},
 		{"git@127.0.0.1: Permission denied (publickey).\r\nfatal: Could not read from remote repository.\n", git.KindAuth, "git@127.0.0.1: Permission denied (publickey)."},
 		{"ssh: connect to host 127.0.0.1 port 1: Connection refused\r\nfatal: Could not read from remote repository.\n", git.KindRefused, "ssh: connect to host 127.0.0.1 port 1: Connection refused"},
 		{"ssh: Could not resolve hostname nohost.invalid: Name or service not known\r\n", git.KindDNS, "ssh: Could not resolve hostname nohost.invalid: Name or service not known"},

@@ -11,7 +11,7 @@ var (
 	// secretParam matches the value of a URL query parameter whose name
 	// says it holds a secret: access_token, private_token, token,
 	// password, key, secret, sig, X-Amz-Signature, client_secret, ...
-	secretParam = regexp.MustCompile(`(?i)([?&;][a-z0-9_.-]*(?:token|passw(?:or)?d|pwd|pass|secret|key|sig|signature|auth|credential|session)[a-z0-9_.-]*=)[^&;#\s'"]*`)
+	secretParam = regexp.MustCompile(`(?i)([?&;][a-z0-9_.-]*(?:token|passw(?:or)?d|pwd|pass|secret|key|sig|signature|auth|credential|session)[a-z0-9_.-]*=)[^&;#\s'"()<>\[\]]*`)
 )
 
 // Redact removes credentials from any URL in s: https://user:secret@host/repo

@@ -11,3 +11,9 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 }
+
+// outliveProcAttr is sysProcAttr for a child that must finish even if
+// this process dies (Call.Outlive).
+func outliveProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true}
+}

@@ -12,3 +12,7 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
+
+// outliveProcAttr is sysProcAttr for a child that must finish even if
+// this process dies (Call.Outlive).
+func outliveProcAttr() *syscall.SysProcAttr { return sysProcAttr() }

@@ -15,6 +15,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -38,7 +39,7 @@ type Source struct {
 // with every file or submodule at fault; on error the folder is removed.
 // Call it with the lock held.
 func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+tag+"-")
+	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+tag+"-")
 	if err != nil {
 		return "", err
 	}
@@ -70,10 +71,10 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, TagFile), tag+"\n"); err != nil {
+	if err := writeNew(filepath.Join(tmp, place.TagFile), tag+"\n"); err != nil {
 		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, ManifestFile), m.String()); err != nil {
+	if err := writeNew(filepath.Join(tmp, place.ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
 	// No FixModes walk: Export gives every folder and file its mode as it

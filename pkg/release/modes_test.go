@@ -12,6 +12,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // buildOne builds release T1 of repos a and b in a new root.
@@ -77,7 +78,7 @@ func TestBuildModesIgnoreUmask(t *testing.T) {
 		".": fs.ModeDir | 0o755, "a": fs.ModeDir | 0o755, "b": fs.ModeDir | 0o755,
 		"a/sub": fs.ModeDir | 0o755, "a/sub/deeper": fs.ModeDir | 0o755,
 		"a/sub/deeper/f": 0o644, "a/README": 0o755, "b/README": 0o644,
-		TagFile: 0o644, ManifestFile: 0o644,
+		place.TagFile: 0o644, place.ManifestFile: 0o644,
 	}
 	for rel, mode := range want {
 		fi, err := os.Lstat(filepath.Join(tmp, rel))

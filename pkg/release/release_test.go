@@ -11,6 +11,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 func TestBuildInstallSwitch(t *testing.T) {
@@ -57,7 +58,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(final, "a", "README")); string(b) != "a\n" {
 		t.Errorf("README after restore = %q", b)
 	}
-	if b, _ := os.ReadFile(filepath.Join(final, TagFile)); string(b) != "T1\n" {
+	if b, _ := os.ReadFile(filepath.Join(final, place.TagFile)); string(b) != "T1\n" {
 		t.Errorf("DEPLOY_TAG = %q", b)
 	}
 	if _, ok := r.Live(); ok {
@@ -69,7 +70,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if tag, ok := r.Live(); !ok || tag != "T1" {
 		t.Errorf("Live = %q, %v", tag, ok)
 	}
-	ents, _ := os.ReadDir(r.path(ReleasesDir))
+	ents, _ := os.ReadDir(r.path(place.ReleasesDir))
 	if len(ents) != 1 {
 		t.Errorf("releases/ holds %v, want only T1", ents)
 	}
@@ -80,7 +81,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if _, err := r.Build(context.Background(), g, "T2", m, bad, 2); err == nil || !strings.Contains(err.Error(), "(b)") {
 		t.Errorf("Build with a missing commit: %v", err)
 	}
-	ents, _ = os.ReadDir(r.path(ReleasesDir))
+	ents, _ = os.ReadDir(r.path(place.ReleasesDir))
 	if len(ents) != 1 {
 		t.Errorf("a failed build left %v", ents)
 	}
@@ -122,7 +123,7 @@ func TestPruneKeepsLiveAndPrevious(t *testing.T) {
 		at := now.Add(time.Duration(i) * time.Minute)
 		os.Chtimes(p, at, at)
 	}
-	os.Mkdir(r.path(ReleasesDir, ".tmp-T6-1"), 0o755)
+	os.Mkdir(r.path(place.ReleasesDir, ".tmp-T6-1"), 0o755)
 	removed, err := r.Prune(2, "T2", "T1")
 	if err != nil {
 		t.Fatal(err)
@@ -142,13 +143,18 @@ func TestLogLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)
-	if err := r.Log(NewEntry(at, "qa", "T1", "ann", "box", nil)); err != nil {
+	h, err := r.OpenLog()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Log(NewEntry(at, "qa", "T2", "ann", "box", errors.New("two\nlines"))); err != nil {
+	if err := h.Append(NewEntry(at, "qa", "T1", "ann", "box", nil)); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(r.path(LogFile))
+	if err := h.Append(NewEntry(at, "qa", "T2", "ann", "box", errors.New("two\nlines"))); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	b, _ := os.ReadFile(r.path(place.LogFile))
 	want := `{"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T1","user":"ann","host":"box","outcome":"ok"}
 {"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T2","user":"ann","host":"box","outcome":"failed","error":"two; lines"}
 `

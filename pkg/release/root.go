@@ -24,18 +24,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 )
 
-// Names inside the root.
+// Hidden names inside the root (the others are pkg/place's).
 const (
-	ReleasesDir  = "releases"
-	CurrentLink  = "current"
-	LogFile      = "deploys.log"
-	LockFile     = "deploy.lock"
-	TagFile      = "DEPLOY_TAG"
-	ManifestFile = "DEPLOY_MANIFEST"
-
 	tmpPrefix     = ".tmp-"     // releases/.tmp-<TAG>-*: a release being built
 	oldPrefix     = ".old-"     // releases/.old-<TAG>-*: a release being replaced
 	currentPrefix = ".current-" // <root>/.current-*: the next current symlink
@@ -62,7 +56,7 @@ func Open(dir string) (*Root, error) {
 		return nil, fmt.Errorf("making the root: %w", err)
 	}
 	r := &Root{Dir: abs}
-	if err := mkdirNoFollow(r.path(ReleasesDir)); err != nil {
+	if err := mkdirNoFollow(r.path(place.ReleasesDir)); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -82,7 +76,7 @@ func (r *Root) path(elem ...string) string {
 }
 
 // ReleasePath is where the release of tag lives.
-func (r *Root) ReleasePath(tag string) string { return r.path(ReleasesDir, tag) }
+func (r *Root) ReleasePath(tag string) string { return r.path(place.ReleasesDir, tag) }
 
 // mkdirNoFollow makes dir unless it exists as a real folder; a symlink or
 // a file there is an error.
@@ -124,8 +118,8 @@ func (r *Root) Clean() error {
 			}
 		}
 	}
-	rm(r.path(ReleasesDir), tmpPrefix)
-	rm(r.path(ReleasesDir), oldPrefix)
+	rm(r.path(place.ReleasesDir), tmpPrefix)
+	rm(r.path(place.ReleasesDir), oldPrefix)
 	rm(r.Dir, currentPrefix)
 	return errors.Join(errs...)
 }
@@ -135,7 +129,7 @@ func (r *Root) Clean() error {
 // name; Clean removes it if the deploy is interrupted. Call it with the
 // lock held.
 func (r *Root) MkTemp(name string) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+name+"-")
+	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+name+"-")
 	if err != nil {
 		return "", err
 	}

@@ -449,6 +449,8 @@ func (k *checker) diff(ctx context.Context, n *node, tree, rel string) error {
 		case c.mode == gitobj.ModeGitlink && e.Mode == gitobj.ModeGitlink:
 			k.problem("proof record.json of this repo records submodule %s at %s, but the tag has %s (tampered with)",
 				p, short(c.hash), short(e.Hash))
+		case e.Mode == gitobj.ModeGitlink && k.subs[p] != nil:
+			k.report("type changed", p) // a submodule's folder made a file or symlink
 		case e.Mode == gitobj.ModeGitlink:
 			k.problem("proof record.json of this repo does not list submodule %s (an entry missing)", p)
 		case c.mode == gitobj.ModeGitlink:

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/releasetest"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/proof"
@@ -196,25 +197,28 @@ func TestReleaseWithSubmodulesLFSAndExport(t *testing.T) {
 			}
 			app := filepath.Join(rel, "app")
 			for _, tc := range []struct {
-				name  string
-				edit  func()
-				text  string
-				proof bool // the tree itself still matches: the difference comes from the record
+				name string
+				edit func()
+				text string
 			}{
-				{"lfs content edited", func() { write(t, app, "assets/logo.bin", "the real logo bytez\n", 0o644) }, "edited 1: assets/logo.bin", false},
-				{"lfs pointer deployed", func() { write(t, app, "assets/logo.bin", x.pointer, 0o644) }, "edited 1: assets/logo.bin", false},
-				{"submodule file edited", func() { write(t, app, "lib/a/s.txt", "sub!\n", 0o644) }, "edited 1: lib/a/s.txt", false},
-				{"nested submodule file deleted", func() { os.Remove(filepath.Join(app, "lib/a/vendor/b/x.txt")) }, "deleted 1: lib/a/vendor/b/x.txt", false},
-				{"submodule added file", func() { write(t, app, "lib/a/vendor/b/new", "n\n", 0o644) }, "added 1: lib/a/vendor/b/new", false},
-				{"submodule folder gone", func() { os.RemoveAll(filepath.Join(app, "lib/a")) }, "deleted 1: lib/a", false},
-				{"ignored deployed", func() { write(t, app, "tests/t.txt", "test\n", 0o644) }, "added 1: tests", false},
-				{"subst not expanded", func() { write(t, app, "ver.txt", "$Format:%H$\n", 0o644) }, "edited 1: ver.txt", false},
-				{"subst edited", func() { write(t, app, "ver.txt", "1.2.3\n", 0o644) }, "edited 1: ver.txt", false},
+				{"lfs content edited", func() { write(t, app, "assets/logo.bin", "the real logo bytez\n", 0o644) }, "edited 1: assets/logo.bin"},
+				{"lfs pointer deployed", func() { write(t, app, "assets/logo.bin", x.pointer, 0o644) }, "edited 1: assets/logo.bin"},
+				{"submodule file edited", func() { write(t, app, "lib/a/s.txt", "sub!\n", 0o644) }, "edited 1: lib/a/s.txt"},
+				{"nested submodule file deleted", func() { os.Remove(filepath.Join(app, "lib/a/vendor/b/x.txt")) }, "deleted 1: lib/a/vendor/b/x.txt"},
+				{"submodule added file", func() { write(t, app, "lib/a/vendor/b/new", "n\n", 0o644) }, "added 1: lib/a/vendor/b/new"},
+				{"submodule folder gone", func() { os.RemoveAll(filepath.Join(app, "lib/a")) }, "deleted 1: lib/a"},
+				{"submodule folder made a file", func() {
+					os.RemoveAll(filepath.Join(app, "lib/a"))
+					write(t, app, "lib/a", "x\n", 0o644)
+				}, "type changed 1: lib/a"},
+				{"ignored deployed", func() { write(t, app, "tests/t.txt", "test\n", 0o644) }, "added 1: tests"},
+				{"subst not expanded", func() { write(t, app, "ver.txt", "$Format:%H$\n", 0o644) }, "edited 1: ver.txt"},
+				{"subst edited", func() { write(t, app, "ver.txt", "1.2.3\n", 0o644) }, "edited 1: ver.txt"},
 				{"symlink retargeted", func() {
 					os.Remove(filepath.Join(app, "link"))
 					os.Symlink("bin/run", filepath.Join(app, "link"))
-				}, "symlink retargeted 1: link", false},
-				{"exec bit lost", func() { os.Chmod(filepath.Join(app, "bin/run"), 0o644) }, "mode changed 1: bin/run", false},
+				}, "symlink retargeted 1: link"},
+				{"exec bit lost", func() { os.Chmod(filepath.Join(app, "bin/run"), 0o644) }, "mode changed 1: bin/run"},
 			} {
 				rel := x.release(t)
 				app = filepath.Join(rel, "app")
@@ -256,5 +260,53 @@ func TestReleaseRecordTampered(t *testing.T) {
 		if l.OK || !strings.Contains(l.Text(), tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
 		}
+	}
+}
+
+// Thousands of differences make one short line per repo (a count per kind
+// and the first few paths); the report keeps every path, for --json.
+func TestThousandsOfDifferences(t *testing.T) {
+	t.Parallel()
+	env := gittest.Env(t)
+	top := t.TempDir()
+	repo := filepath.Join(top, "app")
+	gittest.Git(t, env, top, "init", "-q", repo)
+	const n = 1500
+	// One commit of n files by fast-import: no work tree to write.
+	var fi strings.Builder
+	fi.WriteString("blob\nmark :1\ndata 6\n<?php\n\ncommit refs/heads/main\ncommitter T <t@example.com> 1764072000 +0000\ndata 5\nmany\n")
+	for i := range n {
+		fmt.Fprintf(&fi, "M 100644 :1 tests/%02d/t%04d.php\n", i%30, i)
+	}
+	gittest.Raw(t, env, repo, []byte(fi.String()), "fast-import", "--quiet")
+	commit := gittest.Git(t, env, repo, "rev-parse", "main")
+	tag := "DEPLOY_20261125_142501_0000000"
+	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: commit})
+	gittest.Git(t, env, repo, "tag", "-a", "-m", manifest.TagMessage(tag, m), tag, commit)
+	rel := filepath.Join(top, "rel")
+	tar := gittest.Raw(t, env, repo, nil, "archive", "--format=tar", tag)
+	if err := os.MkdirAll(filepath.Join(rel, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := release.Extract(bytes.NewReader(tar), filepath.Join(rel, "app")); err != nil {
+		t.Fatal(err)
+	}
+	git := func(args ...string) ([]byte, error) { return gittest.Raw(t, env, repo, nil, args...), nil }
+	if err := releasetest.WriteProof(git, rel, "app", tag); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "DEPLOY_TAG", tag+"\n", 0o644)
+	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+	if l := appLine(t, rel); !l.OK {
+		t.Fatalf("intact: %s", l.Text())
+	}
+	if err := os.RemoveAll(filepath.Join(rel, "app", "tests")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "app/added.txt", "x\n", 0o644)
+	l := appLine(t, rel)
+	want := "added 1: added.txt; deleted 1500: tests/00/t0000.php, tests/00/t0030.php, tests/00/t0060.php and 1497 more"
+	if l.Text() != want || len(l.Deleted) != n {
+		t.Errorf("line %q (%d deleted listed), want %q and all %d", l.Text(), len(l.Deleted), want, n)
 	}
 }

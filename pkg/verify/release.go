@@ -12,6 +12,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
@@ -89,8 +90,8 @@ func (rc *releaseCheck) line(name string) *Line {
 // settles the tag and the reference manifest: the one the first repo's
 // tag object (by name) records.
 func (rc *releaseCheck) header() error {
-	tl := rc.line(deployinfo.TagFile)
-	relTag, terr := deployinfo.ReadTagFile(filepath.Join(rc.dir, deployinfo.TagFile))
+	tl := rc.line(place.TagFile)
+	relTag, terr := deployinfo.ReadTagFile(filepath.Join(rc.dir, place.TagFile))
 	rc.tag = rc.o.Tag
 	switch {
 	case terr != nil && rc.tag == "":
@@ -129,16 +130,16 @@ func (rc *releaseCheck) header() error {
 	if rc.manifest == nil {
 		// No tag object to take the manifest from: the repos are those
 		// DEPLOY_MANIFEST names, each with what is wrong with its proof.
-		f, err := os.Open(filepath.Join(rc.dir, deployinfo.ManifestFile))
+		f, err := os.Open(filepath.Join(rc.dir, place.ManifestFile))
 		if err == nil {
-			rc.manifest, err = manifest.Parse(f, deployinfo.ManifestFile)
+			rc.manifest, err = manifest.Parse(f, place.ManifestFile)
 			f.Close()
 		}
 		if err != nil {
 			return fmt.Errorf("no tag object of the proof records a manifest, and %s cannot stand in: %w (release %s)",
-				deployinfo.ManifestFile, err, rc.dir)
+				place.ManifestFile, err, rc.dir)
 		}
-		pl.Problems = append(pl.Problems, "no tag object records a manifest; the repos checked are those "+deployinfo.ManifestFile+" names")
+		pl.Problems = append(pl.Problems, "no tag object records a manifest; the repos checked are those "+place.ManifestFile+" names")
 	}
 	rc.names = rc.manifest.Names()
 	slices.Sort(rc.names)
@@ -175,12 +176,12 @@ func (rc *releaseCheck) header() error {
 				proof.Rel(n, proof.TagFile), proof.Rel(ref, proof.TagFile)))
 		}
 	}
-	ml := rc.line(deployinfo.ManifestFile)
-	mpath := filepath.Join(rc.dir, deployinfo.ManifestFile)
+	ml := rc.line(place.ManifestFile)
+	mpath := filepath.Join(rc.dir, place.ManifestFile)
 	if f, err := os.Open(mpath); err != nil {
 		ml.Problems = append(ml.Problems, oneLine(err))
 	} else {
-		m, err := manifest.Parse(f, deployinfo.ManifestFile)
+		m, err := manifest.Parse(f, place.ManifestFile)
 		f.Close()
 		switch {
 		case err != nil:
@@ -195,7 +196,7 @@ func (rc *releaseCheck) header() error {
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if _, named := rc.manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile || n == proof.Dir {
+		if _, named := rc.manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
 			continue
 		}
 		rc.line(n).Problems = append(rc.line(n).Problems, "in the release, but the tag's manifest names no such repo")

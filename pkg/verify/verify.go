@@ -2,9 +2,14 @@
 // repos of a basedir (every repo of the tag's manifest carries the tag, as
 // an annotated tag, at the commit the manifest records; every copy of the
 // tag records the same manifest; each work tree is checked out at it;
-// optionally every tag's signature verifies) and, optionally, in a
-// deployed release (its files are exactly the tagged trees, compared by git
-// tree hash, and its DEPLOY_TAG and DEPLOY_MANIFEST name the tag).
+// optionally every tag's signature verifies) and in a deployed release.
+//
+// Release checks a release on its own, against the proof it carries
+// (pkg/proof), with no repos and no git: every file hashed in Go as git
+// hashes it, raw bytes, into the tree the recorded commit names, then
+// commit, manifest and tag. Verify does the repo checks and, given a
+// release, that check too plus the proof against the repos; a release
+// with no proof is compared with the repos' trees, still hashed in Go.
 package verify
 
 import (
@@ -25,6 +30,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -37,7 +43,11 @@ type Options struct {
 	// tag's trees.
 	Release string
 	Signed  bool
-	Jobs    int
+	// AllowedSigners, when set, is the ssh allowed-signers file (an
+	// absolute path) git verify-tag checks ssh signatures against,
+	// instead of the gpg.ssh.allowedSignersFile of git's config.
+	AllowedSigners string
+	Jobs           int
 	// ManifestRepo, when set, names the repo whose deploy-manifests branch
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
@@ -147,7 +157,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	states := make([]repoState, len(o.Repos))
 	var first firstManifest
 	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
-		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed)
+		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed, o.AllowedSigners)
 		if m != nil {
 			first.offer(i, m)
 		}
@@ -254,9 +264,9 @@ func extraNames(lines map[string]*Line, names map[string]bool) []string {
 
 func rank(n string) int {
 	switch n {
-	case deployinfo.TagFile:
+	case place.TagFile:
 		return 0
-	case deployinfo.ManifestFile:
+	case place.ManifestFile:
 		return 1
 	case ProofLine:
 		return 2
@@ -304,7 +314,7 @@ func short(oid string) string { return oid[:min(12, len(oid))] }
 // readRepo reads what Verify checks of one repo. The manifest its tag
 // message records is returned apart from the state, for the caller to keep
 // or drop; the state holds only its hash.
-func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, manifest.Manifest, error) {
+func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool, signers string) (repoState, manifest.Manifest, error) {
 	st := repoState{repo: r}
 	ref := "refs/tags/" + tag
 	// One git process reads the tag, its commit and tree, and the tag
@@ -336,16 +346,16 @@ func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, si
 		st.sum = sha256.Sum256(m.Canonical())
 	}
 	if signed {
-		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg)
+		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg, signers)
 	}
 	return st, m, nil
 }
 
-func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string) error {
+func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg, signers string) error {
 	if !strings.Contains(msg, "-----BEGIN ") {
 		return errors.New("tag is not signed")
 	}
-	_, err := g.Run(ctx, dir, "verify-tag", tagOid)
+	_, err := g.Run(ctx, dir, VerifyTagArgs(tagOid, signers)...)
 	if err == nil {
 		return nil
 	}
@@ -354,6 +364,15 @@ func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string
 		why = err.Error()
 	}
 	return errors.New("signature does not verify: " + why)
+}
+
+// VerifyTagArgs is the argv checking a tag object's signature, with the
+// ssh allowed signers given when signers is not empty.
+func VerifyTagArgs(tagOid, signers string) []string {
+	if signers == "" {
+		return []string{"verify-tag", tagOid}
+	}
+	return []string{"-c", "gpg.ssh.allowedSignersFile=" + signers, "verify-tag", tagOid}
 }
 
 // firstSigLine picks git's or ssh-keygen's reason out of verify-tag's
@@ -399,16 +418,16 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
 		// the files are still compared with the repos below
 	}
-	tl := &Line{Name: deployinfo.TagFile, Problems: []string{}}
+	tl := &Line{Name: place.TagFile, Problems: []string{}}
 	lines[tl.Name] = tl
-	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, deployinfo.TagFile)); err != nil {
+	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, place.TagFile)); err != nil {
 		tl.Problems = append(tl.Problems, oneLine(err))
 	} else if got != o.Tag {
 		tl.Problems = append(tl.Problems, fmt.Sprintf("names %s, not %s", got, o.Tag))
 	}
-	ml := &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+	ml := &Line{Name: place.ManifestFile, Problems: []string{}}
 	lines[ml.Name] = ml
-	mpath := filepath.Join(o.Release, deployinfo.ManifestFile)
+	mpath := filepath.Join(o.Release, place.ManifestFile)
 	if f, err := os.Open(mpath); err != nil {
 		ml.Problems = append(ml.Problems, oneLine(err))
 	} else {
@@ -427,7 +446,7 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile || n == proof.Dir {
+		if _, named := rep.Manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
 			continue
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
@@ -495,9 +514,9 @@ func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[
 		l.Diff = rl.Diff
 	}
 	if !equal(rr.Manifest, rep.Manifest) {
-		l := lines[deployinfo.ManifestFile]
+		l := lines[place.ManifestFile]
 		if l == nil {
-			l = &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+			l = &Line{Name: place.ManifestFile, Problems: []string{}}
 			lines[l.Name] = l
 		}
 		if p := "differs from the manifest of tag " + o.Tag; !slices.Contains(l.Problems, p) {

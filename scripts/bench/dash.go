@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // The what-runs-where server (show_deploy_tag --all --serve): the cost of
@@ -58,16 +60,16 @@ func (b *Bench) dashFixture(name string, envs, lines int) (string, error) {
 		if err := os.MkdirAll(rel, 0o755); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(filepath.Join(rel, "DEPLOY_TAG"), []byte(live+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(rel, place.TagFile), []byte(live+"\n"), 0o644); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(filepath.Join(rel, "DEPLOY_MANIFEST"), []byte(man), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(rel, place.ManifestFile), []byte(man), 0o644); err != nil {
 			return "", err
 		}
 		if err := os.Symlink(filepath.Join("releases", live), filepath.Join(root, "current")); err != nil {
 			return "", err
 		}
-		f, err := os.Create(filepath.Join(root, "deploys.log"))
+		f, err := os.Create(filepath.Join(root, place.LogFile))
 		if err != nil {
 			return "", err
 		}

@@ -11,13 +11,18 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
+// It also verifies a release of 20,000 files on its host (no repos, no
+// git) against hashing the same files with find | xargs sha1sum
+// (release.go); -release runs that case alone and replaces only its
+// section of -out.
+//
 // It also exports one repo of 20,000 files with deploy against git archive
 // | tar -x (export.go); -export runs that case alone and replaces only its
 // section of -out.
 //
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-export]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-export] [-release]
 package main
 
 import (
@@ -51,6 +56,7 @@ func main() {
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
 	exportOnly := flag.Bool("export", false, "only the release export case; replaces its section of -out, keeps the rest")
+	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -78,6 +84,8 @@ func main() {
 	}
 	if *exportOnly {
 		err = b.runExport(*out)
+	} else if *releaseOnly {
+		err = b.runRelease(*out)
 	} else {
 		err = b.run(sizes, *only, *out)
 	}
@@ -102,6 +110,8 @@ type Bench struct {
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
 	exp        *expRow  // the release export, when measured
+	ssh        []sshRow // push_tag over ssh, when measured
+	rel        *relRow  // the release verify, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -458,6 +468,13 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		row := b.dashBench()
 		b.dash = &row
 	}
+	if b.has("push_tag") && (only == "" || strings.Contains(SSHCase, only)) && !b.memOnly {
+		b.ssh = b.sshBench()
+	}
+	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
+		r := b.releaseBench()
+		b.rel = &r
+	}
 	if b.has("deploy") && (only == "" || strings.Contains(ExportCase, only)) && !b.memOnly {
 		r := b.exportBench()
 		b.exp = &r
@@ -592,6 +609,17 @@ func (b *Bench) report() string {
 			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
 			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
 		s.WriteString(b.dash.table())
+	}
+	if b.ssh != nil {
+		fmt.Fprintf(&s, "\n## %s\n\n%d repos whose remotes are on one OpenSSH sshd on 127.0.0.1 (internal/sshtest), pushed by\n"+
+			"push_tag (default --jobs), a serial loop of git push and xargs -P4 git push, each run with a fresh tag,\n"+
+			"the order rotating; medians of %d runs. First with the ssh config alone (push_tag shares one connection\n"+
+			"per host), then with the user's own ControlMaster/ControlPersist in it (push_tag leaves sharing to it).\n"+
+			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
+		s.WriteString(sshTable(b.ssh))
+	}
+	if b.rel != nil {
+		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
 	}
 	if b.exp != nil {
 		s.WriteString("\n" + exportStart + "\n" + b.exp.section() + exportEnd + "\n")
