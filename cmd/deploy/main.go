@@ -199,8 +199,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if d := c.Duration(cliutil.TimeoutFlag.Name); d <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", d)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	e, err := cliutil.Setup(c)
 	if err != nil {
@@ -245,7 +246,7 @@ func run(c *cli.Context) error {
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = pusher(e, remote, c.Duration(cliutil.TimeoutFlag.Name), jobs)
+		o.Push = pusher(e, remote, timeout, jobs)
 	}
 	var out *artifact.File
 	switch {

@@ -2,7 +2,7 @@
 //
 // # Synopsis
 //
-//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
+//	tag_repos [--basedir DIR] [--manifest FILE|-] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //
@@ -51,6 +51,7 @@ package main
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -61,7 +62,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file lists instead of HEADs", TakesFile: true}
+var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file (- for stdin) lists instead of HEADs", TakesFile: true}
 
 func app() *cli.App {
 	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
@@ -89,7 +90,10 @@ func run(c *cli.Context) error {
 	var m manifest.Manifest
 	configured := env.Config.Repos
 	if file := c.String(manifestFlag.Name); file != "" {
-		if m, err = readManifest(file); err != nil {
+		if file == "-" && slices.Contains(c.Args().Tail(), "-") {
+			return cliutil.Usagef("--manifest - and the operand - both read stdin; give one")
+		}
+		if m, err = manifest.ReadFile(file, env.Stdin); err != nil {
 			return err
 		}
 		configured = m.Names()
@@ -117,15 +121,6 @@ func run(c *cli.Context) error {
 	}
 	_, err = c.App.Writer.Write([]byte(out.String()))
 	return err
-}
-
-func readManifest(file string) (manifest.Manifest, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return manifest.Parse(f, file)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
@@ -458,7 +459,7 @@ func (w *work) netError(what string, err error) error {
 	what = git.Redact(what)
 	var ne *git.NetError
 	if errors.As(err, &ne) && ne.Kind != git.KindTimeout && ne.Kind != git.KindInterrupted {
-		return &hintError{fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint()}
+		return fail.WithHint(fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint())
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -524,11 +525,3 @@ func list(paths []string) string {
 }
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
-
-type hintError struct {
-	error
-	hint string
-}
-
-func (e *hintError) Unwrap() error { return e.error }
-func (e *hintError) Hint() string  { return e.hint }

@@ -30,14 +30,11 @@ import (
 //
 // If none has it, the error lists what was tried.
 func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
-	if f := w.o.ManifestFile; f == "-" {
-		if w.o.Stdin == nil {
-			return nil, "", errors.New("--manifest -: there is no standard input")
+	if f := w.o.ManifestFile; f != "" {
+		m, err := manifest.ReadFile(f, w.o.Stdin)
+		if f == "-" {
+			f = manifest.StdinName
 		}
-		m, err := manifest.Parse(w.o.Stdin, "<stdin>")
-		return m, "<stdin>", err
-	} else if f != "" {
-		m, err := readFile(f)
 		return m, f, err
 	}
 	tag := w.o.Tag
@@ -218,13 +215,4 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tagging.ManifestPath(w.o.Tag), tagging.ManifestBranch, git.Redact(url), n))
 	}
 	return nil, "", tried, nil
-}
-
-func readFile(file string) (manifest.Manifest, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	defer f.Close()
-	return manifest.Parse(f, file)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 )
 
@@ -35,44 +36,15 @@ var version = ""
 // "0.4.0 (commit 3f9a2c1, go1.26.8)".
 func Version() string { return buildVersion() }
 
-// UsageError is a wrong command line: exit status 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usagef returns a *UsageError.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+// UsageError, Usage and Usagef are pkg/fail's, named here too for the
+// Actions of cmd/*: a wrong command line, exit status 2.
+type UsageError = fail.UsageError
 
 // Usage wraps err as a *UsageError (nil stays nil).
-func Usage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &UsageError{Err: err}
-}
+func Usage(err error) error { return fail.Usage(err) }
 
-// hinter is an error that carries advice for the operator.
-type hinter interface{ Hint() string }
-
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-func (h *hinted) Hint() string  { return h.hint }
-
-// WithHint attaches a "tool: hint: ..." line to err.
-func WithHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &hinted{err: err, hint: hint}
-}
+// Usagef returns a *UsageError.
+func Usagef(format string, args ...any) error { return fail.Usagef(format, args...) }
 
 // NewApp builds an App with the behaviour every deploytag binary shares:
 // no "help" command, usage errors exit 2 without printing help to stdout,
@@ -177,29 +149,20 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 	return ExitCode(err)
 }
 
-// ExitCode picks the exit code for err.
+// ExitCode picks the exit code for err from its type: a *fail.UsageError
+// anywhere in it (OnUsageError makes one of every urfave/cli parse error)
+// is 2, a cli.ExitCoder of our own its code, anything else 1.
 func ExitCode(err error) int {
-	var ue *UsageError
 	var ec cli.ExitCoder
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue), isOperandError(err):
-		return ExitUsage
-	case isFlagError(err):
+	case fail.IsUsage(err):
 		return ExitUsage
 	case errors.As(err, &ec) && ec.ExitCode() != 0 && !childExit(ec):
 		return ec.ExitCode()
 	}
 	return ExitFailure
-}
-
-// isFlagError recognises urfave/cli's own complaints about the command
-// line that do not pass through OnUsageError.
-func isFlagError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") ||
-		strings.HasPrefix(msg, "invalid value")
 }
 
 // Report prints err on w, one "name: error: ..." line per joined error, each
@@ -214,13 +177,11 @@ func Report(w io.Writer, name string, err error) {
 		// package formatted the cancellation with %v.
 		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
-		var h hinter
-		if errors.As(e, &h) && h.Hint() != "" {
-			fmt.Fprintf(w, "%s: hint: %s\n", name, git.Redact(h.Hint()))
+		if h := fail.Hint(e); h != "" {
+			fmt.Fprintf(w, "%s: hint: %s\n", name, git.Redact(h))
 		}
 	}
-	var ue *UsageError
-	if errors.As(err, &ue) {
+	if fail.IsUsage(err) {
 		fmt.Fprintf(w, "%s: hint: see '%s --help'\n", name, name)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/fail"
 )
 
 func testApp(action cli.ActionFunc) *cli.App {
@@ -38,7 +40,7 @@ func TestExitCodesAndStreams(t *testing.T) {
 		{"usage error", func(*cli.Context) error { return Usagef("missing TAG") }, nil, 2, "", "tool: error: missing TAG\n"},
 		{"failure", func(*cli.Context) error { return errors.New("boom (repo-a)") }, nil, 1, "", "tool: error: boom (repo-a)\n"},
 		{"every culprit", func(*cli.Context) error {
-			return errors.Join(errors.New("bad (a)"), WithHint(errors.New("bad (b)"), "fix b"))
+			return errors.Join(errors.New("bad (a)"), fail.WithHint(errors.New("bad (b)"), "fix b"))
 		}, nil, 1, "", "tool: error: bad (a)\ntool: error: bad (b)\ntool: hint: fix b\n"},
 		{"an operand named help", func(c *cli.Context) error { fmt.Fprintln(c.App.Writer, c.Args().First()); return nil }, []string{"help"}, 0, "help\n", ""},
 	} {

@@ -207,6 +207,16 @@ func Jobs(c *cli.Context) (int, error) {
 	return n, nil
 }
 
+// Timeout returns --timeout, checked: the one place that says what a
+// timeout must be.
+func Timeout(c *cli.Context) (time.Duration, error) {
+	d := c.Duration(TimeoutFlag.Name)
+	if d <= 0 {
+		return 0, Usagef("--timeout must be positive, not %s", d)
+	}
+	return d, nil
+}
+
 // Time returns --time parsed, or now.
 func Time(c *cli.Context) (time.Time, error) {
 	if !c.IsSet(TimeFlag.Name) {

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -273,7 +272,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 	}
 	for _, e := range append(prefer, s.o.Envs...) {
 		path := filepath.Join(e.Root, place.ReleasesDir, tag, place.ManifestFile)
-		got, err := readManifest(path)
+		got, err := manifest.ReadFile(path, nil)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -343,15 +342,6 @@ func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Dif
 		s.mu.Unlock()
 	}
 	return d, nil
-}
-
-func readManifest(path string) (manifest.Manifest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return manifest.Parse(f, path)
 }
 
 // RootName names the environment of a root given without one: the

@@ -72,9 +72,20 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 			os.RemoveAll(tmp)
 		}
 	}()
+	// An interrupt (SIGINT, SIGTERM, SIGHUP cancel ctx) stops a read
+	// that waits on a stalled sender: closing a pipe or file unblocks it.
+	stop := context.AfterFunc(ctx, func() {
+		if c, ok := a.R.(io.Closer); ok {
+			c.Close()
+		}
+	})
+	defer stop()
 	h := sha256.New()
-	tag, err := artifact.Unpack(io.TeeReader(a.R, h), tmp, artifact.Limits{})
+	tag, err := artifact.Unpack(io.TeeReader(ctxReader{ctx, a.R}, h), tmp, artifact.Limits{})
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("unpacking %s: %w", a.Name, context.Cause(ctx))
+		}
 		return fmt.Errorf("unpacking %s: %w", a.Name, err)
 	}
 	res.Tag = tag
@@ -154,6 +165,19 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 		return o.switchTo(root, &res)
 	}, func(error) bool { return !o.DryRun })
 	return res, err
+}
+
+// ctxReader fails every read once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(p)
 }
 
 func orNone(tag string) string {

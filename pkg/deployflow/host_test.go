@@ -237,3 +237,41 @@ func tamperedArtifact(t *testing.T, art []byte, tag string) []byte {
 	}
 	return b.Bytes()
 }
+
+// A sender that stalls mid-artifact does not hold the host forever: an
+// interrupt (ctx) ends the read, nothing is installed, the lock is free.
+func TestFromArtifactInterrupted(t *testing.T) {
+	_, arts := buildArtifacts(t, 1)
+	var calls []string
+	o := hostOptions(t, &calls)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	go pw.Write(arts[0][:len(arts[0])/2]) // then nothing, never closed
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		_, err := FromArtifact(ctx, o, Artifact{R: pr, Name: "stdin"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "unpacking stdin") {
+			t.Errorf("interrupted FromArtifact: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("FromArtifact still reading 30s after the interrupt")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir)); len(ents) != 0 {
+		t.Errorf("an interrupted unpack left %v", ents)
+	}
+	r, _ := release.Opened(o.Root)
+	l, err := r.Lock(context.Background(), time.Second, "next", nil)
+	if err != nil {
+		t.Fatalf("the lock stayed held: %v", err)
+	}
+	l.Unlock()
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 )
@@ -182,7 +183,7 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	if err != nil {
 		var ne *git.NetError
 		if errors.As(err, &ne) && ne.Kind == git.KindTimeout {
-			return nil, &hintError{fmt.Errorf("remote %s (%s) timed out after %s", remote, ne.URL, timeout), ne.Hint()}
+			return nil, fail.WithHint(fmt.Errorf("remote %s (%s) timed out after %s", remote, ne.URL, timeout), ne.Hint())
 		}
 		return nil, err
 	}
@@ -198,11 +199,3 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	}
 	return out, nil
 }
-
-type hintError struct {
-	error
-	hint string
-}
-
-func (e *hintError) Unwrap() error { return e.error }
-func (e *hintError) Hint() string  { return e.hint }

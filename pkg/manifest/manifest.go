@@ -15,8 +15,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -91,6 +93,27 @@ func New(entries ...Entry) (Manifest, error) {
 	}
 	sort.Slice(m, func(i, j int) bool { return m[i].Name < m[j].Name })
 	return m, nil
+}
+
+// StdinName is how the manifest read from standard input is named in
+// messages ("<stdin>:3: ...").
+const StdinName = "<stdin>"
+
+// ReadFile reads and parses the manifest file name, where "-" means
+// stdin: the one reader behind every --manifest.
+func ReadFile(name string, stdin io.Reader) (Manifest, error) {
+	if name == "-" {
+		if stdin == nil {
+			return nil, errors.New("manifest -: there is no standard input")
+		}
+		return Parse(stdin, StdinName)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, name)
 }
 
 // Parse reads a manifest. Blank lines and lines starting with # are

@@ -20,6 +20,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -323,14 +324,5 @@ func (t target) hinted(err, runErr error) error {
 	if len(said) == 0 {
 		return err
 	}
-	return &hintError{err: err, hint: "the remote said: " + t.redact(strings.Join(said, " / "))}
+	return fail.WithHint(err, "the remote said: "+t.redact(strings.Join(said, " / ")))
 }
-
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-func (e *hintError) Hint() string  { return e.hint }
