@@ -350,3 +350,37 @@ if kind == "killed":
 	}
 	return path
 }
+
+// The same artifact through any engine that can run a command: here a
+// plain ssh pipe, as the README shows, with host-key checking on.
+func TestFleetPlainSSH(t *testing.T) {
+	t.Parallel()
+	env, _, base, _ := gittest.World(t, "api", "web")
+	host := sshtest.New(t, sshtest.Options{})
+	root := filepath.Join(t.TempDir(), "srv")
+	bin := scripttest.BinDir()
+	tagCmd := exec.Command(filepath.Join(bin, "tag_for_deploy"), "--time", "2026-11-25T10:00:00Z", base)
+	tagCmd.Env = env
+	out, err := tagCmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := strings.TrimSpace(string(out))
+	ssh := fmt.Sprintf("%s -p %d %s@%s", host.SSHCommand(), host.Port, host.User, host.Host)
+	remote := fmt.Sprintf("PATH=/nonexistent %s/deploy --environment production --root %s", bin, root)
+	script := fmt.Sprintf(`set -e
+%s/deploy --environment production --basedir %s --tag %s --no-push --artifact - | %s %s --from-artifact - --stage
+%s %s --switch %s`, bin, base, tag, ssh, remote, ssh, remote, tag)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = env
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if string(b) != tag+"\n"+tag+"\n" {
+		t.Errorf("output %q, want the tag staged, then switched", b)
+	}
+	if l, _ := os.Readlink(filepath.Join(root, "current")); l != "releases/"+tag {
+		t.Errorf("current -> %q", l)
+	}
+}

@@ -16,9 +16,10 @@
 // every repo of the basedir) that lacks it.
 //
 // With --remote it reads each repo's remote (ls-remote, each bounded by
-// --timeout: one repo's step, not the whole run) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
-// else the config's remote, else origin. A remote that fails or hangs is
-// named and nothing is listed.
+// --timeout: one repo's step, not the whole run) instead of the local
+// tags; the remote is $DEPLOYTAG_REMOTE, else the config's remote, else
+// origin. Remotes on one ssh host share one ssh connection (see push_tag).
+// A remote that fails or hangs is named and nothing is listed.
 //
 // # Output
 //

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,15 +172,19 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	n.mu.Lock()
 	if n.dir == "" {
 		// A socket's path must fit in about 100 bytes: a short folder.
-		dir, err := os.MkdirTemp("", "deploytag-ssh-")
+		// Its name carries our pid, so a later run can sweep the folder
+		// a killed run left (see sweep).
+		prefix := fmt.Sprintf("%s%d-", controlPrefix, os.Getpid())
+		dir, err := os.MkdirTemp("", prefix)
 		if err == nil && len(dir) > 60 {
 			os.Remove(dir)
-			dir, err = os.MkdirTemp("/tmp", "deploytag-ssh-")
+			dir, err = os.MkdirTemp("/tmp", prefix)
 		}
 		if err != nil {
 			n.mu.Unlock()
 			return "", nil
 		}
+		sweep(filepath.Dir(dir))
 		n.dir = dir
 	}
 	dir := n.dir
@@ -273,4 +278,56 @@ func (r *Runner) Close() error {
 		return os.RemoveAll(dir)
 	}
 	return nil
+}
+
+// controlPrefix starts the name of a run's control folder, followed by
+// the run's pid.
+const controlPrefix = "deploytag-ssh-"
+
+// sweep removes the control folders in parent left by runs that no longer
+// live (killed with SIGKILL, their masters gone with them): only folders
+// of this user, named by a pid that no process has, holding nothing but
+// sockets.
+func sweep(parent string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), controlPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidStr, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil || pid <= 0 || pid == os.Getpid() || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if fi, err := os.Lstat(dir); err != nil || !owned(fi) {
+			continue
+		}
+		socks, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		clean := true
+		for _, s := range socks {
+			if s.Type()&os.ModeSocket == 0 {
+				clean = false
+			}
+		}
+		if clean {
+			for _, s := range socks {
+				_ = os.Remove(filepath.Join(dir, s.Name()))
+			}
+			_ = os.Remove(dir)
+		}
+	}
+}
+
+// owned reports whether this user owns fi.
+func owned(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
 }
