@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand"
@@ -131,7 +132,8 @@ func (w *world) exec(dir, tool string, args ...string) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		w.t.Fatalf("%s: %v", tool, err)
@@ -785,4 +787,3 @@ func (w *world) remoteInvariants(remotes string, names []string, known map[strin
 		w.check(len(locksLeft(bare)) == 0, "remote %s: lock files left: %v", n, locksLeft(bare))
 	}
 }
-
