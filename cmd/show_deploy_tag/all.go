@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -12,7 +11,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
-	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // runAll is --all: every environment of deploy.toml at its root, then each
@@ -37,10 +35,7 @@ func runAll(c *cli.Context) error {
 	var envs []dashboard.Env
 	seen := map[string]bool{}
 	for _, name := range env.Config.EnvironmentOrder {
-		root, err := place.ResolveRoot(place.RootSources{
-			Config: env.Config.Environment(name).Root, Environment: name,
-			StateHome: os.Getenv("XDG_STATE_HOME"), Home: os.Getenv("HOME"),
-		})
+		root, err := env.ConfiguredRoot(name)
 		if err != nil {
 			return err
 		}

@@ -173,9 +173,9 @@ func run(c *cli.Context) error {
 		if root, err = env.ReleaseRoot(root, envName); err != nil {
 			return err
 		}
-		rel, err := deployinfo.LiveRelease(root)
-		if err != nil {
-			return err
+		rel, lerr := deployinfo.LiveRelease(root)
+		if lerr != nil {
+			return lerr
 		}
 		if offline {
 			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: jobs,
