@@ -113,16 +113,8 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
 	if n := c.Int(maxReposFlag.Name); n < 1 {
 		return cliutil.Usagef("--max-repos must be at least 1, not %d", n)
-	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
@@ -136,7 +128,7 @@ func run(c *cli.Context) error {
 		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
 		MaxRepos:     c.Int(maxReposFlag.Name),
 		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
-		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf, Progress: env.Progress(),
+		Timeout: env.Timeout, Jobs: env.Jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})
 	if err != nil {
 		return err

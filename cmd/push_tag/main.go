@@ -86,14 +86,6 @@ func run(c *cli.Context) error {
 	if err := cliutil.TagOperand(tag); err != nil {
 		return err
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -108,7 +100,7 @@ func run(c *cli.Context) error {
 	}
 	var werr error // Push calls OnPushed one at a time
 	err = push.Push(c.Context, env.Git, push.Options{
-		Tag: tag, Repos: repos, Remote: remote, Timeout: timeout, Jobs: jobs,
+		Tag: tag, Repos: repos, Remote: remote, Timeout: env.Timeout, Jobs: env.Jobs,
 		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(),
 		OnPushed: func(repo string) {
 			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {

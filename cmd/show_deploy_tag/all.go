@@ -24,10 +24,6 @@ func runAll(c *cli.Context) error {
 	case c.IsSet(serveFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
 		return cliutil.Usagef("give --serve or --json, not both")
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -61,7 +57,7 @@ func runAll(c *cli.Context) error {
 	if len(envs) == 0 {
 		return cliutil.Usagef("--all: no environment: %s defines none and no --root was given", configName(env))
 	}
-	opts := dashboard.Options{Envs: envs, Jobs: jobs, CommitLink: env.Config.CommitLink,
+	opts := dashboard.Options{Envs: envs, Jobs: env.Jobs, CommitLink: env.Config.CommitLink,
 		ErrorLog: func(err error) { env.Warnf("%v", err) }}
 	// Without the repos the pages still show tags, times and commits; the
 	// basedir may hold only deploy.toml.
