@@ -115,7 +115,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/artifact"
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deploytag"
@@ -224,7 +223,7 @@ func run(c *cli.Context) error {
 		o.Keep = c.Int(keepFlag.Name)
 	}
 	if tag == "" {
-		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
+		repos, err := e.Repos(nil)
 		if err != nil {
 			return err
 		}
