@@ -79,7 +79,7 @@ dist:
 dist-check:
 	./scripts/test-deps.sh
 	$(GO) vet -tags dist ./internal/opstest/
-	$(GO) test -tags dist -count=1 -timeout 30m -run '^TestMakeDist$$' ./internal/opstest/
+	$(GO) test -tags dist -count=1 -timeout 45m -run '^TestMakeDist$$' ./internal/opstest/
 
 clean:
 	rm -rf bin dist

@@ -9,6 +9,7 @@ package opstest
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"debug/elf"
 	"debug/macho"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -39,7 +41,7 @@ func TestMakeDist(t *testing.T) {
 		}
 	}
 	src, commit := cleanClone(t)
-	run(t, src, nil, "make", "dist")
+	makeDist(t, src)
 	dist := filepath.Join(src, "dist")
 	tools := toolNames(t)
 
@@ -153,6 +155,32 @@ func TestMakeDist(t *testing.T) {
 	}
 	if runtime.GOARCH == "amd64" {
 		installDeb(t, filepath.Join(dist, "deploytag_1.2.3_amd64.deb"), tools, commit)
+	}
+}
+
+// makeDist runs make dist in src, its output kept for a failure. It may
+// take long on a loaded machine, so it has its own deadline (30 minutes)
+// past which its whole process group (make, GoReleaser, the compilers) is
+// killed.
+func makeDist(t *testing.T, src string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "dist")
+	cmd.Dir = src
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES":
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make dist: %v\n%s", err, out)
 	}
 }
 
