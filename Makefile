@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test demo bench lint install clean share uninstall dist dist-check
+.PHONY: build test chaos demo bench lint install clean share uninstall dist dist-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
@@ -17,6 +17,14 @@ test:
 	./scripts/test-deps.sh
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
+	./scripts/fuzz.sh
+
+# chaos [N=50] [SEED=...]: the chaos suite, long: N iterations per tool of
+# kill -9 at a random moment, rerun, check every invariant; two at once.
+# A short run (CHAOS_N unset: 3 each) is part of make test.
+N ?= 50
+chaos:
+	CHAOS_N=$(N) $(if $(SEED),CHAOS_SEED=$(SEED)) $(GO) test -count=1 -v -timeout 120m -run 'TestChaos' ./internal/chaos/
 
 demo: build
 	./scripts/demo.sh

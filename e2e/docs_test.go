@@ -12,7 +12,7 @@ import (
 	"github.com/deploytag/deploytag/internal/scripttest"
 )
 
-var flagRE = regexp.MustCompile(`--[a-z][a-z-]*[a-z]`)
+var flagRE = regexp.MustCompile(`--[a-z][a-z0-9-]*[a-z0-9]`)
 
 // TestDocsMatchFlags keeps each binary's man page (the doc comment of its
 // main.go), its --help and its README section true to each other: every

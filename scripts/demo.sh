@@ -2,7 +2,10 @@
 # make demo: build a basedir of sample repos (each with a bare remote) in a
 # temporary folder and run the suite's main job on it: deploy, deploy again
 # after a commit, roll back, showing the tag in the standard place each
-# time. Nothing outside the temporary folder changes.
+# time; then production gets the newer tag, and the demo ends by printing
+# the command that serves the what-runs-where page over these deploys, and
+# its URL (DEMO_SERVE=1 runs it until Ctrl-C; DEMO_PORT picks the port).
+# Nothing outside the temporary folder changes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$here/bin:$PATH"
@@ -39,6 +42,11 @@ for r in tutor-server tutor-js exercises tutor-deployment; do
 done
 cat >"$sys/deploy.toml" <<'TOML'
 manifest_repo = "tutor-deployment"
+
+[environments.production]
+root    = "../srv/production"
+command = ["./deploy.sh"]
+workdir = "tutor-deployment"
 
 [environments.qa]
 root    = "../srv/qa"
@@ -80,5 +88,20 @@ run cat "$root/deploys.log"
 say "any repo tells the whole deploy: git show $tag1 (in tutor-js)"
 run git -C "$sys/tutor-js" show --no-patch "$tag1"
 
+say "production gets the newer tag; what runs where?"
+run deploy --environment production --basedir "$sys" --tag "$tag2" >/dev/null
+run show_deploy_tag --all --basedir "$sys"
+
+port=${DEMO_PORT:-8099}
+serve=(show_deploy_tag --all --basedir "$sys" --serve "127.0.0.1:$port")
 echo
 echo "demo files are in $demo (remove with: rm -rf $demo)"
+say "what runs where, for people: every environment, its history, rollbacks and what changed"
+if [ -n "${DEMO_SERVE:-}" ]; then
+	echo "open http://127.0.0.1:$port/ (Ctrl-C stops the server)"
+	exec "${serve[@]}"
+fi
+echo "serve it with:"
+printf '  PATH=%q:$PATH %s\n' "$here/bin" "$(printf '%q ' "${serve[@]}")"
+echo "then open:"
+echo "  http://127.0.0.1:$port/"

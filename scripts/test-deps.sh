@@ -4,8 +4,8 @@
 # fleet hosts, each started by its test on 127.0.0.1), git-lfs (LFS files in
 # releases), chromium (the
 # show_deploy_tag page in a real browser), man and zsh (installed man pages
-# and completion), ansible-playbook (examples/ansible), rpm (make dist-check
-# reads the .rpm packages). It does nothing when
+# and completion), ansible-playbook (the ansible/ role, e2e/fleet_test.go),
+# rpm (make dist-check reads the .rpm packages). It does nothing when
 # they are all present; `make test` and .ci/run both call it.
 set -euo pipefail
 

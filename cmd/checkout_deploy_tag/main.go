@@ -3,11 +3,12 @@
 //
 // # Synopsis
 //
-//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG
+//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE|-] [--max-repos N] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG
 //
 // # Description
 //
-// It first finds the tag's manifest: --manifest FILE if given; else the
+// It first finds the tag's manifest: --manifest FILE if given (- reads it
+// from stdin); else the
 // tag's message in any repo of the basedir that has the tag, or can fetch
 // it from its remote; else manifests/TAG on the deploy-manifests branch of
 // deploy.toml's manifest_repo (fetched from its remote); else, for
@@ -28,15 +29,24 @@
 // every failing repo named: no repo is checked out, temporary clones are
 // removed, uncommitted work is untouched.
 //
+// Before any of that, a manifest naming more than --max-repos repos
+// (default 1000) is refused, saying how many it would clone, and every URL
+// to clone from is checked against the template's grammar.
+//
 // Only then are the existing repos checked out detached at the tagged
-// commit (never with --force) and the new clones renamed into place. Repos
+// commit (never with --force) and the new clones renamed into place. If
+// that fails part-way, the error names exactly which repos are at the tag
+// and which are not yet; running again finishes the job. Temporary clones
+// live in hidden .NAME.clone-* folders of the basedir while a run works;
+// those an interrupted (even killed) run left are removed by the next. Repos
 // of the basedir not in the manifest are left alone, with a warning.
 // Re-running when the basedir already matches succeeds and changes
 // nothing, so verify_deploy_tag TAG passes afterwards.
 //
-// Each network step (fetch, clone) gives up after --timeout (default
-// 60s), never prompts (ssh runs in batch mode unless an ssh command is
-// configured), and runs with protocol.ext.allow=never. The URL
+// Each network step (fetch, clone) of a repo gives up after --timeout
+// (default 60s; it bounds each step, not the whole run), never prompts
+// (ssh runs in batch mode), and may use only the file, git, ssh, https
+// and http transports (ext:: never, whatever a repo's config says). The URL
 // template must contain {name}, must not start with "-", must hold no
 // whitespace or control characters and must not use git's
 // "transport::address" form (ext::, fd::).
@@ -73,13 +83,15 @@ import (
 var (
 	urlTemplateFlag = &cli.StringFlag{Name: "url-template", EnvVars: []string{"DEPLOYTAG_URL_TEMPLATE"},
 		Usage: "URL of a missing repo, {name} standing for its name (default: derived from an existing repo's remote)"}
-	manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "read the deploy's manifest from FILE instead of looking for it", TakesFile: true}
+	manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "read the deploy's manifest from FILE (- for stdin) instead of looking for it", TakesFile: true}
+	maxReposFlag = &cli.IntFlag{Name: "max-repos", Value: checkout.DefaultMaxRepos,
+		Usage: "refuse a manifest naming more repos than N, before anything is fetched or cloned"}
 )
 
 func app() *cli.App {
 	return cliutil.NewApp("checkout_deploy_tag", "check out every repo of a deploy tag, cloning the missing ones",
 		"TAG",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, urlTemplateFlag, manifestFlag, cliutil.RemoteFlag,
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, urlTemplateFlag, manifestFlag, maxReposFlag, cliutil.RemoteFlag,
 			cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
@@ -98,9 +110,12 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	timeout := c.Duration(cliutil.TimeoutFlag.Name)
-	if timeout <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
+	}
+	if n := c.Int(maxReposFlag.Name); n < 1 {
+		return cliutil.Usagef("--max-repos must be at least 1, not %d", n)
 	}
 	jobs, err := cliutil.Jobs(c)
 	if err != nil {
@@ -115,7 +130,8 @@ func run(c *cli.Context) error {
 		return err
 	}
 	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
-		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name),
+		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
+		MaxRepos:     c.Int(maxReposFlag.Name),
 		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
 		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})

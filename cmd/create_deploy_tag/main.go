@@ -84,7 +84,7 @@ func run(c *cli.Context) error {
 	}
 	var m manifest.Manifest
 	if file := c.String(manifestFlag.Name); c.IsSet(manifestFlag.Name) {
-		m, err = readManifest(env, file)
+		m, err = manifest.ReadFile(file, env.Stdin)
 	} else {
 		var repos []basedir.Repo
 		repos, err = basedir.Select(env.Basedir, env.Config.Repos, c.Args().Slice(), env.Stdin)
@@ -129,18 +129,6 @@ func record(t deploytag.Tag, m manifest.Manifest) tagRecord {
 		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
 	}
 	return r
-}
-
-func readManifest(env *cliutil.Env, file string) (manifest.Manifest, error) {
-	if file == "-" {
-		return manifest.Parse(env.Stdin, "<stdin>")
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return manifest.Parse(f, file)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

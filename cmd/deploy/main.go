@@ -6,6 +6,9 @@
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
 //	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
+//	deploy --environment ENV [--tag TAG] --artifact FILE|- [--basedir DIR] [--no-push] ...
+//	deploy --environment ENV --from-artifact FILE|- [--sha256 HEX] [--stage] [--root DIR] [--keep N] ...
+//	deploy --environment ENV (--switch TAG | --rollback) [--dry-run] [--root DIR] [--keep N] ...
 //
 // # Description
 //
@@ -37,6 +40,34 @@
 // waits for the lock, saying so, up to --lock-timeout. Redeploying an
 // older tag is the rollback.
 //
+// With --artifact, deploy settles and pushes the tag as above, then
+// writes the release (DEPLOY_TAG, DEPLOY_MANIFEST, the repo folders) as
+// one tar file to FILE, or to stdout with -, and deploys nothing where it
+// runs: no root is made, nothing is switched or logged. The tar is
+// reproducible: entries sorted, owners 0 and unnamed, the time in the
+// tag's name as every mtime, git's modes; so the same tag gives the same
+// bytes on any machine, at any time, and the artifact's SHA-256 names the
+// release. FILE is written beside itself and renamed when complete.
+//
+// On a host, --from-artifact FILE (- for stdin) deploys the release an
+// artifact holds, with no basedir, no repos and no git: under the root's
+// lock it unpacks the artifact into a hidden folder under releases/
+// (refusing paths that climb out or pass through symlinks, links,
+// devices, an artifact cut short), checks its SHA-256 when --sha256 is
+// given, verifies the release against its own proof (DEPLOY_PROOF, as
+// verify_deploy_tag --root does) before anything else, and only then
+// renames it to releases/TAG, runs the environment's command, switches
+// current and logs. --stage does everything but the switch (a successful
+// stage is not logged: the deploy happens at the switch), so a fleet
+// stages on every host first. --switch TAG then points current at a
+// release kept under the root, after verifying it again (the command is
+// not run again); --rollback switches to the release live before the
+// current one (the newest successful deploy in deploys.log other than the
+// live tag, still kept). With --dry-run, --switch and --rollback only
+// verify and print the tag they would switch to. Every mode prunes to
+// --keep (default: the environment's keep), never removing the live
+// release or the one before it.
+//
 // The root is --root, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state/...),
 // made on demand. When deploy.toml defines environments, ENV must be one
@@ -48,6 +79,10 @@
 // plan instead, one "key value" line each: tag, create (yes if the tag
 // would be made), environment, root, release, push, command (and workdir),
 // then "repo NAME COMMIT" per repo; nothing is changed.
+//
+// With --artifact FILE, the tag; with --artifact -, the artifact's bytes
+// only. --from-artifact, --switch and --rollback print the tag deployed,
+// staged, or (with --dry-run) that would be switched to.
 //
 // With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,
@@ -66,14 +101,20 @@
 //	deploy --environment qa --basedir ~/src/tutor
 //	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1
 //	cat ~/.local/state/deploytag/qa/current/DEPLOY_TAG
+//	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1 --artifact release.tar
+//	deploy --environment production --root /srv/tutor --from-artifact release.tar --stage
+//	deploy --environment production --root /srv/tutor --switch DEPLOY_20261125_142501_3f9a2c1
+//	deploy --environment production --root /srv/tutor --rollback
 package main
 
 import (
 	"fmt"
 	"os"
+	"regexp"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployflow"
@@ -89,13 +130,21 @@ var (
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
 	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: defaultLockTimeout, Usage: "how long to wait for another deploy to the environment to finish"}
 	allowDirtyFlag  = &cli.BoolFlag{Name: "allow-dirty", Usage: "without --tag, tag the committed code even if tracked files have uncommitted changes"}
+	artifactFlag    = &cli.StringFlag{Name: "artifact", TakesFile: true, Usage: "write the release as a reproducible tar to `FILE` (- for stdout) instead of deploying it here"}
+	fromFlag        = &cli.StringFlag{Name: "from-artifact", TakesFile: true, Usage: "deploy the release in the artifact `FILE` (- for stdin), verified against its own proof; no repos or git needed"}
+	sha256Flag      = &cli.StringFlag{Name: "sha256", Usage: "with --from-artifact: the artifact's bytes must have this SHA-256 (`HEX`)"}
+	stageFlag       = &cli.BoolFlag{Name: "stage", Usage: "with --from-artifact: do everything but the switch of current"}
+	switchFlag      = &cli.StringFlag{Name: "switch", Usage: "switch current to the release of `TAG` kept under the root, after verifying it again"}
+	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
+	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all (default: the environment's keep)"}
 )
 
 func app() *cli.App {
 	return cliutil.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
 		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
 			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag},
+			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag, artifactFlag, fromFlag, sha256Flag, stageFlag,
+			switchFlag, rollbackFlag, keepFlag},
 		run)
 }
 
@@ -110,6 +159,18 @@ func run(c *cli.Context) error {
 	if err := deploytag.ValidEnvironment(env); err != nil {
 		return cliutil.Usage(err)
 	}
+	if c.Int(keepFlag.Name) < 0 {
+		return cliutil.Usagef("--keep must be 0 (keep all) or more, not %d", c.Int(keepFlag.Name))
+	}
+	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
+		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
+	}
+	if err := hostMode(c); err != nil {
+		return err
+	}
+	if c.IsSet(fromFlag.Name) || c.IsSet(switchFlag.Name) || c.Bool(rollbackFlag.Name) {
+		return runHost(c, env)
+	}
 	tag := c.String(tagFlag.Name)
 	if c.IsSet(tagFlag.Name) {
 		if err := cliutil.TagOperand(tag); err != nil {
@@ -121,6 +182,15 @@ func run(c *cli.Context) error {
 			}
 		}
 	}
+	art := c.String(artifactFlag.Name)
+	if c.IsSet(artifactFlag.Name) {
+		switch {
+		case art == "":
+			return cliutil.Usagef("--artifact is empty")
+		case c.Bool(dryRunFlag.Name) || c.Bool(cliutil.JSONFlag.Name):
+			return cliutil.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
+		}
+	}
 	jobs, err := cliutil.Jobs(c)
 	if err != nil {
 		return err
@@ -129,11 +199,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if d := c.Duration(cliutil.TimeoutFlag.Name); d <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", d)
-	}
-	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
-		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	e, err := cliutil.Setup(c)
 	if err != nil {
@@ -160,8 +228,12 @@ func run(c *cli.Context) error {
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Progress: e.Progress(),
+		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Progress:         e.Progress(),
+		ExportAttributes: e.Config.ExportAttributes,
+	}
+	if c.IsSet(keepFlag.Name) {
+		o.Keep = c.Int(keepFlag.Name)
 	}
 	if tag == "" {
 		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
@@ -170,15 +242,34 @@ func run(c *cli.Context) error {
 		}
 		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: at, Sign: e.Sign(c),
 			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
-			Progress: e.Progress()}
+			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = pusher(e, remote, c.Duration(cliutil.TimeoutFlag.Name), jobs)
+		o.Push = pusher(e, remote, timeout, jobs)
+	}
+	var out *artifact.File
+	switch {
+	case art == "-":
+		o.Artifact = c.App.Writer
+	case art != "":
+		if out, err = artifact.Create(art); err != nil {
+			return err
+		}
+		defer out.Abort()
+		o.Artifact = out
 	}
 	res, err := deployflow.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
+	}
+	switch {
+	case art == "-":
+		return nil
+	case out != nil:
+		if err := out.Commit(); err != nil {
+			return fmt.Errorf("writing %s: %w", art, err)
+		}
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
 		return writeJSON(c.App.Writer, res, o)
@@ -186,6 +277,106 @@ func run(c *cli.Context) error {
 	if o.DryRun {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
 		return err
+	}
+	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
+	return err
+}
+
+// hostMode checks the flags of the modes that run on a host from an
+// artifact or a kept release: one mode at a time, and none of the flags
+// that need repos.
+func hostMode(c *cli.Context) error {
+	var modes []string
+	for _, f := range []string{artifactFlag.Name, fromFlag.Name, switchFlag.Name, rollbackFlag.Name} {
+		if c.IsSet(f) {
+			modes = append(modes, "--"+f)
+		}
+	}
+	if len(modes) > 1 {
+		return cliutil.Usagef("%s and %s cannot go together", modes[0], modes[1])
+	}
+	for _, f := range []string{stageFlag.Name, sha256Flag.Name} {
+		if c.IsSet(f) && !c.IsSet(fromFlag.Name) {
+			return cliutil.Usagef("--%s goes with --from-artifact", f)
+		}
+	}
+	if len(modes) == 0 || modes[0] == "--artifact" {
+		return nil
+	}
+	for _, f := range []string{tagFlag.Name, noPushFlag.Name, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name,
+		cliutil.TimeFlag.Name, cliutil.RemoteFlag.Name} {
+		if c.IsSet(f) {
+			return cliutil.Usagef("--%s needs the repos; it cannot go with %s", f, modes[0])
+		}
+	}
+	switch {
+	case c.IsSet(fromFlag.Name) && c.String(fromFlag.Name) == "":
+		return cliutil.Usagef("--from-artifact is empty")
+	case c.IsSet(fromFlag.Name) && c.Bool(dryRunFlag.Name):
+		return cliutil.Usagef("--dry-run goes with --switch or --rollback, not --from-artifact")
+	case c.IsSet(sha256Flag.Name) && !sha256RE.MatchString(c.String(sha256Flag.Name)):
+		return cliutil.Usagef("--sha256 %q is not 64 hex digits", c.String(sha256Flag.Name))
+	case c.IsSet(switchFlag.Name):
+		return cliutil.TagOperand(c.String(switchFlag.Name))
+	}
+	return nil
+}
+
+var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+// runHost deploys from an artifact, or switches to a kept release, with
+// no repos and no git.
+func runHost(c *cli.Context, env string) error {
+	e, err := cliutil.SetupFiles(c)
+	if err != nil {
+		return err
+	}
+	ecfg, err := e.Config.LookupEnvironment(env)
+	if err != nil {
+		return err
+	}
+	root, err := rootFor(c, e, env)
+	if err != nil {
+		return err
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	o := deployflow.Options{
+		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
+		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
+		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
+		Notef:  func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Verify: deployflow.VerifyProof(jobs),
+	}
+	if c.IsSet(keepFlag.Name) {
+		o.Keep = c.Int(keepFlag.Name)
+	}
+	var res deployflow.Result
+	switch {
+	case c.IsSet(fromFlag.Name):
+		a := deployflow.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name), R: c.App.Reader}
+		if a.Name == "-" {
+			a.Name = "stdin"
+		} else {
+			f, err := os.Open(a.Name)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			a.R = f
+		}
+		res, err = deployflow.FromArtifact(c.Context, o, a)
+	default:
+		res, err = deployflow.Switch(c.Context, o, c.String(switchFlag.Name))
+	}
+	if err != nil {
+		return err
+	}
+	o.Tag = res.Tag // given by the artifact or the operator, never made here
+	if c.Bool(cliutil.JSONFlag.Name) {
+		return writeJSON(c.App.Writer, res, o)
 	}
 	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
 	return err

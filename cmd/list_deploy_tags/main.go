@@ -16,7 +16,7 @@
 // every repo of the basedir) that lacks it.
 //
 // With --remote it reads each repo's remote (ls-remote, each bounded by
-// --timeout) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
+// --timeout: one repo's step, not the whole run) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
 // else the config's remote, else origin. A remote that fails or hangs is
 // named and nothing is listed.
 //
@@ -80,8 +80,10 @@ func run(c *cli.Context) error {
 		return cliutil.Usagef("--limit must be 0 (all) or more, not %d", c.Int(limitFlag.Name))
 	case c.Bool(longFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
 		return cliutil.Usagef("give --long or --json, not both")
-	case c.Duration(cliutil.TimeoutFlag.Name) <= 0:
-		return cliutil.Usagef("--timeout must be positive")
+	}
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	jobs, err := cliutil.Jobs(c)
 	if err != nil {
@@ -95,7 +97,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := inspect.ListOptions{Repos: repos, Timeout: c.Duration(cliutil.TimeoutFlag.Name), Jobs: jobs, Limit: c.Int(limitFlag.Name)}
+	opts := inspect.ListOptions{Repos: repos, Timeout: timeout, Jobs: jobs, Limit: c.Int(limitFlag.Name)}
 	if c.Bool(remoteFlag.Name) {
 		if opts.Remote, err = env.RemoteEnv(); err != nil {
 			return err

@@ -27,9 +27,10 @@
 // remote, else origin. Each network step (push, ls-remote) must finish
 // within --timeout, after which git and every process it started (ssh,
 // git-remote-*) are killed. git never prompts: there is no terminal, no
-// askpass, and ssh runs in batch mode unless you set GIT_SSH_COMMAND,
-// GIT_SSH or core.sshCommand yourself. Credentials in remote URLs are
-// never printed.
+// askpass, and ssh runs in batch mode (BatchMode=yes after the options of
+// your own GIT_SSH_COMMAND or core.sshCommand, so yours win). --timeout
+// bounds each network step of one repo, not the whole run. Credentials in
+// remote URLs (user:password@, ?access_token=...) are never printed.
 //
 // # Output
 //
@@ -81,9 +82,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	timeout := c.Duration(cliutil.TimeoutFlag.Name)
-	if timeout <= 0 {
-		return cliutil.Usagef("--timeout must be positive, not %s", timeout)
+	timeout, err := cliutil.Timeout(c)
+	if err != nil {
+		return err
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {

@@ -5,6 +5,7 @@
 //
 //	show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--serve HOST:PORT] [--jobs N] [--config FILE]
 //	                [--quiet] [PATH]
+//	show_deploy_tag --all [--root DIR]... [--basedir DIR] [--json] [--serve HOST:PORT] [--config FILE]
 //
 // # Description
 //
@@ -20,8 +21,9 @@
 // $XDG_STATE_HOME/deploytag/ENV; with none of these, the current folder
 // is walked up from.
 //
-// With --basedir (a folder holding the deployed repos), each repo's version
-// is the highest semantic-version tag (v1.2.3 or 1.2.3, pre-releases ranked
+// With --basedir (a folder holding the deployed repos; by default the
+// current folder, when it holds repos), --json and --serve give each
+// repo's version: the highest semantic-version tag (v1.2.3 or 1.2.3, pre-releases ranked
 // as semver ranks them) contained in the deployed commit.
 //
 // --serve HOST:PORT serves the same over HTTP, reading the standard place
@@ -29,8 +31,39 @@
 // page for people, with a copy button). A bare port binds to 127.0.0.1.
 // SIGINT or SIGTERM shuts it down gracefully.
 //
-// It reads files only: without --basedir, --config or --environment it
-// needs neither git nor a deploy.toml.
+// It reads files only: without --basedir, --config, --environment or
+// --all, and outside a basedir, it needs neither git nor a deploy.toml.
+//
+// # What runs where
+//
+// --all covers every environment of deploy.toml, in the file's order, each
+// at its configured root (else $XDG_STATE_HOME/deploytag/ENV; $DEPLOY_ROOT,
+// which names one root, is not used), then each --root DIR, which may
+// repeat, named by the environment its newest deploys.log line records,
+// else by its folder. It prints one "ENV TAG" line per environment ("-"
+// when nothing is deployed), or with --json the array of
+// /environments.json.
+//
+// With --serve it serves, reading the roots on every request:
+//
+//	/                          a page for people: each environment's live tag (with
+//	                           a copy button), when and by whom it was deployed, and
+//	                           the environments side by side, repo by repo
+//	/environments/NAME         its history, newest first: every attempt, failures
+//	                           with their error, rollbacks marked, and what each
+//	                           deploy changed per repo (commits gained and dropped)
+//	/environments.json         [{"environment", "root", "tag", "deployed_at", "user", "host"}]
+//	/environments/NAME.json    the same with "history" (?limit=N, default 100, 0 all)
+//	/diff.json?from=TAG&to=TAG what changed between two deploys, as
+//	                           deploy_manifest --diff --log --json prints it
+//
+// A deploy is a rollback when it put live a tag older, by the time in its
+// name, than the tag live before it; a redeploy of the live tag is not
+// one. Where the names cannot tell (the same second, or no time in a
+// name), it is a return to a tag deployed before. Commits are counted and listed from the basedir's repos (one git
+// process per changed repo; a diff of two tags, once counted, is kept);
+// without them the pages show each repo's commits and say the log needs
+// the repos. Commits link to the page commit_url in deploy.toml names.
 //
 // # Output
 //
@@ -49,6 +82,7 @@
 //	show_deploy_tag --environment production
 //	cd /srv/tutor/current/tutor-server && show_deploy_tag .
 //	show_deploy_tag --root /srv/tutor --serve 127.0.0.1:8099
+//	show_deploy_tag --all --basedir ~/src/tutor --serve 8099
 package main
 
 import (
@@ -69,18 +103,31 @@ import (
 
 var (
 	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "environment whose live tag to show"}
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log)", TakesFile: true}
+	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
 	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json and / on HOST:PORT"}
+	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
-		[]cli.Flag{environmentFlag, rootFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	a := cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
+		[]cli.Flag{environmentFlag, rootFlag, allFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
+	a.DisableSliceFlagSeparator = true // a root may hold a comma
+	return a
 }
 
 func run(c *cli.Context) error {
-	envName, root := c.String(environmentFlag.Name), c.String(rootFlag.Name)
+	if c.Bool(allFlag.Name) {
+		return runAll(c)
+	}
+	roots := c.StringSlice(rootFlag.Name)
+	if len(roots) > 1 {
+		return cliutil.Usagef("--root given %d times: only --all serves several roots", len(roots))
+	}
+	envName, root := c.String(environmentFlag.Name), ""
+	if len(roots) == 1 {
+		root = roots[0]
+	}
 	switch {
 	case c.NArg() > 1:
 		return cliutil.Usagef("too many operands: want at most one PATH")
@@ -98,7 +145,11 @@ func run(c *cli.Context) error {
 	// Git and deploy.toml are needed only for versions and configured
 	// roots: an app asking for its tag needs neither installed.
 	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}, Quiet: c.Bool(cliutil.QuietFlag.Name)}
-	if c.IsSet(cliutil.BasedirFlag.Name) || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
+	// Versions are shown with --json and --serve: there the basedir's
+	// default (the current folder) holds as documented, when it holds repos.
+	withBasedir := c.IsSet(cliutil.BasedirFlag.Name) ||
+		(c.Bool(cliutil.JSONFlag.Name) || c.IsSet(serveFlag.Name)) && holdsRepos(c.String(cliutil.BasedirFlag.Name))
+	if withBasedir || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
 		if env, err = cliutil.Setup(c); err != nil {
 			return err
 		}
@@ -113,7 +164,7 @@ func run(c *cli.Context) error {
 		}
 	}
 	var repos []basedir.Repo
-	if c.IsSet(cliutil.BasedirFlag.Name) {
+	if withBasedir {
 		if repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
 			return err
 		}
@@ -130,6 +181,7 @@ func run(c *cli.Context) error {
 		if _, err := src.Load(); err != nil {
 			env.Warnf("%v; serving anyway (503 until a deploy)", err)
 		}
+		cliutil.Serves(c.App)
 		return deployinfo.Serve(c.Context, addr, deployinfo.NewHandler(opts), func(a string) {
 			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
 		})
@@ -148,6 +200,12 @@ func run(c *cli.Context) error {
 	enc := json.NewEncoder(c.App.Writer)
 	enc.SetIndent("", "  ")
 	return enc.Encode(info)
+}
+
+// holdsRepos reports whether dir holds git work trees: a basedir.
+func holdsRepos(dir string) bool {
+	repos, err := basedir.Discover(dir)
+	return len(repos) > 0 || basedir.OnlyNotTaken(err)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

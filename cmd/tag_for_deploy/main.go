@@ -13,7 +13,8 @@
 // committed code and warns), and warns about untracked files, which never
 // block and are never deployed. It then makes the tag, as
 // create_deploy_tag would, and applies it to every repo as tag_repos
-// would: all or nothing, never moving a tag.
+// would: all or nothing, never moving a tag, taking turns with any other
+// tagging run over the same repos (tag_repos's lock).
 //
 // When deploy.toml sets manifest_repo, the manifest is also committed as
 // manifests/<TAG> on the deploy-manifests branch of that repo, without
@@ -87,6 +88,7 @@ func run(c *cli.Context) error {
 	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
 		Repos: repos, Prefix: prefix, Time: at, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
 		Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
+		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) },
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 //
 // # Synopsis
 //
-//	tag_repos [--basedir DIR] [--manifest FILE] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
+//	tag_repos [--basedir DIR] [--manifest FILE|-] [--sign] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //
@@ -20,8 +20,16 @@
 // moved or deleted otherwise. Each tag's message is the tag name, a blank
 // line and the manifest of every repo tagged.
 //
+// Tagging runs over the same repos take turns: each holds an flock on
+// deploytag-tagging.flock in every repo's git folder from its checks to
+// its end (rollback included), so a run never counts as done a tag that
+// another run is about to take back. A killed run's locks go with it; a
+// run that waits says so on stderr, and gives up after 10 minutes.
+//
 // TAG must match [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128 characters, and
-// not be HEAD; it need not be a deploy tag.
+// not be HEAD; it need not be a deploy tag. A name shaped like a deploy
+// tag (PREFIX_YYYYMMDD_HHMMSS_HEX) must be one in full: a real date and
+// time and exactly 7 lower-case hex digits.
 //
 // # Output
 //
@@ -43,6 +51,7 @@ package main
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -53,7 +62,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file lists instead of HEADs", TakesFile: true}
+var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file (- for stdin) lists instead of HEADs", TakesFile: true}
 
 func app() *cli.App {
 	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
@@ -81,7 +90,10 @@ func run(c *cli.Context) error {
 	var m manifest.Manifest
 	configured := env.Config.Repos
 	if file := c.String(manifestFlag.Name); file != "" {
-		if m, err = readManifest(file); err != nil {
+		if file == "-" && slices.Contains(c.Args().Tail(), "-") {
+			return cliutil.Usagef("--manifest - and the operand - both read stdin; give one")
+		}
+		if m, err = manifest.ReadFile(file, env.Stdin); err != nil {
 			return err
 		}
 		configured = m.Names()
@@ -92,11 +104,15 @@ func run(c *cli.Context) error {
 	if len(repos) == 0 {
 		return opErr
 	}
-	plan, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress()})
-	if err != nil || opErr != nil {
+	if opErr != nil {
+		// Every culprit named in one run: the good operands are checked
+		// too, and nothing is tagged.
+		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: jobs})
 		return errors.Join(opErr, err)
 	}
-	if _, err := plan.Apply(c.Context, env.Git); err != nil {
+	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress(),
+		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) }})
+	if err != nil {
 		return err
 	}
 	var out strings.Builder
@@ -105,15 +121,6 @@ func run(c *cli.Context) error {
 	}
 	_, err = c.App.Writer.Write([]byte(out.String()))
 	return err
-}
-
-func readManifest(file string) (manifest.Manifest, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return manifest.Parse(f, file)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -1,10 +1,13 @@
 // verify_deploy_tag checks that a deploy tag is intact in the repos, that
-// the work trees are at it, and that a deployed release is exactly it.
+// the work trees are at it, and that a deployed release is exactly it; on
+// a host that has the release and this binary only, it checks the release
+// against the proof the release carries.
 //
 // # Synopsis
 //
-//	verify_deploy_tag [--basedir DIR] [--environment ENV | --root DIR] [--signed] [--json] [--jobs N] [--config FILE]
-//	                  [--quiet] TAG
+//	verify_deploy_tag [--basedir DIR] [--signed [--allowed-signers FILE]] [--json] [--jobs N] [--config FILE] [--quiet] TAG
+//	verify_deploy_tag (--environment ENV | --root DIR) [--basedir DIR] [--signed [--allowed-signers FILE]]
+//	                  [--json] [--jobs N] [--config FILE] [--quiet] [TAG]
 //
 // # Description
 //
@@ -16,30 +19,54 @@
 // manifest_repo configured, a manifests/<TAG> recorded on that repo's
 // deploy-manifests branch must match the tag's manifest.
 //
-// With --environment or --root it also checks the live release of that
-// root (<root>/current): DEPLOY_TAG names TAG, DEPLOY_MANIFEST is the tag's
-// manifest, the release holds no other entries, and each repo's folder is
-// exactly the tag's tree: its git tree hash, computed in a scratch index
-// and object folder (the repo is only read), equals TAG^{tree}. Files
-// edited, added or deleted are named.
+// With --environment or --root it checks the live release of that root
+// (<root>/current), and TAG may be left out: it defaults to the tag the
+// release's DEPLOY_TAG names. Every release carries its proof
+// (DEPLOY_PROOF/, see docs/proof.md): per repo the raw tag and commit
+// objects and what the export did. From it, with no repos and no git, the
+// release is checked link by link: each repo's files are hashed in Go as
+// git hashes them (raw bytes: no clean filter, no eol conversion; files
+// in parallel, each streamed) into the tree the recorded commit names;
+// each commit object hashes to the commit the manifest records; each tag
+// object names that commit, is the tag TAG, and carries the manifest,
+// which DEPLOY_MANIFEST must equal; nothing else is in the release. A
+// file edited, added, deleted, its mode changed, a symlink retargeted,
+// or a proof file missing, malformed or tampered with, is named.
 //
-// With --signed every copy of the tag must carry a signature that
-// "git verify-tag" accepts (gpg, or ssh with gpg.ssh.allowedSignersFile).
+// When the basedir has the repos (the tool runs where they are) it does
+// both: the repo checks above, the release against its proof, and the
+// proof against the repos (same tag and commit objects). Without repos
+// (none in the basedir, or git not installed, and --basedir not given)
+// it checks the release alone. A release without a proof (deployed by an
+// older deploytag) can be checked only where the repos are, against them.
+//
+// With --signed every copy of the tag must carry a good signature: in the
+// repos as "git verify-tag" says (gpg, or ssh against --allowed-signers,
+// else the config's allowed_signers, else git's
+// gpg.ssh.allowedSignersFile); on a release alone, the recorded tag
+// object's signature is checked with "ssh-keygen -Y verify" (namespace
+// git) against --allowed-signers or the config's allowed_signers, or with
+// "gpg --verify" against the keyring when gpg is installed. A key that is
+// not allowed is named.
 //
 // # Output
 //
 // One line per repo, then with a release one per release file checked:
-// the name, a tab, and "ok" or every difference separated by "; ":
+// the name, a tab, and "ok" or every difference separated by "; ". Files
+// are summed up per kind (edited, added, deleted, mode changed, symlink
+// retargeted, type changed): the count and the first three paths.
 //
 //	repo-a	ok
 //	repo-b	HEAD at 1a2b3c4d5e6f, not at the tag (9f8e7d6c5b4a)
-//	repo-c	release files edited: app.rb; release files added: x.txt
+//	repo-c	edited 2: app.rb, lib/x.rb; deleted 1470: tests/a, tests/b, tests/c and 1467 more
 //	DEPLOY_TAG	ok
 //	DEPLOY_MANIFEST	ok
+//	DEPLOY_PROOF	ok
 //
-// With --json one record: {"tag", "ok", "release", "repos": [{"name",
-// "ok", "problems": [...], "edited", "added", "deleted"}]}, the three file
-// lists present only when not empty.
+// With --json one record: {"tag", "ok", "release", "proof", "repos":
+// [{"name", "ok", "problems": [...], "edited", "added", "deleted",
+// "mode_changed", "symlink_retargeted", "type_changed"}]}, each file list
+// complete and present only when not empty.
 //
 // # Exit status
 //
@@ -50,13 +77,15 @@
 // # Examples
 //
 //	verify_deploy_tag --basedir ~/src/tutor DEPLOY_20261125_142501_3f9a2c1
-//	verify_deploy_tag --environment production --signed "$(show_deploy_tag --environment production)"
+//	verify_deploy_tag --root /srv/tutor --signed --allowed-signers /etc/deploytag/allowed_signers
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -65,28 +94,39 @@ import (
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
 var (
-	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "also check the live release of this environment"}
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "also check the live release of this root", TakesFile: true}
+	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "check the live release of this environment (with no repos at hand: against its own proof)"}
+	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
+	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "TAG",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	return cliutil.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "[TAG]",
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, signersFlag,
+			cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return cliutil.Usagef("want exactly one TAG, got %d operands", c.NArg())
-	}
 	tag, envName, root := c.Args().First(), c.String(environmentFlag.Name), c.String(rootFlag.Name)
-	if err := cliutil.TagOperand(tag); err != nil {
-		return err
+	release := envName != "" || root != ""
+	switch {
+	case c.NArg() > 1:
+		return cliutil.Usagef("want at most one TAG, got %d operands", c.NArg())
+	case c.NArg() == 0 && !release:
+		return cliutil.Usagef("want a TAG (it may be left out only with --environment or --root)")
+	}
+	if tag != "" {
+		if err := cliutil.TagOperand(tag); err != nil {
+			return err
+		}
 	}
 	if c.IsSet(environmentFlag.Name) {
 		if err := deploytag.ValidEnvironment(envName); err != nil {
@@ -97,28 +137,72 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	basedirGiven := c.IsSet(cliutil.BasedirFlag.Name)
 	env, err := cliutil.Setup(c)
+	offline := false
+	if errors.Is(err, git.ErrNotInstalled) && release && !basedirGiven {
+		env, err, offline = nil, nil, true
+		if env, err = cliutil.SetupFiles(c); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
-	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
-	if err != nil {
-		return err
+	var repos []basedir.Repo
+	if !offline {
+		repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+		if err != nil && release && !basedirGiven {
+			offline, err = true, nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	opts := verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name), Jobs: jobs,
-		ManifestRepo: env.Config.ManifestRepo}
-	if envName != "" || root != "" {
+	signers := c.String(signersFlag.Name)
+	if !c.IsSet(signersFlag.Name) {
+		signers = env.Config.AllowedSigners
+	}
+	if signers != "" {
+		if signers, err = filepath.Abs(signers); err != nil {
+			return err
+		}
+	}
+	var rep *verify.Report
+	if release {
 		if root, err = env.ReleaseRoot(root, envName); err != nil {
 			return err
 		}
-		if opts.Release, err = deployinfo.LiveRelease(root); err != nil {
+		rel, err := deployinfo.LiveRelease(root)
+		if err != nil {
 			return err
 		}
+		if offline {
+			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: jobs,
+				Signed: c.Bool(signedFlag.Name), Signers: sigcheck.Options{AllowedSigners: signers}})
+			if err != nil {
+				return err
+			}
+			return print(c, rep)
+		}
+		if tag == "" {
+			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
+				return fmt.Errorf("no TAG given, and the release names none: %w", err)
+			}
+		}
+		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
+			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
+	} else {
+		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
+			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo})
 	}
-	rep, err := verify.Verify(c.Context, env.Git, opts)
 	if err != nil {
 		return err
 	}
+	return print(c, rep)
+}
+
+func print(c *cli.Context, rep *verify.Report) error {
 	if c.Bool(cliutil.JSONFlag.Name) {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
@@ -133,7 +217,7 @@ func run(c *cli.Context) error {
 		}
 	}
 	if !rep.OK {
-		return fmt.Errorf("%s does not match: %s", tag, strings.Join(rep.Failed(), ", "))
+		return fmt.Errorf("%s does not match: %s", rep.Tag, strings.Join(rep.Failed(), ", "))
 	}
 	return nil
 }

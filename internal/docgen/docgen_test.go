@@ -19,6 +19,7 @@ GLOBAL OPTIONS:
    --basedir value         folder whose sub-folders are the repos (default: ".") [$DEPLOYTAG_BASEDIR]
    --jobs value, -j value  repos worked on at once (default: 8) [$DEPLOYTAG_JOBS, $JOBS]
    --dry-run               say what would be pushed (default: false)
+   --root value [ --root value ]  a root; repeatable
 
    Output
 
@@ -41,6 +42,7 @@ func TestParseHelp(t *testing.T) {
 		{Names: []string{"--basedir"}, Value: true, Usage: `folder whose sub-folders are the repos (default: ".")`, Env: []string{"DEPLOYTAG_BASEDIR"}},
 		{Names: []string{"--jobs", "-j"}, Value: true, Usage: "repos worked on at once (default: 8)", Env: []string{"DEPLOYTAG_JOBS", "JOBS"}},
 		{Names: []string{"--dry-run"}, Usage: "say what would be pushed"},
+		{Names: []string{"--root"}, Value: true, Usage: "a root; repeatable"},
 		{Names: []string{"--json"}, Usage: "print one JSON record instead of lines", Category: "Output"},
 		{Names: []string{"--help", "-h"}, Usage: "show help", Category: "Output"},
 	}

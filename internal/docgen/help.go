@@ -93,10 +93,17 @@ func ParseHelp(out string) (Help, error) {
 	return h, nil
 }
 
-// parseOption reads "--jobs value, -j value  repos worked on at once (default: 8) [$DEPLOYTAG_JOBS]".
+// repeatSuffix is urfave/cli's mark of a flag that may repeat.
+var repeatSuffix = regexp.MustCompile(` \[ (-[-a-z]+) value \]$`)
+
+// parseOption reads "--jobs value, -j value  repos worked on at once (default: 8) [$DEPLOYTAG_JOBS]";
+// a flag that may repeat reads "--root value [ --root value ]".
 func parseOption(line string) (Option, error) {
 	var o Option
 	spec, usage, _ := strings.Cut(line, "  ")
+	if m := repeatSuffix.FindStringSubmatch(spec); m != nil && strings.HasPrefix(spec, m[1]+" value") {
+		spec = strings.TrimSuffix(spec, m[0])
+	}
 	usage = strings.TrimSpace(usage)
 	if m := envSuffix.FindStringSubmatchIndex(usage); m != nil {
 		for _, v := range strings.Split(usage[m[2]:m[3]], ", ") {

@@ -3,8 +3,9 @@
 // deploy tool:
 //
 //	mkrelease ROOT BASEDIR TAG [ENV [TIME]]  export TAG from BASEDIR's repos (git archive)
-//	                                         into ROOT/releases/TAG, write DEPLOY_TAG and
-//	                                         DEPLOY_MANIFEST, switch ROOT/current, log it
+//	                                         into ROOT/releases/TAG, write DEPLOY_TAG,
+//	                                         DEPLOY_MANIFEST and DEPLOY_PROOF (from git's own
+//	                                         objects, see WriteProof), switch ROOT/current, log it
 //	freeport VAR                             $VAR = a free 127.0.0.1 port
 //	httpget URL                              GET URL (waiting for the server to listen);
 //	                                         body to stdout, "STATUS content-type" to stderr
@@ -28,6 +29,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/scripttest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Commands returns the extra commands.
@@ -91,9 +93,12 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			ts.Fatalf("exporting %s: %v\n%s", e.Name, err, out)
 		}
+		dir := filepath.Join(base, e.Name)
+		git := func(args ...string) ([]byte, error) { return []byte(scripttest.Git(ts, dir, args...)), nil }
+		ts.Check(WriteProof(git, rel, e.Name, tag))
 	}
-	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_TAG"), []byte(tag+"\n"), 0o644))
-	ts.Check(os.WriteFile(filepath.Join(rel, "DEPLOY_MANIFEST"), []byte(m.String()), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(rel, place.TagFile), []byte(tag+"\n"), 0o644))
+	ts.Check(os.WriteFile(filepath.Join(rel, place.ManifestFile), []byte(m.String()), 0o644))
 	tmp := filepath.Join(root, ".current.tmp")
 	_ = os.Remove(tmp)
 	ts.Check(os.Symlink(filepath.Join("releases", tag), tmp))
@@ -101,7 +106,7 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 	line, err := json.Marshal(map[string]string{"time": at, "environment": env, "tag": tag,
 		"user": "tester", "host": "testhost", "outcome": "ok"})
 	ts.Check(err)
-	f, err := os.OpenFile(filepath.Join(root, "deploys.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(filepath.Join(root, place.LogFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	ts.Check(err)
 	_, err = f.Write(append(line, '\n'))
 	ts.Check(err)

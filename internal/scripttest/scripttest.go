@@ -1,7 +1,8 @@
 // Package scripttest runs the testscript files of the deploytag binaries in
 // a sealed git world: a HOME of its own with a fixed identity, no system
 // config, fixed commit dates (so commit hashes and tags are the same on
-// every run), and every binary of the suite, freshly built, on PATH.
+// every run), and every binary of the suite, built from the current
+// sources once per go test run (SharedBuild), on PATH.
 //
 // Extra script commands:
 //
@@ -19,11 +20,15 @@ package scripttest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,21 +40,133 @@ import (
 
 var binDir string
 
-// Main builds every binary of the suite into a temporary folder, runs the
-// tests and removes the folder. Call it from TestMain.
+// Main builds every binary of the suite (once per version of the sources,
+// shared by every test package of a go test run: see SharedBuild), runs
+// the tests and returns their exit code. Call it from TestMain.
 func Main(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "deploytag-bin-")
+	dir, err := SharedBuild()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if err := Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	binDir = dir
 	return m.Run()
+}
+
+// SharedBuild returns a folder holding every binary of the suite built
+// from the module's current sources. The folder is named by a hash of
+// those sources (and of the Go release and build settings), under
+// os.TempDir(), so the test packages of one go test run, which run as
+// separate processes, build the binaries once between them; a lock makes
+// the others wait for the first. Folders not used for two hours are
+// removed.
+func SharedBuild() (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	key, err := sourceKey(root)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(os.TempDir(), "deploytag-bin-"+key)
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	now := time.Now()
+	// dir.complete, beside dir (which holds only the binaries), says the
+	// build in dir finished.
+	if _, err := os.Stat(dir + ".complete"); err == nil {
+		_ = os.Chtimes(dir, now, now) // in use: not pruned
+		return dir, nil
+	}
+	pruneBuilds(dir, now)
+	tmp, err := os.MkdirTemp(os.TempDir(), "deploytag-bin-tmp-")
+	if err != nil {
+		return "", err
+	}
+	if err := Build(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return dir, os.WriteFile(dir+".complete", nil, 0o644)
+}
+
+// sourceKey hashes what the binaries may be built from: every file under
+// root but tests, test data and hidden folders (by path and content, so
+// an embedded file counts too), the Go release and the environment that
+// changes a build.
+func sourceKey(root string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, v := range []string{"GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT", "GOAMD64", "GOTOOLCHAIN"} {
+		fmt.Fprintf(h, "%s=%s\n", v, os.Getenv(v))
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		fmt.Fprintf(h, "%s %d\n", rel, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20], nil
+}
+
+// pruneBuilds removes the shared builds beside keep that no test run has
+// used for two hours (a run touches its folder when it starts).
+func pruneBuilds(keep string, now time.Time) {
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(keep), "deploytag-bin-*"))
+	stale := func(p string) bool {
+		fi, err := os.Stat(p)
+		return p != keep && err == nil && fi.IsDir() && now.Sub(fi.ModTime()) > 2*time.Hour
+	}
+	for _, p := range old {
+		if !stale(p) {
+			continue
+		}
+		// Under its lock, and looked at again: a run that took the lock
+		// first has touched it.
+		lock, err := os.OpenFile(p+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil && stale(p) {
+			os.Remove(p + ".complete")
+			os.RemoveAll(p)
+			os.Remove(p + ".lock")
+		}
+		lock.Close()
+	}
 }
 
 // Build compiles ./cmd/... of the module into dir.

@@ -23,7 +23,9 @@ var (
 // $NAME_ROOT (HOME of its sessions), $NAME_URL (ssh://user@127.0.0.1:port,
 // append an absolute path) and $NAME_ALIAS (ssh://NAME, through the
 // config), and (re)writes $WORK/ssh_config with every server of the script
-// and GIT_SSH_COMMAND="ssh -F $WORK/ssh_config".
+// and GIT_SSH_COMMAND="ssh -F $WORK/ssh_config". Also $NAME_PORT, $NAME_DIR
+// (its config, keys and sshd.log), $NAME_KEY (the client key) and
+// $NAME_HOSTKEY (its host key, "TYPE BASE64", for known_hosts lines).
 //
 // sshd stop|restart NAME: stop (every process included) or restart it.
 func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -77,6 +79,9 @@ func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(name+"_URL", s.URL(""))
 	ts.Setenv(name+"_ALIAS", s.AliasURL(""))
 	ts.Setenv(name+"_PORT", strconv.Itoa(s.Port))
+	ts.Setenv(name+"_DIR", s.Dir)
+	ts.Setenv(name+"_KEY", s.ClientKey)
+	ts.Setenv(name+"_HOSTKEY", strings.SplitN(s.HostKeyLine, " ", 2)[1])
 }
 
 // githttp NAME ROOT: serve the repos under ROOT over smart HTTP with basic

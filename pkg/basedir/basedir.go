@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/manifest"
 )
 
@@ -53,14 +54,6 @@ type notFound string
 
 func (p notFound) Error() string      { return "no such folder " + string(p) }
 func (notFound) Is(target error) bool { return target == os.ErrNotExist }
-
-// OperandError is an operand outside the repo-name grammar: the command
-// line itself is wrong (exit status 2).
-type OperandError struct{ Err error }
-
-func (e *OperandError) Error() string    { return e.Err.Error() }
-func (e *OperandError) Unwrap() error    { return e.Err }
-func (e *OperandError) UsageError() bool { return true }
 
 // IsWorkTree reports whether dir holds a .git folder or file.
 func IsWorkTree(dir string) bool {
@@ -232,7 +225,7 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 			continue
 		}
 		if dashes++; dashes > 1 {
-			return nil, &OperandError{errors.New("'-' (read repos from stdin) given more than once")}
+			return nil, fail.Usage(errors.New("'-' (read repos from stdin) given more than once"))
 		}
 		if stdin == nil {
 			return nil, errors.New("'-' given but there is no standard input")
@@ -254,7 +247,7 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 	for _, op := range ops {
 		if !strings.Contains(op, "/") {
 			if err := manifest.ValidName(op); err != nil {
-				errs = append(errs, &OperandError{err})
+				errs = append(errs, fail.Usage(err))
 				continue
 			}
 			names = append(names, op)
@@ -266,7 +259,7 @@ func Operands(dir string, args []string, stdin io.Reader) ([]Repo, error) {
 			name = filepath.Base(abs)
 		}
 		if err := manifest.ValidName(name); err != nil {
-			errs = append(errs, &OperandError{fmt.Errorf("%w (%s)", err, op)})
+			errs = append(errs, fail.Usage(fmt.Errorf("%w (%s)", err, op)))
 			continue
 		}
 		if err := checkRepo(p); err != nil {

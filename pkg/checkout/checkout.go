@@ -14,8 +14,9 @@
 // so the basedir's repos are as they were (tags fetched stay: a fetched
 // tag is the remote's, and tags never move).
 //
-// Every network step (fetch, clone) has its own deadline, runs with
-// protocol.ext.allow=never (and ssh in batch mode) and never prompts. Tags are fetched with a
+// Every network step (fetch, clone) goes through pkg/git's network verbs:
+// its own deadline, only the allowed transports (never ext::), ssh in
+// batch mode, never a prompt. Tags are fetched with a
 // non-forcing refspec, so a local tag of the same name at another object
 // is never replaced: that repo fails. Nothing is ever checked out with
 // --force, so uncommitted work is never lost.
@@ -25,18 +26,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
 )
+
+// DefaultMaxRepos is Options.MaxRepos when 0.
+const DefaultMaxRepos = 1000
 
 // DefaultTimeout bounds each network step when Options.Timeout is 0.
 const DefaultTimeout = 60 * time.Second
@@ -49,7 +53,11 @@ type Options struct {
 	// name; checked by the caller with ValidURLTemplate. Empty: derived
 	// from the remote URL of the first existing repo (by name) that has one.
 	URLTemplate  string
-	ManifestFile string   // read the manifest from this file instead of looking for it
+	ManifestFile string // read the manifest from this file ("-": Stdin) instead of looking for it
+	Stdin        io.Reader
+	// MaxRepos bounds the repos a manifest may name (DefaultMaxRepos when
+	// 0): a larger one is refused before anything is fetched or cloned.
+	MaxRepos     int
 	ManifestRepo string   // deploy.toml's manifest_repo
 	Repos        []string // deploy.toml's repos: more places to look for the tag
 	Remote       string   // checked by the caller with config.ValidRemote
@@ -73,6 +81,8 @@ type Result struct {
 type repoPlan struct {
 	name, path, commit string
 	tmpDir             string // temporary parent of a new clone, removed at the end
+	unlock             func() // releases tmpDir's owner lock
+	moved              bool   // the second phase is done for it
 	clone              string // the new clone inside tmpDir, renamed to path
 	at                 bool   // already detached at commit
 }
@@ -97,12 +107,22 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	if o.Warnf == nil {
 		o.Warnf = func(string, ...any) {}
 	}
+	if o.MaxRepos <= 0 {
+		o.MaxRepos = DefaultMaxRepos
+	}
 	w := &work{g: g, o: o}
 	if err := w.scan(ctx); err != nil {
 		return Result{}, err
 	}
+	// What interrupted runs left: their temporary clones.
+	if _, err := sweep(o.Basedir); err != nil {
+		o.Warnf("removing what an interrupted checkout left: %v", err)
+	}
 	m, source, err := w.findManifest(ctx)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := w.plausible(m); err != nil {
 		return Result{}, err
 	}
 	res := Result{Manifest: m, Source: source}
@@ -125,13 +145,16 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 			if p.tmpDir != "" {
 				_ = os.RemoveAll(p.tmpDir)
 			}
+			if p.unlock != nil {
+				p.unlock()
+			}
 		}
 	}()
 	if err := w.step(ctx, "fetching", plans, w.preflight); err != nil {
 		return Result{}, err
 	}
 	if err := w.step(ctx, "checking out", plans, w.move); err != nil {
-		return Result{}, err
+		return Result{}, errors.Join(err, partial(o.Tag, plans))
 	}
 	for _, p := range plans {
 		res.Repos = append(res.Repos, p.name)
@@ -142,25 +165,14 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	return res, nil
 }
 
-// each runs f on every plan, at most Jobs at once, and joins every
-// failure, each naming its repo.
-func (w *work) each(ctx context.Context, plans []*repoPlan, f func(context.Context, *repoPlan) error) error {
-	errs := make([]error, len(plans))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(w.o.Jobs, 1))
-	for i, p := range plans {
-		eg.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			errs[i] = wrapAll(p.name, f(gctx, p))
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+// step runs f on every plan, at most Jobs at once, reporting progress as
+// the named step, and joins every failure, each naming its repo; one
+// repo's failure never stops or blames the others.
+func (w *work) step(ctx context.Context, name string, plans []*repoPlan, f func(context.Context, *repoPlan) error) error {
+	fan := basedir.Fanout{Jobs: w.o.Jobs, Step: name, Progress: w.o.Progress}
+	return fan.Each(ctx, len(plans), func(i int) string { return plans[i].name }, func(ctx context.Context, i int) error {
+		return wrapAll(plans[i].name, f(ctx, plans[i]))
+	})
 }
 
 // scan lists the repos already in the basedir and settles the URL template.
@@ -262,16 +274,17 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 		return fmt.Errorf("not in the basedir and cannot be cloned: %w", w.tmplErr)
 	}
 	url := Expand(w.template, p.name)
-	dir, err := os.MkdirTemp(w.o.Basedir, "."+p.name+".clone-")
+	dir, unlock, err := makeCloneDir(w.o.Basedir, p.name)
 	if err != nil {
 		return err
 	}
-	p.tmpDir = dir
+	p.tmpDir, p.unlock = dir, unlock
 	clone, err := filepath.Abs(filepath.Join(dir, p.name))
 	if err != nil {
 		return err
 	}
-	_, err = w.net(ctx, "", "clone", "--quiet", "--no-checkout", "--origin", w.o.Remote, "--", url, clone)
+	_, err = w.net(ctx, w.g.Clone, git.NetCall{Remote: url, Args: []string{"--quiet", "--no-checkout", "--origin", w.o.Remote},
+		Refs: []string{clone}})
 	if err != nil {
 		return w.netError("cloning "+url, err)
 	}
@@ -304,18 +317,92 @@ func (w *work) move(ctx context.Context, p *repoPlan) error {
 			return fmt.Errorf("checking out %s: %s", short(p.commit), reason(err))
 		}
 	}
+	p.moved = true
 	return nil
 }
 
-// net runs a network step: its own deadline, ext:: refused, and ssh in
-// batch mode unless the user chose an ssh command.
-func (w *work) net(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	ssh, err := w.g.SSHBatchArgs(ctx, dir)
+// partialErr names, after a failure of the second phase, exactly which
+// repos are at the tag and which are not yet.
+type partialErr struct {
+	tag          string
+	moved, still []string
+}
+
+func (e *partialErr) Error() string {
+	moved := "none"
+	if len(e.moved) > 0 {
+		moved = strings.Join(e.moved, ", ")
+	}
+	return fmt.Sprintf("checked out at %s before the failure: %s; not yet: %s", e.tag, moved, strings.Join(e.still, ", "))
+}
+
+func (e *partialErr) Hint() string {
+	return "fix the cause and run again: the rerun finishes the job"
+}
+
+func partial(tag string, plans []*repoPlan) error {
+	e := &partialErr{tag: tag}
+	for _, p := range plans {
+		if p.moved {
+			e.moved = append(e.moved, p.name)
+		} else {
+			e.still = append(e.still, p.name)
+		}
+	}
+	if len(e.still) == 0 {
+		return nil
+	}
+	return e
+}
+
+// plausible refuses, before anything is fetched or cloned, a manifest
+// naming more repos than MaxRepos, and any URL of a repo to clone that is
+// outside the URL grammar.
+func (w *work) plausible(m manifest.Manifest) error {
+	var missing []string
+	for _, e := range m {
+		if !basedir.IsWorkTree(filepath.Join(w.o.Basedir, e.Name)) {
+			missing = append(missing, e.Name)
+		}
+	}
+	if len(m) > w.o.MaxRepos {
+		return &tooManyErr{n: len(m), max: w.o.MaxRepos, clone: missing}
+	}
+	if len(missing) == 0 || w.template == "" {
+		return nil
+	}
+	var errs []error
+	for _, n := range missing {
+		if err := ValidURLTemplate(Expand(w.template, n) + Placeholder); err != nil {
+			errs = append(errs, basedir.Errorf(n, "no clone: %v", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type tooManyErr struct {
+	n, max int
+	clone  []string
+}
+
+func (e *tooManyErr) Error() string {
+	return fmt.Sprintf("the manifest names %d repos, more than --max-repos %d; nothing was fetched or cloned (%d would be cloned: %s)", e.n, e.max, len(e.clone), list(e.clone))
+}
+func (e *tooManyErr) Hint() string { return "if that many is right, raise --max-repos" }
+
+// net runs a network verb of pkg/git (which applies the network policy)
+// with the deadline, and the URL and ssh command the remote's config
+// gives, read in one git process.
+func (w *work) net(ctx context.Context, verb func(context.Context, git.NetCall) ([]byte, error), c git.NetCall) ([]byte, error) {
+	rc, err := w.g.RemoteConfig(ctx, c.Dir, c.Remote)
 	if err != nil {
 		return nil, err
 	}
-	args = append(append(ssh, "-c", "protocol.ext.allow=never"), args...)
-	return w.g.Do(ctx, git.Call{Dir: dir, Args: args, Timeout: w.o.Timeout})
+	if len(rc.Fetch) > 0 {
+		c.URL = rc.Fetch[0]
+	}
+	c.SSHCommand, c.Timeout = rc.SSHCommand, w.o.Timeout
+	return verb(ctx, c)
 }
 
 // fetchTag fetches refs/tags/TAG from the repo's remote without forcing:
@@ -326,8 +413,8 @@ func (w *work) fetchTag(ctx context.Context, dir string) error {
 
 func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...string) error {
 	ref := "refs/tags/" + w.o.Tag
-	args := append([]string{"fetch", "--no-tags", "--no-recurse-submodules"}, extra...)
-	_, err := w.net(ctx, dir, append(args, from, "--", ref+":"+ref)...)
+	args := append([]string{"--no-tags", "--no-recurse-submodules"}, extra...)
+	_, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: dir, Remote: from, Args: args, Refs: []string{ref + ":" + ref}})
 	if err == nil {
 		return nil
 	}
@@ -366,9 +453,14 @@ func (w *work) verifyTag(ctx context.Context, dir, commit string) error {
 	return nil
 }
 
-// netError words a failed network step, saying when it timed out.
+// netError words a failed network step, saying when it timed out, with
+// the cause ssh, git or the server gave and what to do about it.
 func (w *work) netError(what string, err error) error {
 	what = git.Redact(what)
+	var ne *git.NetError
+	if errors.As(err, &ne) && ne.Kind != git.KindTimeout && ne.Kind != git.KindInterrupted {
+		return fail.WithHint(fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint())
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s timed out after %s", what, w.o.Timeout)

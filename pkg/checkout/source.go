@@ -31,7 +31,10 @@ import (
 // If none has it, the error lists what was tried.
 func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
 	if f := w.o.ManifestFile; f != "" {
-		m, err := readFile(f)
+		m, err := manifest.ReadFile(f, w.o.Stdin)
+		if f == "-" {
+			f = manifest.StdinName
+		}
 		return m, f, err
 	}
 	tag := w.o.Tag
@@ -137,8 +140,8 @@ func readTagMessage(ctx context.Context, g *git.Runner, dir, tag, where string) 
 // there, else on the local branch.
 func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
 	tracking := "refs/remotes/" + w.o.Remote + "/" + tagging.ManifestBranch
-	_, ferr := w.net(ctx, r.Path, "fetch", "--no-tags", "--no-recurse-submodules", w.o.Remote, "--",
-		"refs/heads/"+tagging.ManifestBranch+":"+tracking)
+	_, ferr := w.net(ctx, w.g.Fetch, git.NetCall{Dir: r.Path, Remote: w.o.Remote, Args: []string{"--no-tags", "--no-recurse-submodules"},
+		Refs: []string{"refs/heads/" + tagging.ManifestBranch + ":" + tracking}})
 	refs := []string{tracking, "refs/heads/" + tagging.ManifestBranch}
 	if ferr != nil {
 		refs = refs[1:]
@@ -196,7 +199,8 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 			continue
 		}
 		branch := "refs/heads/" + tagging.ManifestBranch
-		if _, err := w.net(ctx, scratch, "fetch", "--no-tags", "--depth=1", url, "--", branch+":"+branch); err != nil {
+		if _, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: scratch, Remote: url, Args: []string{"--no-tags", "--depth=1"},
+			Refs: []string{branch + ":" + branch}}); err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tagging.ManifestBranch+" from "+url, err), n))
 			continue
 		}
@@ -211,13 +215,4 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tagging.ManifestPath(w.o.Tag), tagging.ManifestBranch, git.Redact(url), n))
 	}
 	return nil, "", tried, nil
-}
-
-func readFile(file string) (manifest.Manifest, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	defer f.Close()
-	return manifest.Parse(f, file)
 }

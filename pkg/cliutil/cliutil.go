@@ -16,6 +16,9 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/fail"
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // Exit codes. They are part of the interface and are never renumbered.
@@ -33,44 +36,15 @@ var version = ""
 // "0.4.0 (commit 3f9a2c1, go1.26.8)".
 func Version() string { return buildVersion() }
 
-// UsageError is a wrong command line: exit status 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usagef returns a *UsageError.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+// UsageError, Usage and Usagef are pkg/fail's, named here too for the
+// Actions of cmd/*: a wrong command line, exit status 2.
+type UsageError = fail.UsageError
 
 // Usage wraps err as a *UsageError (nil stays nil).
-func Usage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &UsageError{Err: err}
-}
+func Usage(err error) error { return fail.Usage(err) }
 
-// hinter is an error that carries advice for the operator.
-type hinter interface{ Hint() string }
-
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-func (h *hinted) Hint() string  { return h.hint }
-
-// WithHint attaches a "tool: hint: ..." line to err.
-func WithHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &hinted{err: err, hint: hint}
-}
+// Usagef returns a *UsageError.
+func Usagef(format string, args ...any) error { return fail.Usagef(format, args...) }
 
 // NewApp builds an App with the behaviour every deploytag binary shares:
 // no "help" command, usage errors exit 2 without printing help to stdout,
@@ -96,10 +70,58 @@ func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFu
 // SIGINT and SIGTERM, and returns the exit code. A binary's main is
 //
 //	func main() { os.Exit(cliutil.Main(app())) }
+//
+// SIGHUP (the terminal or ssh session went away) is handled as SIGINT and
+// SIGTERM are: the context ends, the work in progress stops and is cleaned
+// up, and the tool prints one line and exits 1.
 func Main(app *cli.App) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(&SignalError{Signal: s})
+		case <-ctx.Done():
+		}
+	}()
 	return Run(ctx, app, os.Args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// SignalError is the cause of a run's context when a signal stopped it.
+type SignalError struct{ Signal os.Signal }
+
+func (e *SignalError) Error() string {
+	return fmt.Sprintf("stopped by signal %s; the work in progress was ended and cleaned up", e.Signal)
+}
+
+// closers are what Run ends after the app returns (the git runner's
+// shared ssh connections), kept in the App's Metadata under this key.
+const closersKey = "deploytag.closers"
+
+// OnExit has fn run when Run is done with app, however the Action ended.
+func OnExit(app *cli.App, fn func() error) {
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	fns, _ := app.Metadata[closersKey].([]func() error)
+	app.Metadata[closersKey] = append(fns, fn)
+}
+
+// servesKey marks, in the App's Metadata, a run that serves until a
+// signal: see Serves.
+const servesKey = "deploytag.serves"
+
+// Serves says that this run of app serves until SIGINT or SIGTERM, so a
+// signal is its normal end: when the Action then returns nil (it shut
+// down gracefully), the tool exits 0 and prints nothing.
+func Serves(app *cli.App) {
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	app.Metadata[servesKey] = true
 }
 
 // Run runs app with the given arguments and streams and returns the exit
@@ -110,6 +132,16 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 		fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version)
 	}
 	err := app.RunContext(ctx, args)
+	fns, _ := app.Metadata[closersKey].([]func() error)
+	for i := len(fns) - 1; i >= 0; i-- {
+		err = errors.Join(err, fns[i]())
+	}
+	delete(app.Metadata, closersKey)
+	var se *SignalError
+	if errors.As(context.Cause(ctx), &se) && !(err == nil && app.Metadata[servesKey] == true) {
+		fmt.Fprintf(stderr, "%s: error: %s\n", app.Name, se)
+		return ExitFailure
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -117,16 +149,15 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 	return ExitCode(err)
 }
 
-// ExitCode picks the exit code for err.
+// ExitCode picks the exit code for err from its type: a *fail.UsageError
+// anywhere in it (OnUsageError makes one of every urfave/cli parse error)
+// is 2, a cli.ExitCoder of our own its code, anything else 1.
 func ExitCode(err error) int {
-	var ue *UsageError
 	var ec cli.ExitCoder
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue), isOperandError(err):
-		return ExitUsage
-	case isFlagError(err):
+	case fail.IsUsage(err):
 		return ExitUsage
 	case errors.As(err, &ec) && ec.ExitCode() != 0 && !childExit(ec):
 		return ec.ExitCode()
@@ -134,27 +165,23 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
-// isFlagError recognises urfave/cli's own complaints about the command
-// line that do not pass through OnUsageError.
-func isFlagError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "flag provided but not defined") ||
-		strings.HasPrefix(msg, "invalid value")
-}
-
 // Report prints err on w, one "name: error: ..." line per joined error, each
 // followed by its hint if it has one.
 func Report(w io.Writer, name string, err error) {
 	for _, e := range flatten(err) {
-		msg := strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; ")
+		// Redacted once more here: no credential in a URL reaches stderr,
+		// whichever package worded the error.
+		msg := git.Redact(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
+		// An interrupt (SIGINT, SIGTERM, SIGHUP) cancels the root context:
+		// say so in words, never as Go's "context canceled", even where a
+		// package formatted the cancellation with %v.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
-		var h hinter
-		if errors.As(e, &h) && h.Hint() != "" {
-			fmt.Fprintf(w, "%s: hint: %s\n", name, h.Hint())
+		if h := fail.Hint(e); h != "" {
+			fmt.Fprintf(w, "%s: hint: %s\n", name, git.Redact(h))
 		}
 	}
-	var ue *UsageError
-	if errors.As(err, &ue) {
+	if fail.IsUsage(err) {
 		fmt.Fprintf(w, "%s: hint: see '%s --help'\n", name, name)
 	}
 }

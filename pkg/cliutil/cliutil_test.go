@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/fail"
 )
 
 func testApp(action cli.ActionFunc) *cli.App {
@@ -38,7 +40,7 @@ func TestExitCodesAndStreams(t *testing.T) {
 		{"usage error", func(*cli.Context) error { return Usagef("missing TAG") }, nil, 2, "", "tool: error: missing TAG\n"},
 		{"failure", func(*cli.Context) error { return errors.New("boom (repo-a)") }, nil, 1, "", "tool: error: boom (repo-a)\n"},
 		{"every culprit", func(*cli.Context) error {
-			return errors.Join(errors.New("bad (a)"), WithHint(errors.New("bad (b)"), "fix b"))
+			return errors.Join(errors.New("bad (a)"), fail.WithHint(errors.New("bad (b)"), "fix b"))
 		}, nil, 1, "", "tool: error: bad (a)\ntool: error: bad (b)\ntool: hint: fix b\n"},
 		{"an operand named help", func(c *cli.Context) error { fmt.Fprintln(c.App.Writer, c.Args().First()); return nil }, []string{"help"}, 0, "help\n", ""},
 	} {
@@ -66,5 +68,27 @@ func TestMultiLineErrorsStayOnOneLine(t *testing.T) {
 	_, _, stderr := run(t, func(*cli.Context) error { return errors.New("first\nsecond") })
 	if stderr != "tool: error: first; second\n" {
 		t.Fatalf("stderr = %q", stderr)
+	}
+}
+
+// An interrupted tool says "interrupted", never Go's "context canceled",
+// however deep the cancellation is wrapped.
+func TestInterruptedNotContextCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var b bytes.Buffer
+	err := errors.Join(
+		fmt.Errorf("tag T in a: %w", ctx.Err()),
+		fmt.Errorf("waiting for the lock on /r: %w", fmt.Errorf("x: %w", context.Canceled)),
+		errors.New("a plain failure (b)"))
+	Report(&b, "tool", err)
+	got := b.String()
+	if strings.Contains(got, "context canceled") {
+		t.Errorf("report says context canceled:\n%s", got)
+	}
+	for _, want := range []string{"tool: error: tag T in a: interrupted\n", "tool: error: waiting for the lock on /r: x: interrupted\n", "tool: error: a plain failure (b)\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
 	}
 }

@@ -12,11 +12,3 @@ func childExit(ec error) bool {
 	var ee *exec.ExitError
 	return errors.As(ec, &ee)
 }
-
-// isOperandError reports whether err holds an operand outside its grammar
-// found by a package below this one (say, a repo operand named "-x"),
-// which marks it with a UsageError() method: the command line is wrong.
-func isOperandError(err error) bool {
-	var oe interface{ UsageError() bool }
-	return errors.As(err, &oe) && oe.UsageError()
-}

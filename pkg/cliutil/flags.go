@@ -26,7 +26,7 @@ var (
 		Usage: "repos worked on at once", DefaultText: "4 per CPU, at most 16"}
 	JSONFlag    = &cli.BoolFlag{Name: "json", Usage: "print one JSON record instead of lines"}
 	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
-		Usage: "deadline for each network step (push, fetch, clone, ls-remote)"}
+		Usage: "deadline for each network step of one repo (push, fetch, clone, ls-remote), not for the whole run"}
 	RemoteFlag = &cli.StringFlag{Name: "remote", EnvVars: []string{"DEPLOYTAG_REMOTE"},
 		Usage: "git remote to use (default: config remote, else origin)"}
 	PrefixFlag = &cli.StringFlag{Name: "prefix", EnvVars: []string{"DEPLOYTAG_PREFIX"},
@@ -81,7 +81,35 @@ func SetupIn(c *cli.Context, dir string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	OnExit(c.App, g.Close)
 	e.Git = g
+	path, required := filepath.Join(e.Basedir, config.FileName), false
+	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
+		path, required = c.String(ConfigFlag.Name), true
+	}
+	cfg, err := config.Load(path, required)
+	if err != nil {
+		return nil, err
+	}
+	e.Config = cfg
+	return e, nil
+}
+
+// SetupFiles is Setup for a tool that can do its work without git (a
+// release checked on a host with no repos): the same basedir and config,
+// and no git runner.
+func SetupFiles(c *cli.Context) (*Env, error) {
+	dir := "."
+	if hasFlag(c, BasedirFlag.Name) {
+		dir = c.String(BasedirFlag.Name)
+	}
+	if dir == "" {
+		return nil, Usagef("empty basedir")
+	}
+	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
+	if hasFlag(c, QuietFlag.Name) {
+		e.Quiet = c.Bool(QuietFlag.Name)
+	}
 	path, required := filepath.Join(e.Basedir, config.FileName), false
 	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
 		path, required = c.String(ConfigFlag.Name), true
@@ -111,6 +139,15 @@ func (e *Env) Warnf(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(e.Stderr, "%s: warning: %s\n", e.Name, fmt.Sprintf(format, args...))
+}
+
+// Notef prints "NAME: ..." (a note, such as waiting for a lock) unless
+// --quiet.
+func (e *Env) Notef(format string, args ...any) {
+	if e.Quiet {
+		return
+	}
+	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Name, fmt.Sprintf(format, args...))
 }
 
 // Remote returns --remote, else the config's remote, else origin.
@@ -168,6 +205,16 @@ func Jobs(c *cli.Context) (int, error) {
 		return 0, Usagef("--jobs must be between 1 and 256, not %d", n)
 	}
 	return n, nil
+}
+
+// Timeout returns --timeout, checked: the one place that says what a
+// timeout must be.
+func Timeout(c *cli.Context) (time.Duration, error) {
+	d := c.Duration(TimeoutFlag.Name)
+	if d <= 0 {
+		return 0, Usagef("--timeout must be positive, not %s", d)
+	}
+	return d, nil
 }
 
 // Time returns --time parsed, or now.

@@ -3,7 +3,7 @@ package cliutil
 import (
 	"os"
 
-	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // RootEnvVar names the variable that sets the root of the standard place.
@@ -14,7 +14,7 @@ const RootEnvVar = "DEPLOY_ROOT"
 // in deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state when
 // unset).
 func (e *Env) ReleaseRoot(root, environment string) (string, error) {
-	s := deployinfo.RootSources{
+	s := place.RootSources{
 		Flag:        root,
 		EnvVar:      os.Getenv(RootEnvVar),
 		Environment: environment,
@@ -24,5 +24,5 @@ func (e *Env) ReleaseRoot(root, environment string) (string, error) {
 	if environment != "" && e.Config != nil {
 		s.Config = e.Config.Environment(environment).Root
 	}
-	return deployinfo.ResolveRoot(s)
+	return place.ResolveRoot(s)
 }

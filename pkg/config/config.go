@@ -7,6 +7,12 @@
 //	remote        = "origin"
 //	sign          = false
 //	manifest_repo = "tutor-deployment"
+//	export_attributes = ["tutor-js"]  # repos whose export-ignore/export-subst apply
+//	allowed_signers = "keys/allowed_signers" # ssh signers verify_deploy_tag --signed accepts
+//	commit_url    = "https://github.com/openstax/{repo}/commit/{commit}"
+//
+//	[commit_urls]                     # per repo, beats commit_url
+//	tutor-js = "https://git.example.org/js/-/commit/{commit}"
 //
 //	[environments.production]
 //	root    = "/srv/tutor"           # default: $XDG_STATE_HOME/deploytag/<ENV>
@@ -22,9 +28,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,13 +48,29 @@ const FileName = "deploy.toml"
 
 // Config is the content of deploy.toml.
 type Config struct {
-	File         string                 `toml:"-"`
-	Repos        []string               `toml:"repos"`
-	Prefix       string                 `toml:"prefix"`
-	Remote       string                 `toml:"remote"`
-	Sign         bool                   `toml:"sign"`
-	ManifestRepo string                 `toml:"manifest_repo"`
+	File         string   `toml:"-"`
+	Repos        []string `toml:"repos"`
+	Prefix       string   `toml:"prefix"`
+	Remote       string   `toml:"remote"`
+	Sign         bool     `toml:"sign"`
+	ManifestRepo string   `toml:"manifest_repo"`
+	// ExportAttributes names the repos whose releases honour the tagged
+	// tree's export-ignore and export-subst attributes, as "git archive"
+	// does (recorded in the release's proof). Every other repo deploys as
+	// its tree, byte for byte.
+	ExportAttributes []string `toml:"export_attributes"`
+	// AllowedSigners is an ssh allowed-signers file (relative paths are
+	// from the config file's folder): the keys whose signatures
+	// verify_deploy_tag --signed accepts on a release with no repos.
+	AllowedSigners string `toml:"allowed_signers"`
+	// CommitURL is the web page of a commit, {repo} and {commit} standing
+	// for the repo's name and the full hash; CommitURLs the same per repo.
+	CommitURL    string                 `toml:"commit_url"`
+	CommitURLs   map[string]string      `toml:"commit_urls"`
 	Environments map[string]Environment `toml:"environments"`
+	// EnvironmentOrder names the environments in the order the file
+	// lists them.
+	EnvironmentOrder []string `toml:"-"`
 }
 
 // Environment is one [environments.NAME] table.
@@ -104,10 +129,18 @@ func Parse(b []byte, path string) (*Config, error) {
 		return nil, fmt.Errorf("unknown config key %s (%s)", strings.Join(keys, ", "), path)
 	}
 	c.File = path
+	for _, k := range md.Keys() {
+		if len(k) == 2 && k[0] == "environments" {
+			c.EnvironmentOrder = append(c.EnvironmentOrder, k[1])
+		}
+	}
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
 	dir := filepath.Dir(path)
+	if c.AllowedSigners != "" && !filepath.IsAbs(c.AllowedSigners) {
+		c.AllowedSigners = filepath.Join(dir, c.AllowedSigners)
+	}
 	for name, e := range c.Environments {
 		if e.Root != "" && !filepath.IsAbs(e.Root) {
 			e.Root = filepath.Join(dir, e.Root)
@@ -146,6 +179,32 @@ func (c *Config) check() error {
 			return fmt.Errorf("manifest_repo: %q is not one of repos", c.ManifestRepo)
 		}
 	}
+	seenExport := map[string]bool{}
+	for _, r := range c.ExportAttributes {
+		if err := manifest.ValidName(r); err != nil {
+			return fmt.Errorf("export_attributes: %w", err)
+		}
+		if seenExport[r] {
+			return fmt.Errorf("export_attributes: %q listed twice", r)
+		}
+		if len(c.Repos) > 0 && !seen[r] {
+			return fmt.Errorf("export_attributes: %q is not one of repos", r)
+		}
+		seenExport[r] = true
+	}
+	if c.CommitURL != "" {
+		if err := ValidCommitURL(c.CommitURL); err != nil {
+			return fmt.Errorf("commit_url: %w", err)
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(c.CommitURLs)) {
+		if err := manifest.ValidName(n); err != nil {
+			return fmt.Errorf("commit_urls: %w", err)
+		}
+		if err := ValidCommitURL(c.CommitURLs[n]); err != nil {
+			return fmt.Errorf("commit_urls.%s: %w", n, err)
+		}
+	}
 	names := make([]string, 0, len(c.Environments))
 	for n := range c.Environments {
 		names = append(names, n)
@@ -172,6 +231,39 @@ func (c *Config) check() error {
 	return nil
 }
 
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+// ValidCommitURL checks a commit page template: an http or https URL
+// holding {commit}, and no placeholder but {repo} and {commit}.
+func ValidCommitURL(t string) error {
+	if !strings.HasPrefix(t, "https://") && !strings.HasPrefix(t, "http://") {
+		return fmt.Errorf("%q must start with https:// or http://", t)
+	}
+	if !strings.Contains(t, "{commit}") {
+		return fmt.Errorf("%q must hold {commit}", t)
+	}
+	for _, p := range placeholderRE.FindAllString(t, -1) {
+		if p != "{repo}" && p != "{commit}" {
+			return fmt.Errorf("%q: unknown placeholder %s (use {repo} and {commit})", t, p)
+		}
+	}
+	return nil
+}
+
+// CommitLink returns the web page of commit in repo from commit_urls or
+// commit_url, or "" when neither is set. Both values pass the manifest's
+// grammar, so they need no escaping beyond what a path segment takes.
+func (c *Config) CommitLink(repo, commit string) string {
+	t := c.CommitURLs[repo]
+	if t == "" {
+		t = c.CommitURL
+	}
+	if t == "" {
+		return ""
+	}
+	return strings.NewReplacer("{repo}", url.PathEscape(repo), "{commit}", url.PathEscape(commit)).Replace(t)
+}
+
 // ValidWorkdir checks a folder path relative to a release: no absolute
 // path and no "..", so it can never point outside the release.
 func ValidWorkdir(w string) error {
@@ -179,6 +271,16 @@ func ValidWorkdir(w string) error {
 		return fmt.Errorf("%q must be a clean relative path inside the release", w)
 	}
 	return nil
+}
+
+// ExportsAttributes reports whether repo opts into export attributes.
+func (c *Config) ExportsAttributes(repo string) bool {
+	for _, r := range c.ExportAttributes {
+		if r == repo {
+			return true
+		}
+	}
+	return false
 }
 
 // Environment returns the table for name. An environment that is not

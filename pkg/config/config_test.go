@@ -13,6 +13,7 @@ prefix = "QA"
 remote = "upstream"
 sign = true
 manifest_repo = "deploy"
+export_attributes = ["b"]
 
 [environments.production]
 root = "srv"
@@ -33,6 +34,9 @@ keep = 3
 	if !c.Environment("dev").Pushes() {
 		t.Fatal("push must default to true")
 	}
+	if !c.ExportsAttributes("b") || c.ExportsAttributes("a") {
+		t.Fatalf("export_attributes = %q", c.ExportAttributes)
+	}
 	if c.Prefix != "QA" || c.Remote != "upstream" || !c.Sign || c.ManifestRepo != "deploy" || len(c.Repos) != 3 {
 		t.Fatalf("config = %+v", c)
 	}
@@ -51,6 +55,11 @@ func TestParseErrorsNameFileAndKey(t *testing.T) {
 		{`repos = ["../a"]`, "repos: invalid repo name"},
 		{`repos = ["a", "a"]`, `repos: "a" listed twice`},
 		{"repos = [\"a\"]\nmanifest_repo = \"b\"", `manifest_repo: "b" is not one of repos`},
+		{`export_attributes = ["-a"]`, "export_attributes: invalid repo name"},
+		{`export_attributes = ["a", "a"]`, `export_attributes: "a" listed twice`},
+		{"repos = [\"a\"]\nexport_attributes = [\"b\"]", `export_attributes: "b" is not one of repos`},
+		{"export_attributes = true", "export_attributes"},
+		{"[repos.a]\nexport_attributes = true", "repos"},
 		{"[environments.Prod]", "environments.Prod: invalid environment name"},
 		{"[environments.\"../x\"]", "invalid environment name"},
 		{"[environments.p]\nkeep = -1", "environments.p.keep"},
@@ -73,5 +82,43 @@ func TestLoadMissing(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "deploy.toml"), true); err == nil {
 		t.Fatal("a required missing file was accepted")
+	}
+}
+
+func TestCommitURLs(t *testing.T) {
+	c, err := Parse([]byte(`
+commit_url = "https://github.com/openstax/{repo}/commit/{commit}"
+[commit_urls]
+tutor-js = "https://git.example.org/js/-/commit/{commit}"
+[environments.production]
+[environments.qa]
+[environments.dev]
+`), "/x/deploy.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := strings.Repeat("ab", 20)
+	if got := c.CommitLink("tutor-server", h); got != "https://github.com/openstax/tutor-server/commit/"+h {
+		t.Errorf("CommitLink(tutor-server) = %q", got)
+	}
+	if got := c.CommitLink("tutor-js", h); got != "https://git.example.org/js/-/commit/"+h {
+		t.Errorf("CommitLink(tutor-js) = %q", got)
+	}
+	if got := strings.Join(c.EnvironmentOrder, " "); got != "production qa dev" {
+		t.Errorf("EnvironmentOrder = %q, want the file's order", got)
+	}
+	if got := (&Config{}).CommitLink("a", h); got != "" {
+		t.Errorf("no template: %q", got)
+	}
+	for _, bad := range []string{
+		`commit_url = "javascript:alert(1)//{commit}"`,
+		`commit_url = "https://example.org/{repo}"`,
+		`commit_url = "https://example.org/{name}/{commit}"`,
+		"[commit_urls]\n\"-x\" = \"https://example.org/{commit}\"",
+		"[commit_urls]\na = \"ftp://example.org/{commit}\"",
+	} {
+		if _, err := Parse([]byte(bad), "deploy.toml"); err == nil || !strings.Contains(err.Error(), "commit_url") {
+			t.Errorf("%s: err = %v, want one naming the key", bad, err)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -48,6 +49,18 @@ type Options struct {
 	Workdir string   // relative to the release, checked by config.ValidWorkdir
 	Env     []string // the environment the command starts from
 	Keep    int      // releases kept; 0 keeps all
+
+	// ExportAttributes names the repos whose releases honour export-ignore
+	// and export-subst (deploy.toml's export_attributes); every other repo
+	// is exported as its tree, byte for byte.
+	ExportAttributes []string
+
+	// Artifact, when set, receives the release as an artifact (package
+	// artifact) instead of deploying it here: nothing is switched.
+	Artifact io.Writer
+	// Verify checks a release against its own proof, for FromArtifact
+	// and Switch.
+	Verify VerifyFunc
 
 	DryRun      bool
 	Jobs        int
@@ -109,11 +122,17 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	if abs, err := filepath.Abs(o.Root); err == nil {
 		res.Root = abs
 	}
-	res.Release = filepath.Join(res.Root, release.ReleasesDir, res.Tag)
+	res.Release = filepath.Join(res.Root, place.ReleasesDir, res.Tag)
 	if o.DryRun {
 		return res, nil
 	}
-	err := o.deploy(ctx, g, &res, repos)
+	var err error
+	if o.Artifact != nil {
+		res.Root, res.Release = "", ""
+		err = o.writeArtifact(ctx, g, &res, repos)
+	} else {
+		err = o.deploy(ctx, g, &res, repos)
+	}
 	if err != nil && res.Created {
 		err = &createdErr{err: err, tag: res.Tag}
 	}
@@ -155,32 +174,9 @@ func (e *createdErr) Hint() string {
 // deploy takes the root's lock, does the steps after the tag is settled
 // and logs the outcome, failed or not, before letting the next deploy in.
 func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
-	root, err := release.Open(o.Root)
-	if err != nil {
-		return err
-	}
-	res.Root = root.Dir
-	history, err := root.OpenLog()
-	if err != nil {
-		return err
-	}
-	defer history.Close()
-	logged := func(err error) error {
-		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
-		return join(err, lerr)
-	}
-	holder := fmt.Sprintf("pid %d, %s@%s, deploying %s since %s", os.Getpid(), o.User, o.Host, res.Tag, o.Now().UTC().Format(time.RFC3339))
-	lock, err := root.Lock(ctx, o.LockTimeout, holder, func(h string) {
-		if h == "" {
-			h = "another deploy"
-		}
-		o.Notef("waiting for the lock on %s (held by %s)", root.Dir, h)
-	})
-	if err != nil {
-		return logged(err)
-	}
-	err = logged(o.locked(ctx, g, root, res, repos))
-	return join(err, lock.Unlock())
+	return o.underLock(ctx, res, "deploying "+res.Tag, func(root *release.Root) error {
+		return o.locked(ctx, g, root, res, repos)
+	}, func(error) bool { return true })
 }
 
 // join is errors.Join that returns a lone error as itself, so its wrappers
@@ -201,33 +197,37 @@ func join(errs ...error) error {
 // locked pushes, builds and installs the release, runs the command and
 // switches current. The lock is held.
 func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
-	if err := root.Clean(); err != nil {
-		return fmt.Errorf("removing what an interrupted deploy left: %w", err)
-	}
 	root.Progress = o.Progress
+	root.Warnf = o.Warnf
 	if o.Push != nil {
 		if err := o.Push(ctx, res.Tag, repos); err != nil {
 			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
 		}
 		res.Pushed = true
 	}
-	srcs := make([]release.Source, 0, len(repos))
-	for _, r := range repos {
-		c, ok := res.Manifest.Lookup(r.Name)
-		if !ok {
-			return basedir.Errorf(r.Name, "repo is not in the manifest of %s", res.Tag)
-		}
-		srcs = append(srcs, release.Source{Name: r.Name, Path: r.Path, Commit: c})
-	}
-	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+	srcs, err := sources(res, repos, o.ExportAttributes)
 	if err != nil {
-		return fmt.Errorf("exporting %s: %w", res.Tag, err)
+		return err
 	}
 	var outcome release.Outcome
-	res.Release, outcome, err = root.Install(tmp, res.Tag)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("installing release %s: %w", res.Tag, err)
+	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs) {
+		// A rollback to a release still on disk: checked against the
+		// tag's trees, switched to without exporting it again.
+		var err error
+		if res.Release, err = root.Reuse(res.Tag); err != nil {
+			return err
+		}
+		outcome = release.Intact
+	} else {
+		tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+		if err != nil {
+			return fmt.Errorf("exporting %s: %w", res.Tag, err)
+		}
+		res.Release, outcome, err = root.Install(tmp, res.Tag)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("installing release %s: %w", res.Tag, err)
+		}
 	}
 	res.Outcome = outcome
 	if outcome == release.Restored {
@@ -238,16 +238,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 			return err
 		}
 	}
-	res.Previous, _ = root.Live()
-	if err := root.Switch(res.Tag); err != nil {
-		return err
-	}
-	pruned, err := root.Prune(o.Keep, res.Tag, res.Previous)
-	res.Pruned = pruned
-	if err != nil {
-		o.Warnf("pruning old releases: %v", err)
-	}
-	return nil
+	return o.switchTo(root, res)
 }
 
 // runCommand runs the environment's command from the release (or its
@@ -266,7 +257,7 @@ func (o *Options) runCommand(ctx context.Context, res *Result) error {
 		"DEPLOY_TAG="+res.Tag,
 		"DEPLOY_ENVIRONMENT="+o.Environment,
 		"DEPLOY_RELEASE="+res.Release,
-		"DEPLOY_MANIFEST="+filepath.Join(res.Release, release.ManifestFile),
+		"DEPLOY_MANIFEST="+filepath.Join(res.Release, place.ManifestFile),
 	)
 	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
 	// Its own process group, so an interrupted deploy stops all of it.

@@ -12,7 +12,7 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
-	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -34,7 +34,7 @@ func TestPushComesFirst(t *testing.T) {
 		Environment: "qa", Basedir: base, Root: root, Jobs: 2, LockTimeout: time.Second,
 		Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 		Push: func(ctx context.Context, tag string, rs []basedir.Repo) error {
-			sawReleases, _ = os.ReadDir(filepath.Join(root, release.ReleasesDir))
+			sawReleases, _ = os.ReadDir(filepath.Join(root, place.ReleasesDir))
 			pushedTag = tag
 			for _, r := range rs {
 				pushedRepos = append(pushedRepos, r.Name)
@@ -57,13 +57,13 @@ func TestPushComesFirst(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "(nothing deployed): remote said no (b)") {
 		t.Fatalf("failing push: %v", err)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(o.Root, release.ReleasesDir)); len(ents) != 0 {
+	if ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir)); len(ents) != 0 {
 		t.Errorf("a failed push left releases %v", ents)
 	}
-	if _, err := os.Lstat(filepath.Join(o.Root, release.CurrentLink)); err == nil {
+	if _, err := os.Lstat(filepath.Join(o.Root, place.CurrentLink)); err == nil {
 		t.Error("a failed push made current")
 	}
-	log, _ := os.ReadFile(filepath.Join(o.Root, release.LogFile))
+	log, _ := os.ReadFile(filepath.Join(o.Root, place.LogFile))
 	if !strings.Contains(string(log), `"outcome":"failed","error":"pushing `) {
 		t.Errorf("deploys.log = %s", log)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
@@ -41,21 +39,19 @@ func CheckTag(ctx context.Context, g *git.Runner, dir, tag, preferred string, jo
 	for _, r := range all {
 		res[r.Name] = &found{}
 	}
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	for _, r := range all {
+	// A repo's failure is kept, not returned: it matters only if the
+	// manifest names that repo.
+	err = basedir.Fanout{Jobs: jobs}.EachRepo(ctx, all, func(ctx context.Context, r basedir.Repo) error {
 		f := res[r.Name]
-		eg.Go(func() error {
-			objs, err := g.Resolve(gctx, r.Path, ref, ref+"^{commit}")
-			if err != nil {
-				f.err = basedir.Wrap(r.Name, err)
-				return nil
-			}
-			f.obj, f.commit = objs[0], objs[1]
+		objs, err := g.Resolve(ctx, r.Path, ref, ref+"^{commit}")
+		if err != nil {
+			f.err = basedir.Wrap(r.Name, err)
 			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
+		}
+		f.obj, f.commit = objs[0], objs[1]
+		return nil
+	})
+	if err != nil {
 		return Tagged{}, err
 	}
 	order := make([]basedir.Repo, 0, len(all))

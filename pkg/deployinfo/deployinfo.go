@@ -15,9 +15,7 @@
 package deployinfo
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,15 +26,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
-)
-
-// File names of the standard place.
-const (
-	TagFile      = "DEPLOY_TAG"
-	ManifestFile = "DEPLOY_MANIFEST"
-	CurrentLink  = "current"
-	ReleasesDir  = "releases"
-	LogFile      = "deploys.log"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // ErrNoRelease is returned when no release can be found where one was
@@ -93,10 +83,10 @@ func ReadTagFile(path string) (string, error) {
 func ParseTag(b []byte, where string) (string, error) {
 	s := strings.TrimSuffix(string(b), "\n")
 	if strings.ContainsAny(s, "\n\r") {
-		return "", fmt.Errorf("malformed %s: want one line holding the tag (%s)", TagFile, where)
+		return "", fmt.Errorf("malformed %s: want one line holding the tag (%s)", place.TagFile, where)
 	}
 	if err := deploytag.ValidTagName(s); err != nil {
-		return "", fmt.Errorf("malformed %s: %w (%s)", TagFile, err, where)
+		return "", fmt.Errorf("malformed %s: %w (%s)", place.TagFile, err, where)
 	}
 	return s, nil
 }
@@ -114,16 +104,16 @@ func FindRelease(path string) (string, error) {
 	} else if !fi.IsDir() {
 		abs = filepath.Dir(abs)
 	}
-	if isFile(filepath.Join(abs, CurrentLink, TagFile)) && !isFile(filepath.Join(abs, TagFile)) {
-		return filepath.Join(abs, CurrentLink), nil
+	if isFile(filepath.Join(abs, place.CurrentLink, place.TagFile)) && !isFile(filepath.Join(abs, place.TagFile)) {
+		return filepath.Join(abs, place.CurrentLink), nil
 	}
 	for dir := abs; ; {
-		if isFile(filepath.Join(dir, TagFile)) {
+		if isFile(filepath.Join(dir, place.TagFile)) {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("%w: no %s in %s or any folder above it", ErrNoRelease, TagFile, path)
+			return "", fmt.Errorf("%w: no %s in %s or any folder above it", ErrNoRelease, place.TagFile, path)
 		}
 		dir = parent
 	}
@@ -131,12 +121,12 @@ func FindRelease(path string) (string, error) {
 
 // LiveRelease returns the release folder root/current points at.
 func LiveRelease(root string) (string, error) {
-	cur := filepath.Join(root, CurrentLink)
+	cur := filepath.Join(root, place.CurrentLink)
 	if _, err := os.Lstat(cur); errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("%w: root %s does not exist", ErrNoRelease, root)
 		}
-		return "", fmt.Errorf("%w: nothing deployed in %s (no %s)", ErrNoRelease, root, CurrentLink)
+		return "", fmt.Errorf("%w: nothing deployed in %s (no %s)", ErrNoRelease, root, place.CurrentLink)
 	}
 	real, err := filepath.EvalSymlinks(cur)
 	if err != nil {
@@ -181,15 +171,15 @@ func ReadRelease(dir string) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoRelease, err)
 	}
-	tag, err := ReadTagFile(filepath.Join(real, TagFile))
+	tag, err := ReadTagFile(filepath.Join(real, place.TagFile))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no %s in %s", ErrNoRelease, TagFile, dir)
+			return nil, fmt.Errorf("%w: no %s in %s", ErrNoRelease, place.TagFile, dir)
 		}
 		return nil, err
 	}
 	info := &Info{Tag: tag, Release: real, Repos: []Repo{}}
-	mpath := filepath.Join(real, ManifestFile)
+	mpath := filepath.Join(real, place.ManifestFile)
 	mb, err := os.ReadFile(mpath)
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest: %w", err)
@@ -201,12 +191,13 @@ func ReadRelease(dir string) (*Info, error) {
 	for _, e := range m {
 		info.Repos = append(info.Repos, Repo{Name: e.Name, Commit: e.Commit})
 	}
-	if filepath.Base(filepath.Dir(real)) == ReleasesDir && filepath.Base(real) == tag {
+	if filepath.Base(filepath.Dir(real)) == place.ReleasesDir && filepath.Base(real) == tag {
 		root := filepath.Dir(filepath.Dir(real))
 		info.Root = &root
-		if e, err := LastDeploy(filepath.Join(root, LogFile), tag); err == nil && e != nil {
-			t := e.Time
-			info.DeployedAt = &t
+		if e, err := place.LastOK(filepath.Join(root, place.LogFile), tag); err == nil && e != nil {
+			if t, err := time.Parse(time.RFC3339, e.Time); err == nil {
+				info.DeployedAt = &t
+			}
 			if e.Environment != "" {
 				env := e.Environment
 				info.Environment = &env
@@ -214,40 +205,4 @@ func ReadRelease(dir string) (*Info, error) {
 		}
 	}
 	return info, nil
-}
-
-// LogEntry is one line of deploys.log.
-type LogEntry struct {
-	Time        time.Time `json:"time"`
-	Environment string    `json:"environment"`
-	Tag         string    `json:"tag"`
-	User        string    `json:"user"`
-	Host        string    `json:"host"`
-	Outcome     string    `json:"outcome"`
-	Error       string    `json:"error,omitempty"`
-}
-
-// LastDeploy returns the last successful deploy of tag recorded in the log
-// at path, or nil if there is none. Lines that are not JSON objects (a torn
-// last line, say) are skipped. A missing log is not an error.
-func LastDeploy(path, tag string) (*LogEntry, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var last *LogEntry
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		var e LogEntry
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Tag != tag || e.Outcome != "ok" {
-			continue
-		}
-		last = &e
-	}
-	return last, sc.Err()
 }

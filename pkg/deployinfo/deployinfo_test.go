@@ -186,27 +186,3 @@ func TestParseTag(t *testing.T) {
 		}
 	}
 }
-
-func TestResolveRoot(t *testing.T) {
-	for _, c := range []struct {
-		s    deployinfo.RootSources
-		want string
-	}{
-		{deployinfo.RootSources{Flag: "/f", EnvVar: "/e", Config: "/c", Environment: "qa"}, "/f"},
-		{deployinfo.RootSources{EnvVar: "/e", Config: "/c", Environment: "qa"}, "/e"},
-		{deployinfo.RootSources{Config: "/c", Environment: "qa", StateHome: "/s"}, "/c"},
-		{deployinfo.RootSources{Environment: "qa", StateHome: "/s", Home: "/h"}, "/s/deploytag/qa"},
-		{deployinfo.RootSources{Environment: "qa", Home: "/h"}, "/h/.local/state/deploytag/qa"},
-		{deployinfo.RootSources{Environment: "qa", StateHome: "rel", Home: "/h"}, "/h/.local/state/deploytag/qa"},
-	} {
-		got, err := deployinfo.ResolveRoot(c.s)
-		if err != nil || got != c.want {
-			t.Errorf("ResolveRoot(%+v) = %q, %v, want %q", c.s, got, err, c.want)
-		}
-	}
-	for _, s := range []deployinfo.RootSources{{}, {Environment: "../x", Home: "/h"}, {Environment: "qa"}} {
-		if got, err := deployinfo.ResolveRoot(s); err == nil {
-			t.Errorf("ResolveRoot(%+v) = %q, want an error", s, got)
-		}
-	}
-}

@@ -22,6 +22,11 @@ const MaxTagLen = 128
 
 const timeLayout = "20060102_150405"
 
+// DescribeExclude is a glob (as "git describe --exclude" and
+// %(describe:exclude=...) take it) matching every deploy tag, of any
+// prefix, and no tag of another shape such as v2.1.4.
+const DescribeExclude = "[A-Z]*_[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]_[0-9][0-9][0-9][0-9][0-9][0-9]_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]"
+
 var (
 	tagName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 	prefixRE = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)

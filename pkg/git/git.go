@@ -98,6 +98,10 @@ type Runner struct {
 	timeout time.Duration
 
 	traceMu sync.Mutex
+
+	hostJobs int
+	netOnce  sync.Once
+	net      *netState
 }
 
 // Options configure a Runner.
@@ -108,6 +112,9 @@ type Options struct {
 	Timeout time.Duration
 	// Env is the environment to start from; nil means os.Environ().
 	Env []string
+	// HostJobs bounds the network steps at once against one host; 0 means
+	// DefaultHostJobs.
+	HostJobs int
 }
 
 var (
@@ -124,9 +131,12 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	r := &Runner{path: path, env: cleanEnv(env), trace: opts.Trace, timeout: opts.Timeout}
+	r := &Runner{path: path, env: cleanEnv(env), trace: opts.Trace, timeout: opts.Timeout, hostJobs: opts.HostJobs}
 	if r.timeout <= 0 {
 		r.timeout = DefaultTimeout
+	}
+	if r.hostJobs <= 0 {
+		r.hostJobs = DefaultHostJobs
 	}
 	if v, ok := versionOnce.Load(path); ok {
 		if v != nil {
@@ -219,6 +229,13 @@ type Call struct {
 	// Stdout, when set, receives git's output as it comes (Do then
 	// returns nil bytes), e.g. to stream "git archive".
 	Stdout io.Writer
+	// Outlive lets a short local write run to its end even if this
+	// process dies (SIGKILL): cut short, "git tag" or "update-ref" would
+	// leave a lock file that blocks every later run.
+	Outlive bool
+	// Trust is what the call may run from the repo's own config; the
+	// zero value, for calls that only read, runs none of it (SafeArgs).
+	Trust Trust
 }
 
 // Run runs git with args in dir and returns its stdout.
@@ -235,7 +252,16 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	argv := Argv(c.Dir, c.Args)
+	drivers := repoDrivers(c.Dir)
+	if c.Trust&TrustFilters == 0 {
+		for _, d := range drivers {
+			if strings.ContainsAny(d, "=\n") {
+				return nil, &Error{Args: c.Args, Dir: c.Dir, ExitCode: -1,
+					Err: fmt.Errorf("the repo's config defines filter driver %q, which cannot be turned off for reading", d)}
+			}
+		}
+	}
+	argv := append(SafeArgs(c.Trust, drivers), Argv(c.Dir, c.Args)...)
 	if r.trace != nil {
 		r.traceMu.Lock()
 		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
@@ -255,8 +281,13 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
-	// helper it started) is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// helper it started) is killed. On Linux git is also killed when this
+	// process dies, however it dies (see sysProcAttr), unless the call
+	// must outlive it.
+	cmd.SysProcAttr = sysProcAttr()
+	if c.Outlive {
+		cmd.SysProcAttr = outliveProcAttr()
+	}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

@@ -13,8 +13,8 @@ import (
 type Remote struct {
 	Fetch []string // remote.<name>.url, rewritten
 	Push  []string // the URLs "git push <name>" pushes to
-	// SSHCommand is true when core.sshCommand is set.
-	SSHCommand bool
+	// SSHCommand is core.sshCommand, or "" when unset (for NetCall).
+	SSHCommand string
 }
 
 // RemoteConfigArgs is the argv of the one "git config" read RemoteConfig
@@ -34,22 +34,6 @@ func (r *Runner) RemoteConfig(ctx context.Context, dir, remote string) (Remote, 
 		return Remote{}, notARepo(err)
 	}
 	return ParseRemoteConfig(out, remote)
-}
-
-// SSHArgs returns, like SSHBatchArgs, the "-c core.sshCommand=..." batch
-// mode arguments, or nothing when the user chose an ssh command of their
-// own (GIT_SSH_COMMAND or GIT_SSH in the environment, or rc.SSHCommand).
-func (r *Runner) SSHArgs(rc Remote) []string {
-	if rc.SSHCommand {
-		return nil
-	}
-	for _, kv := range r.env {
-		k, v, _ := strings.Cut(kv, "=")
-		if (k == "GIT_SSH_COMMAND" || k == "GIT_SSH") && v != "" {
-			return nil
-		}
-	}
-	return []string{"-c", "core.sshCommand=" + SSHBatchCommand}
 }
 
 // rewrite is one url.<base> section: the prefixes it replaces by base.
@@ -91,7 +75,7 @@ func ParseRemoteConfig(out []byte, remote string) (Remote, error) {
 		case key == "remote."+remote+".pushurl":
 			pushurls = append(pushurls, value)
 		case key == "core.sshcommand":
-			rc.SSHCommand = true
+			rc.SSHCommand = value
 		case strings.HasPrefix(key, "url.") && strings.HasSuffix(key, ".insteadof"):
 			insteadOf = add(insteadOf, strings.TrimSuffix(strings.TrimPrefix(key, "url."), ".insteadof"), value)
 		case strings.HasPrefix(key, "url.") && strings.HasSuffix(key, ".pushinsteadof"):

@@ -21,7 +21,7 @@ func TestParseRemoteConfig(t *testing.T) {
 		name        string
 		out         []byte
 		fetch, push []string
-		ssh         bool
+		ssh         string
 		err         string
 	}{
 		{name: "nothing", out: nil},
@@ -31,7 +31,7 @@ func TestParseRemoteConfig(t *testing.T) {
 			fetch: []string{"f"}, push: []string{"p1", "p2"}},
 		{name: "pushurl only", out: rec("remote.origin.pushurl", "p"), push: []string{"p"}},
 		{name: "ssh command", out: rec("core.sshcommand", "ssh -i k", "remote.origin.url", "u"),
-			fetch: []string{"u"}, push: []string{"u"}, ssh: true},
+			fetch: []string{"u"}, push: []string{"u"}, ssh: "ssh -i k"},
 		{name: "insteadOf longest wins",
 			out:   rec("url.https://a/.insteadof", "x:", "url.https://b/.insteadof", "x:y/", "remote.origin.url", "x:y/r"),
 			fetch: []string{"https://b/r"}, push: []string{"https://b/r"}},
@@ -68,7 +68,7 @@ func TestParseRemoteConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(rc.Fetch, tt.fetch) || !slices.Equal(rc.Push, tt.push) || rc.SSHCommand != tt.ssh {
-				t.Errorf("got fetch %q push %q ssh %v; want %q %q %v", rc.Fetch, rc.Push, rc.SSHCommand, tt.fetch, tt.push, tt.ssh)
+				t.Errorf("got fetch %q push %q ssh %q; want %q %q %q", rc.Fetch, rc.Push, rc.SSHCommand, tt.fetch, tt.push, tt.ssh)
 			}
 		})
 	}
@@ -120,9 +120,12 @@ func TestRemoteConfigAgreesWithGit(t *testing.T) {
 		if !slices.Equal(rc.Fetch, fetch) || !slices.Equal(rc.Push, push) {
 			t.Errorf("config %q: got fetch %q push %q; git says %q %q", kv, rc.Fetch, rc.Push, fetch, push)
 		}
-		ssh := slices.Contains(kv, "core.sshCommand")
-		if rc.SSHCommand != ssh || (g.SSHArgs(rc) == nil) != ssh {
-			t.Errorf("config %q: SSHCommand %v, SSHArgs %q", kv, rc.SSHCommand, g.SSHArgs(rc))
+		ssh := ""
+		if i := slices.Index(kv, "core.sshCommand"); i >= 0 {
+			ssh = kv[i+1]
+		}
+		if rc.SSHCommand != ssh {
+			t.Errorf("config %q: SSHCommand %q, want %q", kv, rc.SSHCommand, ssh)
 		}
 	}
 	rc, err := g.RemoteConfig(ctx, filepath.Join(dir, "ra"), "nowhere")

@@ -159,7 +159,7 @@ type TagOptions struct {
 // existing tag: if the name is taken it returns an error wrapping
 // ErrTagExists.
 func (r *Runner) CreateTag(ctx context.Context, dir string, t TagOptions) error {
-	_, err := r.Do(ctx, Call{Dir: dir, Args: CreateTagArgs(t), Stdin: strings.NewReader(t.Message)})
+	_, err := r.Do(ctx, Call{Dir: dir, Args: CreateTagArgs(t), Stdin: strings.NewReader(t.Message), Trust: TrustHooks, Outlive: true})
 	if err != nil && strings.Contains(Stderr(err), "already exists") {
 		return fmt.Errorf("%w: %w", ErrTagExists, err)
 	}
@@ -178,7 +178,7 @@ func CreateTagArgs(t TagOptions) []string {
 // DeleteTagAt deletes refs/tags/NAME only if it still points at oid, so a
 // tool can take back a tag it created and nothing else.
 func (r *Runner) DeleteTagAt(ctx context.Context, dir, name, oid string) error {
-	_, err := r.Run(ctx, dir, "update-ref", "-d", "refs/tags/"+name, oid)
+	_, err := r.Do(ctx, Call{Dir: dir, Args: []string{"update-ref", "-d", "refs/tags/" + name, oid}, Trust: TrustHooks, Outlive: true})
 	return err
 }
 

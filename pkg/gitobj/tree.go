@@ -124,6 +124,12 @@ func ParseTree(f Format, b []byte) ([]Entry, error) {
 			return nil, fmt.Errorf("malformed tree object: entry %d has no name", len(out))
 		}
 		name := string(b[:nul])
+		if name == "." || name == ".." || strings.Contains(name, "/") {
+			// A name that could climb out of, or into another, folder of
+			// the release is never taken from a tree (as TreeBytes refuses
+			// to write one).
+			return nil, fmt.Errorf("malformed tree object: entry name %q is not allowed", name)
+		}
 		b = b[nul+1:]
 		if len(b) < n {
 			return nil, fmt.Errorf("malformed tree object: entry %q is cut short", name)

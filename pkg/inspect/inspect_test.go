@@ -52,13 +52,17 @@ func TestParseTagList(t *testing.T) {
 	}
 }
 
-func TestParseLog(t *testing.T) {
-	got, err := ParseLog([]byte("d969dc1f88eabe71577157884604fddd05a6e497\x00fix: a\tb\nf5476fdb225482e195d84828aae9fb4d6b72e91d\x00\n"))
-	if err != nil || len(got) != 2 || got[0].Subject != "fix: a\tb" || got[1].Subject != "" {
-		t.Fatalf("ParseLog = %v, %v", got, err)
+func TestParseLeftRightLog(t *testing.T) {
+	left, right, err := ParseLeftRightLog([]byte(">\x00d969dc1f88eabe71577157884604fddd05a6e497\x00fix: a\tb\n" +
+		"<\x00f5476fdb225482e195d84828aae9fb4d6b72e91d\x00\n>\x000be41d2c4a1e0be41d2c4a1e0be41d2c4a1e0be4\x00<script>\n"))
+	if err != nil || len(right) != 2 || len(left) != 1 || right[0].Subject != "fix: a\tb" || right[1].Subject != "<script>" ||
+		left[0].Commit != "f5476fdb225482e195d84828aae9fb4d6b72e91d" || left[0].Subject != "" {
+		t.Fatalf("ParseLeftRightLog = %v, %v, %v", left, right, err)
 	}
-	if _, err := ParseLog([]byte("nothex\x00x\n")); err == nil {
-		t.Error("a malformed line is an error")
+	for _, bad := range []string{"nothex\x00x\n", ">\x00nothex\x00x\n", "-\x00d969dc1f88eabe71577157884604fddd05a6e497\x00x\n"} {
+		if _, _, err := ParseLeftRightLog([]byte(bad)); err == nil {
+			t.Errorf("%q: a malformed line is an error", bad)
+		}
 	}
 }
 

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 )
@@ -46,22 +45,15 @@ func List(ctx context.Context, g *git.Runner, o ListOptions) ([]TagInfo, error) 
 	n := len(o.Repos)
 	local := make([]map[string]localTag, n)
 	remote := make([]map[string]bool, n)
-	errs := make([]error, n)
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			var err error
-			local[i], err = localTags(gctx, g, r.Path)
-			if err == nil && o.Remote != "" {
-				remote[i], err = remoteTags(gctx, g, r.Path, o.Remote, o.Timeout)
-			}
-			errs[i] = basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, n, func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		var err error
+		local[i], err = localTags(ctx, g, o.Repos[i].Path)
+		if err == nil && o.Remote != "" {
+			remote[i], err = remoteTags(ctx, g, o.Repos[i].Path, o.Remote, o.Timeout)
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -179,13 +171,19 @@ func ParseTagList(b []byte) (map[string]localTag, error) {
 }
 
 func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout time.Duration) (map[string]bool, error) {
-	if _, err := g.RemoteURL(ctx, dir, remote); err != nil {
+	rc, err := g.RemoteConfig(ctx, dir, remote)
+	if err != nil {
 		return nil, err
 	}
-	b, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"ls-remote", "--tags", "--", remote, "refs/tags/*"}, Timeout: timeout})
+	if len(rc.Fetch) == 0 {
+		return nil, fmt.Errorf("%w %q in %s", git.ErrNoRemote, remote, dir)
+	}
+	b, err := g.LsRemote(ctx, git.NetCall{Dir: dir, Remote: remote, URL: rc.Fetch[0], Args: []string{"--tags"},
+		Refs: []string{"refs/tags/*"}, SSHCommand: rc.SSHCommand, Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("remote %s timed out after %s", remote, timeout)
+		var ne *git.NetError
+		if errors.As(err, &ne) && ne.Kind == git.KindTimeout {
+			return nil, fail.WithHint(fmt.Errorf("remote %s (%s) timed out after %s", remote, ne.URL, timeout), ne.Hint())
 		}
 		return nil, err
 	}

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
@@ -109,34 +107,46 @@ func Diff(ctx context.Context, g *git.Runner, repos []basedir.Repo, from, to man
 		}
 	}
 	warns := make([]error, len(changes))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	for i := range changes {
-		c := &changes[i]
-		if c.From == "" || c.To == "" {
-			continue
-		}
-		dir, ok := byName[c.Name]
-		if !ok {
-			warns[i] = basedir.Errorf(c.Name, "repo not in the basedir, commits not counted")
-			continue
-		}
-		eg.Go(func() error {
+	_ = basedir.Fanout{Jobs: jobs}.Each(ctx, len(changes), func(i int) string { return changes[i].Name },
+		func(ctx context.Context, i int) error {
+			c := &changes[i]
+			if c.From == "" || c.To == "" {
+				return nil
+			}
+			dir, ok := byName[c.Name]
+			if !ok {
+				warns[i] = basedir.Errorf(c.Name, "repo not in the basedir, commits not counted")
+				return nil
+			}
 			warns[i] = basedir.Wrap(c.Name, count(ctx, g, dir, c, withLog))
 			return nil
 		})
-	}
-	_ = eg.Wait()
 	var out []error
 	for _, w := range warns {
 		if w != nil {
 			out = append(out, w)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		out = append(out, fmt.Errorf("commits not counted: %w", err))
+	}
 	return changes, out
 }
 
+// count fills c's counts, and with withLog its commits, from one git
+// process in the repo at dir.
 func count(ctx context.Context, g *git.Runner, dir string, c *Change, withLog bool) error {
+	if withLog {
+		b, err := g.Run(ctx, dir, LeftRightLogArgs(c.From, c.To)...)
+		if err != nil {
+			return fmt.Errorf("commits not counted: %w", err)
+		}
+		if c.Dropped, c.Log, err = ParseLeftRightLog(b); err != nil {
+			return err
+		}
+		c.Behind, c.Ahead = len(c.Dropped), len(c.Log)
+		return nil
+	}
 	b, err := g.Run(ctx, dir, "rev-list", "--left-right", "--count", c.From+"..."+c.To, "--")
 	if err != nil {
 		return fmt.Errorf("commits not counted: %w", err)
@@ -151,41 +161,36 @@ func count(ctx context.Context, g *git.Runner, dir string, c *Change, withLog bo
 		return fmt.Errorf("rev-list: malformed output %q", strings.TrimSpace(string(b)))
 	}
 	c.Ahead, c.Behind = ahead, behind
-	if !withLog {
-		return nil
-	}
-	if c.Log, err = oneLines(ctx, g, dir, c.From, c.To, ahead); err != nil {
-		return err
-	}
-	c.Dropped, err = oneLines(ctx, g, dir, c.To, c.From, behind)
-	return err
+	return nil
 }
 
-func oneLines(ctx context.Context, g *git.Runner, dir, from, to string, n int) ([]Commit, error) {
-	if n == 0 {
-		return nil, nil
-	}
-	b, err := g.Run(ctx, dir, "-c", "log.showSignature=false", "log", "--no-decorate", "--format=%H%x00%s", from+".."+to, "--")
-	if err != nil {
-		return nil, fmt.Errorf("log not read: %w", err)
-	}
-	return ParseLog(b)
+// LeftRightLogArgs is the one git call that lists, newest first, the
+// commits on each side of from...to: those only in from marked "<", those
+// only in to marked ">".
+func LeftRightLogArgs(from, to string) []string {
+	return []string{"-c", "log.showSignature=false", "log", "--left-right", "--no-decorate",
+		"--format=%m%x00%H%x00%s", from + "..." + to, "--"}
 }
 
-// ParseLog parses "git log --format=%H%x00%s" output.
-func ParseLog(b []byte) ([]Commit, error) {
-	var out []Commit
+// ParseLeftRightLog parses the output of LeftRightLogArgs into the commits
+// only in from (left) and only in to (right), each newest first.
+func ParseLeftRightLog(b []byte) (left, right []Commit, err error) {
 	for _, line := range strings.Split(string(b), "\n") {
 		if line == "" {
 			continue
 		}
-		h, s, ok := strings.Cut(line, "\x00")
-		if !ok || !git.IsOid(h) {
-			return nil, fmt.Errorf("log: malformed line %q", line)
+		side, rest, ok := strings.Cut(line, "\x00")
+		h, subj, ok2 := strings.Cut(rest, "\x00")
+		if !ok || !ok2 || !git.IsOid(h) || side != "<" && side != ">" {
+			return nil, nil, fmt.Errorf("log: malformed line %q", line)
 		}
-		out = append(out, Commit{Commit: h, Subject: s})
+		if side == "<" {
+			left = append(left, Commit{Commit: h, Subject: subj})
+		} else {
+			right = append(right, Commit{Commit: h, Subject: subj})
+		}
 	}
-	return out, nil
+	return left, right, nil
 }
 
 // ManifestJSON is the --json record of a manifest.

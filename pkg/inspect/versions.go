@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -52,22 +51,18 @@ func Versions(ctx context.Context, g *git.Runner, repos []basedir.Repo, m manife
 		byName[r.Name] = r.Path
 	}
 	out := make([]string, len(m))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	for i, e := range m {
-		dir, ok := byName[e.Name]
+	// Failures only leave a version unknown, so the error is not read.
+	_ = basedir.Fanout{Jobs: jobs}.Each(ctx, len(m), func(i int) string { return m[i].Name }, func(ctx context.Context, i int) error {
+		dir, ok := byName[m[i].Name]
 		if !ok {
-			continue
-		}
-		eg.Go(func() error {
-			b, err := g.Run(ctx, dir, MergedTagsArgs(e.Commit)...)
-			if err == nil {
-				out[i] = HighestVersion(strings.Split(strings.TrimSpace(string(b)), "\n"))
-			}
 			return nil
-		})
-	}
-	_ = eg.Wait()
+		}
+		b, err := g.Run(ctx, dir, MergedTagsArgs(m[i].Commit)...)
+		if err == nil {
+			out[i] = HighestVersion(strings.Split(strings.TrimSpace(string(b)), "\n"))
+		}
+		return nil
+	})
 	res := map[string]string{}
 	for i, e := range m {
 		if out[i] != "" {

@@ -15,11 +15,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Entry is one repo of a manifest.
@@ -37,11 +41,9 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 const MaxNameLen = 128
 
 // ReservedNames are the names a release holds at its top beside the
-// repos' folders (DESIGN: the standard place). This is the one list: a
-// repo may not take any of them, in any case, or its release could never
-// be built (pkg/release tests that every top-level file it writes is
-// here).
-var ReservedNames = []string{"DEPLOY_TAG", "DEPLOY_MANIFEST", "DEPLOY_PROOF"}
+// repos' folders (place.TopFiles, the one list): a repo may not take any
+// of them, in any case, or its release could never be built.
+var ReservedNames = place.TopFiles
 
 // ValidName checks a repo name: [A-Za-z0-9][A-Za-z0-9._-]*, not "." or
 // "..", and none of ReservedNames.
@@ -91,6 +93,27 @@ func New(entries ...Entry) (Manifest, error) {
 	}
 	sort.Slice(m, func(i, j int) bool { return m[i].Name < m[j].Name })
 	return m, nil
+}
+
+// StdinName is how the manifest read from standard input is named in
+// messages ("<stdin>:3: ...").
+const StdinName = "<stdin>"
+
+// ReadFile reads and parses the manifest file name, where "-" means
+// stdin: the one reader behind every --manifest.
+func ReadFile(name string, stdin io.Reader) (Manifest, error) {
+	if name == "-" {
+		if stdin == nil {
+			return nil, errors.New("manifest -: there is no standard input")
+		}
+		return Parse(stdin, StdinName)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, name)
 }
 
 // Parse reads a manifest. Blank lines and lines starting with # are

@@ -29,11 +29,12 @@ import (
 	"strings"
 
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Names inside a release.
 const (
-	Dir        = "DEPLOY_PROOF"
+	Dir        = place.ProofDir
 	FormatFile = "FORMAT"
 	Format     = "deploytag-proof 1\n"
 

@@ -32,7 +32,7 @@ func tagged(t *testing.T, f gitobj.Format, readme string) (proof.Repo, [][]byte)
 		Record: proof.Record{ObjectFormat: string(f)},
 	}
 	var trees [][]byte
-	for _, h := range append([]string{r.Tree}, strings.Fields(gittest.Git(t, env, dir, "ls-tree", "-r", "-d", "--format=%(objectname)", "T"))...) {
+	for _, h := range append([]string{r.Tree}, strings.Fields(gittest.Git(t, env, dir, "ls-tree", "-r", "-d", "--format=%(objectname)", "T"))...) { // no gitlinks here
 		trees = append(trees, gittest.Raw(t, env, dir, nil, "cat-file", "tree", h))
 	}
 	return r, trees
@@ -130,7 +130,9 @@ func TestReaderNamesBadFiles(t *testing.T) {
 		open bool // the error comes from Open
 	}{
 		{"no proof", func(dir string) { os.RemoveAll(filepath.Dir(dir)) }, "DEPLOY_PROOF", proof.Missing, true},
-		{"format", func(dir string) { os.WriteFile(filepath.Join(dir, "..", "FORMAT"), []byte("deploytag-proof 2\n"), 0o644) }, "DEPLOY_PROOF/FORMAT", proof.Malformed, true},
+		{"format", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "..", "FORMAT"), []byte("deploytag-proof 2\n"), 0o644)
+		}, "DEPLOY_PROOF/FORMAT", proof.Malformed, true},
 		{"no tag", func(dir string) { os.Remove(filepath.Join(dir, "tag")) }, "DEPLOY_PROOF/api/tag", proof.Missing, false},
 		{"no record", func(dir string) { os.Remove(filepath.Join(dir, "record.json")) }, "DEPLOY_PROOF/api/record.json", proof.Missing, false},
 		{"swapped commit", func(dir string) { os.WriteFile(filepath.Join(dir, "commit"), other.Commit, 0o644) }, "DEPLOY_PROOF/api/commit", proof.Tampered, false},

@@ -32,7 +32,8 @@ func Write(release string, r Repo) error {
 		return fmt.Errorf("proof: invalid repo name %q", r.Name)
 	}
 	dir := filepath.Join(release, Dir, r.Name)
-	if err := mkdir(dir); err != nil {
+	// AddObject may have made the folder (and objects/) already.
+	if err := mkdir(dir); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
 	rec, err := MarshalRecord(r.Record)
@@ -59,7 +60,7 @@ func Write(release string, r Repo) error {
 	if len(r.Objects) == 0 {
 		return nil
 	}
-	if err := mkdir(filepath.Join(dir, ObjectsDir)); err != nil {
+	if err := mkdir(filepath.Join(dir, ObjectsDir)); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
 	hashes := make([]string, 0, len(r.Objects))
@@ -157,8 +158,10 @@ func isHex(s string) bool {
 func AddObject(release, repo string, f gitobj.Format, typ string, raw []byte) (string, error) {
 	h := gitobj.HashBytes(f, typ, raw)
 	dir := filepath.Join(release, Dir, repo, ObjectsDir)
-	if err := mkdir(dir); err != nil && !errors.Is(err, os.ErrExist) {
-		return "", err
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := mkdir(d); err != nil && !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
 	}
 	err := writeNew(filepath.Join(dir, h), raw)
 	if errors.Is(err, os.ErrExist) {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 func TestParsePorcelain(t *testing.T) {
@@ -103,15 +105,15 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-func TestPushArgs(t *testing.T) {
-	got := PushArgs("origin", "DEPLOY_20261125_142501_abcdef0", true)
+func TestPushCall(t *testing.T) {
+	got := git.NetArgv("push", PushCall("", "origin", "DEPLOY_20261125_142501_abcdef0", true))
 	want := []string{"push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", "origin",
 		"refs/tags/DEPLOY_20261125_142501_abcdef0:refs/tags/DEPLOY_20261125_142501_abcdef0",
 		"refs/heads/deploy-manifests:refs/heads/deploy-manifests"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
-	for _, a := range PushArgs("origin", "v1", false) {
+	for _, a := range git.NetArgv("push", PushCall("", "origin", "v1", false)) {
 		if a == "--force" || a == "-f" || a == "--tags" || a == "--mirror" || strings.HasPrefix(a, "+") || strings.HasPrefix(a, "--force") {
 			t.Errorf("push argv has %q", a)
 		}
@@ -129,10 +131,7 @@ func TestRedact(t *testing.T) {
 		{"/srv/git/x.git", "'/srv/git/x.git' does not appear to be a git repository", "'/srv/git/x.git' does not appear to be a git repository"},
 		{"ssh://a:b@c:22/x", "see https://u:p@elsewhere/", "see https://***@elsewhere/"},
 	} {
-		var tg target
-		if s := userinfo(tc.url); s != "" {
-			tg.secrets = []string{s}
-		}
+		tg := target{secrets: git.Secrets(tc.url)}
 		if got := tg.redact(tc.msg); got != tc.want {
 			t.Errorf("redact(%q) with URL %q = %q, want %q", tc.msg, tc.url, got, tc.want)
 		}

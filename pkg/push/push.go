@@ -18,10 +18,9 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -51,8 +50,9 @@ type target struct {
 	local   string   // object refs/tags/TAG names here
 	commit  string   // the commit it names
 	branch  bool     // push the deploy-manifests branch too
-	ssh     []string // "-c core.sshCommand=..." or nothing
-	secrets []string // userinfo of the remote's URLs, never printed
+	url     string   // the remote's first push URL
+	ssh     string   // core.sshCommand, "" when unset
+	secrets []string // credentials in the remote's URLs, never printed
 	// lsRemote is where to ask for the remote's tag: the remote's name, or
 	// its push URLs when they differ from the URLs it fetches from.
 	lsRemote []string
@@ -83,50 +83,29 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 	if err != nil {
 		return err
 	}
-	pr := progress.Or(o.Progress)
-	pr.Start("pushing", len(targets))
-	defer pr.Stop()
 	var mu sync.Mutex
-	errs := make([]error, len(targets))
-	var eg errgroup.Group
-	eg.SetLimit(o.Jobs)
-	for i, t := range targets {
-		eg.Go(func() error {
-			if ctx.Err() != nil {
-				errs[i] = basedir.Errorf(t.repo.Name, "not pushed: %v", context.Cause(ctx))
-				return nil
-			}
-			pushed, err := pushOne(ctx, g, o, t)
-			pr.Done(t.repo.Name)
-			if pushed && o.OnPushed != nil {
-				mu.Lock()
-				o.OnPushed(t.repo.Name)
-				mu.Unlock()
-			}
-			errs[i] = basedir.Wrap(t.repo.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	return errors.Join(errs...)
+	fan := basedir.Fanout{Jobs: o.Jobs, Step: "pushing", Progress: o.Progress}
+	return fan.Each(ctx, len(targets), func(i int) string { return targets[i].repo.Name }, func(ctx context.Context, i int) error {
+		pushed, err := pushOne(ctx, g, o, targets[i])
+		if pushed && o.OnPushed != nil {
+			mu.Lock()
+			o.OnPushed(targets[i].repo.Name)
+			mu.Unlock()
+		}
+		return err
+	})
 }
 
 // preflight checks every repo, in parallel and without the network, and
 // returns the targets or every problem found.
 func preflight(ctx context.Context, g *git.Runner, o Options) ([]target, error) {
 	targets := make([]target, len(o.Repos))
-	errs := make([]error, len(o.Repos))
-	var eg errgroup.Group
-	eg.SetLimit(o.Jobs)
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			t, err := check(ctx, g, o, r)
-			targets[i], errs[i] = t, basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		var err error
+		targets[i], err = check(ctx, g, o, o.Repos[i])
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return targets, nil
@@ -156,16 +135,15 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	case len(rc.Push) == 0:
 		errs = append(errs, fmt.Errorf("no remote %q to push to", o.Remote))
 	}
-	for _, u := range append(slices.Clone(rc.Push), rc.Fetch...) {
-		if s := userinfo(u); s != "" {
-			t.secrets = append(t.secrets, s)
-		}
-	}
+	t.secrets = git.Secrets(append(slices.Clone(rc.Push), rc.Fetch...)...)
 	t.lsRemote = []string{o.Remote}
 	if !slices.Equal(rc.Push, rc.Fetch) {
 		t.lsRemote = rc.Push
 	}
-	t.ssh = g.SSHArgs(rc)
+	if len(rc.Push) > 0 {
+		t.url = rc.Push[0]
+	}
+	t.ssh = rc.SSHCommand
 	return t, joinFor(r.Name, errs)
 }
 
@@ -178,47 +156,31 @@ func joinFor(repo string, errs []error) error {
 	return errors.Join(errs...)
 }
 
-// userinfo returns the "user:password" part of scheme://user:password@host/...,
-// or "".
-func userinfo(url string) string {
-	_, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	if i := strings.LastIndexByte(rest, '@'); i > 0 {
-		return rest[:i]
-	}
-	return ""
-}
-
 // redact hides credentials: those of the remote's URLs wherever they
 // appear (git prints some without their scheme), then any URL's.
 func (t target) redact(s string) string {
-	for _, sec := range t.secrets {
-		s = strings.ReplaceAll(s, sec, "***")
-	}
-	return git.Redact(s)
+	return git.RedactSecrets(s, t.secrets)
 }
 
-// PushArgs is the argv of the push of one repo (after any -c settings).
-func PushArgs(remote, tag string, branch bool) []string {
+// PushCall is the push of one repo: only the tag (and the manifest
+// branch), never forced, no other tags, no submodules.
+func PushCall(dir, remote, tag string, branch bool) git.NetCall {
 	ref := "refs/tags/" + tag
-	args := []string{"push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", remote, ref + ":" + ref}
+	c := git.NetCall{Dir: dir, Remote: remote, Args: []string{"--porcelain", "--no-follow-tags", "--recurse-submodules=no"},
+		Refs: []string{ref + ":" + ref}}
 	if branch {
 		b := "refs/heads/" + tagging.ManifestBranch
-		args = append(args, b+":"+b)
+		c.Refs = append(c.Refs, b+":"+b)
 	}
-	return args
+	return c
 }
 
 // pushOne pushes one repo and reports whether its remote confirmed the tag,
 // with the error of whatever failed (the tag or the branch).
 func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, error) {
-	args := append(append([]string(nil), t.ssh...), PushArgs(o.Remote, o.Tag, t.branch)...)
-	out, runErr := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+	c := PushCall(t.repo.Path, o.Remote, o.Tag, t.branch)
+	c.URL, c.SSHCommand, c.Timeout = t.url, t.ssh, o.Timeout
+	out, runErr := g.Push(ctx, c)
 	if runErr != nil {
 		var ge *git.Error
 		if errors.As(runErr, &ge) {
@@ -266,8 +228,12 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 func (t target) elsewhere(ctx context.Context, g *git.Runner, o Options) (bool, error) {
 	ref := "refs/tags/" + o.Tag
 	for _, where := range t.lsRemote {
-		args := append(append([]string(nil), t.ssh...), "ls-remote", "--", where, ref, ref+"^{}")
-		out, err := g.Do(ctx, git.Call{Dir: t.repo.Path, Args: args, Timeout: o.Timeout})
+		url := where
+		if where == o.Remote {
+			url = t.url
+		}
+		out, err := g.LsRemote(ctx, git.NetCall{Dir: t.repo.Path, Remote: where, URL: url, Refs: []string{ref, ref + "^{}"},
+			SSHCommand: t.ssh, Timeout: o.Timeout})
 		if err != nil {
 			return false, t.netError(o, "ls-remote", err)
 		}
@@ -306,6 +272,10 @@ func timedOut(err error) bool { return errors.Is(err, context.DeadlineExceeded) 
 
 // netError describes a network step that failed without a per-ref report.
 func (t target) netError(o Options, step string, err error) error {
+	var ne *git.NetError
+	if errors.As(err, &ne) && !errors.Is(err, context.Canceled) {
+		return ne
+	}
 	switch {
 	case timedOut(err):
 		return fmt.Errorf("%s to remote %s timed out after %s", step, o.Remote, o.Timeout)
@@ -354,14 +324,5 @@ func (t target) hinted(err, runErr error) error {
 	if len(said) == 0 {
 		return err
 	}
-	return &hintError{err: err, hint: "the remote said: " + t.redact(strings.Join(said, " / "))}
+	return fail.WithHint(err, "the remote said: "+t.redact(strings.Join(said, " / ")))
 }
-
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-func (e *hintError) Hint() string  { return e.hint }

@@ -1,29 +1,29 @@
 package release
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Live returns the tag of the live release: the name current points at,
 // read as a link and never followed. ok is false when there is no current
 // link or it does not name a release of this root.
 func (r *Root) Live() (tag string, ok bool) {
-	target, err := os.Readlink(r.path(CurrentLink))
+	target, err := os.Readlink(r.path(place.CurrentLink))
 	if err != nil {
 		return "", false
 	}
 	dir, tag := filepath.Split(filepath.Clean(target))
-	if filepath.Clean(dir) != ReleasesDir || deploytag.ValidTagName(tag) != nil {
+	if filepath.Clean(dir) != place.ReleasesDir || deploytag.ValidTagName(tag) != nil {
 		return "", false
 	}
 	return tag, true
@@ -42,80 +42,30 @@ func (r *Root) Switch(tag string) error {
 	if err := os.Remove(tmp); err != nil {
 		return err
 	}
-	if err := os.Symlink(filepath.Join(ReleasesDir, tag), tmp); err != nil {
+	if err := os.Symlink(filepath.Join(place.ReleasesDir, tag), tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, r.path(CurrentLink)); err != nil {
+	if err := os.Rename(tmp, r.path(place.CurrentLink)); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("switching %s: %w", r.path(CurrentLink), err)
+		return fmt.Errorf("switching %s: %w", r.path(place.CurrentLink), err)
 	}
 	return nil
 }
 
-// Entry is one line of deploys.log.
-type Entry struct {
-	Time        string `json:"time"` // RFC 3339, UTC
-	Environment string `json:"environment"`
-	Tag         string `json:"tag"`
-	User        string `json:"user"`
-	Host        string `json:"host"`
-	Outcome     string `json:"outcome"` // OutcomeOK or OutcomeFailed
-	Error       string `json:"error,omitempty"`
-}
-
-// Outcomes in deploys.log.
-const (
-	OutcomeOK     = "ok"
-	OutcomeFailed = "failed"
-)
-
 // NewEntry makes a log entry at t.
-func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
-	e := Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: OutcomeOK}
+func NewEntry(t time.Time, env, tag, user, host string, err error) place.Entry {
+	e := place.Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: place.OutcomeOK}
 	if err != nil {
-		e.Outcome = OutcomeFailed
-		e.Error = strings.ReplaceAll(err.Error(), "\n", "; ")
+		e.Outcome = place.OutcomeFailed
+		e.Error = git.Redact(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
 	}
 	return e
 }
 
-// History is deploys.log, open for appending.
-type History struct{ f *os.File }
-
 // OpenLog opens deploys.log for appending, making it if needed, never
 // through a symlink. Opening it before deploying means a log that cannot
 // be written stops the deploy before anything changes.
-func (r *Root) OpenLog() (*History, error) {
-	path := r.path(LogFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("opening the deploy log: %w", noFollowErr(path, err))
-	}
-	return &History{f: f}, nil
-}
-
-// Append writes e as one JSON line, in a single write.
-func (h *History) Append(e Entry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	_, err = h.f.Write(append(b, '\n'))
-	return err
-}
-
-// Close closes the log.
-func (h *History) Close() error { return h.f.Close() }
-
-// Log appends e to deploys.log.
-func (r *Root) Log(e Entry) error {
-	h, err := r.OpenLog()
-	if err != nil {
-		return err
-	}
-	err = h.Append(e)
-	return errors.Join(err, h.Close())
-}
+func (r *Root) OpenLog() (*place.History, error) { return place.OpenLog(r.path(place.LogFile)) }
 
 // Prune removes releases beyond the keep most recently deployed, never
 // the ones named in protect (the live release and the one before it).
@@ -124,7 +74,7 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 	if keep <= 0 {
 		return nil, nil
 	}
-	ents, err := os.ReadDir(r.path(ReleasesDir))
+	ents, err := os.ReadDir(r.path(place.ReleasesDir))
 	if err != nil {
 		return nil, err
 	}
@@ -172,4 +122,27 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 		removed = append(removed, rl.tag)
 	}
 	return removed, errors.Join(errs...)
+}
+
+// Previous returns the release to roll back to: the tag of the newest
+// successful deploy in deploys.log other than live, whose release is still
+// kept. ok is false when there is none. Lines that are not log entries (a
+// torn last line) are skipped.
+func (r *Root) Previous(live string) (tag string, ok bool, err error) {
+	for e, err := range place.Backward(r.path(place.LogFile)) {
+		if err != nil {
+			return "", false, fmt.Errorf("reading the deploy log: %w", err)
+		}
+		if e.Outcome == place.OutcomeOK && e.Tag != live && deploytag.ValidTagName(e.Tag) == nil && r.Kept(e.Tag) {
+			return e.Tag, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// Reuse marks the existing release of tag as the latest deployed (which
+// pruning reads) and returns its path; the caller has checked it.
+func (r *Root) Reuse(tag string) (string, error) {
+	p := r.ReleasePath(tag)
+	return p, touch(p)
 }

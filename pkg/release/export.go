@@ -1,23 +1,21 @@
 package release
 
 import (
-	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/proof"
 )
 
 // Source is one repo to export: its work tree (for its objects) and the
@@ -26,51 +24,60 @@ type Source struct {
 	Name   string
 	Path   string
 	Commit string
+	// ExportAttributes applies the tagged tree's export-ignore and
+	// export-subst attributes, as "git archive" does, and records what
+	// they changed in the proof. Off, the release is the tree byte for
+	// byte.
+	ExportAttributes bool
 }
 
 // Build exports every source at its commit into a new hidden folder under
-// releases/, adds DEPLOY_TAG and DEPLOY_MANIFEST at its top and returns the
-// folder. Repos are exported in parallel, at most jobs at once, each by
-// one "git archive" streamed into the folder. On error the folder is
-// removed. Call it with the lock held.
+// releases/, adds DEPLOY_TAG, DEPLOY_MANIFEST and DEPLOY_PROOF at its top
+// and returns the folder. Repos are exported in parallel, at most jobs at
+// once (see Export). Every repo that cannot be exported exactly is named,
+// with every file or submodule at fault; on error the folder is removed.
+// Call it with the lock held.
 func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+tag+"-")
+	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+tag+"-")
 	if err != nil {
 		return "", err
 	}
+	fail := func(err error) (string, error) {
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
+		return fail(err)
 	}
-	pr := progress.Or(r.Progress)
-	pr.Start("exporting", len(srcs))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	errs := make([]error, len(srcs))
-	for i, s := range srcs {
-		eg.Go(func() error {
-			errs[i] = basedir.Wrap(s.Name, Export(gctx, g, s.Path, s.Commit, filepath.Join(tmp, s.Name)))
-			pr.Done(s.Name)
-			return errs[i]
+	if err := proof.Init(tmp); err != nil {
+		return fail(err)
+	}
+	warnings := make([][]string, len(srcs))
+	err = basedir.Fanout{Jobs: jobs, Step: "exporting", Progress: r.Progress}.Each(ctx, len(srcs),
+		func(i int) string { return srcs[i].Name },
+		func(ctx context.Context, i int) error {
+			w, err := Export(ctx, g, tag, srcs[i], tmp)
+			warnings[i] = w
+			return err
 		})
+	if r.Warnf != nil {
+		for i, ws := range warnings {
+			for _, w := range ws {
+				r.Warnf("%s (%s)", w, srcs[i].Name)
+			}
+		}
 	}
-	_ = eg.Wait()
-	pr.Stop()
-	if err := errors.Join(errs...); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
+	if err != nil {
+		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, TagFile), tag+"\n"); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
+	if err := writeNew(filepath.Join(tmp, place.TagFile), tag+"\n"); err != nil {
+		return fail(err)
 	}
-	if err := writeNew(filepath.Join(tmp, ManifestFile), m.String()); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
+	if err := writeNew(filepath.Join(tmp, place.ManifestFile), m.String()); err != nil {
+		return fail(err)
 	}
 	if err := FixModes(tmp); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
+		return fail(err)
 	}
 	return tmp, nil
 }
@@ -79,7 +86,15 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 // a release has whatever the umask: folders 0755, files 0644, files git
 // marks executable (any x bit) 0755. Symlinks are left as they are and
 // never followed. Only entries whose mode differs are changed.
-func FixModes(dir string) error {
+func FixModes(dir string) error { return walkModes(dir, true) }
+
+// ModesOK reports whether every folder and file under dir has the mode
+// FixModes gives it.
+func ModesOK(dir string) bool { return walkModes(dir, false) == nil }
+
+var errMode = errors.New("mode differs")
+
+func walkModes(dir string, fix bool) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -105,6 +120,9 @@ func FixModes(dir string) error {
 		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
 			return nil
 		}
+		if !fix {
+			return errMode
+		}
 		return os.Chmod(p, want)
 	})
 }
@@ -115,129 +133,116 @@ func writeNew(path, content string) error {
 		return err
 	}
 	_, err = f.WriteString(content)
+	if err == nil {
+		err = f.Chmod(0o644) // past the umask
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// Export writes the tree of commit in the repo at dir into dest, a folder
-// that must not exist yet, by streaming "git archive --format=tar" into
-// the file system. It writes only under dest: entries that would climb out
-// of it or pass through a symlink are refused.
-func Export(ctx context.Context, g *git.Runner, dir, commit, dest string) error {
+// Export writes the repo s at its commit into release/<name>/, a folder
+// that must not exist yet, and its proof into release/DEPLOY_PROOF/<name>/
+// (which proof.Init made): the raw tag object of tag (which must be
+// annotated and name s.Commit), the raw commit, its tree and record.json.
+//
+// The files are the tagged tree's blobs as stored (no filter, no eol
+// conversion, whatever the repo's config says), 0755 for git's 100755 and
+// 0644 for 100644, symlinks as they are (never followed), folders 0755;
+// gitlinks are filled with the submodule's files at the recorded commit,
+// recursively; Git LFS pointers become the content they name. Objects
+// come from one "git cat-file --batch" per repo (and per submodule),
+// listed by one "git ls-tree", and files are written in parallel.
+//
+// It returns warnings for the operator (an export-subst placeholder that
+// names the deploy tag is rewritten, not warned about).
+func Export(ctx context.Context, g *git.Runner, tag string, s Source, release string) ([]string, error) {
+	dest := filepath.Join(release, s.Name)
 	if err := os.Mkdir(dest, 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := g.Archive(ctx, dir, commit, pw)
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	err := Extract(pr, dest)
+	if err := os.Chmod(dest, 0o755); err != nil {
+		return nil, err
+	}
+	_, common, err := git.GitDir(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := g.CatFile(ctx, s.Path)
+	if err != nil {
+		return nil, err
+	}
+	rr := &repoRecord{record: proof.Record{ObjectFormat: objectFormat(s.Commit)}, objects: map[string][]byte{}}
+	tagRaw, commitRaw, tree, err := readTagAndCommit(cf, tag, s.Commit)
+	t := &treeExport{
+		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr,
+		proof: proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
+	}
+	if err == nil && s.ExportAttributes {
+		rr.record.Export = &proof.Export{}
+		t.attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, rr)
+	}
 	if err == nil {
-		// git pads the archive past its end marker; read it all so git
-		// exits cleanly.
-		_, err = io.Copy(io.Discard, pr)
+		err = t.run(ctx)
 	}
-	// Closing the reader makes any further write by git fail, so git ends.
-	pr.CloseWithError(errors.New("extraction stopped"))
-	gerr := <-done
+	if err == nil {
+		err = t.submodules(ctx, common, s.Path)
+	}
+	if cerr := cf.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return err
+		return rr.warnings, err
 	}
-	return gerr
+	if err := problemsError(s.Name, rr.problems); err != nil {
+		return rr.warnings, err
+	}
+	return rr.warnings, proof.Write(release, proof.Repo{
+		Name: s.Name, Tag: tagRaw, Commit: commitRaw, Tree: tree, Record: rr.record, Objects: rr.objects,
+	})
 }
 
-// Extract unpacks a tar stream into the folder dest, which must exist.
-// Only folders, regular files (mode 0644 or 0755) and symlinks are made;
-// symlinks are made as they are and never followed. An entry whose path is
-// not local (absolute, or climbing with ..), passes through a symlink or
-// exists twice is an error.
-func Extract(r io.Reader, dest string) error {
-	tr := tar.NewReader(r)
-	dirs := map[string]bool{".": true}
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the archive: %w", err)
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader {
-			continue // git's commit id comment
-		}
-		name := strings.TrimSuffix(h.Name, "/")
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("archive entry %q is not a path inside the release", h.Name)
-		}
-		rel := filepath.Clean(name)
-		if err := mkdirs(dest, filepath.Dir(rel), dirs); err != nil {
-			return err
-		}
-		p := filepath.Join(dest, rel)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := mkdirs(dest, rel, dirs); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			mode := os.FileMode(0o644)
-			if h.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			if err := os.Chmod(p, mode); err != nil { // past the umask
-				return err
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(h.Linkname, p); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("archive entry %q has unsupported type %q", h.Name, h.Typeflag)
-		}
+// readTagAndCommit reads the raw annotated tag object of tag, checks it
+// names commit, and reads the raw commit and its tree.
+func readTagAndCommit(cf *git.CatFile, tag, commit string) (tagRaw, commitRaw []byte, tree string, err error) {
+	h, tagRaw, err := cf.Object("refs/tags/" + tag)
+	switch {
+	case err != nil:
+		return nil, nil, "", err
+	case h.Missing:
+		return nil, nil, "", fmt.Errorf("tag %s is missing", tag)
+	case h.Type != "tag":
+		return nil, nil, "", fmt.Errorf("tag %s is a lightweight tag, not a deploy tag", tag)
+	case !bytes.HasPrefix(tagRaw, []byte("object "+commit+"\ntype commit\n")):
+		return nil, nil, "", fmt.Errorf("tag %s does not name commit %s", tag, commit)
 	}
+	h, commitRaw, err = cf.Object(commit)
+	switch {
+	case err != nil:
+		return nil, nil, "", err
+	case h.Missing || h.Type != "commit":
+		return nil, nil, "", fmt.Errorf("commit %s is missing", commit)
+	}
+	tree, err = commitTree(commitRaw)
+	return tagRaw, commitRaw, tree, err
 }
 
-// mkdirs makes each missing folder of rel under dest, refusing to pass
-// through anything that is not a real folder.
-func mkdirs(dest, rel string, known map[string]bool) error {
-	if known[rel] {
-		return nil
+// commitTree reads the tree line that opens a raw commit object.
+func commitTree(raw []byte) (string, error) {
+	line, _, _ := bytes.Cut(raw, []byte("\n"))
+	t, ok := bytes.CutPrefix(line, []byte("tree "))
+	if !ok || !git.IsOid(string(t)) {
+		return "", errors.New("commit object has no tree line")
 	}
-	if parent := filepath.Dir(rel); !known[parent] {
-		if err := mkdirs(dest, parent, known); err != nil {
-			return err
-		}
-	}
-	p := filepath.Join(dest, rel)
-	if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("archive path %s passes through something that is not a folder", rel)
-	}
-	if err := os.Chmod(p, 0o755); err != nil {
-		return err
-	}
-	known[rel] = true
-	return nil
+	return string(t), nil
 }
+
+func objectFormat(oid string) string {
+	if len(oid) == 64 {
+		return "sha256"
+	}
+	return "sha1"
+}
+
+func lfsObjects(gitDir string) string { return filepath.Join(gitDir, "lfs", "objects") }

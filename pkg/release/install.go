@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Outcome says what Install found under the tag's name.
@@ -58,7 +60,7 @@ func (r *Root) Install(tmp, tag string) (string, Outcome, error) {
 		}
 		return final, Restored, touch(final)
 	}
-	old, err := os.MkdirTemp(r.path(ReleasesDir), oldPrefix+tag+"-")
+	old, err := os.MkdirTemp(r.path(place.ReleasesDir), oldPrefix+tag+"-")
 	if err != nil {
 		return "", 0, err
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Lock is the held deploy lock of a root: an flock on <root>/deploy.lock,
@@ -30,7 +32,7 @@ var ErrLockTimeout = errors.New("another deploy holds the lock")
 // Lock waits until the lock is free, ctx ends or timeout passes. holder
 // is written into the lock file for the next waiter to read.
 func (r *Root) Lock(ctx context.Context, timeout time.Duration, holder string, waiting func(holder string)) (*Lock, error) {
-	path := r.path(LockFile)
+	path := r.path(place.LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the lock: %w", noFollowErr(path, err))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // buildOne builds release T1 of repos a and b in a new root.
@@ -29,6 +30,7 @@ func buildOne(t *testing.T) (*Root, string) {
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {
 		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
+		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T1", "T1")
 		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
 		entries = append(entries, manifest.Entry{Name: n, Commit: c})
 	}
@@ -76,7 +78,7 @@ func TestBuildModesIgnoreUmask(t *testing.T) {
 		".": fs.ModeDir | 0o755, "a": fs.ModeDir | 0o755, "b": fs.ModeDir | 0o755,
 		"a/sub": fs.ModeDir | 0o755, "a/sub/deeper": fs.ModeDir | 0o755,
 		"a/sub/deeper/f": 0o644, "a/README": 0o755, "b/README": 0o644,
-		TagFile: 0o644, ManifestFile: 0o644,
+		place.TagFile: 0o644, place.ManifestFile: 0o644,
 	}
 	for rel, mode := range want {
 		fi, err := os.Lstat(filepath.Join(tmp, rel))

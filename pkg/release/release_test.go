@@ -1,8 +1,6 @@
 package release
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -13,97 +11,8 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 )
-
-type entry struct {
-	name, body, link string
-	typ              byte
-	mode             int64
-}
-
-func mktar(t *testing.T, entries ...entry) *bytes.Buffer {
-	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link, Size: int64(len(e.body))}
-		if e.typ != tar.TypeReg {
-			h.Size = 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if e.typ == tar.TypeReg {
-			if _, err := tw.Write([]byte(e.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return &b
-}
-
-func TestExtractRefusesEscapes(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		entries []entry
-		want    string
-	}{
-		{"dotdot", []entry{{name: "../evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
-		{"deep dotdot", []entry{{name: "a/../../evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
-		{"absolute", []entry{{name: "/tmp/evil", body: "x", typ: tar.TypeReg, mode: 0o644}}, "not a path inside the release"},
-		{"through symlink", []entry{
-			{name: "link", link: "..", typ: tar.TypeSymlink},
-			{name: "link/evil", body: "x", typ: tar.TypeReg, mode: 0o644},
-		}, "passes through something that is not a folder"},
-		{"file over symlink", []entry{
-			{name: "link", link: "../outside-file", typ: tar.TypeSymlink},
-			{name: "link", body: "x", typ: tar.TypeReg, mode: 0o644},
-		}, "file exists"},
-		{"hard link", []entry{{name: "h", link: "/etc/passwd", typ: tar.TypeLink}}, "unsupported type"},
-		{"device", []entry{{name: "d", typ: tar.TypeChar}}, "unsupported type"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			top := t.TempDir()
-			dest := filepath.Join(top, "release")
-			if err := os.Mkdir(dest, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			err := Extract(mktar(t, tc.entries...), dest)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Extract: %v, want an error containing %q", err, tc.want)
-			}
-			ents, _ := os.ReadDir(top)
-			if len(ents) != 1 {
-				t.Fatalf("something was written beside the release: %v", ents)
-			}
-		})
-	}
-}
-
-func TestExtractModesAndSymlinks(t *testing.T) {
-	dest := t.TempDir()
-	err := Extract(mktar(t,
-		entry{name: "bin/", typ: tar.TypeDir, mode: 0o775},
-		entry{name: "bin/run", body: "#!/bin/sh\n", typ: tar.TypeReg, mode: 0o775},
-		entry{name: "deep/er/file", body: "data", typ: tar.TypeReg, mode: 0o664},
-		entry{name: "up", link: "../../../etc", typ: tar.TypeSymlink},
-	), dest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, want := range map[string]os.FileMode{"bin/run": 0o755, "deep/er/file": 0o644, "bin": os.ModeDir | 0o755} {
-		fi, err := os.Lstat(filepath.Join(dest, p))
-		if err != nil || fi.Mode() != want {
-			t.Errorf("%s: mode %v, %v; want %v", p, fi.Mode(), err, want)
-		}
-	}
-	if l, err := os.Readlink(filepath.Join(dest, "up")); err != nil || l != "../../../etc" {
-		t.Errorf("symlink up = %q, %v", l, err)
-	}
-}
 
 func TestBuildInstallSwitch(t *testing.T) {
 	env := gittest.Env(t)
@@ -113,6 +22,8 @@ func TestBuildInstallSwitch(t *testing.T) {
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {
 		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
+		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T1", "T1")
+		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T2", "T2")
 		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
 		entries = append(entries, manifest.Entry{Name: n, Commit: c})
 	}
@@ -147,7 +58,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(final, "a", "README")); string(b) != "a\n" {
 		t.Errorf("README after restore = %q", b)
 	}
-	if b, _ := os.ReadFile(filepath.Join(final, TagFile)); string(b) != "T1\n" {
+	if b, _ := os.ReadFile(filepath.Join(final, place.TagFile)); string(b) != "T1\n" {
 		t.Errorf("DEPLOY_TAG = %q", b)
 	}
 	if _, ok := r.Live(); ok {
@@ -159,7 +70,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if tag, ok := r.Live(); !ok || tag != "T1" {
 		t.Errorf("Live = %q, %v", tag, ok)
 	}
-	ents, _ := os.ReadDir(r.path(ReleasesDir))
+	ents, _ := os.ReadDir(r.path(place.ReleasesDir))
 	if len(ents) != 1 {
 		t.Errorf("releases/ holds %v, want only T1", ents)
 	}
@@ -170,7 +81,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 	if _, err := r.Build(context.Background(), g, "T2", m, bad, 2); err == nil || !strings.Contains(err.Error(), "(b)") {
 		t.Errorf("Build with a missing commit: %v", err)
 	}
-	ents, _ = os.ReadDir(r.path(ReleasesDir))
+	ents, _ = os.ReadDir(r.path(place.ReleasesDir))
 	if len(ents) != 1 {
 		t.Errorf("a failed build left %v", ents)
 	}
@@ -212,7 +123,7 @@ func TestPruneKeepsLiveAndPrevious(t *testing.T) {
 		at := now.Add(time.Duration(i) * time.Minute)
 		os.Chtimes(p, at, at)
 	}
-	os.Mkdir(r.path(ReleasesDir, ".tmp-T6-1"), 0o755)
+	os.Mkdir(r.path(place.ReleasesDir, ".tmp-T6-1"), 0o755)
 	removed, err := r.Prune(2, "T2", "T1")
 	if err != nil {
 		t.Fatal(err)
@@ -232,13 +143,18 @@ func TestLogLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)
-	if err := r.Log(NewEntry(at, "qa", "T1", "ann", "box", nil)); err != nil {
+	h, err := r.OpenLog()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Log(NewEntry(at, "qa", "T2", "ann", "box", errors.New("two\nlines"))); err != nil {
+	if err := h.Append(NewEntry(at, "qa", "T1", "ann", "box", nil)); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(r.path(LogFile))
+	if err := h.Append(NewEntry(at, "qa", "T2", "ann", "box", errors.New("two\nlines"))); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	b, _ := os.ReadFile(r.path(place.LogFile))
 	want := `{"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T1","user":"ann","host":"box","outcome":"ok"}
 {"time":"2026-11-25T14:25:01Z","environment":"qa","tag":"T2","user":"ann","host":"box","outcome":"failed","error":"two; lines"}
 `

@@ -24,18 +24,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 )
 
-// Names inside the root.
+// Hidden names inside the root (the others are pkg/place's).
 const (
-	ReleasesDir  = "releases"
-	CurrentLink  = "current"
-	LogFile      = "deploys.log"
-	LockFile     = "deploy.lock"
-	TagFile      = "DEPLOY_TAG"
-	ManifestFile = "DEPLOY_MANIFEST"
-
 	tmpPrefix     = ".tmp-"     // releases/.tmp-<TAG>-*: a release being built
 	oldPrefix     = ".old-"     // releases/.old-<TAG>-*: a release being replaced
 	currentPrefix = ".current-" // <root>/.current-*: the next current symlink
@@ -46,6 +40,8 @@ type Root struct {
 	Dir string // absolute
 	// Progress, when set, is told as Build exports each repo.
 	Progress progress.Reporter
+	// Warnf, when set, is told what Build finds worth a warning.
+	Warnf func(format string, args ...any)
 }
 
 // Open makes the root and its releases folder if needed. The root itself
@@ -60,7 +56,7 @@ func Open(dir string) (*Root, error) {
 		return nil, fmt.Errorf("making the root: %w", err)
 	}
 	r := &Root{Dir: abs}
-	if err := mkdirNoFollow(r.path(ReleasesDir)); err != nil {
+	if err := mkdirNoFollow(r.path(place.ReleasesDir)); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -80,7 +76,7 @@ func (r *Root) path(elem ...string) string {
 }
 
 // ReleasePath is where the release of tag lives.
-func (r *Root) ReleasePath(tag string) string { return r.path(ReleasesDir, tag) }
+func (r *Root) ReleasePath(tag string) string { return r.path(place.ReleasesDir, tag) }
 
 // mkdirNoFollow makes dir unless it exists as a real folder; a symlink or
 // a file there is an error.
@@ -122,8 +118,31 @@ func (r *Root) Clean() error {
 			}
 		}
 	}
-	rm(r.path(ReleasesDir), tmpPrefix)
-	rm(r.path(ReleasesDir), oldPrefix)
+	rm(r.path(place.ReleasesDir), tmpPrefix)
+	rm(r.path(place.ReleasesDir), oldPrefix)
 	rm(r.Dir, currentPrefix)
 	return errors.Join(errs...)
+}
+
+// MkTemp makes a new hidden folder under releases/ for a release being
+// put together (by Build, or unpacked from an artifact), named after
+// name; Clean removes it if the deploy is interrupted. Call it with the
+// lock held.
+func (r *Root) MkTemp(name string) (string, error) {
+	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+name+"-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// Kept reports whether releases/<TAG> is a release folder of this root (a
+// real folder, not a symlink).
+func (r *Root) Kept(tag string) bool {
+	fi, err := os.Lstat(r.ReleasePath(tag))
+	return err == nil && fi.IsDir()
 }

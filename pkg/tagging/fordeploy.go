@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -31,6 +29,9 @@ type DeployOptions struct {
 	Warnf func(format string, args ...any)
 	// Progress, when set, is told as each repo is read, checked and tagged.
 	Progress progress.Reporter
+	// LockTimeout and Waiting: see Options.
+	LockTimeout time.Duration
+	Waiting     func(repo string)
 }
 
 // Deployed is what ForDeploy made.
@@ -72,6 +73,13 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 		return Deployed{}, err
 	}
 	d := Deployed{Tag: t.String(), Manifest: m}
+	// One tagging run at a time over these repos: the checks see every
+	// earlier run settled, its rollback included.
+	locks, err := Lock(ctx, o.Repos, o.LockTimeout, o.Waiting)
+	if err != nil {
+		return Deployed{}, err
+	}
+	defer locks.Unlock()
 	plan, err := Check(ctx, g, Options{Tag: d.Tag, Repos: o.Repos, Commits: m, Sign: o.Sign, Jobs: o.Jobs, Progress: o.Progress, CommitsRead: true})
 	if err != nil {
 		return Deployed{}, err
@@ -91,20 +99,15 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(string, ...any)) (manifest.Manifest, error) {
 	sts := make([]git.Status, len(o.Repos))
 	errs := make([]error, len(o.Repos))
-	pr := progress.Or(o.Progress)
-	pr.Start("reading", len(o.Repos))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			st, err := g.Status(gctx, r.Path)
-			sts[i], errs[i] = st, basedir.Wrap(r.Name, err)
-			pr.Done(r.Name)
-			return gctx.Err()
-		})
-	}
-	err := eg.Wait()
-	pr.Stop() // before any warning is printed
+	// Each repo's failure is kept beside the checks below, so that every
+	// problem of every repo is reported together. Progress stops before
+	// any warning is printed.
+	fan := basedir.Fanout{Jobs: o.Jobs, Step: "reading", Progress: o.Progress}
+	err := fan.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		st, err := g.Status(ctx, o.Repos[i].Path)
+		sts[i], errs[i] = st, basedir.Wrap(o.Repos[i].Name, err)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,6 @@ package tagging
 
 import (
 	"context"
-	"errors"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -15,27 +12,18 @@ import (
 // per repo, naming every repo whose HEAD cannot be read.
 func Heads(ctx context.Context, g *git.Runner, repos []basedir.Repo, jobs int) (manifest.Manifest, error) {
 	entries := make([]manifest.Entry, len(repos))
-	errs := make([]error, len(repos))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(jobs, 1))
-	for i, r := range repos {
-		eg.Go(func() error {
-			objs, err := g.Resolve(ctx, r.Path, "HEAD^{commit}")
-			switch {
-			case err != nil:
-				errs[i] = basedir.Wrap(r.Name, err)
-			case objs[0].Missing:
-				errs[i] = basedir.Errorf(r.Name, "HEAD has no commit yet (unborn branch)")
-			default:
-				entries[i] = manifest.Entry{Name: r.Name, Commit: objs[0].Oid}
-			}
-			return ctx.Err()
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: jobs}.Each(ctx, len(repos), func(i int) string { return repos[i].Name }, func(ctx context.Context, i int) error {
+		objs, err := g.Resolve(ctx, repos[i].Path, "HEAD^{commit}")
+		switch {
+		case err != nil:
+			return err
+		case objs[0].Missing:
+			return basedir.Errorf(repos[i].Name, "HEAD has no commit yet (unborn branch)")
+		}
+		entries[i] = manifest.Entry{Name: repos[i].Name, Commit: objs[0].Oid}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return manifest.New(entries...)

@@ -74,7 +74,7 @@ func RecordManifest(ctx context.Context, g *git.Runner, dir, tag string, m manif
 	if parent.Missing {
 		old = strings.Repeat("0", len(commit))
 	}
-	_, err = g.Run(ctx, dir, "update-ref", "-m", "deploytag: manifest "+tag, ref, commit, old)
+	_, err = g.Do(ctx, git.Call{Dir: dir, Args: []string{"update-ref", "-m", "deploytag: manifest " + tag, ref, commit, old}, Trust: git.TrustHooks, Outlive: true})
 	return err
 }
 

@@ -14,10 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -42,6 +39,11 @@ type Options struct {
 	CommitsRead bool
 	// Progress, when set, is told as each repo is checked and tagged.
 	Progress progress.Reporter
+	// LockTimeout bounds Run's wait for another tagging run of the same
+	// repos (DefaultLockTimeout when 0); Waiting, when set, is told once
+	// that it waits, with the repo whose lock is held.
+	LockTimeout time.Duration
+	Waiting     func(repo string)
 }
 
 // State is what a repo needs.
@@ -76,37 +78,26 @@ func Check(ctx context.Context, g *git.Runner, o Options) (*Plan, error) {
 		return nil, errors.New("no repos to tag")
 	}
 	p := &Plan{Tag: o.Tag, Repos: make([]RepoPlan, len(o.Repos)), sign: o.Sign, jobs: max(o.Jobs, 1), progress: progress.Or(o.Progress)}
-	p.progress.Start("checking", len(o.Repos))
-	defer p.progress.Stop()
-	errs := make([]error, len(o.Repos))
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(p.jobs)
-	for i, r := range o.Repos {
+	fan := basedir.Fanout{Jobs: p.jobs, Step: "checking", Progress: p.progress}
+	err := fan.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		r := o.Repos[i]
 		want := "HEAD"
 		if o.Commits != nil {
 			c, ok := o.Commits.Lookup(r.Name)
 			if !ok {
-				errs[i] = basedir.Errorf(r.Name, "repo is not in the manifest")
-				continue
+				return errors.New("repo is not in the manifest")
 			}
 			want = c
 		}
-		eg.Go(func() error {
-			if o.CommitsRead && o.Commits != nil && git.TagCertainlyAbsent(r.Path, o.Tag) {
-				p.Repos[i] = RepoPlan{Repo: r, Commit: want, State: ToCreate}
-				p.progress.Done(r.Name)
-				return ctx.Err()
-			}
-			rp, err := checkRepo(ctx, g, r, want, o.Tag)
-			p.Repos[i], errs[i] = rp, basedir.Wrap(r.Name, err)
-			p.progress.Done(r.Name)
-			return ctx.Err()
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(errs...); err != nil {
+		if o.CommitsRead && o.Commits != nil && git.TagCertainlyAbsent(r.Path, o.Tag) {
+			p.Repos[i] = RepoPlan{Repo: r, Commit: want, State: ToCreate}
+			return nil
+		}
+		rp, err := checkRepo(ctx, g, r, want, o.Tag)
+		p.Repos[i] = rp
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	entries := make([]manifest.Entry, len(p.Repos))
@@ -203,64 +194,55 @@ type Result struct {
 	Done    []string // repo names where the tag already pointed at the commit
 }
 
-// Apply creates the tag in every repo that needs it, in parallel. If any
-// creation fails it stops starting new ones, deletes the tags it created
-// and returns every failure. Interrupting it (ctx) also rolls back.
+// Apply creates the tag in every repo that needs it, in parallel. A
+// repo's failure does not stop the others (every failing repo is named);
+// if any failed, or ctx ended before every repo was started, it then
+// deletes the tags this run created and returns every failure. A started
+// "git tag" is always let finish.
 func (p *Plan) Apply(ctx context.Context, g *git.Runner) (Result, error) {
-	var (
-		mu      sync.Mutex
-		created []RepoPlan
-		res     Result
-		errs    []error
+	const (
+		untouched = iota
+		made
+		already
 	)
+	outcome := make([]int, len(p.Repos))
 	msg := p.Message()
-	pr := progress.Or(p.progress)
-	pr.Start("tagging", len(p.Repos))
-	defer pr.Stop()
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(p.jobs)
-	for _, rp := range p.Repos {
+	fan := basedir.Fanout{Jobs: p.jobs, Step: "tagging", Progress: p.progress}
+	err := fan.Each(ctx, len(p.Repos), func(i int) string { return p.Repos[i].Repo.Name }, func(ctx context.Context, i int) error {
+		rp := p.Repos[i]
 		if rp.State == Done {
-			res.Done = append(res.Done, rp.Repo.Name)
-			pr.Done(rp.Repo.Name)
-			continue
+			outcome[i] = already
+			return nil
 		}
-		eg.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			// A started "git tag" is let finish: killing it part-way could
-			// leave a lock file behind. Only new starts stop.
-			err := g.CreateTag(context.WithoutCancel(gctx), rp.Repo.Path, git.TagOptions{Name: p.Tag, Commit: rp.Commit, Message: msg, Sign: p.sign})
-			pr.Done(rp.Repo.Name)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				created = append(created, rp)
-				return nil
-			}
-			if errors.Is(err, git.ErrTagExists) && atCommit(context.WithoutCancel(ctx), g, rp, p.Tag) {
-				res.Done = append(res.Done, rp.Repo.Name)
-				return nil
-			}
-			errs = append(errs, basedir.Wrap(rp.Repo.Name, err))
+		// Killing a "git tag" part-way could leave a lock file behind, so
+		// once started it runs to its end; only new starts stop.
+		ctx = context.WithoutCancel(ctx)
+		err := g.CreateTag(ctx, rp.Repo.Path, git.TagOptions{Name: p.Tag, Commit: rp.Commit, Message: msg, Sign: p.sign})
+		switch {
+		case err == nil:
+			outcome[i] = made
+		case errors.Is(err, git.ErrTagExists) && atCommit(ctx, g, rp, p.Tag):
+			outcome[i] = already
+		default:
 			return err
-		})
-	}
-	waitErr := eg.Wait()
-	if waitErr == nil && len(errs) == 0 {
-		for _, rp := range created {
-			res.Created = append(res.Created, rp.Repo.Name)
 		}
+		return nil
+	})
+	var res Result
+	var created []RepoPlan
+	for i, rp := range p.Repos {
+		switch outcome[i] {
+		case made:
+			created = append(created, rp)
+			res.Created = append(res.Created, rp.Repo.Name)
+		case already:
+			res.Done = append(res.Done, rp.Repo.Name)
+		}
+	}
+	if err == nil {
 		return res, nil
 	}
-	if len(errs) == 0 {
-		errs = append(errs, fmt.Errorf("tagging interrupted: %w", waitErr))
-	}
-	if err := p.rollback(context.WithoutCancel(ctx), g, created); err != nil {
-		errs = append(errs, err)
-	}
-	return Result{}, errors.Join(errs...)
+	return Result{}, errors.Join(err, p.rollback(context.WithoutCancel(ctx), g, created))
 }
 
 func atCommit(ctx context.Context, g *git.Runner, rp RepoPlan, tag string) bool {

@@ -2,8 +2,10 @@ package tagging
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,23 +57,45 @@ func TestApplyRollsBackOnlyItsOwnTags(t *testing.T) {
 	}
 }
 
-// A cancelled run (Ctrl-C) stops, then takes back what it created.
+// A run cancelled part-way (Ctrl-C after the first repo is tagged) starts
+// no other repo, then takes back the tag it created.
 func TestApplyInterruptedRollsBack(t *testing.T) {
 	t.Parallel()
 	g, env, repos := setup(t, "a", "b", "c")
-	plan, err := Check(context.Background(), g, Options{Tag: "T", Repos: repos, Jobs: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr := &cancelAfterFirst{step: "tagging", cancel: cancel}
+	plan, err := Check(context.Background(), g, Options{Tag: "T", Repos: repos, Jobs: 1, Progress: pr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := plan.Apply(ctx, g); err == nil {
-		t.Fatal("a cancelled Apply succeeded")
+	_, err = plan.Apply(ctx, g)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, basedir.ErrInterrupted) {
+		t.Fatalf("Apply = %v, want it interrupted", err)
+	}
+	if !slices.Equal(pr.done, []string{"a"}) {
+		t.Fatalf("tagged %q before the cancel took hold, want only a", pr.done)
 	}
 	for _, r := range repos {
 		if gittest.Git(t, env, r.Path, "tag", "--list") != "" {
 			t.Errorf("%s kept a tag after an interrupted run", r.Name)
 		}
+	}
+}
+
+// cancelAfterFirst cancels once the first repo of its step is done.
+type cancelAfterFirst struct {
+	step, cur string
+	cancel    func()
+	done      []string
+}
+
+func (p *cancelAfterFirst) Start(step string, _ int) { p.cur = step }
+func (p *cancelAfterFirst) Stop()                    {}
+func (p *cancelAfterFirst) Done(item string) {
+	if p.cur == p.step {
+		p.done = append(p.done, item)
+		p.cancel()
 	}
 }
 

@@ -2,9 +2,14 @@
 // repos of a basedir (every repo of the tag's manifest carries the tag, as
 // an annotated tag, at the commit the manifest records; every copy of the
 // tag records the same manifest; each work tree is checked out at it;
-// optionally every tag's signature verifies) and, optionally, in a
-// deployed release (its files are exactly the tagged trees, compared by git
-// tree hash, and its DEPLOY_TAG and DEPLOY_MANIFEST name the tag).
+// optionally every tag's signature verifies) and in a deployed release.
+//
+// Release checks a release on its own, against the proof it carries
+// (pkg/proof), with no repos and no git: every file hashed in Go as git
+// hashes it, raw bytes, into the tree the recorded commit names, then
+// commit, manifest and tag. Verify does the repo checks and, given a
+// release, that check too plus the proof against the repos; a release
+// with no proof is compared with the repos' trees, still hashed in Go.
 package verify
 
 import (
@@ -20,12 +25,13 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -37,7 +43,11 @@ type Options struct {
 	// tag's trees.
 	Release string
 	Signed  bool
-	Jobs    int
+	// AllowedSigners, when set, is the ssh allowed-signers file (an
+	// absolute path) git verify-tag checks ssh signatures against,
+	// instead of the gpg.ssh.allowedSignersFile of git's config.
+	AllowedSigners string
+	Jobs           int
 	// ManifestRepo, when set, names the repo whose deploy-manifests branch
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
@@ -51,25 +61,29 @@ type Line struct {
 	OK       bool     `json:"ok"`
 	Problems []string `json:"problems"`
 	// Files of the release that differ from the tag's tree, by path
-	// inside the repo's folder.
-	Edited  []string `json:"edited,omitempty"`
-	Added   []string `json:"added,omitempty"`
-	Deleted []string `json:"deleted,omitempty"`
+	// inside the repo's folder (each list left out when empty).
+	Diff
 }
 
-// Text is the line's verdict for people: "ok", or every difference,
-// separated by "; ".
+// Shown is how many paths of each kind Text names; --json has them all.
+const Shown = 3
+
+// Text is the line's verdict for people: "ok", or every problem, then per
+// kind of difference its count and the first few paths, separated by
+// "; ". A release with thousands of differences still makes one short
+// line per repo.
 func (l Line) Text() string {
 	if l.OK {
 		return "ok"
 	}
 	parts := append([]string(nil), l.Problems...)
-	for _, f := range []struct {
-		what  string
-		paths []string
-	}{{"edited", l.Edited}, {"added", l.Added}, {"deleted", l.Deleted}} {
-		if len(f.paths) > 0 {
-			parts = append(parts, "release files "+f.what+": "+strings.Join(f.paths, ", "))
+	for _, k := range l.Diff.kinds() {
+		if n := len(k.paths); n > 0 {
+			s := fmt.Sprintf("%s %d: %s", k.what, n, strings.Join(k.paths[:min(n, Shown)], ", "))
+			if n > Shown {
+				s += fmt.Sprintf(" and %d more", n-Shown)
+			}
+			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -77,9 +91,12 @@ func (l Line) Text() string {
 
 // Report is the outcome of Verify.
 type Report struct {
-	Tag      string            `json:"tag"`
-	OK       bool              `json:"ok"`
-	Release  string            `json:"release,omitempty"`
+	Tag     string `json:"tag"`
+	OK      bool   `json:"ok"`
+	Release string `json:"release,omitempty"`
+	// Proof is whether the release's files were checked against its own
+	// proof (DEPLOY_PROOF), rather than against the repos alone.
+	Proof    bool              `json:"proof"`
 	Manifest manifest.Manifest `json:"-"`
 	Lines    []Line            `json:"repos"`
 }
@@ -108,9 +125,13 @@ type repoState struct {
 	// copy of the tag holds the whole manifest, so keeping every repo's
 	// would grow with the square of the repo count. Only the first
 	// repo's (in basedir order) is kept, by a firstManifest.
-	sum    [sha256.Size]byte
-	msgErr error
-	sigErr error
+	sum [sha256.Size]byte
+	// tagSum and commitSum are the SHA-256 of the raw tag and commit
+	// objects, to check a release's proof against (the objects
+	// themselves are not kept: the tag object holds the manifest).
+	tagSum, commitSum [sha256.Size]byte
+	msgErr            error
+	sigErr            error
 }
 
 // firstManifest keeps the manifest of the lowest-numbered repo whose tag
@@ -134,22 +155,16 @@ func (f *firstManifest) offer(i int, m manifest.Manifest) {
 // difference found is in the Report, with OK false.
 func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	states := make([]repoState, len(o.Repos))
-	errs := make([]error, len(o.Repos))
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
 	var first firstManifest
-	for i, r := range o.Repos {
-		eg.Go(func() error {
-			st, m, err := readRepo(gctx, g, r, o.Tag, o.Signed)
-			if m != nil {
-				first.offer(i, m)
-			}
-			states[i], errs[i] = st, basedir.Wrap(r.Name, err)
-			return nil
-		})
-	}
-	_ = eg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed, o.AllowedSigners)
+		if m != nil {
+			first.offer(i, m)
+		}
+		states[i] = st
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -236,7 +251,8 @@ func extraNames(lines map[string]*Line, names map[string]bool) []string {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
-		// DEPLOY_TAG and DEPLOY_MANIFEST first, then other entries by name.
+		// DEPLOY_TAG, DEPLOY_MANIFEST, DEPLOY_PROOF first, then other
+		// entries by name.
 		ri, rj := rank(out[i]), rank(out[j])
 		if ri != rj {
 			return ri < rj
@@ -248,12 +264,14 @@ func extraNames(lines map[string]*Line, names map[string]bool) []string {
 
 func rank(n string) int {
 	switch n {
-	case deployinfo.TagFile:
+	case place.TagFile:
 		return 0
-	case deployinfo.ManifestFile:
+	case place.ManifestFile:
 		return 1
+	case ProofLine:
+		return 2
 	}
-	return 2
+	return 3
 }
 
 func (st *repoState) problems(tag, want string, ref *repoState) []string {
@@ -296,7 +314,7 @@ func short(oid string) string { return oid[:min(12, len(oid))] }
 // readRepo reads what Verify checks of one repo. The manifest its tag
 // message records is returned apart from the state, for the caller to keep
 // or drop; the state holds only its hash.
-func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool) (repoState, manifest.Manifest, error) {
+func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool, signers string) (repoState, manifest.Manifest, error) {
 	st := repoState{repo: r}
 	ref := "refs/tags/" + tag
 	// One git process reads the tag, its commit and tree, and the tag
@@ -317,6 +335,7 @@ func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, si
 	if st.tagType != "tag" {
 		return st, nil, nil
 	}
+	st.tagSum, st.commitSum = sha256.Sum256(objs[0].Contents), sha256.Sum256(objs[1].Contents)
 	_, msg, ok := strings.Cut(string(objs[0].Contents), "\n\n")
 	if !ok {
 		return st, nil, fmt.Errorf("tag object %s has no message", st.tagOid)
@@ -327,16 +346,16 @@ func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, si
 		st.sum = sha256.Sum256(m.Canonical())
 	}
 	if signed {
-		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg)
+		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg, signers)
 	}
 	return st, m, nil
 }
 
-func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string) error {
+func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg, signers string) error {
 	if !strings.Contains(msg, "-----BEGIN ") {
 		return errors.New("tag is not signed")
 	}
-	_, err := g.Run(ctx, dir, "verify-tag", tagOid)
+	_, err := g.Run(ctx, dir, VerifyTagArgs(tagOid, signers)...)
 	if err == nil {
 		return nil
 	}
@@ -345,6 +364,15 @@ func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg string
 		why = err.Error()
 	}
 	return errors.New("signature does not verify: " + why)
+}
+
+// VerifyTagArgs is the argv checking a tag object's signature, with the
+// ssh allowed signers given when signers is not empty.
+func VerifyTagArgs(tagOid, signers string) []string {
+	if signers == "" {
+		return []string{"verify-tag", tagOid}
+	}
+	return []string{"-c", "gpg.ssh.allowedSignersFile=" + signers, "verify-tag", tagOid}
 }
 
 // firstSigLine picks git's or ssh-keygen's reason out of verify-tag's
@@ -371,23 +399,35 @@ func firstSigLine(s string) string {
 	return first
 }
 
-// checkRelease compares the release folder with the tag: DEPLOY_TAG,
-// DEPLOY_MANIFEST, each repo's folder by tree hash, and no other entries.
+// checkRelease compares the release folder with the tag. A release that
+// carries a proof is checked by Release, as on a host with no repos, and
+// its proof against the repos; one that carries none (deployed before
+// releases carried proofs) has each repo's folder compared with the
+// repo's tagged tree, read from the repo. Either way files are hashed
+// raw, in Go: no clean filter or eol conversion of the repo's config
+// applies.
 func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, byName map[string]*repoState, lines map[string]*Line) error {
 	fi, err := os.Stat(o.Release)
 	if err != nil || !fi.IsDir() {
 		return fmt.Errorf("release %s is not a folder", o.Release)
 	}
-	tl := &Line{Name: deployinfo.TagFile, Problems: []string{}}
+	if _, err := proof.Open(o.Release); err == nil {
+		rep.Proof = true
+		return checkProvenRelease(ctx, o, rep, byName, lines)
+	} else if pe, ok := proof.IsProof(err); !ok || pe.Kind != proof.Missing || pe.File != proof.Dir {
+		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
+		// the files are still compared with the repos below
+	}
+	tl := &Line{Name: place.TagFile, Problems: []string{}}
 	lines[tl.Name] = tl
-	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, deployinfo.TagFile)); err != nil {
+	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, place.TagFile)); err != nil {
 		tl.Problems = append(tl.Problems, oneLine(err))
 	} else if got != o.Tag {
 		tl.Problems = append(tl.Problems, fmt.Sprintf("names %s, not %s", got, o.Tag))
 	}
-	ml := &Line{Name: deployinfo.ManifestFile, Problems: []string{}}
+	ml := &Line{Name: place.ManifestFile, Problems: []string{}}
 	lines[ml.Name] = ml
-	mpath := filepath.Join(o.Release, deployinfo.ManifestFile)
+	mpath := filepath.Join(o.Release, place.ManifestFile)
 	if f, err := os.Open(mpath); err != nil {
 		ml.Problems = append(ml.Problems, oneLine(err))
 	} else {
@@ -406,38 +446,104 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	for _, e := range ents {
 		n := e.Name()
-		if _, named := rep.Manifest.Lookup(n); named || n == deployinfo.TagFile || n == deployinfo.ManifestFile {
+		if _, named := rep.Manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
 			continue
 		}
 		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
 	}
-	// Each goroutine writes only its own repo's line.
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(o.Jobs, 1))
-	for _, e := range rep.Manifest {
-		st := byName[e.Name]
-		l := lines[e.Name]
-		folder := filepath.Join(o.Release, e.Name)
-		if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
+	// Each call writes only its own repo's line; a difference is a
+	// problem on that line, so only an interruption comes back from Each.
+	// Files are hashed at most o.Jobs at once across the repos.
+	sem := make(chan struct{}, max(o.Jobs, 1))
+	m := rep.Manifest
+	err = basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(m), func(i int) string { return m[i].Name }, func(ctx context.Context, i int) error {
+		st := byName[m[i].Name]
+		l := lines[m[i].Name]
+		folder := filepath.Join(o.Release, m[i].Name)
+		if fi, err := os.Lstat(folder); err != nil || !fi.IsDir() {
 			l.Problems = append(l.Problems, "folder missing from the release")
-			continue
+			return nil
 		}
 		if st == nil || st.treeOid == "" {
 			l.Problems = append(l.Problems, "release files not compared: no copy of the tag at hand")
+			return nil
+		}
+		f := gitobj.SHA1
+		if len(st.treeOid) == gitobj.SHA256.HexLen() {
+			f = gitobj.SHA256
+		}
+		res, err := CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.treeOid,
+			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.repo.Path, f: f}, Sem: sem})
+		if err != nil {
+			l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
+			return nil
+		}
+		l.Diff = res.Diff
+		l.Problems = append(l.Problems, res.Problems...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// checkProvenRelease checks a release that carries a proof: by Release,
+// then the proof against the repos at hand (same tag and commit objects,
+// byte for byte).
+func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[string]*repoState, lines map[string]*Line) error {
+	rr, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
+		return nil
+	}
+	for _, rl := range rr.Lines {
+		l := lines[rl.Name]
+		if l == nil {
+			l = &Line{Name: rl.Name, Problems: []string{}}
+			lines[rl.Name] = l
+		}
+		for _, p := range rl.Problems {
+			if !slices.Contains(l.Problems, p) {
+				l.Problems = append(l.Problems, p)
+			}
+		}
+		l.Diff = rl.Diff
+	}
+	if !equal(rr.Manifest, rep.Manifest) {
+		l := lines[place.ManifestFile]
+		if l == nil {
+			l = &Line{Name: place.ManifestFile, Problems: []string{}}
+			lines[l.Name] = l
+		}
+		if p := "differs from the manifest of tag " + o.Tag; !slices.Contains(l.Problems, p) {
+			l.Problems = append(l.Problems, p)
+		}
+	}
+	rd, err := proof.Open(o.Release)
+	if err != nil {
+		return err
+	}
+	for _, e := range rr.Manifest {
+		st, l := byName[e.Name], lines[e.Name]
+		if st == nil || st.tagOid == "" || l == nil {
 			continue
 		}
-		eg.Go(func() error {
-			d, err := CompareTree(gctx, g, st.repo.Path, folder, st.treeOid)
-			if err != nil {
-				l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
-				return nil
-			}
-			l.Edited, l.Added, l.Deleted = d.Edited, d.Added, d.Deleted
-			return nil
-		})
+		p, err := rd.Repo(e.Name)
+		if err != nil {
+			continue // named by Release
+		}
+		if sha256.Sum256(p.Tag) != st.tagSum {
+			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.TagFile)+" differs from the repo's tag object")
+		}
+		if sha256.Sum256(p.Commit) != st.commitSum {
+			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.CommitFile)+" differs from the repo's commit object")
+		}
 	}
-	_ = eg.Wait()
-	return ctx.Err()
+	return nil
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

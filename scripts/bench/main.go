@@ -11,9 +11,14 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
+// It also verifies a release of 20,000 files on its host (no repos, no
+// git) against hashing the same files with find | xargs sha1sum
+// (release.go); -release runs that case alone and replaces only its
+// section of -out.
+//
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-release]
 package main
 
 import (
@@ -46,6 +51,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
+	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -71,7 +77,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	err = b.run(sizes, *only, *out)
+	if *releaseOnly {
+		err = b.runRelease(*out)
+	} else {
+		err = b.run(sizes, *only, *out)
+	}
 	b.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -91,6 +101,9 @@ type Bench struct {
 	seq        int // makes every tag, time and folder fresh
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
+	dash       *dashRow // the what-runs-where server, when measured
+	ssh        []sshRow // push_tag over ssh, when measured
+	rel        *relRow  // the release verify, when measured
 	started    time.Time
 	loadStart  string
 }
@@ -361,7 +374,9 @@ func (b *Bench) run(sizes []size, only, out string) error {
 			todo = append(todo, c)
 		}
 	}
-	if err := b.countProcs(todo); err != nil {
+	if len(todo) == 0 {
+		sizes = nil // -only named no tool case: no basedirs to generate
+	} else if err := b.countProcs(todo); err != nil {
 		return err
 	}
 	fixtures := map[[2]int]*Fixture{}
@@ -440,6 +455,17 @@ func (b *Bench) run(sizes []size, only, out string) error {
 				b.logf("  %s vs %s: %.3f s / %.3f s = %.2f %s", r.tool, r.against, r.toolT.Seconds(), r.baseT.Seconds(), r.ratio(), r.verdict())
 			}
 		}
+	}
+	if b.has("show_deploy_tag") && (only == "" || strings.Contains(DashCase, only)) && !b.memOnly {
+		row := b.dashBench()
+		b.dash = &row
+	}
+	if b.has("push_tag") && (only == "" || strings.Contains(SSHCase, only)) && !b.memOnly {
+		b.ssh = b.sshBench()
+	}
+	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
+		r := b.releaseBench()
+		b.rel = &r
 	}
 	report := b.report()
 	fmt.Print(report)
@@ -566,6 +592,23 @@ func (b *Bench) report() string {
 	fmt.Fprintf(&s, "- wall time of the whole run: %s\n\n", time.Since(b.started).Round(time.Second))
 	s.WriteString("## Results\n\n")
 	s.WriteString(b.table())
+	if b.dash != nil {
+		fmt.Fprintf(&s, "\n## What runs where\n\n`%s`: the median time of one request over %d environments\n"+
+			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
+			"running at once, batches of %d requests alternating between them.\n\n", DashCase, DashEnvs, DashLong, DashShort, dashBatch)
+		s.WriteString(b.dash.table())
+	}
+	if b.ssh != nil {
+		fmt.Fprintf(&s, "\n## %s\n\n%d repos whose remotes are on one OpenSSH sshd on 127.0.0.1 (internal/sshtest), pushed by\n"+
+			"push_tag (default --jobs), a serial loop of git push and xargs -P4 git push, each run with a fresh tag,\n"+
+			"the order rotating; medians of %d runs. First with the ssh config alone (push_tag shares one connection\n"+
+			"per host), then with the user's own ControlMaster/ControlPersist in it (push_tag leaves sharing to it).\n"+
+			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
+		s.WriteString(sshTable(b.ssh))
+	}
+	if b.rel != nil {
+		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
+	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
 	for _, p := range b.procs {

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/dashboard"
+	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/place"
+)
+
+// runAll is --all: every environment of deploy.toml at its root, then each
+// --root, printed (one "ENV TAG" line each, or --json) or served.
+func runAll(c *cli.Context) error {
+	switch {
+	case c.NArg() > 0:
+		return cliutil.Usagef("--all takes no PATH")
+	case c.IsSet(environmentFlag.Name):
+		return cliutil.Usagef("give --all or --environment, not both")
+	case c.IsSet(serveFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
+		return cliutil.Usagef("give --serve or --json, not both")
+	}
+	jobs, err := cliutil.Jobs(c)
+	if err != nil {
+		return err
+	}
+	env, err := cliutil.Setup(c)
+	if err != nil {
+		return err
+	}
+	var envs []dashboard.Env
+	seen := map[string]bool{}
+	for _, name := range env.Config.EnvironmentOrder {
+		root, err := place.ResolveRoot(place.RootSources{
+			Config: env.Config.Environment(name).Root, Environment: name,
+			StateHome: os.Getenv("XDG_STATE_HOME"), Home: os.Getenv("HOME"),
+		})
+		if err != nil {
+			return err
+		}
+		if root, err = filepath.Abs(root); err != nil {
+			return err
+		}
+		envs, seen[root] = append(envs, dashboard.Env{Name: name, Root: root}), true
+	}
+	for _, r := range c.StringSlice(rootFlag.Name) {
+		root, err := filepath.Abs(r)
+		if err != nil {
+			return err
+		}
+		if seen[root] {
+			continue
+		}
+		name, err := dashboard.RootName(root)
+		if err != nil {
+			return err
+		}
+		envs, seen[root] = append(envs, dashboard.Env{Name: name, Root: root}), true
+	}
+	if len(envs) == 0 {
+		return cliutil.Usagef("--all: no environment: %s defines none and no --root was given", configName(env))
+	}
+	opts := dashboard.Options{Envs: envs, Jobs: jobs, CommitLink: env.Config.CommitLink,
+		ErrorLog: func(err error) { env.Warnf("%v", err) }}
+	// Without the repos the pages still show tags, times and commits; the
+	// basedir may hold only deploy.toml.
+	if repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
+		env.Warnf("commits are not counted or listed: %v", err)
+	} else {
+		opts.Git, opts.Repos = env.Git, repos
+	}
+	srv, err := dashboard.New(opts)
+	if err != nil {
+		return err
+	}
+	if c.IsSet(serveFlag.Name) {
+		addr, err := deployinfo.ServeAddr(c.String(serveFlag.Name))
+		if err != nil {
+			return cliutil.Usage(err)
+		}
+		cliutil.Serves(c.App)
+		return deployinfo.Serve(c.Context, addr, srv, func(a string) {
+			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
+		})
+	}
+	sts := srv.Statuses()
+	if c.Bool(cliutil.JSONFlag.Name) {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sts)
+	}
+	for _, st := range sts {
+		tag := "-"
+		if st.Tag != nil {
+			tag = *st.Tag
+		}
+		if _, err := fmt.Fprintf(c.App.Writer, "%s %s\n", st.Environment, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func configName(env *cliutil.Env) string {
+	if env.Config.File != "" {
+		return env.Config.File
+	}
+	return filepath.Join(env.Basedir, "deploy.toml")
+}

@@ -1,0 +1,246 @@
+package artifact
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/place"
+)
+
+// Limits bound what Unpack accepts, so a damaged or hostile artifact
+// cannot fill the disk or the inode table. Zero fields take the defaults.
+type Limits struct {
+	Entries int   // entries in the archive (default 2,000,000)
+	Bytes   int64 // file content in all (default 64 GiB)
+	Path    int   // bytes of one path or symlink target (default 4096)
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Entries <= 0 {
+		l.Entries = 2_000_000
+	}
+	if l.Bytes <= 0 {
+		l.Bytes = 64 << 30
+	}
+	if l.Path <= 0 {
+		l.Path = 4096
+	}
+	return l
+}
+
+// maxTrailer is how many bytes may follow the tar's end marker (tar
+// programs pad to a record of 10240 bytes); they must all be zero.
+const maxTrailer = 1 << 20
+
+// Unpack reads an artifact from r into dest, an existing empty folder, so
+// that dest holds the release, and returns its tag. It makes only
+// folders (0755), regular files (0644 or 0755) and symlinks (as they are,
+// never followed). It refuses, with an error wrapping ErrCorrupt, an
+// entry outside "<TAG>/", a path that climbs out or passes through a
+// symlink or a file, an entry given twice, any other entry type (hard
+// links, devices, fifos), more than the limits allow, bytes other than
+// zeros after the end, and a release whose DEPLOY_TAG does not name the
+// tag. It reads r to its end, so a hash taken over r covers every byte.
+// On error dest may hold part of the release: the caller removes it.
+func Unpack(r io.Reader, dest string, lim Limits) (string, error) {
+	lim = lim.withDefaults()
+	cr := &countReader{r: r}
+	tr := tar.NewReader(cr)
+	u := unpacker{dest: dest, dirs: map[string]bool{".": true}, lim: lim}
+	var dataEnd int64 // where the last entry's padded data ends
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", corrupt("reading it: %v", err)
+		}
+		dataEnd = cr.n + (max(h.Size, 0)+511)/512*512
+		if err := u.entry(h, tr); err != nil {
+			return "", err
+		}
+	}
+	if u.tag == "" {
+		return "", corrupt("it holds no release")
+	}
+	// Go's reader takes a stream that stops between entries for a whole
+	// archive; an artifact must have its end marker (two zero blocks).
+	if cr.n-dataEnd < 1024 {
+		return "", corrupt("it is cut short (no end marker)")
+	}
+	if err := zeroTrailer(r); err != nil {
+		return "", err
+	}
+	b, err := readRegular(filepath.Join(dest, place.TagFile), 512)
+	if err != nil {
+		return "", corrupt("it has no DEPLOY_TAG file")
+	}
+	if string(b) != u.tag+"\n" {
+		return "", corrupt("its DEPLOY_TAG says %q, not %s", strings.TrimSpace(string(b)), u.tag)
+	}
+	return u.tag, nil
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+type unpacker struct {
+	dest    string
+	tag     string
+	dirs    map[string]bool // folders made, by path relative to dest
+	seen    map[string]bool // every entry, by path relative to dest
+	entries int
+	bytes   int64
+	lim     Limits
+}
+
+func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
+	u.entries++
+	if u.entries > u.lim.Entries {
+		return corrupt("more than %d entries", u.lim.Entries)
+	}
+	if len(h.Name) > u.lim.Path || len(h.Linkname) > u.lim.Path {
+		return corrupt("entry %.80q... is longer than %d bytes", h.Name, u.lim.Path)
+	}
+	if u.tag == "" {
+		tag := strings.TrimSuffix(h.Name, "/")
+		if h.Typeflag != tar.TypeDir || deploytag.ValidTagName(tag) != nil {
+			return corrupt("its first entry %q is not the folder of a tag", h.Name)
+		}
+		u.tag, u.seen = tag, map[string]bool{".": true}
+		return nil
+	}
+	name, ok := strings.CutPrefix(strings.TrimSuffix(h.Name, "/"), u.tag+"/")
+	if !ok || name == "" || !filepath.IsLocal(name) || path.Clean(name) != name {
+		return corrupt("entry %q is not a path inside the release %s", h.Name, u.tag)
+	}
+	rel := filepath.FromSlash(name)
+	if u.seen[rel] {
+		return corrupt("entry %q is given twice", h.Name)
+	}
+	u.seen[rel] = true
+	if err := u.mkdirs(filepath.Dir(rel)); err != nil {
+		return err
+	}
+	p := filepath.Join(u.dest, rel)
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return u.mkdirs(rel)
+	case tar.TypeReg:
+		if h.Size < 0 || h.Size > u.lim.Bytes-u.bytes {
+			return corrupt("its files hold more than %d bytes", u.lim.Bytes)
+		}
+		u.bytes += h.Size
+		mode := os.FileMode(0o644)
+		if h.Mode&0o111 != 0 {
+			mode = 0o755
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, mode)
+		if err != nil {
+			return err
+		}
+		n, err := io.Copy(f, body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return corrupt("reading %s: %v", name, err)
+		}
+		if n != h.Size {
+			return corrupt("%s is cut short", name)
+		}
+		return os.Chmod(p, mode) // past the umask
+	case tar.TypeSymlink:
+		if h.Linkname == "" || strings.ContainsRune(h.Linkname, 0) {
+			return corrupt("symlink %s has no target", name)
+		}
+		return os.Symlink(h.Linkname, p)
+	default:
+		return corrupt("entry %q has type %q; an artifact holds only folders, files and symlinks", h.Name, h.Typeflag)
+	}
+}
+
+// mkdirs makes each missing folder of rel under dest, refusing to pass
+// through anything that is not a folder this unpack made.
+func (u *unpacker) mkdirs(rel string) error {
+	if u.dirs[rel] {
+		return nil
+	}
+	if parent := filepath.Dir(rel); !u.dirs[parent] {
+		if err := u.mkdirs(parent); err != nil {
+			return err
+		}
+	}
+	p := filepath.Join(u.dest, rel)
+	if err := os.Mkdir(p, 0o755); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return corrupt("path %s passes through something that is not a folder", filepath.ToSlash(rel))
+		}
+		return err
+	}
+	if err := os.Chmod(p, 0o755); err != nil {
+		return err
+	}
+	u.dirs[rel] = true
+	return nil
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// zeroTrailer reads what follows the tar's end marker: at most maxTrailer
+// bytes, all zero.
+func zeroTrailer(r io.Reader) error {
+	buf := make([]byte, 32<<10)
+	total := 0
+	for {
+		n, err := r.Read(buf)
+		total += n
+		if total > maxTrailer {
+			return corrupt("data follows the end of the archive")
+		}
+		if !bytes.Equal(buf[:n], make([]byte, n)) {
+			return corrupt("data follows the end of the archive")
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return corrupt("reading it: %v", err)
+		}
+	}
+}
+
+// readRegular reads at most max bytes of the regular file at p, never
+// through a symlink.
+func readRegular(p string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a file", p)
+	}
+	return io.ReadAll(io.LimitReader(f, max))
+}

@@ -1,0 +1,268 @@
+package deployflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/release"
+)
+
+// VerifyFunc checks the release in the folder dir, of tag, against its own
+// proof (DEPLOY_PROOF), with no repos and no git; an error says what does
+// not match.
+type VerifyFunc func(ctx context.Context, dir, tag string) error
+
+// Artifact is a release artifact to install on this host.
+type Artifact struct {
+	R    io.Reader
+	Name string // for messages: the file, or "stdin"
+	// SHA256, when set, is the hex SHA-256 the artifact's bytes must have.
+	SHA256 string
+	// Stage installs the release and runs the command but leaves current
+	// alone, for a later Switch.
+	Stage bool
+}
+
+// ErrChecksum is returned for an artifact whose bytes do not hash to the
+// SHA-256 it was shipped with.
+var ErrChecksum = errors.New("artifact checksum mismatch")
+
+// FromArtifact installs the release an artifact holds, on a host that
+// needs no repos and no git: under the root's lock it unpacks the
+// artifact into a hidden folder under releases/, checks its SHA-256 (when
+// given), verifies the release against its own proof (o.Verify), and only
+// then renames it to releases/<TAG> (a release of the tag already there
+// is kept if equal, else replaced), runs the environment's command,
+// switches current (unless a.Stage), and prunes. A failure at any step
+// leaves current as it was and no release of the artifact under a tag's
+// name, unless it verified. Every attempt is logged in deploys.log except
+// a successful stage: the deploy happens at the switch.
+func FromArtifact(ctx context.Context, o Options, a Artifact) (Result, error) {
+	o.defaults()
+	if o.Verify == nil {
+		return Result{}, errors.New("no verifier for releases from artifacts")
+	}
+	res := Result{}
+	err := o.underLock(ctx, &res, "installing an artifact", func(root *release.Root) error {
+		return o.fromArtifact(ctx, root, &res, a)
+	}, func(err error) bool { return err != nil || !a.Stage })
+	return res, err
+}
+
+func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Result, a Artifact) error {
+	tmp, err := root.MkTemp("artifact")
+	if err != nil {
+		return err
+	}
+	installed := false
+	defer func() {
+		if !installed {
+			os.RemoveAll(tmp)
+		}
+	}()
+	// An interrupt (SIGINT, SIGTERM, SIGHUP cancel ctx) stops a read
+	// that waits on a stalled sender: closing a pipe or file unblocks it.
+	stop := context.AfterFunc(ctx, func() {
+		if c, ok := a.R.(io.Closer); ok {
+			c.Close()
+		}
+	})
+	defer stop()
+	h := sha256.New()
+	tag, err := artifact.Unpack(io.TeeReader(ctxReader{ctx, a.R}, h), tmp, artifact.Limits{})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("unpacking %s: %w", a.Name, context.Cause(ctx))
+		}
+		return fmt.Errorf("unpacking %s: %w", a.Name, err)
+	}
+	res.Tag = tag
+	if got := hex.EncodeToString(h.Sum(nil)); a.SHA256 != "" && !strings.EqualFold(got, a.SHA256) {
+		return fmt.Errorf("%w: %s has sha256 %s, not %s (damaged in transit?); nothing installed", ErrChecksum, a.Name, got, strings.ToLower(a.SHA256))
+	}
+	if err := o.Verify(ctx, tmp, tag); err != nil {
+		return fmt.Errorf("release %s in %s does not match its proof; nothing installed: %w", tag, a.Name, err)
+	}
+	var outcome release.Outcome
+	res.Release, outcome, err = root.Install(tmp, tag)
+	if err != nil {
+		return fmt.Errorf("installing release %s: %w", tag, err)
+	}
+	installed = true
+	res.Outcome = outcome
+	if outcome == release.Restored {
+		o.Warnf("release %s differed from the artifact (edited by hand?): restored it", tag)
+	}
+	if err := o.readManifest(res); err != nil {
+		return err
+	}
+	if len(o.Command) > 0 {
+		if err := o.runCommand(ctx, res); err != nil {
+			return err
+		}
+	}
+	if a.Stage {
+		res.Previous, _ = root.Live()
+		return nil
+	}
+	return o.switchTo(root, res)
+}
+
+// Switch points current at a release kept under the root, after
+// verifying it again against its own proof: tag, or with tag "" the
+// release live before the current one (the newest successful deploy in
+// deploys.log other than the live tag, still kept). With o.DryRun it
+// verifies and changes nothing. The environment's command is not run
+// again: it ran when the release was staged.
+func Switch(ctx context.Context, o Options, tag string) (Result, error) {
+	o.defaults()
+	if o.Verify == nil {
+		return Result{}, errors.New("no verifier for releases")
+	}
+	res := Result{Tag: tag}
+	what := "switching to " + tag
+	if tag == "" {
+		what = "rolling back"
+	}
+	err := o.underLock(ctx, &res, what, func(root *release.Root) error {
+		live, _ := root.Live()
+		if res.Tag == "" {
+			prev, ok, err := root.Previous(live)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("nothing to roll back to: no release deployed before %s is kept in %s", orNone(live), root.Dir)
+			}
+			res.Tag = prev
+		}
+		if !root.Kept(res.Tag) {
+			return fmt.Errorf("release %s is not kept in %s; ship its artifact again", res.Tag, root.Dir)
+		}
+		res.Release = root.ReleasePath(res.Tag)
+		if err := o.Verify(ctx, res.Release, res.Tag); err != nil {
+			return fmt.Errorf("release %s no longer matches its proof; not switched: %w", res.Tag, err)
+		}
+		if err := o.readManifest(&res); err != nil {
+			return err
+		}
+		if o.DryRun {
+			res.Previous = live
+			return nil
+		}
+		return o.switchTo(root, &res)
+	}, func(error) bool { return !o.DryRun })
+	return res, err
+}
+
+// ctxReader fails every read once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(p)
+}
+
+func orNone(tag string) string {
+	if tag == "" {
+		return "(none live)"
+	}
+	return tag
+}
+
+// switchTo switches current to res.Tag and prunes, keeping the live
+// release and the one before it.
+func (o *Options) switchTo(root *release.Root, res *Result) error {
+	res.Previous, _ = root.Live()
+	// The one before the new live release: the live one, or when the same
+	// tag is deployed again, the one deployed before it.
+	before := res.Previous
+	if before == "" || before == res.Tag {
+		before, _, _ = root.Previous(res.Tag)
+	}
+	if err := root.Switch(res.Tag); err != nil {
+		return err
+	}
+	pruned, err := root.Prune(o.Keep, res.Tag, before)
+	res.Pruned = pruned
+	if err != nil {
+		o.Warnf("pruning old releases: %v", err)
+	}
+	return nil
+}
+
+// readManifest fills res.Manifest from the release's DEPLOY_MANIFEST.
+func (o *Options) readManifest(res *Result) error {
+	p := filepath.Join(res.Release, place.ManifestFile)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("reading the manifest of %s: %w", res.Tag, err)
+	}
+	defer f.Close()
+	m, err := manifest.Parse(f, p)
+	if err != nil {
+		return err
+	}
+	res.Manifest = m
+	return nil
+}
+
+// underLock opens the root, takes its lock, removes what an interrupted
+// deploy left, runs fn and, when log says so, logs the outcome.
+func (o *Options) underLock(ctx context.Context, res *Result, what string, fn func(*release.Root) error, log func(error) bool) error {
+	root, err := release.Open(o.Root)
+	if err != nil {
+		return err
+	}
+	res.Root = root.Dir
+	history, err := root.OpenLog()
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	history.Warnf = o.Warnf
+	logged := func(err error) error {
+		if !log(err) {
+			return err
+		}
+		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
+		return join(err, lerr)
+	}
+	holder := fmt.Sprintf("pid %d, %s@%s, %s since %s", os.Getpid(), o.User, o.Host, what, o.Now().UTC().Format(time.RFC3339))
+	lock, err := root.Lock(ctx, o.LockTimeout, holder, func(h string) {
+		if h == "" {
+			h = "another deploy"
+		}
+		o.Notef("waiting for the lock on %s (held by %s)", root.Dir, h)
+	})
+	if err != nil {
+		return logged(err)
+	}
+	err = root.Clean()
+	if err != nil {
+		err = fmt.Errorf("removing what an interrupted deploy left: %w", err)
+	} else {
+		err = fn(root)
+	}
+	if res.Release == "" && res.Tag != "" {
+		res.Release = filepath.Join(root.Dir, place.ReleasesDir, res.Tag)
+	}
+	return join(logged(err), lock.Unlock())
+}

@@ -1,0 +1,31 @@
+package deployflow
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/deploytag/deploytag/pkg/verify"
+)
+
+// VerifyProof is the VerifyFunc of a real host: verify.Release, which
+// checks a release against its own proof with no repos and no git, every
+// difference named (repo, then what), jobs files hashed at once.
+func VerifyProof(jobs int) VerifyFunc {
+	return func(ctx context.Context, dir, tag string) error {
+		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs})
+		if err != nil {
+			return err
+		}
+		if rep.OK {
+			return nil
+		}
+		var bad []string
+		for _, l := range rep.Lines {
+			if !l.OK {
+				bad = append(bad, l.Name+": "+l.Text())
+			}
+		}
+		return errors.New(strings.Join(bad, "; "))
+	}
+}

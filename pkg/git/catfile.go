@@ -1,0 +1,247 @@
+package git
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// StreamTimeout bounds one long-running local stream (cat-file, ls-tree,
+// archive): exporting a large tree on a slow disk takes longer than an
+// ordinary call.
+const StreamTimeout = 30 * time.Minute
+
+// CatFile is one running "git cat-file --batch": requests go in as
+// revisions, answers come back in the same order, each object's contents
+// read as a stream so that no object is ever held whole. Request and Next
+// may run in two goroutines (one writing, one reading), which keeps git
+// busy; each is used by one goroutine at a time.
+type CatFile struct {
+	dir    string
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	stdin  io.WriteCloser
+	in     *bufio.Writer
+	out    *bufio.Reader
+	stderr lockedBuffer
+	left   int64 // bytes of the current object not yet read, plus its LF
+}
+
+// BatchHeader is the header line of one cat-file answer.
+type BatchHeader struct {
+	Oid, Type string
+	Size      int64
+	Missing   bool // the revision names no object (or an ambiguous one)
+}
+
+// CatFile starts "git cat-file --batch" in dir. Close it when done.
+func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
+	args := []string{"cat-file", "--batch"}
+	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
+	cmd := r.command(ctx, dir, args)
+	c := &CatFile{dir: dir, cmd: cmd, cancel: cancel}
+	cmd.Stderr = &c.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, &Error{Args: args, Dir: dir, ExitCode: -1, Err: err}
+	}
+	c.stdin, c.in, c.out = stdin, bufio.NewWriterSize(stdin, 64<<10), bufio.NewReaderSize(stdout, 64<<10)
+	return c, nil
+}
+
+// command builds a git command as Do runs it: cleaned environment, traced,
+// in a session of its own whose whole group is killed when ctx ends.
+func (r *Runner) command(ctx context.Context, dir string, args []string) *exec.Cmd {
+	argv := Argv(dir, args)
+	if r.trace != nil {
+		r.traceMu.Lock()
+		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
+		r.traceMu.Unlock()
+	}
+	cmd := exec.CommandContext(ctx, r.path, argv...)
+	cmd.Env = r.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
+// Request asks for rev (an object id, or a ref the caller built). It is
+// buffered: call Flush before waiting on its answer.
+func (c *CatFile) Request(rev string) error {
+	if rev == "" || strings.ContainsAny(rev, "\n\r") {
+		return fmt.Errorf("cat-file: invalid revision %q", rev)
+	}
+	_, err := c.in.WriteString(rev + "\n")
+	return c.fail(err)
+}
+
+// Flush sends the buffered requests to git.
+func (c *CatFile) Flush() error { return c.fail(c.in.Flush()) }
+
+// Next reads the header of the next answer, skipping what is left of the
+// previous object. The contents follow in Read, Size bytes.
+func (c *CatFile) Next() (BatchHeader, error) {
+	if c.left > 0 {
+		if _, err := c.out.Discard(int(c.left)); err != nil {
+			return BatchHeader{}, c.fail(err)
+		}
+		c.left = 0
+	}
+	line, err := c.out.ReadString('\n')
+	if err != nil {
+		return BatchHeader{}, c.fail(err)
+	}
+	h, err := ParseBatchHeader(strings.TrimSuffix(line, "\n"))
+	if err != nil {
+		return BatchHeader{}, err
+	}
+	if !h.Missing {
+		c.left = h.Size + 1
+	}
+	return h, nil
+}
+
+// Read reads the contents of the object whose header Next returned; it
+// returns io.EOF at the end of the object.
+func (c *CatFile) Read(p []byte) (int, error) {
+	if c.left <= 1 {
+		if c.left == 1 {
+			b, err := c.out.ReadByte()
+			if err != nil {
+				return 0, c.fail(err)
+			}
+			if b != '\n' {
+				return 0, fmt.Errorf("cat-file in %s: object not followed by a newline", c.dir)
+			}
+			c.left = 0
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left-1 {
+		p = p[:c.left-1]
+	}
+	n, err := c.out.Read(p)
+	c.left -= int64(n)
+	if err != nil {
+		return n, c.fail(err)
+	}
+	return n, nil
+}
+
+// ReadAll reads the rest of the current object; for small objects only.
+func (c *CatFile) ReadAll() ([]byte, error) {
+	b := make([]byte, max(c.left-1, 0))
+	if _, err := io.ReadFull(c, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Object requests rev and reads its answer whole (Flush included): for
+// small objects such as tags and commits, when no other request is
+// pending.
+func (c *CatFile) Object(rev string) (BatchHeader, []byte, error) {
+	if err := c.Request(rev); err != nil {
+		return BatchHeader{}, nil, err
+	}
+	if err := c.Flush(); err != nil {
+		return BatchHeader{}, nil, err
+	}
+	h, err := c.Next()
+	if err != nil || h.Missing {
+		return h, nil, err
+	}
+	b, err := c.ReadAll()
+	return h, b, err
+}
+
+// fail turns an I/O error on git's pipes into git's own error when git
+// has died (its stderr says why).
+func (c *CatFile) fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := firstLine(c.stderr.String()); msg != "" {
+		return &Error{Args: []string{"cat-file", "--batch"}, Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
+	}
+	return fmt.Errorf("cat-file in %s: %w", c.dir, err)
+}
+
+// Close ends the request stream and waits for git to exit.
+func (c *CatFile) Close() error {
+	defer c.cancel()
+	ferr := c.in.Flush()
+	cerr := c.stdin.Close()
+	// Anything unread is drained so git can finish writing and exit.
+	_, _ = io.Copy(io.Discard, c.out)
+	err := c.cmd.Wait()
+	if err != nil {
+		e := &Error{Args: []string{"cat-file", "--batch"}, Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			e.ExitCode = ee.ExitCode()
+		}
+		return e
+	}
+	if ferr != nil && !errors.Is(ferr, syscall.EPIPE) {
+		return ferr
+	}
+	_ = cerr
+	return nil
+}
+
+// lockedBuffer is git's stderr, written by exec's copier while a reader
+// may look at it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// ParseBatchHeader parses one header line of "cat-file --batch":
+// "OID TYPE SIZE", or "REV missing" / "REV ambiguous".
+func ParseBatchHeader(line string) (BatchHeader, error) {
+	if strings.HasSuffix(line, " missing") || strings.HasSuffix(line, " ambiguous") {
+		return BatchHeader{Missing: true}, nil
+	}
+	f := strings.Split(line, " ")
+	if len(f) != 3 || !IsOid(f[0]) || f[1] == "" {
+		return BatchHeader{}, fmt.Errorf("cat-file: malformed line %q", line)
+	}
+	n, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || n < 0 {
+		return BatchHeader{}, fmt.Errorf("cat-file: malformed line %q", line)
+	}
+	return BatchHeader{Oid: f[0], Type: f[1], Size: n}, nil
+}

@@ -1,0 +1,39 @@
+package git
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// A password in a URL's userinfo never survives Redact, wherever the URL
+// sits in the text, and Redact is idempotent.
+func FuzzRedact(f *testing.F) {
+	f.Add("fatal: unable to access 'https://", "ann", "s3cretpw", "@host/repo.git/'")
+	f.Add("", "", "tok3n", "@example.com")
+	f.Add("remote ", "git", "hunter22", "@h:r")
+	f.Fuzz(func(t *testing.T, before, user, secret, after string) {
+		if len(secret) < 4 || strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || r > unicode.MaxASCII }) >= 0 {
+			return
+		}
+		if strings.ContainsAny(user, "/@:\\'\"") || strings.IndexFunc(user, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 || strings.Contains(before+user+after, secret) {
+			return
+		}
+		for _, url := range []string{"https://" + user + ":" + secret + after, user + ":" + secret + after} {
+			if !strings.HasPrefix(after, "@") {
+				continue
+			}
+			in := before + url
+			if !strings.HasPrefix(url, "https://") && (user == "" || before != "" && !strings.ContainsAny(before[len(before)-1:], " \t'\"(=")) {
+				continue // a bare user:pass@host is redacted as a word of its own, with a user
+			}
+			out := Redact(in)
+			if strings.Contains(out, secret) {
+				t.Fatalf("Redact(%q) = %q keeps the secret", in, out)
+			}
+			if Redact(out) != out {
+				t.Fatalf("Redact is not idempotent on %q", out)
+			}
+		}
+	})
+}

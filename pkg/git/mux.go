@@ -1,0 +1,333 @@
+package git
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultHostJobs bounds the network steps running at once against one
+// host. It stays below OpenSSH's defaults of MaxStartups (10 connections
+// not yet logged in, beyond which sshd starts dropping new ones) and
+// MaxSessions (10 sessions over one shared connection), and well below
+// what forges allow one client.
+const DefaultHostJobs = 8
+
+// netState is what a Runner's network verbs share during one run: the
+// per-host bound, each host's verdict once one is known, and the ssh
+// connection kept open to each host.
+type netState struct {
+	hostJobs int
+
+	mu       sync.Mutex
+	sem      map[Host]chan struct{}
+	verdicts map[Host]*NetError
+	masters  map[string]*master // by ssh command and host
+	dir      string             // private folder of the control sockets
+	seq      int
+	closed   bool
+}
+
+// master is one ssh connection that the network steps to a host share
+// (OpenSSH's ControlMaster), or the reason there is none.
+type master struct {
+	ready chan struct{}
+	opts  string    // ssh options that use it; "" when not shared
+	err   *NetError // the host's verdict when it could not connect
+	cmd   *exec.Cmd // the running master, or nil
+	done  chan struct{}
+}
+
+func (r *Runner) netState() *netState {
+	r.netOnce.Do(func() {
+		r.net = &netState{hostJobs: r.hostJobs, sem: map[Host]chan struct{}{},
+			verdicts: map[Host]*NetError{}, masters: map[string]*master{}}
+	})
+	return r.net
+}
+
+func (n *netState) verdict(h Host) *NetError {
+	if h.Name == "" {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.verdicts[h]
+}
+
+func (n *netState) setVerdict(h Host, e *NetError) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.verdicts[h] == nil {
+		v := *e
+		v.Host = h.String()
+		n.verdicts[h] = &v
+	}
+}
+
+// acquire waits for one of the host's slots; local paths have no bound.
+func (n *netState) acquire(ctx context.Context, h Host) (func(), error) {
+	if h.Name == "" {
+		return func() {}, nil
+	}
+	key := Host{Scheme: h.Scheme, Name: strings.ToLower(h.Name), Port: h.Port}
+	n.mu.Lock()
+	sem := n.sem[key]
+	if sem == nil {
+		sem = make(chan struct{}, n.hostJobs)
+		n.sem[key] = sem
+	}
+	n.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// mux returns the ssh options that make a step share the host's one
+// connection, opening it on first use. It returns "" (each step connects
+// on its own) when the user's ssh config already decides about connection
+// sharing (ControlMaster or ControlPath set), and the host's verdict when
+// the connection cannot be made: every step to that host then fails at
+// once with the same cause.
+func (n *netState) mux(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeout time.Duration) (string, *NetError) {
+	key := ssh.cmd + "\x00" + h.String()
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return "", nil
+	}
+	m := n.masters[key]
+	if m != nil {
+		n.mu.Unlock()
+		select {
+		case <-m.ready:
+			return m.opts, m.err
+		case <-ctx.Done():
+			return "", &NetError{Kind: KindInterrupted, Err: ctx.Err()}
+		}
+	}
+	m = &master{ready: make(chan struct{})}
+	n.masters[key] = m
+	n.mu.Unlock()
+	defer close(m.ready)
+	m.opts, m.err = n.open(ctx, r, h, ssh, timeout, m)
+	if m.err != nil && m.err.Kind == KindOther {
+		// Not a verdict on the host (a server that refuses sessions
+		// without a command, say): each step connects on its own.
+		m.opts, m.err = "", nil
+	}
+	if m.err != nil {
+		m.err.Host = h.String()
+	}
+	return m.opts, m.err
+}
+
+// sshTarget is "[-p PORT] [-l USER] HOST" as git gives them to ssh, so
+// that the shared connection's socket (%C: a hash of host, port and user)
+// is the one git's ssh looks for.
+func sshTarget(h Host) string {
+	t := ""
+	if h.Port != "" {
+		t += "-p " + shellQuote(h.Port) + " "
+	}
+	if h.User != "" {
+		t += "-l " + shellQuote(h.User) + " "
+	}
+	return t + "-- " + shellQuote(h.Name)
+}
+
+func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeout time.Duration, m *master) (string, *NetError) {
+	// Does the user's own config decide? (ssh -G prints the options it
+	// would use, without connecting.)
+	gctx, gcancel := context.WithTimeout(ctx, min(timeout, 5*time.Second))
+	defer gcancel()
+	g := exec.CommandContext(gctx, "sh", "-c", "exec "+ssh.cmd+" -G "+sshTarget(h))
+	g.Env = r.env
+	g.SysProcAttr = sysProcAttr()
+	g.Cancel = func() error { return syscall.Kill(-g.Process.Pid, syscall.SIGKILL) }
+	g.WaitDelay = time.Second
+	out, err := g.Output()
+	if err != nil {
+		return "", nil // not an ssh that knows -G: leave it be
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), " ")
+		if (k == "controlmaster" && v != "false") || (k == "controlpath" && v != "none") {
+			return "", nil
+		}
+	}
+
+	n.mu.Lock()
+	if n.dir == "" {
+		// A socket's path must fit in about 100 bytes: a short folder.
+		// Its name carries our pid, so a later run can sweep the folder
+		// a killed run left (see sweep).
+		prefix := fmt.Sprintf("%s%d-", controlPrefix, os.Getpid())
+		dir, err := os.MkdirTemp("", prefix)
+		if err == nil && len(dir) > 60 {
+			os.Remove(dir)
+			dir, err = os.MkdirTemp("/tmp", prefix)
+		}
+		if err != nil {
+			n.mu.Unlock()
+			return "", nil
+		}
+		sweep(filepath.Dir(dir))
+		n.dir = dir
+	}
+	dir := n.dir
+	n.seq++
+	// One socket per master, named by us: git's ssh is pointed at the
+	// socket of its own host, so no %C hashing is needed.
+	sock := filepath.Join(dir, fmt.Sprintf("m%d", n.seq))
+	n.mu.Unlock()
+	opts := " -o ControlPath=" + shellQuote(sock)
+
+	// The master: ssh -N in the foreground, a child of this process that
+	// dies with it (see sysProcAttr), ended by Close.
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var stderr bytes.Buffer
+	line := ssh.cmd + " -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no" + opts + " -N " + sshTarget(h)
+	if r.trace != nil {
+		r.traceMu.Lock()
+		fmt.Fprintf(r.trace, "+ %s\n", Redact(line))
+		r.traceMu.Unlock()
+	}
+	cmd := exec.Command("sh", "-c", "exec "+line)
+	cmd.Env = r.env
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return "", nil
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	for {
+		// The socket appears once the master has logged in.
+		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			m.cmd, m.done = cmd, exited
+			return opts + " -o ControlMaster=no", nil
+		}
+		select {
+		case <-exited:
+			e := &NetError{Err: errors.New("ssh exited")}
+			e.Kind, e.Cause = Classify(stderr.String())
+			if e.Cause == "" {
+				e.Cause = "ssh to " + h.String() + " exited without a word"
+			}
+			return "", e
+		case <-ctx.Done():
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Process.Kill()
+			<-exited
+			e := &NetError{Err: ctx.Err(), Timeout: timeout}
+			if errors.Is(ctx.Err(), context.Canceled) {
+				e.Kind = KindInterrupted
+				return "", e
+			}
+			e.Kind, e.Cause = Classify(stderr.String())
+			if e.Kind != KindOther {
+				return "", e
+			}
+			e.Kind, e.Cause = KindTimeout, ""
+			return "", e
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Close ends every shared ssh connection the runner opened and removes
+// their private folder. Steps started after Close connect on their own.
+func (r *Runner) Close() error {
+	if r.net == nil {
+		return nil
+	}
+	n := r.net
+	n.mu.Lock()
+	n.closed = true
+	masters := n.masters
+	n.masters = map[string]*master{}
+	dir := n.dir
+	n.mu.Unlock()
+	for _, m := range masters {
+		<-m.ready
+		if m.cmd != nil && m.cmd.Process != nil {
+			_ = m.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-m.done:
+			case <-time.After(2 * time.Second):
+				_ = m.cmd.Process.Kill()
+				<-m.done
+			}
+		}
+	}
+	if dir != "" {
+		return os.RemoveAll(dir)
+	}
+	return nil
+}
+
+// controlPrefix starts the name of a run's control folder, followed by
+// the run's pid.
+const controlPrefix = "deploytag-ssh-"
+
+// sweep removes the control folders in parent left by runs that no longer
+// live (killed with SIGKILL, their masters gone with them): only folders
+// of this user, named by a pid that no process has, holding nothing but
+// sockets.
+func sweep(parent string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), controlPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidStr, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil || pid <= 0 || pid == os.Getpid() || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if fi, err := os.Lstat(dir); err != nil || !owned(fi) {
+			continue
+		}
+		socks, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		clean := true
+		for _, s := range socks {
+			if s.Type()&os.ModeSocket == 0 {
+				clean = false
+			}
+		}
+		if clean {
+			for _, s := range socks {
+				_ = os.Remove(filepath.Join(dir, s.Name()))
+			}
+			_ = os.Remove(dir)
+		}
+	}
+}
+
+// owned reports whether this user owns fi.
+func owned(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}

@@ -1,0 +1,115 @@
+package git_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/sshtest"
+	"github.com/deploytag/deploytag/pkg/git"
+)
+
+// Steps to one ssh host, run at once, share one login; Close ends the
+// master and removes its folder. With the user's own ControlMaster in the
+// ssh config, the runner starts none.
+func TestSSHSharedConnection(t *testing.T) {
+	t.Parallel()
+	env := gittest.Env(t)
+	srv := sshtest.New(t, sshtest.Options{Alias: "forge"})
+	for i := range 6 {
+		gittest.Git(t, env, srv.Root, "init", "-q", "--bare", fmt.Sprintf("r%d.git", i))
+	}
+	// What a run killed with SIGKILL left: its folder is swept by the next
+	// run; a living process's folder stays.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(os.TempDir(), fmt.Sprintf("deploytag-ssh-%d-stale", dead.Process.Pid))
+	alive := filepath.Join(os.TempDir(), fmt.Sprintf("deploytag-ssh-%d-alive", 1))
+	for _, d := range []string{stale, alive} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Remove(stale); os.Remove(alive) })
+	for _, userCM := range []bool{false, true} {
+		extra := ""
+		if userCM {
+			extra = "Host forge\n\tControlMaster auto\n\tControlPath " + filepath.Join(srv.Dir, "cm-%C") + "\n"
+		}
+		sshCmd, err := sshtest.WriteConfig(filepath.Join(t.TempDir(), "ssh_config"), extra, srv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var trace strings.Builder
+		var traceMu sync.Mutex
+		g, err := git.New(context.Background(), git.Options{Env: append(env, "GIT_SSH_COMMAND="+sshCmd),
+			Trace: writerFunc(func(p []byte) (int, error) { traceMu.Lock(); defer traceMu.Unlock(); return trace.Write(p) })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(srv.Log(), "Accepted publickey")
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range 6 {
+			wg.Go(func() {
+				_, errs[i] = g.LsRemote(context.Background(), git.NetCall{Dir: t.TempDir(),
+					Remote: srv.AliasURL(filepath.Join(srv.Root, fmt.Sprintf("r%d.git", i))), Timeout: time.Minute})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("user ControlMaster %v: r%d: %v", userCM, i, err)
+			}
+		}
+		logins := strings.Count(srv.Log(), "Accepted publickey") - before
+		masters := strings.Count(trace.String(), "ControlMaster=yes")
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !userCM && (logins != 1 || masters != 1):
+			t.Errorf("6 steps to one host: %d logins, %d masters; want 1 and 1", logins, masters)
+		case userCM && masters != 0:
+			t.Errorf("with the user's ControlMaster: %d masters started; want none", masters)
+		}
+		if !userCM {
+			if _, err := os.Stat(stale); !os.IsNotExist(err) {
+				t.Errorf("a dead run's control folder was not swept: %v", err)
+			}
+			if _, err := os.Stat(alive); err != nil {
+				t.Errorf("a living process's control folder was swept: %v", err)
+			}
+			dir := ""
+			for _, f := range strings.Fields(trace.String()) {
+				if p, ok := strings.CutPrefix(f, "ControlPath="); ok {
+					dir = filepath.Dir(strings.Trim(p, "'"))
+				}
+			}
+			if dir == "" {
+				t.Fatalf("no ControlPath in the trace: %s", trace.String())
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("control folder %s still there after Close: %v", dir, err)
+			}
+			for _, p := range sshtest.Descendants(os.Getpid()) {
+				if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(b), "ControlMaster=yes") {
+					t.Errorf("master %d still runs after Close", p)
+				}
+			}
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

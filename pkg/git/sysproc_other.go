@@ -1,0 +1,18 @@
+//go:build !linux
+
+package git
+
+import "syscall"
+
+// sysProcAttr puts a child in a session of its own (no terminal, its own
+// process group to kill on timeout or interrupt). Outside Linux there is
+// no parent-death signal: a child outlives a tool killed with SIGKILL
+// until its own connection ends (http.lowSpeedTime bounds a stalled
+// HTTP one; ssh's ends when the server drops it).
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true}
+}
+
+// outliveProcAttr is sysProcAttr for a child that must finish even if
+// this process dies (Call.Outlive).
+func outliveProcAttr() *syscall.SysProcAttr { return sysProcAttr() }

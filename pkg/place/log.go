@@ -1,0 +1,102 @@
+package place
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// Entry is one line of deploys.log: one deploy attempt.
+type Entry struct {
+	Time        string `json:"time"` // RFC 3339, UTC
+	Environment string `json:"environment"`
+	Tag         string `json:"tag"`
+	User        string `json:"user"`
+	Host        string `json:"host"`
+	Outcome     string `json:"outcome"` // OutcomeOK or OutcomeFailed
+	Error       string `json:"error,omitempty"`
+}
+
+// Outcomes in deploys.log.
+const (
+	OutcomeOK     = "ok"
+	OutcomeFailed = "failed"
+)
+
+// History is deploys.log, open for appending.
+type History struct {
+	f *os.File
+	// Warnf, when set, is told when a torn last line is repaired.
+	Warnf func(format string, args ...any)
+}
+
+// OpenLog opens the deploys.log at path for appending, making it if
+// needed, never through a symlink.
+func OpenLog(path string) (*History, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		err = fmt.Errorf("%s is a symlink; refusing to follow it out of the root", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the deploy log: %w", err)
+	}
+	return &History{f: f}, nil
+}
+
+// Append writes e as one whole JSON line, in a single write, or nothing:
+// a write cut short (a full disk) is truncated away again. A torn last
+// line already there (a write killed part-way, an older tool) is first
+// closed with a newline, with a warning, so the new record is a line of
+// its own; the torn bytes stay, as readers skip a line that is no entry.
+// Call it with the root's lock held: it assumes it is the only writer.
+func (h *History) Append(e Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line := append(b, '\n')
+	fi, err := h.f.Stat()
+	if err != nil {
+		return fmt.Errorf("the deploy log: %w", err)
+	}
+	size := fi.Size()
+	if size > 0 {
+		last := make([]byte, 1)
+		if _, err := h.f.ReadAt(last, size-1); err != nil {
+			return fmt.Errorf("reading the end of the deploy log: %w", err)
+		}
+		if last[0] != '\n' {
+			if h.Warnf != nil {
+				h.Warnf("%s ended in a torn line (a write cut short); closed it with a newline before appending", LogFile)
+			}
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	n, err := h.f.Write(line)
+	if err != nil {
+		if n > 0 {
+			_ = h.f.Truncate(size) // whole lines or nothing
+		}
+		return fmt.Errorf("appending to the deploy log: %w", err)
+	}
+	return nil
+}
+
+// Close closes the log.
+func (h *History) Close() error { return h.f.Close() }
+
+// LastOK returns the last successful deploy of tag in the deploys.log at
+// path, or nil if there is none (a missing log included).
+func LastOK(path, tag string) (*Entry, error) {
+	for e, err := range Backward(path) {
+		if err != nil {
+			return nil, err
+		}
+		if e.Tag == tag && e.Outcome == OutcomeOK {
+			return &e, nil
+		}
+	}
+	return nil, nil
+}

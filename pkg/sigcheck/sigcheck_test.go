@@ -1,0 +1,94 @@
+package sigcheck_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/sigcheck"
+)
+
+// gpgHome makes a keyring with one signing key and returns its folder and
+// the key's id; the agent gpg starts for it is stopped when the test ends.
+func gpgHome(t *testing.T) (home, id string) {
+	for _, p := range []string{"gpg", "gpgconf"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Fatalf("%s is needed (Debian's gnupg)", p)
+		}
+	}
+	home, err := os.MkdirTemp("", "gpg") // short: the agent's socket path has a length limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+		os.RemoveAll(home)
+	})
+	os.Chmod(home, 0o700)
+	out, err := exec.Command("gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key",
+		"Tester <test@example.com>", "ed25519", "sign", "never").CombinedOutput()
+	if err != nil {
+		t.Fatalf("gpg --quick-gen-key: %v\n%s", err, out)
+	}
+	out, err = exec.Command("gpg", "--homedir", home, "--batch", "--with-colons", "--list-keys").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^pub:[^:]*:[^:]*:[^:]*:([0-9A-F]{16}):`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no key id in %s", out)
+	}
+	return home, string(m[1])
+}
+
+// Not parallel: it sets GNUPGHOME, as a user's environment would.
+func TestGPG(t *testing.T) {
+	home, id := gpgHome(t)
+	env := append(gittest.Env(t), "GNUPGHOME="+home)
+	dir := filepath.Join(t.TempDir(), "r")
+	gittest.Git(t, env, ".", "init", "-q", dir)
+	gittest.Git(t, env, dir, "commit", "-q", "--allow-empty", "-m", "c")
+	gittest.Git(t, env, dir, "tag", "-s", "-u", id, "-m", "signed", "T")
+	raw := gittest.Raw(t, env, dir, nil, "cat-file", "tag", "T")
+	tag, err := gitobj.ParseTag(gitobj.SHA1, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gitobj.SignatureKind(tag.Signature) != gitobj.SigOpenPGP {
+		t.Fatalf("signature %q", tag.Signature)
+	}
+	ctx := context.Background()
+
+	t.Setenv("GNUPGHOME", home)
+	if err := sigcheck.Verify(ctx, tag.Payload, tag.Signature, sigcheck.Options{}); err != nil {
+		t.Errorf("good signature: %v", err)
+	}
+	edited := []byte(strings.Replace(string(tag.Payload), "signed", "signet", 1))
+	if err := sigcheck.Verify(ctx, edited, tag.Signature, sigcheck.Options{}); err == nil || !strings.Contains(err.Error(), "does not verify") {
+		t.Errorf("edited payload: %v", err)
+	}
+	empty, err := os.MkdirTemp("", "gpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--homedir", empty, "--kill", "all").Run()
+		os.RemoveAll(empty)
+	})
+	os.Chmod(empty, 0o700)
+	t.Setenv("GNUPGHOME", empty)
+	err = sigcheck.Verify(ctx, tag.Payload, tag.Signature, sigcheck.Options{})
+	if err == nil || err.Error() != "signed by gpg key "+id+", which the keyring does not hold" {
+		t.Errorf("unknown key: %v", err)
+	}
+	if err := sigcheck.Verify(ctx, tag.Payload, nil, sigcheck.Options{}); !errors.Is(err, sigcheck.ErrUnsigned) {
+		t.Errorf("no signature: %v", err)
+	}
+}

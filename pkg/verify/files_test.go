@@ -1,0 +1,312 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/releasetest"
+	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/proof"
+	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/verify"
+)
+
+// fixture is a repo "app" whose tagged tree holds a nested submodule
+// (lib/a, and lib/a/vendor/b inside it), a Git LFS pointer, a folder its
+// export rules leave out (tests) and a file they rewrite (ver.txt), as the
+// export writes such a release; it is made with real git, and the
+// release and its proof by hand from git's own output.
+type fixture struct {
+	env        []string
+	f          gitobj.Format
+	app        string // the repo
+	sub, leaf  string // the submodule repos
+	tag        string
+	commit     string
+	subCommit  string
+	leafCommit string
+	pointer    string
+	lfsContent []byte
+	rec        proof.Record
+}
+
+const logo = "the real logo bytes\n"
+
+func write(t *testing.T, dir, rel, content string, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newFixture(t *testing.T, f gitobj.Format) *fixture {
+	x := &fixture{env: gittest.Env(t), f: f, tag: "DEPLOY_20261125_142501_0000000", lfsContent: []byte(logo)}
+	top := t.TempDir()
+	git := func(dir string, args ...string) string { return gittest.Git(t, x.env, dir, args...) }
+	mk := func(name string) string {
+		d := filepath.Join(top, name)
+		git(top, "init", "-q", "--object-format="+string(f), d)
+		return d
+	}
+	x.leaf, x.sub, x.app = mk("leaf"), mk("sub"), mk("app")
+	write(t, x.leaf, "x.txt", "leaf\n", 0o644)
+	git(x.leaf, "add", ".")
+	git(x.leaf, "commit", "-q", "-m", "leaf")
+	x.leafCommit = git(x.leaf, "rev-parse", "HEAD")
+
+	write(t, x.sub, "s.txt", "sub\n", 0o644)
+	git(x.sub, "add", ".")
+	git(x.sub, "update-index", "--add", "--cacheinfo", "160000,"+x.leafCommit+",vendor/b")
+	git(x.sub, "commit", "-q", "-m", "sub")
+	x.subCommit = git(x.sub, "rev-parse", "HEAD")
+
+	sum := sha256.Sum256(x.lfsContent)
+	x.pointer = fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", hex.EncodeToString(sum[:]), len(x.lfsContent))
+	write(t, x.app, "README", "app\n", 0o644)
+	write(t, x.app, "bin/run", "#!/bin/sh\n", 0o755)
+	write(t, x.app, "assets/logo.bin", x.pointer, 0o644)
+	write(t, x.app, "tests/t.txt", "test\n", 0o644)
+	write(t, x.app, "tests/deep/u.txt", "test\n", 0o644)
+	write(t, x.app, "ver.txt", "$Format:%H$\n", 0o644)
+	if err := os.Symlink("README", filepath.Join(x.app, "link")); err != nil {
+		t.Fatal(err)
+	}
+	git(x.app, "add", ".")
+	git(x.app, "update-index", "--add", "--cacheinfo", "160000,"+x.subCommit+",lib/a")
+	git(x.app, "commit", "-q", "-m", "app")
+	x.commit = git(x.app, "rev-parse", "HEAD")
+	m, err := manifest.New(manifest.Entry{Name: "app", Commit: x.commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	git(x.app, "tag", "-a", "-m", manifest.TagMessage(x.tag, m), x.tag)
+
+	blob := func(s string) string { return gitobj.HashBytes(f, gitobj.TypeBlob, []byte(s)) }
+	x.rec = proof.Record{
+		ObjectFormat: string(f),
+		Submodules:   []proof.Submodule{{Path: "lib/a", Commit: x.subCommit}, {Path: "lib/a/vendor/b", Commit: x.leafCommit}},
+		LFS:          []proof.LFSFile{{Path: "assets/logo.bin", Pointer: x.pointer}},
+		Export: &proof.Export{
+			Ignored:     []proof.Ignored{{Path: "tests", Mode: "040000", Hash: git(x.app, "rev-parse", x.tag+":tests")}},
+			Substituted: []proof.Substituted{{Path: "ver.txt", Mode: "100644", Tagged: blob("$Format:%H$\n"), Deployed: blob(x.commit + "\n")}},
+		},
+	}
+	return x
+}
+
+// release writes the release of the fixture's tag as the export does,
+// with its proof, and returns its folder.
+func (x *fixture) release(t *testing.T) string {
+	rel := filepath.Join(t.TempDir(), x.tag)
+	dest := filepath.Join(rel, "app")
+	extract := func(repo, rev, into string) {
+		tar := gittest.Raw(t, x.env, repo, nil, "archive", "--format=tar", rev)
+		if err := os.MkdirAll(into, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := release.Extract(bytes.NewReader(tar), into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extract(x.app, x.tag, dest)
+	extract(x.sub, x.subCommit, filepath.Join(dest, "lib/a"))
+	extract(x.leaf, x.leafCommit, filepath.Join(dest, "lib/a/vendor/b"))
+	write(t, dest, "assets/logo.bin", logo, 0o644)
+	write(t, dest, "ver.txt", x.commit+"\n", 0o644)
+	if err := os.RemoveAll(filepath.Join(dest, "tests")); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: x.commit})
+	write(t, rel, "DEPLOY_TAG", x.tag+"\n", 0o644)
+	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+
+	git := func(dir string, args ...string) string { return gittest.Git(t, x.env, dir, args...) }
+	objs := map[string][]byte{}
+	for _, r := range []struct{ dir, rev string }{{x.app, x.tag}, {x.sub, x.subCommit}, {x.leaf, x.leafCommit}} {
+		root := git(r.dir, "rev-parse", r.rev+"^{tree}")
+		trees := []string{root}
+		for _, l := range strings.Split(git(r.dir, "ls-tree", "-r", "-t", "--format=%(objecttype) %(objectname)", r.rev), "\n") {
+			if h, ok := strings.CutPrefix(l, "tree "); ok {
+				trees = append(trees, h)
+			}
+		}
+		for _, h := range trees {
+			objs[h] = gittest.Raw(t, x.env, r.dir, nil, "cat-file", "tree", h)
+		}
+	}
+	objs[x.subCommit] = gittest.Raw(t, x.env, x.sub, nil, "cat-file", "commit", x.subCommit)
+	objs[x.leafCommit] = gittest.Raw(t, x.env, x.leaf, nil, "cat-file", "commit", x.leafCommit)
+	if err := proof.Init(rel); err != nil {
+		t.Fatal(err)
+	}
+	err := proof.Write(rel, proof.Repo{
+		Name:    "app",
+		Tag:     gittest.Raw(t, x.env, x.app, nil, "cat-file", "tag", x.tag),
+		Commit:  gittest.Raw(t, x.env, x.app, nil, "cat-file", "commit", x.commit),
+		Tree:    git(x.app, "rev-parse", x.tag+"^{tree}"),
+		Record:  x.rec,
+		Objects: objs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+func appLine(t *testing.T, rel string) verify.Line {
+	t.Helper()
+	rep, err := verify.Release(context.Background(), rel, verify.ReleaseOptions{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range rep.Lines {
+		if l.Name == "app" {
+			return l
+		}
+	}
+	t.Fatalf("no line for app in %+v", rep.Lines)
+	return verify.Line{}
+}
+
+func TestReleaseWithSubmodulesLFSAndExport(t *testing.T) {
+	t.Parallel()
+	for _, f := range []gitobj.Format{gitobj.SHA1, gitobj.SHA256} {
+		t.Run(string(f), func(t *testing.T) {
+			t.Parallel()
+			x := newFixture(t, f)
+			rel := x.release(t)
+			rep, err := verify.Release(context.Background(), rel, verify.ReleaseOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK || rep.Tag != x.tag {
+				t.Fatalf("intact release: %+v", rep)
+			}
+			app := filepath.Join(rel, "app")
+			for _, tc := range []struct {
+				name string
+				edit func()
+				text string
+			}{
+				{"lfs content edited", func() { write(t, app, "assets/logo.bin", "the real logo bytez\n", 0o644) }, "edited 1: assets/logo.bin"},
+				{"lfs pointer deployed", func() { write(t, app, "assets/logo.bin", x.pointer, 0o644) }, "edited 1: assets/logo.bin"},
+				{"submodule file edited", func() { write(t, app, "lib/a/s.txt", "sub!\n", 0o644) }, "edited 1: lib/a/s.txt"},
+				{"nested submodule file deleted", func() { os.Remove(filepath.Join(app, "lib/a/vendor/b/x.txt")) }, "deleted 1: lib/a/vendor/b/x.txt"},
+				{"submodule added file", func() { write(t, app, "lib/a/vendor/b/new", "n\n", 0o644) }, "added 1: lib/a/vendor/b/new"},
+				{"submodule folder gone", func() { os.RemoveAll(filepath.Join(app, "lib/a")) }, "deleted 1: lib/a"},
+				{"submodule folder made a file", func() {
+					os.RemoveAll(filepath.Join(app, "lib/a"))
+					write(t, app, "lib/a", "x\n", 0o644)
+				}, "type changed 1: lib/a"},
+				{"ignored deployed", func() { write(t, app, "tests/t.txt", "test\n", 0o644) }, "added 1: tests"},
+				{"subst not expanded", func() { write(t, app, "ver.txt", "$Format:%H$\n", 0o644) }, "edited 1: ver.txt"},
+				{"subst edited", func() { write(t, app, "ver.txt", "1.2.3\n", 0o644) }, "edited 1: ver.txt"},
+				{"symlink retargeted", func() {
+					os.Remove(filepath.Join(app, "link"))
+					os.Symlink("bin/run", filepath.Join(app, "link"))
+				}, "symlink retargeted 1: link"},
+				{"exec bit lost", func() { os.Chmod(filepath.Join(app, "bin/run"), 0o644) }, "mode changed 1: bin/run"},
+			} {
+				rel := x.release(t)
+				app = filepath.Join(rel, "app")
+				tc.edit()
+				l := appLine(t, rel)
+				if l.OK || l.Text() != tc.text {
+					t.Errorf("%s: %q, want %q", tc.name, l.Text(), tc.text)
+				}
+			}
+		})
+	}
+}
+
+func TestReleaseRecordTampered(t *testing.T) {
+	t.Parallel()
+	x := newFixture(t, gitobj.SHA1)
+	zero := strings.Repeat("0", 40)
+	for _, tc := range []struct {
+		name string
+		edit func(r *proof.Record)
+		want string
+	}{
+		{"ignored hash", func(r *proof.Record) { r.Export.Ignored[0].Hash = zero }, "puts back tests as 040000 000000000000, but the tag holds 040000"},
+		{"ignored entry dropped", func(r *proof.Record) { r.Export.Ignored = nil }, "deleted 2: tests/deep/u.txt, tests/t.txt"},
+		{"submodule commit", func(r *proof.Record) { r.Submodules[1].Commit = zero }, "submodule lib/a/vendor/b: proof file DEPLOY_PROOF/app/objects/" + zero + " missing"},
+		{"submodule dropped", func(r *proof.Record) { r.Submodules = r.Submodules[:1] }, "proof record.json of this repo does not list submodule lib/a/vendor/b (an entry missing)"},
+		{"lfs dropped", func(r *proof.Record) { r.LFS = nil }, "edited 1: assets/logo.bin"},
+		{"subst tagged", func(r *proof.Record) { r.Export.Substituted[0].Deployed = r.Export.Substituted[0].Tagged }, "edited 1: ver.txt"},
+	} {
+		y := *x
+		y.rec = x.rec
+		y.rec.Submodules = append([]proof.Submodule(nil), x.rec.Submodules...)
+		e := *x.rec.Export
+		e.Ignored = append([]proof.Ignored(nil), e.Ignored...)
+		e.Substituted = append([]proof.Substituted(nil), e.Substituted...)
+		y.rec.Export = &e
+		tc.edit(&y.rec)
+		l := appLine(t, y.release(t))
+		if l.OK || !strings.Contains(l.Text(), tc.want) {
+			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
+		}
+	}
+}
+
+// Thousands of differences make one short line per repo (a count per kind
+// and the first few paths); the report keeps every path, for --json.
+func TestThousandsOfDifferences(t *testing.T) {
+	t.Parallel()
+	env := gittest.Env(t)
+	top := t.TempDir()
+	repo := filepath.Join(top, "app")
+	gittest.Git(t, env, top, "init", "-q", repo)
+	const n = 1500
+	// One commit of n files by fast-import: no work tree to write.
+	var fi strings.Builder
+	fi.WriteString("blob\nmark :1\ndata 6\n<?php\n\ncommit refs/heads/main\ncommitter T <t@example.com> 1764072000 +0000\ndata 5\nmany\n")
+	for i := range n {
+		fmt.Fprintf(&fi, "M 100644 :1 tests/%02d/t%04d.php\n", i%30, i)
+	}
+	gittest.Raw(t, env, repo, []byte(fi.String()), "fast-import", "--quiet")
+	commit := gittest.Git(t, env, repo, "rev-parse", "main")
+	tag := "DEPLOY_20261125_142501_0000000"
+	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: commit})
+	gittest.Git(t, env, repo, "tag", "-a", "-m", manifest.TagMessage(tag, m), tag, commit)
+	rel := filepath.Join(top, "rel")
+	tar := gittest.Raw(t, env, repo, nil, "archive", "--format=tar", tag)
+	if err := os.MkdirAll(filepath.Join(rel, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := release.Extract(bytes.NewReader(tar), filepath.Join(rel, "app")); err != nil {
+		t.Fatal(err)
+	}
+	git := func(args ...string) ([]byte, error) { return gittest.Raw(t, env, repo, nil, args...), nil }
+	if err := releasetest.WriteProof(git, rel, "app", tag); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "DEPLOY_TAG", tag+"\n", 0o644)
+	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+	if l := appLine(t, rel); !l.OK {
+		t.Fatalf("intact: %s", l.Text())
+	}
+	if err := os.RemoveAll(filepath.Join(rel, "app", "tests")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, rel, "app/added.txt", "x\n", 0o644)
+	l := appLine(t, rel)
+	want := "added 1: added.txt; deleted 1500: tests/00/t0000.php, tests/00/t0030.php, tests/00/t0060.php and 1497 more"
+	if l.Text() != want || len(l.Deleted) != n {
+		t.Errorf("line %q (%d deleted listed), want %q and all %d", l.Text(), len(l.Deleted), want, n)
+	}
+}
