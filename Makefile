@@ -13,9 +13,9 @@ GO      ?= go
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
 
-test:
+# test runs lint first: .ci/run runs exactly `make test`, so CI lints too.
+test: lint
 	./scripts/test-deps.sh
-	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
 	./scripts/fuzz.sh
 
@@ -32,9 +32,12 @@ demo: build
 bench: build
 	./scripts/bench.sh
 
+# lint: go vet, staticcheck and errorlint (errors compared with errors.Is
+# and errors.As, wrapped with %w), at pinned versions from the module proxy.
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) run codeberg.org/polyfloyd/go-errorlint@v1.9.1 ./...
 
 # share: a man page and bash and zsh completion for every tool, in bin/share,
 # generated from each built binary's --help and its doc comment.

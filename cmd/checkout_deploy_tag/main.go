@@ -46,7 +46,10 @@
 // Each network step (fetch, clone) of a repo gives up after --timeout
 // (default 60s; it bounds each step, not the whole run), never prompts
 // (ssh runs in batch mode), and may use only the file, git, ssh, https
-// and http transports (ext:: never, whatever a repo's config says). The URL
+// and http transports (ext:: never, whatever a repo's config says).
+// Clones and fetches from one ssh host share one ssh connection, at most
+// 8 at once per host, and a host that refuses, fails its host-key check or
+// does not answer fails all its repos at once (see push_tag). The URL
 // template must contain {name}, must not start with "-", must hold no
 // whitespace or control characters and must not use git's
 // "transport::address" form (ext::, fd::).
@@ -110,16 +113,8 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
 	if n := c.Int(maxReposFlag.Name); n < 1 {
 		return cliutil.Usagef("--max-repos must be at least 1, not %d", n)
-	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
@@ -133,7 +128,7 @@ func run(c *cli.Context) error {
 		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
 		MaxRepos:     c.Int(maxReposFlag.Name),
 		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
-		Timeout: timeout, Jobs: jobs, Warnf: env.Warnf, Progress: env.Progress(),
+		Timeout: env.Timeout, Jobs: env.Jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})
 	if err != nil {
 		return err

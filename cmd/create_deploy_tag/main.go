@@ -66,14 +66,6 @@ func run(c *cli.Context) error {
 	if c.IsSet(manifestFlag.Name) && c.NArg() > 0 {
 		return cliutil.Usagef("give either --manifest or REPO operands, not both")
 	}
-	at, err := cliutil.Time(c)
-	if err != nil {
-		return err
-	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -89,13 +81,13 @@ func run(c *cli.Context) error {
 		var repos []basedir.Repo
 		repos, err = basedir.Select(env.Basedir, env.Config.Repos, c.Args().Slice(), env.Stdin)
 		if err == nil {
-			m, err = tagging.Heads(c.Context, env.Git, repos, jobs)
+			m, err = tagging.Heads(c.Context, env.Git, repos, env.Jobs)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	t, err := deploytag.New(prefix, at, m.Hash())
+	t, err := deploytag.New(prefix, env.Time, m.Hash())
 	if err != nil {
 		return err
 	}

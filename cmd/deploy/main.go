@@ -191,18 +191,6 @@ func run(c *cli.Context) error {
 			return cliutil.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
 		}
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
-	at, err := cliutil.Time(c)
-	if err != nil {
-		return err
-	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
 	e, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -226,7 +214,7 @@ func run(c *cli.Context) error {
 	o := deployflow.Options{
 		Environment: env, Basedir: e.Basedir, Root: root, Tag: tag,
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
+		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
 		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
 		Progress:         e.Progress(),
@@ -240,13 +228,13 @@ func run(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: at, Sign: e.Sign(c),
-			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
+		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: e.Time, Sign: e.Sign(c),
+			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
 			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = pusher(e, remote, timeout, jobs)
+		o.Push = pusher(e, remote, e.Timeout, e.Jobs)
 	}
 	var out *artifact.File
 	switch {
@@ -339,16 +327,12 @@ func runHost(c *cli.Context, env string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	o := deployflow.Options{
 		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		DryRun: c.Bool(dryRunFlag.Name), Jobs: jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
+		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
 		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
 		Notef:  func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Verify: deployflow.VerifyProof(jobs),
+		Verify: deployflow.VerifyProof(e.Jobs),
 	}
 	if c.IsSet(keepFlag.Name) {
 		o.Keep = c.Int(keepFlag.Name)

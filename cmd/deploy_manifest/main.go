@@ -101,10 +101,6 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -115,7 +111,7 @@ func run(c *cli.Context) error {
 	}
 	asJSON, w := c.Bool(cliutil.JSONFlag.Name), c.App.Writer
 	if !diff {
-		m, err := inspect.ManifestOf(c.Context, env.Git, repos, tag, jobs)
+		m, err := inspect.ManifestOf(c.Context, env.Git, repos, tag, env.Jobs)
 		if err != nil {
 			return err
 		}
@@ -126,7 +122,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	from, to := c.Args().Get(0), c.Args().Get(1)
-	changes, err := inspect.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), jobs, env.Warnf)
+	changes, err := inspect.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), env.Jobs, env.Warnf)
 	if err != nil {
 		return err
 	}

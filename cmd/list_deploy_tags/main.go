@@ -16,9 +16,10 @@
 // every repo of the basedir) that lacks it.
 //
 // With --remote it reads each repo's remote (ls-remote, each bounded by
-// --timeout: one repo's step, not the whole run) instead of the local tags; the remote is $DEPLOYTAG_REMOTE,
-// else the config's remote, else origin. A remote that fails or hangs is
-// named and nothing is listed.
+// --timeout: one repo's step, not the whole run) instead of the local
+// tags; the remote is $DEPLOYTAG_REMOTE, else the config's remote, else
+// origin. Remotes on one ssh host share one ssh connection (see push_tag).
+// A remote that fails or hangs is named and nothing is listed.
 //
 // # Output
 //
@@ -81,14 +82,6 @@ func run(c *cli.Context) error {
 	case c.Bool(longFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
 		return cliutil.Usagef("give --long or --json, not both")
 	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -97,7 +90,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := inspect.ListOptions{Repos: repos, Timeout: timeout, Jobs: jobs, Limit: c.Int(limitFlag.Name)}
+	opts := inspect.ListOptions{Repos: repos, Timeout: env.Timeout, Jobs: env.Jobs, Limit: c.Int(limitFlag.Name)}
 	if c.Bool(remoteFlag.Name) {
 		if opts.Remote, err = env.RemoteEnv(); err != nil {
 			return err

@@ -32,6 +32,14 @@
 // bounds each network step of one repo, not the whole run. Credentials in
 // remote URLs (user:password@, ?access_token=...) are never printed.
 //
+// Repos whose remotes share an ssh host share one ssh connection (an
+// OpenSSH ControlMaster the run starts and ends, unless your ssh config
+// sets ControlMaster or ControlPath), and at most 8 network steps run at
+// once against one host. The first connection refused, host-key failure,
+// unresolved name or timeout on a host fails its other repos at once with
+// the same cause. Each failure is one line naming the repo, the remote and
+// its URL and the cause as ssh or the server said it, then a hint.
+//
 // # Output
 //
 // The name of each repo whose remote has the tag, one per line, printed as
@@ -78,14 +86,6 @@ func run(c *cli.Context) error {
 	if err := cliutil.TagOperand(tag); err != nil {
 		return err
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
-	timeout, err := cliutil.Timeout(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func run(c *cli.Context) error {
 	}
 	var werr error // Push calls OnPushed one at a time
 	err = push.Push(c.Context, env.Git, push.Options{
-		Tag: tag, Repos: repos, Remote: remote, Timeout: timeout, Jobs: jobs,
+		Tag: tag, Repos: repos, Remote: remote, Timeout: env.Timeout, Jobs: env.Jobs,
 		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(),
 		OnPushed: func(repo string) {
 			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -12,7 +11,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
-	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // runAll is --all: every environment of deploy.toml at its root, then each
@@ -26,10 +24,6 @@ func runAll(c *cli.Context) error {
 	case c.IsSet(serveFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
 		return cliutil.Usagef("give --serve or --json, not both")
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -37,10 +31,7 @@ func runAll(c *cli.Context) error {
 	var envs []dashboard.Env
 	seen := map[string]bool{}
 	for _, name := range env.Config.EnvironmentOrder {
-		root, err := place.ResolveRoot(place.RootSources{
-			Config: env.Config.Environment(name).Root, Environment: name,
-			StateHome: os.Getenv("XDG_STATE_HOME"), Home: os.Getenv("HOME"),
-		})
+		root, err := env.ConfiguredRoot(name)
 		if err != nil {
 			return err
 		}
@@ -66,7 +57,7 @@ func runAll(c *cli.Context) error {
 	if len(envs) == 0 {
 		return cliutil.Usagef("--all: no environment: %s defines none and no --root was given", configName(env))
 	}
-	opts := dashboard.Options{Envs: envs, Jobs: jobs, CommitLink: env.Config.CommitLink,
+	opts := dashboard.Options{Envs: envs, Jobs: env.Jobs, CommitLink: env.Config.CommitLink,
 		ErrorLog: func(err error) { env.Warnf("%v", err) }}
 	// Without the repos the pages still show tags, times and commits; the
 	// basedir may hold only deploy.toml.

@@ -65,14 +65,6 @@ func run(c *cli.Context) error {
 	case c.NArg() == 1:
 		dir = c.Args().First()
 	}
-	at, err := cliutil.Time(c)
-	if err != nil {
-		return err
-	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.SetupIn(c, dir)
 	if err != nil {
 		return err
@@ -86,8 +78,8 @@ func run(c *cli.Context) error {
 		return err
 	}
 	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
-		Repos: repos, Prefix: prefix, Time: at, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
-		Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
+		Repos: repos, Prefix: prefix, Time: env.Time, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
+		Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
 		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) },
 	})
 	if err != nil {

@@ -79,10 +79,6 @@ func run(c *cli.Context) error {
 	if err := cliutil.TagOperand(tag); err != nil {
 		return err
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
@@ -107,10 +103,10 @@ func run(c *cli.Context) error {
 	if opErr != nil {
 		// Every culprit named in one run: the good operands are checked
 		// too, and nothing is tagged.
-		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: jobs})
+		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: env.Jobs})
 		return errors.Join(opErr, err)
 	}
-	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: jobs, Progress: env.Progress(),
+	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: env.Jobs, Progress: env.Progress(),
 		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) }})
 	if err != nil {
 		return err

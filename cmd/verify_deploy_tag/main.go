@@ -133,10 +133,6 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	jobs, err := cliutil.Jobs(c)
-	if err != nil {
-		return err
-	}
 	basedirGiven := c.IsSet(cliutil.BasedirFlag.Name)
 	env, err := cliutil.Setup(c)
 	offline := false
@@ -173,12 +169,12 @@ func run(c *cli.Context) error {
 		if root, err = env.ReleaseRoot(root, envName); err != nil {
 			return err
 		}
-		rel, err := deployinfo.LiveRelease(root)
-		if err != nil {
-			return err
+		rel, lerr := deployinfo.LiveRelease(root)
+		if lerr != nil {
+			return lerr
 		}
 		if offline {
-			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: jobs,
+			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: env.Jobs,
 				Signed: c.Bool(signedFlag.Name), Signers: sigcheck.Options{AllowedSigners: signers}})
 			if err != nil {
 				return err
@@ -191,10 +187,10 @@ func run(c *cli.Context) error {
 			}
 		}
 		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
+			AllowedSigners: signers, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
 	} else {
 		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			AllowedSigners: signers, Jobs: jobs, ManifestRepo: env.Config.ManifestRepo})
+			AllowedSigners: signers, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo})
 	}
 	if err != nil {
 		return err

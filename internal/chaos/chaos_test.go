@@ -2,7 +2,8 @@
 // repos, kills them with SIGKILL at random moments, reruns them, and checks
 // every invariant of docs/invariants.md after each rerun; it also runs two
 // of each at once. Randomness is seeded; the seed is printed, and
-// CHAOS_SEED=N replays a run. CHAOS_N sets the iterations per tool (a few
+// CHAOS_SEED=N replays a run. Every other iteration sends SIGINT instead,
+// and the tool must end by itself saying so, never "context canceled". CHAOS_N sets the iterations per tool (a few
 // by default, for make test; make chaos N=... runs long). It prints its
 // figures: iterations, kills that landed mid-run, invariants checked and
 // how many broke.
@@ -12,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand"
@@ -58,7 +60,7 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Printf("chaos: seed %d (CHAOS_SEED=%d replays it), %d iterations per tool\n", seed, seed, iters)
 	code := scripttest.Main(m)
-	fmt.Printf("chaos: iterations %d, kills %d (landed mid-run %d), invariants checked %d, broken: %d\n",
+	fmt.Printf("chaos: iterations %d, kills and interrupts %d (landed mid-run %d), invariants checked %d, broken: %d\n",
 		fig.iterations.Load(), fig.kills.Load(), fig.landed.Load(), fig.invariants.Load(), fig.broken.Load())
 	os.Exit(code)
 }
@@ -130,7 +132,8 @@ func (w *world) exec(dir, tool string, args ...string) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		w.t.Fatalf("%s: %v", tool, err)
@@ -162,6 +165,44 @@ func (w *world) kill(max time.Duration, dir, tool string, args ...string) bool {
 	w.t.Logf("%s killed after at most %s: landed mid-run %v", tool, max, landed)
 	w.drain(marker)
 	return landed
+}
+
+// interrupt runs tool and sends it SIGINT after a random moment up to
+// max: it must end by itself, exit 0 (done before the signal) or 1, and
+// say "interrupted" or the like, never Go's "context canceled", never a
+// panic.
+func (w *world) interrupt(max time.Duration, dir, tool string, args ...string) {
+	w.t.Helper()
+	cmd, marker, _, errb := w.command(dir, tool, args...)
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	time.Sleep(w.delay(max))
+	fig.kills.Add(1)
+	sent := cmd.Process.Signal(syscall.SIGINT) == nil
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		w.check(false, "%s did not end within 30s of SIGINT", tool)
+	}
+	code := cmd.ProcessState.ExitCode()
+	if sent && code != 0 {
+		fig.landed.Add(1)
+	}
+	// A signal that comes before the Go runtime has set up its handler
+	// (the first moments of the process) ends it as any program: silently.
+	early := false
+	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && st.Signaled() && st.Signal() == syscall.SIGINT && errb.Len() == 0 {
+		early = true
+	}
+	w.check(code == 0 || code == 1 || early, "%s after SIGINT: exit %d: %s", tool, code, errb.String())
+	w.check(!strings.Contains(errb.String(), "context canceled") && !strings.Contains(errb.String(), "panic"), "%s after SIGINT says: %s", tool, errb.String())
+	w.t.Logf("%s interrupted after at most %s: exit %d", tool, max, code)
+	w.drain(marker)
 }
 
 // drain waits until no process carrying marker is left, then kills any
@@ -367,7 +408,11 @@ func TestChaosTagForDeploy(t *testing.T) {
 		fig.iterations.Add(1)
 		w.commit(filepath.Join(base, names[w.intn(len(names))]), fmt.Sprintf("tag %d", i))
 		tm := at.Add(time.Duration(i) * time.Second).Format(time.RFC3339)
-		w.kill(max, base, "tag_for_deploy", "--time", tm)
+		if i%2 == 0 {
+			w.interrupt(max, base, "tag_for_deploy", "--time", tm)
+		} else {
+			w.kill(max, base, "tag_for_deploy", "--time", tm)
+		}
 		snap := w.snapshot(base, names)
 		w.tagInvariants(base, names, snap, knownWithPartial(w, names, snap, known))
 		r := w.exec(base, "tag_for_deploy", "--time", tm)
@@ -442,7 +487,11 @@ func TestChaosDeploy(t *testing.T) {
 	for i := 1; i <= iters; i++ {
 		fig.iterations.Add(1)
 		tag := tags[i%2]
-		w.kill(max, base, "deploy", "--environment", "chaos", "--tag", tag)
+		if i%2 == 0 {
+			w.interrupt(max, base, "deploy", "--environment", "chaos", "--tag", tag)
+		} else {
+			w.kill(max, base, "deploy", "--environment", "chaos", "--tag", tag)
+		}
 		w.currentComplete(base, root, tags)
 		r := deploy(tag)
 		w.check(r.code == 0 && strings.TrimSpace(r.stdout) == tag, "rerun of deploy %s: exit %d %q %s", tag, r.code, r.stdout, r.stderr)
@@ -578,10 +627,46 @@ func TestChaosCheckout(t *testing.T) {
 	for i := 1; i <= iters; i++ {
 		fig.iterations.Add(1)
 		d := fresh()
-		w.kill(max, d, "checkout_deploy_tag", "--manifest", manifest, "--url-template", tmpl, tag)
+		if i%2 == 0 {
+			w.interrupt(max, d, "checkout_deploy_tag", "--manifest", manifest, "--url-template", tmpl, tag)
+		} else {
+			w.kill(max, d, "checkout_deploy_tag", "--manifest", manifest, "--url-template", tmpl, tag)
+		}
 		r := checkout(d)
 		w.check(r.code == 0, "rerun of checkout: exit %d: %s", r.code, r.stderr)
 		w.checkoutInvariants(base, d, names, tag)
+	}
+	// an existing basedir moved between two tags: the checkouts of the
+	// second phase are killed too
+	for _, n := range names {
+		w.commit(filepath.Join(base, n), "second")
+	}
+	r = w.exec(base, "tag_for_deploy", "--time", "2026-11-25T11:00:00Z")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	tag2 := strings.TrimSpace(r.stdout)
+	for _, n := range names {
+		w.git(filepath.Join(base, n), "push", "-q", "origin", "refs/tags/"+tag2)
+	}
+	m2 := filepath.Join(t.TempDir(), "manifest2")
+	if err := os.WriteFile(m2, []byte(w.exec(base, "deploy_manifest", "--tag", tag2).stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = fresh()
+	if r := checkout(d); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for i := 1; i <= iters; i++ {
+		fig.iterations.Add(1)
+		tg, mf := tag2, m2
+		if i%2 == 0 {
+			tg, mf = tag, manifest
+		}
+		w.kill(max, d, "checkout_deploy_tag", "--manifest", mf, "--url-template", tmpl, tg)
+		r := w.exec(d, "checkout_deploy_tag", "--manifest", mf, "--url-template", tmpl, tg)
+		w.check(r.code == 0, "rerun of checkout %s in an existing basedir: exit %d: %s", tg, r.code, r.stderr)
+		w.checkoutInvariants(base, d, names, tg)
 	}
 	fig.iterations.Add(1)
 	d = fresh()
@@ -645,7 +730,11 @@ func TestChaosPush(t *testing.T) {
 	for i := 1; i <= iters; i++ {
 		fig.iterations.Add(1)
 		tag := newTag(i)
-		w.kill(max, base, "push_tag", tag)
+		if i%2 == 0 {
+			w.interrupt(max, base, "push_tag", tag)
+		} else {
+			w.kill(max, base, "push_tag", tag)
+		}
 		w.remoteInvariants(remotes, names, knownUpTo(known, tag, false))
 		r := push(tag)
 		w.check(r.code == 0, "rerun of push_tag: exit %d: %s", r.code, r.stderr)
@@ -698,4 +787,3 @@ func (w *world) remoteInvariants(remotes string, names []string, known map[strin
 		w.check(len(locksLeft(bare)) == 0, "remote %s: lock files left: %v", n, locksLeft(bare))
 	}
 }
-

@@ -10,9 +10,17 @@ package githttp
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -31,6 +39,10 @@ type Options struct {
 	// User and Password are the basic-auth credentials; "" means
 	// "deployer" and "s3cret".
 	User, Password string
+	// TLSDir, when set, makes the server speak HTTPS with a certificate
+	// for 127.0.0.1 made for it, whose PEM goes to TLSDir/ca.pem (CAFile):
+	// a client trusts it with GIT_SSL_CAINFO or http.sslCAInfo.
+	TLSDir string
 }
 
 // Server is one running smart HTTP server.
@@ -38,6 +50,7 @@ type Server struct {
 	URL            string // http://127.0.0.1:PORT, no trailing slash
 	Root           string // GIT_PROJECT_ROOT: repos are served by their path under it
 	User, Password string
+	CAFile         string // with Options.TLSDir: the certificate to trust
 
 	srv     *http.Server
 	l       net.Listener
@@ -79,6 +92,16 @@ func Start(root string, opts Options) (*Server, error) {
 	}
 	s := &Server{URL: "http://" + l.Addr().String(), Root: root, User: opts.User, Password: opts.Password,
 		l: l, backend: backend, fail: map[string]int{}}
+	if opts.TLSDir != "" {
+		cert, pemFile, err := selfSigned(opts.TLSDir)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		s.URL, s.CAFile = "https://"+l.Addr().String(), pemFile
+		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		s.l = l
+	}
 	if s.User == "" {
 		s.User = "deployer"
 	}
@@ -165,4 +188,36 @@ func (s *Server) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
+}
+
+// selfSigned makes a key and a certificate for 127.0.0.1, valid for a
+// day, and writes the certificate to dir/ca.pem.
+func selfSigned(dir string) (tls.Certificate, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "githttp test server"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return tls.Certificate{}, "", err
+	}
+	file := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return tls.Certificate{}, "", err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file, nil
 }

@@ -5,6 +5,7 @@ package gittest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +40,8 @@ func Git(t testing.TB, env []string, dir string, args ...string) string {
 	out, err := cmd.Output()
 	if err != nil {
 		stderr := ""
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
@@ -99,7 +101,8 @@ func Raw(t testing.TB, env []string, dir string, stdin []byte, args ...string) [
 	out, err := cmd.Output()
 	if err != nil {
 		stderr := ""
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)

@@ -14,7 +14,7 @@
 //	hanglistener VAR           a TCP listener that accepts and never answers; $VAR=host:port
 //	sshd NAME                  an OpenSSH sshd on 127.0.0.1 (internal/sshtest); see sshdCmd
 //	sshd stop|restart NAME     stop or restart it
-//	githttp NAME ROOT          smart HTTP with basic auth for the repos under ROOT; see githttpCmd
+//	githttp NAME ROOT [tls]    smart HTTP(S) with basic auth for the repos under ROOT; see githttpCmd
 //	githttp fail NAME PREFIX STATUS, githttp stop NAME
 package scripttest
 

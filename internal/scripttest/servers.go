@@ -84,15 +84,17 @@ func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(name+"_HOSTKEY", strings.SplitN(s.HostKeyLine, " ", 2)[1])
 }
 
-// githttp NAME ROOT: serve the repos under ROOT over smart HTTP with basic
-// auth (internal/githttp). Sets $NAME_URL (no credentials) and
-// $NAME_AUTH (with them); append "/path/of/repo.git".
+// githttp NAME ROOT [tls]: serve the repos under ROOT over smart HTTP with
+// basic auth (internal/githttp); with tls, over HTTPS with a certificate
+// made for it, trusted through GIT_SSL_CAINFO (also set) and in
+// $NAME_CA. Sets $NAME_URL (no credentials) and $NAME_AUTH (with them);
+// append "/path/of/repo.git".
 //
 // githttp fail NAME PREFIX STATUS: answer requests under PREFIX with
 // STATUS (0 undoes it). githttp stop NAME: stop it.
 func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: githttp NAME ROOT | githttp fail NAME PREFIX STATUS | githttp stop NAME")
+		ts.Fatalf("usage: githttp NAME ROOT [tls] | githttp fail NAME PREFIX STATUS | githttp stop NAME")
 	}
 	serversMu.Lock()
 	defer serversMu.Unlock()
@@ -114,8 +116,9 @@ func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		s.Fail(args[2], status)
 		return
+	case len(args) == 3 && args[2] == "tls":
 	case len(args) != 2:
-		ts.Fatalf("usage: githttp NAME ROOT | githttp fail NAME PREFIX STATUS | githttp stop NAME")
+		ts.Fatalf("usage: githttp NAME ROOT [tls] | githttp fail NAME PREFIX STATUS | githttp stop NAME")
 	}
 	if mine == nil {
 		mine = map[string]*githttp.Server{}
@@ -129,8 +132,16 @@ func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
 			delete(httpServers, ts)
 		})
 	}
-	s, err := githttp.Start(ts.MkAbs(args[1]), githttp.Options{})
+	opts := githttp.Options{}
+	if len(args) == 3 {
+		opts.TLSDir = ts.MkAbs(filepath.Join("githttp", args[0]))
+	}
+	s, err := githttp.Start(ts.MkAbs(args[1]), opts)
 	ts.Check(err)
+	if s.CAFile != "" {
+		ts.Setenv("GIT_SSL_CAINFO", s.CAFile)
+		ts.Setenv(args[0]+"_CA", s.CAFile)
+	}
 	mine[args[0]] = s
 	ts.Setenv(args[0]+"_URL", s.URL)
 	ts.Setenv(args[0]+"_AUTH", strings.TrimSuffix(s.AuthURL(""), "/"))

@@ -93,6 +93,7 @@ func Discover(dir string) ([]Repo, error) {
 	}
 	var repos []Repo
 	var skipped []error
+	var last *NotTakenError
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue // hidden on purpose (and checkout's temporary clones)
@@ -108,13 +109,14 @@ func Discover(dir string) ([]Repo, error) {
 			continue
 		}
 		if err := manifest.ValidName(e.Name()); err != nil {
-			skipped = append(skipped, &NotTakenError{Dir: dir, Name: e.Name(), Err: err})
+			last = &NotTakenError{Dir: dir, Name: e.Name(), Err: err}
+			skipped = append(skipped, last)
 			continue
 		}
 		repos = append(repos, Repo{Name: e.Name(), Path: p})
 	}
 	if len(skipped) > 0 {
-		skipped[len(skipped)-1].(*NotTakenError).hint = true
+		last.hint = true
 		return repos, errors.Join(skipped...)
 	}
 	if len(repos) == 0 {

@@ -260,7 +260,7 @@ func TestRepoError(t *testing.T) {
 	if Wrap("repo-a", nil) != nil {
 		t.Error("Wrap(nil) is not nil")
 	}
-	if w := Wrap("repo-a", err); w != err {
+	if w := Wrap("repo-a", err); w.Error() != err.Error() || !errors.Is(w, err) {
 		t.Errorf("Wrap of the same repo wrapped again: %q", w)
 	}
 	if w := Wrap("repo-b", os.ErrNotExist); w.Error() != "file does not exist (repo-b)" || !errors.Is(w, os.ErrNotExist) {

@@ -262,7 +262,9 @@ func (w *work) checkExisting(ctx context.Context, p *repoPlan) error {
 		return nil // unborn: there is nothing to compare the tag's tree with
 	}
 	// A dry run of the checkout: would it overwrite untracked files?
-	_, err = w.g.Run(ctx, p.path, "read-tree", "-n", "-m", "-u", "--exclude-per-directory=.gitignore", "HEAD", p.commit)
+	// It locks the index while it looks, so once started it runs to its
+	// end, interrupt or kill: cut part-way it would leave index.lock.
+	_, err = w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: p.path, Args: []string{"read-tree", "-n", "-m", "-u", "--exclude-per-directory=.gitignore", "HEAD", p.commit}, Outlive: true})
 	if err != nil {
 		return fmt.Errorf("checking out %s would fail: %s", short(p.commit), reason(err))
 	}
@@ -313,7 +315,10 @@ func (w *work) move(ctx context.Context, p *repoPlan) error {
 			return err
 		}
 	case !p.at:
-		if _, err := w.g.Run(ctx, p.path, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+		// A started checkout runs to its end even if this tool is killed:
+		// cut part-way, it would leave files changed and index.lock behind,
+		// and no rerun could finish (the repo would look dirty).
+		if _, err := w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: p.path, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Outlive: true}); err != nil {
 			return fmt.Errorf("checking out %s: %s", short(p.commit), reason(err))
 		}
 	}

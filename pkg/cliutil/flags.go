@@ -52,74 +52,91 @@ type Env struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Quiet   bool
+
+	Jobs    int           // --jobs, checked (DefaultJobs when the tool has none)
+	Timeout time.Duration // --timeout, checked, when the tool has it
+	Time    time.Time     // --time, or now, when the tool has it
 }
 
 // Setup reads the common flags of c: the basedir (from --basedir when the
-// App has it), the config file, tracing, and makes a git runner.
-func Setup(c *cli.Context) (*Env, error) {
-	dir := "."
-	if hasFlag(c, BasedirFlag.Name) {
-		dir = c.String(BasedirFlag.Name)
-	}
-	return SetupIn(c, dir)
-}
+// App has it), the config file, tracing, and makes a git runner. It checks
+// and reads, once for every tool, each shared flag the App declares:
+// --jobs into Jobs, --timeout into Timeout, --time into Time, --quiet
+// into Quiet; a bad value is a usage error, found before git is looked
+// for.
+func Setup(c *cli.Context) (*Env, error) { return setup(c, basedirOf(c), true) }
 
 // SetupIn is Setup with the basedir given.
-func SetupIn(c *cli.Context, dir string) (*Env, error) {
+func SetupIn(c *cli.Context, dir string) (*Env, error) { return setup(c, dir, true) }
+
+// SetupFiles is Setup for a tool that can do its work without git (a
+// release checked on a host with no repos): the same basedir, flags and
+// config, and no git runner.
+func SetupFiles(c *cli.Context) (*Env, error) { return setup(c, basedirOf(c), false) }
+
+func basedirOf(c *cli.Context) string {
+	if hasFlag(c, BasedirFlag.Name) {
+		return c.String(BasedirFlag.Name)
+	}
+	return "."
+}
+
+func setup(c *cli.Context, dir string, withGit bool) (*Env, error) {
 	if dir == "" {
 		return nil, Usagef("empty basedir")
 	}
-	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
+	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
+		Jobs: DefaultJobs()}
+	var err error
 	if hasFlag(c, QuietFlag.Name) {
 		e.Quiet = c.Bool(QuietFlag.Name)
 	}
-	opts := git.Options{}
-	if os.Getenv("DEPLOYTAG_TRACE") != "" {
-		opts.Trace = e.Stderr
+	if declares(c, JobsFlag) {
+		if e.Jobs, err = Jobs(c); err != nil {
+			return nil, err
+		}
 	}
-	g, err := git.New(c.Context, opts)
-	if err != nil {
-		return nil, err
+	if declares(c, TimeoutFlag) {
+		if e.Timeout, err = Timeout(c); err != nil {
+			return nil, err
+		}
 	}
-	OnExit(c.App, g.Close)
-	e.Git = g
+	if declares(c, TimeFlag) {
+		if e.Time, err = Time(c); err != nil {
+			return nil, err
+		}
+	}
+	if withGit {
+		opts := git.Options{}
+		if os.Getenv("DEPLOYTAG_TRACE") != "" {
+			opts.Trace = e.Stderr
+		}
+		g, err := git.New(c.Context, opts)
+		if err != nil {
+			return nil, err
+		}
+		OnExit(c.App, g.Close)
+		e.Git = g
+	}
 	path, required := filepath.Join(e.Basedir, config.FileName), false
 	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
 		path, required = c.String(ConfigFlag.Name), true
 	}
-	cfg, err := config.Load(path, required)
-	if err != nil {
+	if e.Config, err = config.Load(path, required); err != nil {
 		return nil, err
 	}
-	e.Config = cfg
 	return e, nil
 }
 
-// SetupFiles is Setup for a tool that can do its work without git (a
-// release checked on a host with no repos): the same basedir and config,
-// and no git runner.
-func SetupFiles(c *cli.Context) (*Env, error) {
-	dir := "."
-	if hasFlag(c, BasedirFlag.Name) {
-		dir = c.String(BasedirFlag.Name)
+// declares reports whether the App declares this very flag (not merely
+// one of the same name, as list_deploy_tags's boolean --remote).
+func declares(c *cli.Context, f cli.Flag) bool {
+	for _, g := range c.App.Flags {
+		if g == f {
+			return true
+		}
 	}
-	if dir == "" {
-		return nil, Usagef("empty basedir")
-	}
-	e := &Env{Name: c.App.Name, Basedir: filepath.Clean(dir), Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}
-	if hasFlag(c, QuietFlag.Name) {
-		e.Quiet = c.Bool(QuietFlag.Name)
-	}
-	path, required := filepath.Join(e.Basedir, config.FileName), false
-	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {
-		path, required = c.String(ConfigFlag.Name), true
-	}
-	cfg, err := config.Load(path, required)
-	if err != nil {
-		return nil, err
-	}
-	e.Config = cfg
-	return e, nil
+	return false
 }
 
 func hasFlag(c *cli.Context, name string) bool {

@@ -14,9 +14,20 @@ const RootEnvVar = "DEPLOY_ROOT"
 // in deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state when
 // unset).
 func (e *Env) ReleaseRoot(root, environment string) (string, error) {
+	return e.resolveRoot(root, os.Getenv(RootEnvVar), environment)
+}
+
+// ConfiguredRoot is the root of one of the config's environments as the
+// config and the XDG default give it, --root and $DEPLOY_ROOT aside (they
+// name one root, not each environment's).
+func (e *Env) ConfiguredRoot(environment string) (string, error) {
+	return e.resolveRoot("", "", environment)
+}
+
+func (e *Env) resolveRoot(flag, envVar, environment string) (string, error) {
 	s := place.RootSources{
-		Flag:        root,
-		EnvVar:      os.Getenv(RootEnvVar),
+		Flag:        flag,
+		EnvVar:      envVar,
 		Environment: environment,
 		StateHome:   os.Getenv("XDG_STATE_HOME"),
 		Home:        os.Getenv("HOME"),

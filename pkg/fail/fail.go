@@ -65,11 +65,9 @@ func WithHint(err error, hint string) error {
 
 // Hint returns the first non-empty hint in err's chain, or "".
 func Hint(err error) string {
-	for err != nil {
-		if h, ok := err.(Hinter); ok && h.Hint() != "" {
-			return h.Hint()
-		}
-		err = errors.Unwrap(err)
+	var h Hinter
+	if errors.As(err, &h) {
+		return h.Hint()
 	}
 	return ""
 }

@@ -269,13 +269,14 @@ const (
 	KindNotFound            // no such repository
 	KindServer              // HTTP 5xx
 	KindProtocol            // a transport the policy does not allow
+	KindCertificate         // HTTPS: the server's certificate is not trusted
 )
 
 // HostWide reports whether a failure of this kind is the host's, not the
 // repo's: every other repo on that host would meet it too.
 func (k Kind) HostWide() bool {
 	switch k {
-	case KindTimeout, KindRefused, KindDNS, KindUnreachable, KindHostKeyUnknown, KindHostKeyChanged:
+	case KindTimeout, KindRefused, KindDNS, KindUnreachable, KindHostKeyUnknown, KindHostKeyChanged, KindCertificate:
 		return true
 	}
 	return false
@@ -355,6 +356,8 @@ func (e *NetError) Hint() string {
 		h = "the server has no such repo, or hides it from these credentials: check the URL (git remote -v)"
 	case KindServer:
 		h = "the server failed: retry later, or ask its operators"
+	case KindCertificate:
+		h = "the server's certificate is not trusted: give git its CA (http.sslCAInfo or GIT_SSL_CAINFO); deploytag never turns certificate checks off"
 	case KindProtocol:
 		h = "deploytag talks to remotes over " + strings.ReplaceAll(AllowedProtocols, ":", ", ") + " only"
 	}
@@ -402,6 +405,7 @@ var classes = []struct {
 }{
 	{KindHostKeyChanged, []string{"has changed and you have requested strict checking", "REMOTE HOST IDENTIFICATION HAS CHANGED"}},
 	{KindHostKeyUnknown, []string{"host key is known for", "Host key verification failed", "No matching host key"}},
+	{KindCertificate, []string{"SSL certificate problem", "certificate verification failed", "SSL: no alternative certificate subject"}},
 	{KindRefused, []string{"Connection refused", "Couldn't connect to server", "Failed to connect to"}},
 	{KindDNS, []string{"Could not resolve hostname", "Could not resolve host", "unable to look up", "Name or service not known", "Temporary failure in name resolution"}},
 	{KindTimeout, []string{"Connection timed out", "Operation timed out", "timed out"}},

@@ -232,6 +232,8 @@ func TestClassify(t *testing.T) {
 		{"fatal: unable to access 'https://h/a.git/': The requested URL returned error: 502\n", git.KindServer, "unable to access 'https://h/a.git/': The requested URL returned error: 502"},
 		{"fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n", git.KindRefused, "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"},
 		{"remote: nope\nerror: failed to push some refs\n", git.KindOther, "failed to push some refs"},
+		{"fatal: unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none\n",
+			git.KindCertificate, "unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none"},
 	} {
 		kind, cause := git.Classify(tc.stderr)
 		if kind != tc.kind || cause != tc.cause {

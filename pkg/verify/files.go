@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,6 +78,11 @@ type TreeCheck struct {
 	// Sem bounds the files hashed at once, shared by every repo checked
 	// together; a send takes a slot.
 	Sem chan struct{}
+	// Eager reads the tagged tree object of every folder as the walk
+	// enters it (cheap from a proof), so that each folder is compared and
+	// forgotten as soon as it is done. Otherwise only the root's and the
+	// submodules' are read up front, the others where a folder differs.
+	Eager bool
 }
 
 // TreeResult is the outcome of CheckTree.
@@ -88,19 +94,25 @@ type TreeResult struct {
 	Problems []string
 }
 
-// node is one entry of the folder being hashed.
+// node is one entry of the folder being hashed. A folder's kids are
+// dropped once the folder has been compared with its tagged tree, so
+// memory holds the folders on the walk's path and the differences, not
+// the whole tree.
 type node struct {
 	name string
 	mode gitobj.Mode
 	hash string // the entry's hash in its parent's tree
 	kids []*node
 	size int64
+	// compared: the folder was compared with its tagged tree when it was
+	// done (its differences are reported, its kids dropped).
+	compared bool
 	// set for entries that are not plain: a folder that is a submodule,
-	// an entry put back from export.ignored, an entry that is neither
-	// file, folder nor symlink (a socket, a device).
+	// an entry put back from export.ignored, a folder made for one, an
+	// entry that is neither file, folder nor symlink (a socket, a device).
 	sub     *proof.Submodule
-	putBack bool // an export-ignored entry, as recorded
-	virtual bool // a folder above one, not on disk
+	putBack bool
+	virtual bool
 	special bool
 	err     error
 	lfsSum  string // sha256 of an LFS file's content
@@ -108,22 +120,25 @@ type node struct {
 
 type checker struct {
 	TreeCheck
-	f     gitobj.Format
-	lfs   map[string]proof.Pointer
-	lfsPt map[string]string // path -> pointer text
-	subst map[string]proof.Substituted
-	subs  map[string]*proof.Submodule
-	wg    sync.WaitGroup
-	res   TreeResult
-	seen  map[[2]string]bool // (kind, path) already reported
+	f       gitobj.Format
+	lfs     map[string]proof.Pointer
+	lfsPt   map[string]string // path -> pointer text
+	subst   map[string]proof.Substituted
+	subs    map[string]*proof.Submodule
+	ignored []proof.Ignored // sorted by path
+	res     TreeResult
+	seen    map[[2]string]bool // (kind, path) already reported
 }
 
 // CheckTree hashes every file of a repo's folder as git would store it
 // (raw bytes, no filter), files in parallel under c.Sem, each streamed
 // through a small buffer, recomputes the tree by the proof's record
 // (Git LFS files, submodules, export rules) and compares it with c.Tree.
-// Where they differ it names each file, reading the tagged tree objects
-// from c.Objects for the folders that differ only.
+// Where they differ it names each file. With c.Eager the tagged tree
+// objects are read as the walk enters each folder, and each folder is
+// compared and forgotten as soon as its files are hashed, so memory does
+// not grow with the repo; without, they are read only where a folder
+// differs (one read per folder is dear when the objects come from a repo).
 func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 	f, err := gitobj.ParseFormat(c.Record.ObjectFormat)
 	if err != nil {
@@ -145,32 +160,15 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 		for _, s := range c.Record.Export.Substituted {
 			k.subst[s.Path] = s
 		}
+		k.ignored = c.Record.Export.Ignored
 	}
-	root := &node{mode: gitobj.ModeTree}
-	werr := k.walk(ctx, c.Folder, "", root)
-	k.wg.Wait()
-	if werr != nil {
-		return TreeResult{}, werr
-	}
-	if err := ctx.Err(); err != nil {
-		return TreeResult{}, err
-	}
-	if c.Record.Export != nil {
-		for _, ig := range c.Record.Export.Ignored {
-			k.putBack(root, ig)
-		}
-	}
-	if err := k.finish(ctx, root, ""); err != nil {
+	root, err := k.walk(ctx, c.Folder, "", "", c.Tree)
+	if err != nil {
 		return TreeResult{}, err
 	}
 	k.res.Tree = root.hash
-	if root.hash != c.Tree {
-		if err := k.diff(ctx, root, c.Tree, ""); err != nil {
-			return TreeResult{}, err
-		}
-		if k.res.Diff.Empty() && len(k.res.Problems) == 0 {
-			k.res.Problems = append(k.res.Problems, fmt.Sprintf("tree %s, not the tagged %s", short(root.hash), short(c.Tree)))
-		}
+	if root.hash != c.Tree && k.res.Diff.Empty() && len(k.res.Problems) == 0 {
+		k.res.Problems = append(k.res.Problems, fmt.Sprintf("tree %s, not the tagged %s", short(root.hash), short(c.Tree)))
 	}
 	d := &k.res.Diff
 	for _, l := range []*[]string{&d.Edited, &d.Added, &d.Deleted, &d.ModeChanged, &d.Retargeted, &d.TypeChanged} {
@@ -206,16 +204,30 @@ func (k *checker) problem(format string, args ...any) {
 	k.res.Problems = append(k.res.Problems, fmt.Sprintf(format, args...))
 }
 
-// walk reads folder dir (rel inside the repo's folder) into n, starting
-// a hash of each regular file as a slot of k.Sem frees.
-func (k *checker) walk(ctx context.Context, dir, rel string, n *node) error {
+// walk hashes the folder dir (rel inside the repo's folder, name its
+// name) and returns its node: every regular file hashed under k.Sem, in
+// parallel, each sub-folder walked in turn. want is the tagged tree the
+// folder must hash to, when known ("" otherwise); the folder is then
+// compared with it as soon as it is done.
+func (k *checker) walk(ctx context.Context, dir, rel, name, want string) (*node, error) {
+	n := &node{name: name, mode: gitobj.ModeTree}
+	var wantEnts []gitobj.Entry
+	var wantErr error
+	if want != "" {
+		wantEnts, wantErr = k.tree(ctx, want)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // on an early return, no hash outlives the walk
 	for _, e := range ents {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		kid := &node{name: e.Name()}
 		n.kids = append(n.kids, kid)
@@ -223,20 +235,31 @@ func (k *checker) walk(ctx context.Context, dir, rel string, n *node) error {
 		krel := path.Join(rel, e.Name())
 		switch t := e.Type(); {
 		case t.IsDir():
-			kid.mode = gitobj.ModeTree
-			if err := k.walk(ctx, p, krel, kid); err != nil {
-				return err
+			kidWant := ""
+			if sub := k.subs[krel]; sub != nil {
+				kidWant = k.submoduleTree(ctx, krel, sub)
+			} else if k.Eager && want != "" && wantErr == nil && !k.isIgnored(krel) {
+				if i, ok := slices.BinarySearchFunc(wantEnts, e.Name()+"/", func(x gitobj.Entry, t string) int {
+					return strings.Compare(sortName(x), t)
+				}); ok && wantEnts[i].Mode == gitobj.ModeTree {
+					kidWant = wantEnts[i].Hash
+				}
 			}
+			d, err := k.walk(ctx, p, krel, e.Name(), kidWant)
+			if err != nil {
+				return nil, err
+			}
+			*kid = *d
 		case t&fs.ModeSymlink != 0:
 			target, err := os.Readlink(p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			kid.mode, kid.hash = gitobj.ModeSymlink, gitobj.HashBytes(k.f, gitobj.TypeBlob, []byte(target))
 		case t.IsRegular():
 			fi, err := e.Info()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			kid.mode, kid.size = gitobj.ModeFile, fi.Size()
 			if fi.Mode().Perm()&0o111 != 0 {
@@ -246,11 +269,11 @@ func (k *checker) walk(ctx context.Context, dir, rel string, n *node) error {
 			select {
 			case k.Sem <- struct{}{}:
 			case <-ctx.Done():
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
-			k.wg.Add(1)
+			wg.Add(1)
 			go func() {
-				defer k.wg.Done()
+				defer wg.Done()
 				defer func() { <-k.Sem }()
 				kid.hash, kid.lfsSum, kid.err = k.hashFile(p, kid.size, isLFS)
 			}()
@@ -258,7 +281,72 @@ func (k *checker) walk(ctx context.Context, dir, rel string, n *node) error {
 			kid.special = true
 		}
 	}
-	return nil
+	wg.Wait()
+	if err := k.finish(n, rel); err != nil {
+		return nil, err
+	}
+	if want != "" {
+		n.compared = true
+		if n.hash != want {
+			if wantErr != nil {
+				where := rel + "/"
+				if rel == "" {
+					where = "the repo's folder"
+				}
+				k.problem("%s differs from the tag, and its files cannot be named: %s", where, wantErr)
+			} else if err := k.diff(ctx, n, wantEnts, rel); err != nil {
+				return nil, err
+			}
+		}
+		n.kids = nil // compared: the parent needs its name, mode and hash only
+	}
+	return n, nil
+}
+
+// isIgnored reports whether rel is an export-ignored path (put back as
+// recorded, whatever is on disk).
+func (k *checker) isIgnored(rel string) bool {
+	_, ok := slices.BinarySearchFunc(k.ignored, rel, func(ig proof.Ignored, p string) int { return strings.Compare(ig.Path, p) })
+	return ok
+}
+
+// sortName is an entry's name as git sorts it.
+func sortName(e gitobj.Entry) string {
+	if e.Mode == gitobj.ModeTree {
+		return e.Name + "/"
+	}
+	return e.Name
+}
+
+// tree reads and parses a tagged tree object.
+func (k *checker) tree(ctx context.Context, hash string) ([]gitobj.Entry, error) {
+	raw, err := k.Objects.Object(ctx, gitobj.TypeTree, hash)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := gitobj.ParseTree(k.f, raw)
+	if err != nil {
+		return nil, fmt.Errorf("tree object %s: %w", short(hash), err)
+	}
+	return ents, nil
+}
+
+// submoduleTree returns the tree the submodule's recorded commit names,
+// or "" (with the problem reported) when its commit object cannot be had.
+func (k *checker) submoduleTree(ctx context.Context, rel string, sub *proof.Submodule) string {
+	raw, err := k.Objects.Object(ctx, gitobj.TypeCommit, sub.Commit)
+	if err != nil {
+		if ctx.Err() == nil {
+			k.problem("submodule %s: %s", rel, err)
+		}
+		return ""
+	}
+	c, err := gitobj.ParseCommit(k.f, raw)
+	if err != nil {
+		k.problem("submodule %s: commit object %s: %s", rel, short(sub.Commit), err)
+		return ""
+	}
+	return c.Tree
 }
 
 // hashFile hashes a regular file as a blob, and with sha256 too for an
@@ -284,47 +372,74 @@ func (k *checker) hashFile(p string, size int64, lfs bool) (blob, sum string, er
 	return blob, sum, nil
 }
 
-// putBack puts an export-ignored entry into the tree, making the folders
-// above it that are not on disk. One found on disk is "added": the
-// release should not hold it.
-func (k *checker) putBack(root *node, ig proof.Ignored) {
-	mode, _ := gitobj.ParseMode(ig.Mode)
-	parts := strings.Split(ig.Path, "/")
-	n := root
-	for i, name := range parts {
+// putBack puts the export-ignored entries of the folder n (rel) into it:
+// an entry there is put back as recorded (one found on disk is "added":
+// the release should not hold it); one further down, below a folder that
+// is not on disk, gets that folder made for it.
+func (k *checker) putBack(n *node, rel string) {
+	prefix := ""
+	if rel != "" {
+		prefix = rel + "/"
+	}
+	byName := map[string][]proof.Ignored{}
+	var names []string
+	for _, ig := range k.ignored {
+		sub, ok := strings.CutPrefix(ig.Path, prefix)
+		if !ok {
+			continue
+		}
+		first, _, _ := strings.Cut(sub, "/")
+		if byName[first] == nil {
+			names = append(names, first)
+		}
+		byName[first] = append(byName[first], ig)
+	}
+	for _, name := range names {
+		igs := byName[name]
 		var kid *node
 		for _, c := range n.kids {
 			if c.name == name {
 				kid = c
 			}
 		}
-		last := i == len(parts)-1
+		p := prefix + name
 		switch {
-		case kid == nil:
-			kid = &node{name: name, mode: gitobj.ModeTree, virtual: true}
-			n.kids = append(n.kids, kid)
-		case last:
-			k.report("added", ig.Path)
+		case len(igs) == 1 && igs[0].Path == p:
+			mode, _ := gitobj.ParseMode(igs[0].Mode)
+			if kid != nil {
+				k.report("added", p)
+			} else {
+				kid = &node{name: name}
+				n.kids = append(n.kids, kid)
+			}
+			*kid = node{name: name, mode: mode, hash: igs[0].Hash, putBack: true}
+		case kid != nil && kid.mode == gitobj.ModeTree && !kid.virtual:
+			// below a folder on disk: put back when it was done
+		default:
+			if kid != nil {
+				k.report("type changed", p)
+			} else {
+				kid = &node{name: name}
+				n.kids = append(n.kids, kid)
+			}
+			*kid = node{name: name, mode: gitobj.ModeTree, virtual: true}
+			k.putBack(kid, p)
+			_ = k.hashFolder(kid, p)
 		}
-		if last {
-			kid.mode, kid.hash, kid.kids, kid.putBack, kid.err = mode, ig.Hash, nil, true, nil
-			return
-		}
-		if kid.mode != gitobj.ModeTree {
-			k.report("type changed", path.Join(parts[:i+1]...))
-			kid.mode, kid.hash, kid.kids = gitobj.ModeTree, "", nil
-		}
-		n = kid
 	}
 }
 
-// finish computes the hash of every folder below n, bottom up, and turns
-// the entries the record names into what the tagged tree holds.
-func (k *checker) finish(ctx context.Context, n *node, rel string) error {
+// finish puts back the folder's export-ignored entries, turns the entries
+// the record names into what the tagged tree holds (Git LFS files,
+// export-subst files, submodule folders) and computes the folder's hash.
+func (k *checker) finish(n *node, rel string) error {
+	if len(k.ignored) > 0 {
+		k.putBack(n, rel)
+	}
 	for _, kid := range n.kids {
 		krel := path.Join(rel, kid.name)
 		switch {
-		case kid.putBack:
+		case kid.putBack || kid.virtual:
 			// as recorded
 		case kid.err != nil:
 			k.problem("%s not read: %s", krel, kid.err)
@@ -333,13 +448,8 @@ func (k *checker) finish(ctx context.Context, n *node, rel string) error {
 			k.report("added", krel)
 			kid.mode, kid.hash = gitobj.ModeFile, strings.Repeat("0", k.f.HexLen())
 		case kid.mode == gitobj.ModeTree:
-			if err := k.finish(ctx, kid, krel); err != nil {
-				return err
-			}
 			if sub := k.subs[krel]; sub != nil {
-				if err := k.submodule(ctx, kid, krel, sub); err != nil {
-					return err
-				}
+				kid.mode, kid.hash, kid.sub = gitobj.ModeGitlink, sub.Commit, sub
 			}
 		case k.lfs[krel] != (proof.Pointer{}):
 			p := k.lfs[krel]
@@ -357,22 +467,19 @@ func (k *checker) finish(ctx context.Context, n *node, rel string) error {
 			kid.hash = s.Tagged
 		}
 	}
+	return k.hashFolder(n, rel)
+}
+
+// hashFolder sorts n's kids in git's order and computes its tree hash.
+func (k *checker) hashFolder(n *node, rel string) error {
+	slices.SortFunc(n.kids, func(a, b *node) int {
+		return strings.Compare(sortName(gitobj.Entry{Name: a.name, Mode: a.mode}), sortName(gitobj.Entry{Name: b.name, Mode: b.mode}))
+	})
 	entries := make([]gitobj.Entry, len(n.kids))
 	for i, c := range n.kids {
 		entries[i] = gitobj.Entry{Name: c.name, Mode: c.mode, Hash: c.hash}
 	}
-	order := make([]int, len(entries))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return gitobj.Less(entries[order[a]], entries[order[b]]) })
-	sorted := make([]gitobj.Entry, len(entries))
-	kids := make([]*node, len(entries))
-	for i, j := range order {
-		sorted[i], kids[i] = entries[j], n.kids[j]
-	}
-	n.kids = kids
-	h, err := gitobj.HashTree(k.f, sorted)
+	h, err := gitobj.HashTree(k.f, entries)
 	if err != nil {
 		return fmt.Errorf("%s: %w", rel, err)
 	}
@@ -380,51 +487,11 @@ func (k *checker) finish(ctx context.Context, n *node, rel string) error {
 	return nil
 }
 
-// submodule turns the folder kid, whose tree hash finish computed, into
-// the gitlink of its recorded commit, naming any file that differs from
-// the commit's tree.
-func (k *checker) submodule(ctx context.Context, kid *node, rel string, sub *proof.Submodule) error {
-	raw, err := k.Objects.Object(ctx, gitobj.TypeCommit, sub.Commit)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		k.problem("submodule %s: %s", rel, err)
-		kid.mode, kid.hash, kid.sub = gitobj.ModeGitlink, sub.Commit, sub
-		return nil
-	}
-	c, err := gitobj.ParseCommit(k.f, raw)
-	if err != nil {
-		k.problem("submodule %s: commit object %s: %s", rel, short(sub.Commit), err)
-	} else if kid.hash != c.Tree {
-		if err := k.diff(ctx, kid, c.Tree, rel); err != nil {
-			return err
-		}
-	}
-	kid.mode, kid.hash, kid.sub = gitobj.ModeGitlink, sub.Commit, sub
-	return nil
-}
-
 // diff names what differs between the folder n (rel in the repo's
-// folder) and the tagged tree tree.
-func (k *checker) diff(ctx context.Context, n *node, tree, rel string) error {
-	raw, err := k.Objects.Object(ctx, gitobj.TypeTree, tree)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		where := rel + "/"
-		if rel == "" {
-			where = "the repo's folder"
-		}
-		k.problem("%s differs from the tag, and its files cannot be named: %s", where, err)
-		return nil
-	}
-	want, err := gitobj.ParseTree(k.f, raw)
-	if err != nil {
-		k.problem("tree object %s: %s", short(tree), err)
-		return nil
-	}
+// folder) and its tagged tree's entries want. A sub-folder already
+// compared when it was done is not looked at again; one that was not is
+// compared now, reading its tagged tree.
+func (k *checker) diff(ctx context.Context, n *node, want []gitobj.Entry, rel string) error {
 	have := map[string]*node{}
 	for _, c := range n.kids {
 		have[c.name] = c
@@ -443,7 +510,18 @@ func (k *checker) diff(ctx context.Context, n *node, tree, rel string) error {
 			k.problem("proof record.json of this repo puts back %s as %s %s, but the tag holds %s %s (tampered with)",
 				p, c.mode, short(c.hash), e.Mode, short(e.Hash))
 		case c.mode == gitobj.ModeTree && e.Mode == gitobj.ModeTree:
-			if err := k.diff(ctx, c, e.Hash, p); err != nil {
+			if c.compared {
+				continue
+			}
+			ents, err := k.tree(ctx, e.Hash)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				k.problem("%s/ differs from the tag, and its files cannot be named: %s", p, err)
+				continue
+			}
+			if err := k.diff(ctx, c, ents, p); err != nil {
 				return err
 			}
 		case c.mode == gitobj.ModeGitlink && e.Mode == gitobj.ModeGitlink:

@@ -249,7 +249,7 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 		return nil
 	}
 	res, err := CheckTree(ctx, TreeCheck{Folder: folder, Tree: p.Tree, Record: p.Record,
-		Objects: proofObjects{rd: rc.rd, repo: n, f: f}, Sem: sem})
+		Objects: proofObjects{rd: rc.rd, repo: n, f: f}, Sem: sem, Eager: true})
 	if err != nil {
 		l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
 		return nil
