@@ -27,10 +27,20 @@
 // nothing. --no-push (or push = false) skips that, for experiments not
 // meant to be shared.
 //
-// The release is every repo exported from git at the tag (never a copy of
-// a work tree: untracked and uncommitted files are not deployed) into
-// ROOT/releases/TAG, with DEPLOY_TAG and DEPLOY_MANIFEST at its top. It is
-// built in a hidden temporary folder and renamed when complete. A release
+// The release is every repo's tagged tree, byte for byte, read from git
+// (never a copy of a work tree: untracked and uncommitted files are not
+// deployed) into ROOT/releases/TAG, with DEPLOY_TAG, DEPLOY_MANIFEST and
+// DEPLOY_PROOF (the proof verify_deploy_tag checks with no repos) at its
+// top. No filter, eol conversion or export attribute applies; submodules
+// are filled at their recorded commits, recursively (fetched from their
+// URL only when missing), and Git LFS files hold the content their
+// pointers name, checked; a commit or LFS object that cannot be had fails
+// the deploy, naming each. Repos listed in deploy.toml's
+// export_attributes get export-ignore and export-subst as git archive
+// applies them, %(describe) leaving deploy tags out. A top-level file
+// showing a version tool that would take the deploy tag for the version
+// (setuptools-scm, git describe in a Makefile, ...) is warned about. The
+// release is built in a hidden temporary folder and renamed when complete. A release
 // of the tag that is already there is checked and, if edited by hand,
 // restored. The environment's command, if any, then runs from the release
 // (or its workdir) with DEPLOY_TAG, DEPLOY_ENVIRONMENT, DEPLOY_RELEASE and

@@ -16,6 +16,14 @@
 // would: all or nothing, never moving a tag, taking turns with any other
 // tagging run over the same repos (tag_repos's lock).
 //
+// A deploy tag sits on the very commit it names, so "git describe" there
+// answers with it: when a repo's top-level files show a version tool that
+// would take the deploy tag for the version (setuptools-scm and its kin
+// in pyproject.toml, setup.cfg or setup.py; git describe in a Makefile or
+// package.json; %(describe) in .git_archival.txt) and do not exclude
+// deploy tags, it warns, naming the repo and the file, and says how to
+// exclude them.
+//
 // When deploy.toml sets manifest_repo, the manifest is also committed as
 // manifests/<TAG> on the deploy-manifests branch of that repo, without
 // touching its work tree, index or HEAD.
@@ -42,6 +50,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
 
 var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
@@ -83,6 +92,11 @@ func run(c *cli.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, r := range repos {
+		for _, w := range versionwarn.WorkTree(r.Path, prefix) {
+			env.Warnf("%s (%s)", w, r.Name)
+		}
 	}
 	_, err = c.App.Writer.Write([]byte(d.Tag + "\n"))
 	return err

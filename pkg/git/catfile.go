@@ -45,7 +45,7 @@ type BatchHeader struct {
 
 // CatFile starts "git cat-file --batch" in dir. Close it when done.
 func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
-	args := []string{"cat-file", "--batch"}
+	args := CatFileArgs()
 	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	cmd := r.command(ctx, dir, args)
 	c := &CatFile{dir: dir, cmd: cmd, cancel: cancel}
@@ -66,6 +66,16 @@ func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
 	}
 	c.stdin, c.in, c.out = stdin, bufio.NewWriterSize(stdin, 64<<10), bufio.NewReaderSize(stdout, 64<<10)
 	return c, nil
+}
+
+// CatFileArgs is the argv of CatFile. git maps pack files into memory a
+// window at a time, by default up to 1 GiB each, and keeps up to 96 MiB of
+// delta bases: reading every blob of a large repo would count the whole
+// pack in the process's resident memory. Smaller windows and caches keep
+// it flat (about 40 MiB at most) at little cost to a sequential read.
+func CatFileArgs() []string {
+	return []string{"-c", "core.packedGitWindowSize=1m", "-c", "core.packedGitLimit=16m",
+		"-c", "core.deltaBaseCacheLimit=16m", "cat-file", "--batch"}
 }
 
 // command builds a git command as Do runs it: cleaned environment, traced,
@@ -182,7 +192,7 @@ func (c *CatFile) fail(err error) error {
 		return nil
 	}
 	if msg := firstLine(c.stderr.String()); msg != "" {
-		return &Error{Args: []string{"cat-file", "--batch"}, Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
+		return &Error{Args: CatFileArgs(), Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
 	}
 	return fmt.Errorf("cat-file in %s: %w", c.dir, err)
 }
@@ -196,7 +206,7 @@ func (c *CatFile) Close() error {
 	_, _ = io.Copy(io.Discard, c.out)
 	err := c.cmd.Wait()
 	if err != nil {
-		e := &Error{Args: []string{"cat-file", "--batch"}, Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
+		e := &Error{Args: CatFileArgs(), Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			e.ExitCode = ee.ExitCode()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 )
 
@@ -25,54 +26,67 @@ func LsTreeArgs(commit string) []string {
 
 // WalkTree streams the entries of commit's tree (LsTreeArgs) to fn as git
 // lists them, holding none of them: memory stays flat whatever the tree's
-// size. An error from fn stops git and is returned.
+// size. git writes into a pipe fn's caller reads at its own pace, however
+// long after git is done. An error from fn stops git and is returned.
 func (r *Runner) WalkTree(ctx context.Context, dir, commit string, fn func(TreeEntry) error) error {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		_, err := r.Do(ctx, Call{Dir: dir, Args: LsTreeArgs(commit), Stdout: pw, Timeout: StreamTimeout})
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	br := bufio.NewReaderSize(pr, 64<<10)
-	var ferr error
+	args := LsTreeArgs(commit)
+	cmd := r.command(ctx, dir, args)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return &Error{Args: args, Dir: dir, ExitCode: -1, Err: err}
+	}
+	ferr := walkEntries(bufio.NewReaderSize(out, 64<<10), fn)
+	if ferr != nil {
+		cancel() // git may be blocked writing: end it
+	}
+	werr := cmd.Wait()
+	if ferr != nil {
+		return ferr
+	}
+	if werr != nil {
+		e := &Error{Args: args, Dir: dir, ExitCode: -1, Stderr: stderr.String(), Err: werr}
+		var ee *exec.ExitError
+		if errors.As(werr, &ee) {
+			e.ExitCode = ee.ExitCode()
+		}
+		if ctx.Err() != nil {
+			e.Err = ctx.Err()
+		}
+		return e
+	}
+	return nil
+}
+
+// walkEntries reads NUL-terminated ls-tree records from br until EOF.
+func walkEntries(br *bufio.Reader, fn func(TreeEntry) error) error {
 	for {
 		rec, err := br.ReadSlice(0)
 		if errors.Is(err, io.EOF) && len(rec) == 0 {
-			break
-		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			ferr = err
-			break
+			return nil
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// A path longer than the buffer: gather it whole.
-			more, err := br.ReadBytes(0)
-			if err != nil {
-				ferr = err
-				break
-			}
-			rec = append(append([]byte(nil), rec...), more...)
+			more, err2 := br.ReadBytes(0)
+			rec, err = append(append([]byte(nil), rec...), more...), err2
+		}
+		if err != nil {
+			return fmt.Errorf("ls-tree: %w", err)
 		}
 		e, err := ParseTreeEntry(rec[:len(rec)-1])
 		if err != nil {
-			ferr = err
-			break
+			return err
 		}
 		if err := fn(e); err != nil {
-			ferr = err
-			break
+			return err
 		}
 	}
-	if ferr != nil {
-		cancel()
-		pr.CloseWithError(ferr)
-		<-done
-		return ferr
-	}
-	return <-done
 }
 
 // ParseTreeEntry parses one record of "ls-tree -z" (without its NUL):

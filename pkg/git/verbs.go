@@ -99,7 +99,12 @@ type Status struct {
 // files in one git process.
 func (r *Runner) Status(ctx context.Context, dir string) (Status, error) {
 	// --no-optional-locks: reading must not rewrite the repo's index.
-	out, err := r.Run(ctx, dir, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=normal")
+	// --ignore-submodules=untracked: a submodule checked out at another
+	// commit than the one recorded, or with changes to its tracked files,
+	// is a change (whatever submodule.<name>.ignore says), since a
+	// release holds the recorded commit; files untracked in it are not.
+	out, err := r.Run(ctx, dir, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--no-renames",
+		"--untracked-files=normal", "--ignore-submodules=untracked")
 	if err != nil {
 		return Status{}, notARepo(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
@@ -76,9 +77,8 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err := writeNew(filepath.Join(tmp, place.ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
-	if err := FixModes(tmp); err != nil {
-		return fail(err)
-	}
+	// No FixModes walk: Export gives every folder and file its mode as it
+	// makes it, past the umask.
 	return tmp, nil
 }
 
@@ -177,7 +177,9 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	tagRaw, commitRaw, tree, err := readTagAndCommit(cf, tag, s.Commit)
 	t := &treeExport{
 		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr,
-		proof: proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
+		proof:     proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
+		tagPrefix: tagPrefix(tag),
+		chmod:     umaskStrips(),
 	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}
@@ -236,6 +238,12 @@ func commitTree(raw []byte) (string, error) {
 		return "", errors.New("commit object has no tree line")
 	}
 	return string(t), nil
+}
+
+// tagPrefix is the prefix of a deploy tag (DEPLOY of DEPLOY_20261125_...).
+func tagPrefix(tag string) string {
+	p, _, _ := strings.Cut(tag, "_")
+	return p
 }
 
 func objectFormat(oid string) string {

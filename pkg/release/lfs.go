@@ -81,7 +81,7 @@ func (t *treeExport) writeLFS(full, p, mode string, ptr lfsPointer) error {
 		return err
 	}
 	defer src.Close()
-	f, err := create(p, mode)
+	f, err := create(p, mode, t.chmod)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/proof"
+	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
 
 // How the export spends memory: blobs up to smallBlob bytes are read whole
@@ -47,6 +50,9 @@ type treeExport struct {
 	lfsDir string // <git dir>/lfs/objects
 	attrs  *exportAttrs
 	rec    *repoRecord
+
+	tagPrefix string // the deploy tag's prefix, for hints
+	chmod     bool   // the umask takes bits off 0755: set each file's mode
 
 	known map[string]bool // folders made, relative to dest ("." is dest)
 	links []git.TreeEntry // gitlinks met, filled once the tree is written
@@ -88,7 +94,7 @@ func (t *treeExport) run(ctx context.Context) error {
 	t.known = map[string]bool{".": true}
 
 	pending := make(chan git.TreeEntry, 256)
-	jobs := make(chan blobJob, 256)
+	jobs := make(chan []blobJob, 64)
 	mem := semaphore.NewWeighted(inFlight)
 
 	var wg sync.WaitGroup
@@ -106,13 +112,15 @@ func (t *treeExport) run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				if ctx.Err() == nil {
-					if err := t.writeSmall(ctx, j); err != nil {
-						fail(err)
+			for batch := range jobs {
+				for _, j := range batch {
+					if ctx.Err() == nil {
+						if err := t.writeSmall(ctx, j); err != nil {
+							fail(err)
+						}
 					}
+					mem.Release(min(int64(len(j.data)), inFlight))
 				}
-				mem.Release(min(int64(len(j.data)), inFlight))
 			}
 		}()
 	}
@@ -142,16 +150,18 @@ func (t *treeExport) run(ctx context.Context) error {
 		}
 	}()
 
-	// The reader takes git's answers in order.
-	buf := make([]byte, copyBufSize)
+	// The reader takes git's answers in order and hands small blobs to the
+	// writers in batches (one hand-over per batch, not per file).
+	r := &blobReader{t: t, jobs: jobs, mem: mem, buf: make([]byte, copyBufSize)}
 	for e := range pending {
 		if ctx.Err() != nil {
 			continue // drain, so the walker ends
 		}
-		if err := t.readBlob(ctx, e, jobs, mem, buf); err != nil {
+		if err := r.read(ctx, e); err != nil {
 			fail(err)
 		}
 	}
+	r.flush()
 	<-walkDone
 	close(jobs)
 	wg.Wait()
@@ -188,8 +198,32 @@ func (t *treeExport) request(ctx context.Context, e git.TreeEntry, pending chan<
 	}
 }
 
-// readBlob reads the answer for e and writes it or hands it to a writer.
-func (t *treeExport) readBlob(ctx context.Context, e git.TreeEntry, jobs chan<- blobJob, mem *semaphore.Weighted, buf []byte) error {
+// blobReader reads git's answers and batches the blobs read whole.
+type blobReader struct {
+	t          *treeExport
+	jobs       chan<- []blobJob
+	mem        *semaphore.Weighted
+	buf        []byte
+	batch      []blobJob
+	batchBytes int
+}
+
+// Batches go to the writers at this many files or bytes.
+const (
+	batchFiles = 64
+	batchBytes = 512 << 10
+)
+
+func (r *blobReader) flush() {
+	if len(r.batch) > 0 {
+		r.jobs <- r.batch
+		r.batch, r.batchBytes = nil, 0
+	}
+}
+
+// read reads the answer for e and writes it, or batches it for a writer.
+func (r *blobReader) read(ctx context.Context, e git.TreeEntry) error {
+	t := r.t
 	h, err := t.cf.Next()
 	if err != nil {
 		return err
@@ -199,20 +233,29 @@ func (t *treeExport) readBlob(ctx context.Context, e git.TreeEntry, jobs chan<- 
 	}
 	whole := e.Type == "tree" || h.Size <= smallBlob || e.Mode == "120000" || t.attrs.subst(t.prefix+e.Path)
 	if !whole {
-		return t.writeFile(e.Path, e.Mode, t.cf, buf)
+		r.flush() // the writers work while this one streams
+		return t.writeFile(e.Path, e.Mode, t.cf, r.buf)
 	}
 	if e.Mode == "120000" && h.Size > maxSymlink {
 		return fmt.Errorf("symlink %s: target of %d bytes", t.prefix+e.Path, h.Size)
 	}
-	if err := mem.Acquire(ctx, min(h.Size, inFlight)); err != nil {
-		return context.Cause(ctx)
+	n := min(h.Size, inFlight)
+	if !r.mem.TryAcquire(n) {
+		// What this reader holds back must not be what it waits for.
+		r.flush()
+		if err := r.mem.Acquire(ctx, n); err != nil {
+			return context.Cause(ctx)
+		}
 	}
 	data, err := t.cf.ReadAll()
 	if err != nil {
-		mem.Release(min(h.Size, inFlight))
+		r.mem.Release(n)
 		return err
 	}
-	jobs <- blobJob{e: e, data: data}
+	r.batch = append(r.batch, blobJob{e: e, data: data})
+	if r.batchBytes += len(data); len(r.batch) >= batchFiles || r.batchBytes >= batchBytes {
+		r.flush()
+	}
 	return nil
 }
 
@@ -280,6 +323,13 @@ func (t *treeExport) mkdirs(rel string) error {
 func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 	full := t.prefix + j.e.Path
 	p := filepath.Join(t.dest, filepath.FromSlash(j.e.Path))
+	if t.prefix == "" && j.e.Mode != "120000" && slices.Contains(versionwarn.Files, j.e.Path) {
+		if w := versionwarn.Check(j.e.Path, j.data, t.tagPrefix); w != "" {
+			t.rec.mu.Lock()
+			t.rec.warnings = append(t.rec.warnings, w)
+			t.rec.mu.Unlock()
+		}
+	}
 	switch {
 	case j.e.Type == "tree":
 		_, err := proof.AddObject(t.proof.release, t.proof.repo, t.proof.format, gitobj.TypeTree, j.data)
@@ -295,7 +345,7 @@ func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 			return fmt.Errorf("export-subst of %s: %w", full, err)
 		}
 		t.rec.substituted(full, j.e, out)
-		return writeBytes(p, j.e.Mode, out)
+		return writeBytes(p, j.e.Mode, out, t.chmod)
 	}
 	if ptr, ok := parseLFSPointer(j.data); ok {
 		t.rec.mu.Lock()
@@ -303,12 +353,12 @@ func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 		t.rec.mu.Unlock()
 		return t.writeLFS(full, p, j.e.Mode, ptr)
 	}
-	return writeBytes(p, j.e.Mode, j.data)
+	return writeBytes(p, j.e.Mode, j.data, t.chmod)
 }
 
 // writeFile streams r into a new file at rel with the mode git records.
 func (t *treeExport) writeFile(rel, mode string, r io.Reader, buf []byte) error {
-	f, err := create(filepath.Join(t.dest, filepath.FromSlash(rel)), mode)
+	f, err := create(filepath.Join(t.dest, filepath.FromSlash(rel)), mode, t.chmod)
 	if err != nil {
 		return err
 	}
@@ -316,8 +366,8 @@ func (t *treeExport) writeFile(rel, mode string, r io.Reader, buf []byte) error 
 	return errors.Join(err, f.Close())
 }
 
-func writeBytes(p, mode string, data []byte) error {
-	f, err := create(p, mode)
+func writeBytes(p, mode string, data []byte, chmod bool) error {
+	f, err := create(p, mode, chmod)
 	if err != nil {
 		return err
 	}
@@ -327,8 +377,8 @@ func writeBytes(p, mode string, data []byte) error {
 
 // create makes a new file (never an existing one, never through a
 // symlink) with the release mode of git's mode: 0755 for 100755, else
-// 0644, whatever the umask.
-func create(p, mode string) (*os.File, error) {
+// 0644; with chmod, past the umask.
+func create(p, mode string, chmod bool) (*os.File, error) {
 	perm := os.FileMode(0o644)
 	if mode == "100755" {
 		perm = 0o755
@@ -337,9 +387,29 @@ func create(p, mode string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return nil, err
+	if chmod {
+		if err := f.Chmod(perm); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	return f, nil
+}
+
+// umaskStrips reports whether the process's umask takes bits off 0755,
+// so that each file needs its mode set past it (under 022 none does). It
+// reads the umask from /proc/self/status, where the system has it, and
+// says yes when it cannot tell.
+func umaskStrips() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return true
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return err != nil || m&0o755 != 0
+		}
+	}
+	return true
 }

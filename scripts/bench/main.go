@@ -16,9 +16,13 @@
 // (release.go); -release runs that case alone and replaces only its
 // section of -out.
 //
+// It also exports one repo of 20,000 files with deploy against git archive
+// | tar -x (export.go); -export runs that case alone and replaces only its
+// section of -out.
+//
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-release]
+//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-export] [-release]
 package main
 
 import (
@@ -51,6 +55,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
+	exportOnly := flag.Bool("export", false, "only the release export case; replaces its section of -out, keeps the rest")
 	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
 	flag.Parse()
 
@@ -77,7 +82,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	if *releaseOnly {
+	if *exportOnly {
+		err = b.runExport(*out)
+	} else if *releaseOnly {
 		err = b.runRelease(*out)
 	} else {
 		err = b.run(sizes, *only, *out)
@@ -102,6 +109,7 @@ type Bench struct {
 	rows       []row
 	procs      []string // "tool: git processes per repo" lines
 	dash       *dashRow // the what-runs-where server, when measured
+	exp        *expRow  // the release export, when measured
 	ssh        []sshRow // push_tag over ssh, when measured
 	rel        *relRow  // the release verify, when measured
 	started    time.Time
@@ -467,6 +475,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		r := b.releaseBench()
 		b.rel = &r
 	}
+	if b.has("deploy") && (only == "" || strings.Contains(ExportCase, only)) && !b.memOnly {
+		r := b.exportBench()
+		b.exp = &r
+	}
 	report := b.report()
 	fmt.Print(report)
 	if out == "" {
@@ -608,6 +620,9 @@ func (b *Bench) report() string {
 	}
 	if b.rel != nil {
 		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
+	}
+	if b.exp != nil {
+		s.WriteString("\n" + exportStart + "\n" + b.exp.section() + exportEnd + "\n")
 	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
