@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test chaos demo bench lint install clean share uninstall
+.PHONY: build test chaos demo bench lint install clean share uninstall dist dist-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
@@ -64,5 +64,33 @@ uninstall:
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done
 
+# dist: what a release ships, in dist/: per platform (linux and darwin,
+# amd64 and arm64) an archive with every tool, man pages, completion,
+# README and CHANGELOG; .deb and .rpm packages; SHA256SUMS. GoReleaser in
+# snapshot mode, nothing is published; pinned in tools/go.mod (kept apart
+# from go.mod so the project never depends on GoReleaser's modules) and
+# built by the first run. At a clean vX.Y.Z commit the version is X.Y.Z.
+GORELEASER ?= $(GO) tool -modfile=tools/go.mod goreleaser
+
+# GoReleaser reads the git state only in a repository with a remote; a
+# clone without one (git init, a test's copy) gets its own folder as origin,
+# in GoReleaser's environment only.
+dist:
+	if git remote | grep -q .; then \
+		$(GORELEASER) release --snapshot --clean; \
+	else \
+		GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0="$(CURDIR)" \
+			$(GORELEASER) release --snapshot --clean; \
+	fi
+
+# dist-check: make dist from a clean copy of the tree, tagged, then every
+# archive, package and checksum checked, and the .deb installed with dpkg
+# (as root) and removed again. Slow (it runs make dist), so apart from
+# make test; CI runs it after make test.
+dist-check:
+	./scripts/test-deps.sh
+	$(GO) vet -tags dist ./internal/opstest/
+	$(GO) test -tags dist -count=1 -timeout 45m -run '^TestMakeDist$$' ./internal/opstest/
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -4,7 +4,8 @@
 # fleet hosts, each started by its test on 127.0.0.1), git-lfs (LFS files in
 # releases), chromium (the
 # show_deploy_tag page in a real browser), man and zsh (installed man pages
-# and completion), ansible-playbook (the ansible/ role, e2e/fleet_test.go). It does nothing when
+# and completion), ansible-playbook (the ansible/ role, e2e/fleet_test.go),
+# rpm (make dist-check reads the .rpm packages). It does nothing when
 # they are all present; `make test` and .ci/run both call it.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
 command -v ansible-playbook >/dev/null || need+=(ansible-core)
+command -v rpm >/dev/null || need+=(rpm)
 ((${#need[@]})) || exit 0
 
 sudo=()

@@ -79,7 +79,7 @@ func run(c *cli.Context) error {
 		m, err = manifest.ReadFile(file, env.Stdin)
 	} else {
 		var repos []basedir.Repo
-		repos, err = basedir.Select(env.Basedir, env.Config.Repos, c.Args().Slice(), env.Stdin)
+		repos, err = env.Repos(c.Args().Slice())
 		if err == nil {
 			m, err = tagging.Heads(c.Context, env.Git, repos, env.Jobs)
 		}

@@ -121,14 +121,15 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/artifact"
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -138,7 +139,7 @@ var (
 	rootFlag        = &cli.StringFlag{Name: "root", EnvVars: []string{"DEPLOY_ROOT"}, TakesFile: true, Usage: "the environment's root (default: config root, else $XDG_STATE_HOME/deploytag/ENV)"}
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
-	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: defaultLockTimeout, Usage: "how long to wait for another deploy to the environment to finish"}
+	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another deploy to the environment to finish"}
 	allowDirtyFlag  = &cli.BoolFlag{Name: "allow-dirty", Usage: "without --tag, tag the committed code even if tracked files have uncommitted changes"}
 	artifactFlag    = &cli.StringFlag{Name: "artifact", TakesFile: true, Usage: "write the release as a reproducible tar to `FILE` (- for stdout) instead of deploying it here"}
 	fromFlag        = &cli.StringFlag{Name: "from-artifact", TakesFile: true, Usage: "deploy the release in the artifact `FILE` (- for stdin), verified against its own proof; no repos or git needed"}
@@ -217,7 +218,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	root, err := rootFor(c, e, env)
+	root, err := e.RootFlag(c, rootFlag.Name, env)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func run(c *cli.Context) error {
 		Environment: env, Basedir: e.Basedir, Root: root, Tag: tag,
 		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
-		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
+		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
 		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
 		Progress:         e.Progress(),
 		ExportAttributes: e.Config.ExportAttributes,
@@ -234,7 +235,7 @@ func run(c *cli.Context) error {
 		o.Keep = c.Int(keepFlag.Name)
 	}
 	if tag == "" {
-		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
+		repos, err := e.Repos(nil)
 		if err != nil {
 			return err
 		}
@@ -244,7 +245,8 @@ func run(c *cli.Context) error {
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = pusher(e, remote, e.Timeout, e.Jobs)
+		o.Push = deployflow.Pusher(e.Git, push.Options{Remote: remote, Timeout: e.Timeout, Jobs: e.Jobs,
+			ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()})
 	}
 	var out *artifact.File
 	switch {
@@ -270,7 +272,7 @@ func run(c *cli.Context) error {
 		}
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
-		return writeJSON(c.App.Writer, res, o)
+		return deployflow.WriteJSON(c.App.Writer, res, o)
 	}
 	if o.DryRun {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
@@ -333,14 +335,14 @@ func runHost(c *cli.Context, env string) error {
 	if err != nil {
 		return err
 	}
-	root, err := rootFor(c, e, env)
+	root, err := e.RootFlag(c, rootFlag.Name, env)
 	if err != nil {
 		return err
 	}
 	o := deployflow.Options{
 		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
-		User: userName(), Host: hostName(), Stderr: e.Stderr, Warnf: e.Warnf,
+		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
 		Notef:  func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
 		Verify: deployflow.VerifyProof(e.Jobs),
 	}
@@ -370,7 +372,7 @@ func runHost(c *cli.Context, env string) error {
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
 	if c.Bool(cliutil.JSONFlag.Name) {
-		return writeJSON(c.App.Writer, res, o)
+		return deployflow.WriteJSON(c.App.Writer, res, o)
 	}
 	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
 	return err

@@ -55,7 +55,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/inspect"
 )
@@ -86,7 +85,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+	repos, err := env.Repos(nil)
 	if err != nil {
 		return err
 	}

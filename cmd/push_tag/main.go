@@ -66,7 +66,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/push"
 )
@@ -79,11 +78,8 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	if c.NArg() < 1 {
-		return cliutil.Usagef("missing TAG")
-	}
-	tag := c.Args().First()
-	if err := cliutil.TagOperand(tag); err != nil {
+	tag, err := cliutil.TagArg(c)
+	if err != nil {
 		return err
 	}
 	env, err := cliutil.Setup(c)
@@ -94,7 +90,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	repos, err := basedir.Select(env.Basedir, env.Config.Repos, c.Args().Tail(), env.Stdin)
+	repos, err := env.Repos(c.Args().Tail())
 	if err != nil {
 		return err
 	}

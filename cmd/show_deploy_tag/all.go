@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/deployinfo"
@@ -61,7 +60,7 @@ func runAll(c *cli.Context) error {
 		ErrorLog: func(err error) { env.Warnf("%v", err) }}
 	// Without the repos the pages still show tags, times and commits; the
 	// basedir may hold only deploy.toml.
-	if repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
+	if repos, err := env.Repos(nil); err != nil {
 		env.Warnf("commits are not counted or listed: %v", err)
 	} else {
 		opts.Git, opts.Repos = env.Git, repos

@@ -165,7 +165,7 @@ func run(c *cli.Context) error {
 	}
 	var repos []basedir.Repo
 	if withBasedir {
-		if repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil); err != nil {
+		if repos, err = env.Repos(nil); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/tagging"
 	"github.com/deploytag/deploytag/pkg/versionwarn"
@@ -82,7 +81,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	repos, err := basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+	repos, err := env.Repos(nil)
 	if err != nil {
 		return err
 	}

@@ -72,11 +72,8 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	if c.NArg() < 1 {
-		return cliutil.Usagef("missing TAG")
-	}
-	tag := c.Args().First()
-	if err := cliutil.TagOperand(tag); err != nil {
+	tag, err := cliutil.TagArg(c)
+	if err != nil {
 		return err
 	}
 	env, err := cliutil.Setup(c)

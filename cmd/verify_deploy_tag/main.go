@@ -147,7 +147,7 @@ func run(c *cli.Context) error {
 	}
 	var repos []basedir.Repo
 	if !offline {
-		repos, err = basedir.Select(env.Basedir, env.Config.Repos, nil, nil)
+		repos, err = env.Repos(nil)
 		if err != nil && release && !basedirGiven {
 			offline, err = true, nil
 		}

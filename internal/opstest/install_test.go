@@ -95,9 +95,13 @@ func TestMakeInstall(t *testing.T) {
 	}
 }
 
+// cloneTime is the time of cleanClone's commit, long before any test
+// runs, so a file time taken from the clock instead of the commit shows.
+const cloneTime = "2026-11-25T14:25:01Z"
+
 // cleanClone copies the module's files (tracked, and new ones not
-// ignored) into a new repository, commits them, tags the commit v1.2.3 and
-// returns the folder and the commit.
+// ignored) into a new repository, commits them at cloneTime, tags the
+// commit v1.2.3 and returns the folder and the commit.
 func cleanClone(t *testing.T) (dir, commit string) {
 	t.Helper()
 	root, err := scripttest.ModuleRoot()
@@ -126,7 +130,8 @@ func cleanClone(t *testing.T) (dir, commit string) {
 		}
 	}
 	env := []string{"HOME=" + t.TempDir(), "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"}
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_AUTHOR_DATE=" + cloneTime, "GIT_COMMITTER_DATE=" + cloneTime}
 	run(t, dir, env, "git", "init", "-q")
 	run(t, dir, env, "git", "add", "-A")
 	run(t, dir, env, "git", "commit", "-q", "-m", "release")

@@ -81,7 +81,7 @@ type Result struct {
 type repoPlan struct {
 	name, path, commit string
 	tmpDir             string // temporary parent of a new clone, removed at the end
-	unlock             func() // releases tmpDir's owner lock
+	done               func() // removes tmpDir and releases its owner lock
 	moved              bool   // the second phase is done for it
 	clone              string // the new clone inside tmpDir, renamed to path
 	at                 bool   // already detached at commit
@@ -142,11 +142,8 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	}
 	defer func() {
 		for _, p := range plans {
-			if p.tmpDir != "" {
-				_ = os.RemoveAll(p.tmpDir)
-			}
-			if p.unlock != nil {
-				p.unlock()
+			if p.done != nil {
+				p.done() // removes tmpDir, then releases its owner
 			}
 		}
 	}()
@@ -276,11 +273,11 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 		return fmt.Errorf("not in the basedir and cannot be cloned: %w", w.tmplErr)
 	}
 	url := Expand(w.template, p.name)
-	dir, unlock, err := makeCloneDir(w.o.Basedir, p.name)
+	dir, done, err := makeCloneDir(w.o.Basedir, p.name)
 	if err != nil {
 		return err
 	}
-	p.tmpDir, p.unlock = dir, unlock
+	p.tmpDir, p.done = dir, done
 	clone, err := filepath.Abs(filepath.Join(dir, p.name))
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -241,6 +242,23 @@ func Time(c *cli.Context) (time.Time, error) {
 	}
 	t, err := deploytag.ParseTime(c.String(TimeFlag.Name))
 	return t, Usage(err)
+}
+
+// TagArg returns the first operand, the TAG a tool needs, checked
+// against the tag grammar (a usage error when missing or malformed).
+func TagArg(c *cli.Context) (string, error) {
+	if c.NArg() < 1 {
+		return "", Usagef("missing TAG")
+	}
+	tag := c.Args().First()
+	return tag, TagOperand(tag)
+}
+
+// Repos selects the repos to work on: operands (REPO names or paths, "-"
+// reading more from stdin), else the config's repos, else every repo of
+// the basedir.
+func (e *Env) Repos(operands []string) ([]basedir.Repo, error) {
+	return basedir.Select(e.Basedir, e.Config.Repos, operands, e.Stdin)
 }
 
 // TagOperand checks a tag operand against the tag grammar (usage error).

@@ -2,6 +2,9 @@ package cliutil
 
 import (
 	"os"
+	"os/user"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/place"
 )
@@ -36,4 +39,29 @@ func (e *Env) resolveRoot(flag, envVar, environment string) (string, error) {
 		s.Config = e.Config.Environment(environment).Root
 	}
 	return place.ResolveRoot(s)
+}
+
+// RootFlag resolves the root for environment as ReleaseRoot does, taking
+// --root from the flag named flag: an empty $DEPLOY_ROOT counts as unset,
+// an empty --root given on the command line is a usage error.
+func (e *Env) RootFlag(c *cli.Context, flag, environment string) (string, error) {
+	r := c.String(flag)
+	if v, fromEnv := os.LookupEnv(RootEnvVar); r == "" && c.IsSet(flag) && !(fromEnv && v == "") {
+		return "", Usagef("--%s is empty", flag)
+	}
+	return e.ReleaseRoot(r, environment)
+}
+
+// UserName is the user running the tool, for deploys.log.
+func UserName() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+// HostName is the host the tool runs on, for deploys.log.
+func HostName() string {
+	h, _ := os.Hostname()
+	return h
 }

@@ -31,12 +31,10 @@ const DefaultTimeout = 2 * time.Minute
 
 // Sentinel errors for outcomes callers act on.
 var (
-	ErrNotInstalled   = errors.New("git is not installed or not on PATH")
-	ErrNotARepo       = errors.New("not a git repository")
-	ErrNoSuchRef      = errors.New("no such ref")
-	ErrTagExists      = errors.New("tag already exists")
-	ErrRemoteRejected = errors.New("remote rejected the push")
-	ErrNoRemote       = errors.New("no such remote")
+	ErrNotInstalled = errors.New("git is not installed or not on PATH")
+	ErrNotARepo     = errors.New("not a git repository")
+	ErrTagExists    = errors.New("tag already exists")
+	ErrNoRemote     = errors.New("no such remote")
 )
 
 // Error is a git invocation that failed. Its message is

@@ -84,26 +84,6 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
-func TestParseRefs(t *testing.T) {
-	out := "refs/tags/DEPLOY_X\x00" + oidA + "\x00tag\x00" + oidB + "\nrefs/tags/light\x00" + oidB + "\x00commit\x00\n"
-	got, err := ParseRefs([]byte(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Ref{{Name: "refs/tags/DEPLOY_X", Oid: oidA, Type: "tag", Peeled: oidB}, {Name: "refs/tags/light", Oid: oidB, Type: "commit"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %+v", got)
-	}
-	if got[0].Target() != oidB || got[1].Target() != oidB {
-		t.Fatal("Target")
-	}
-	for _, bad := range []string{"refs/tags/x\x00" + oidA + "\n", "tags/x\x00" + oidA + "\x00tag\x00\n", "refs/tags/x\x00zz\x00tag\x00\n"} {
-		if _, err := ParseRefs([]byte(bad)); err == nil {
-			t.Errorf("ParseRefs(%q) accepted", bad)
-		}
-	}
-}
-
 func TestParseLsRemote(t *testing.T) {
 	out := oidA + "\tHEAD\n" + oidA + "\trefs/heads/main\n" + oidB + "\trefs/tags/T\n" + oidA + "\trefs/tags/T^{}\n"
 	got, err := ParseLsRemote([]byte(out))

@@ -187,41 +187,11 @@ func (r *Runner) DeleteTagAt(ctx context.Context, dir, name, oid string) error {
 	return err
 }
 
-// Ref is one line of for-each-ref or ls-remote output.
+// Ref is one line of ls-remote output.
 type Ref struct {
 	Name   string // e.g. refs/tags/DEPLOY_...
 	Oid    string // what the ref points at (the tag object for annotated tags)
-	Type   string // type of Oid (for-each-ref only)
 	Peeled string // for annotated tags, the object the tag points at
-}
-
-// ForEachRefFormat is the machine format ParseRefs reads.
-const ForEachRefFormat = "%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)"
-
-// Refs lists refs under the given patterns (e.g. "refs/tags/").
-func (r *Runner) Refs(ctx context.Context, dir string, patterns ...string) ([]Ref, error) {
-	args := append([]string{"for-each-ref", "--format=" + ForEachRefFormat, "--"}, patterns...)
-	out, err := r.Run(ctx, dir, args...)
-	if err != nil {
-		return nil, notARepo(err)
-	}
-	return ParseRefs(out)
-}
-
-// ParseRefs parses for-each-ref output in ForEachRefFormat.
-func ParseRefs(out []byte) ([]Ref, error) {
-	var refs []Ref
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" {
-			continue
-		}
-		f := strings.Split(line, "\x00")
-		if len(f) != 4 || !strings.HasPrefix(f[0], "refs/") || !IsOid(f[1]) || (f[3] != "" && !IsOid(f[3])) {
-			return nil, fmt.Errorf("for-each-ref: malformed line %q", line)
-		}
-		refs = append(refs, Ref{Name: f[0], Oid: f[1], Type: f[2], Peeled: f[3]})
-	}
-	return refs, nil
 }
 
 // ParseLsRemote parses "git ls-remote" output, folding each "^{}" line into

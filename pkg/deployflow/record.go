@@ -1,10 +1,13 @@
-package main
+package deployflow
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 
-	"github.com/deploytag/deploytag/pkg/deployflow"
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -30,9 +33,9 @@ type repoEntry struct {
 	Commit string `json:"commit"`
 }
 
-// writeJSON prints what the deploy did (or, for a dry run, would do) as
-// one JSON record.
-func writeJSON(w io.Writer, res deployflow.Result, o deployflow.Options) error {
+// WriteJSON prints what the deploy did (or, for a dry run, would do) as
+// one JSON record: deploy --json.
+func WriteJSON(w io.Writer, res Result, o Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
 		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
@@ -61,4 +64,14 @@ func writeJSON(w io.Writer, res deployflow.Result, o deployflow.Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// Pusher is the push step of real environments: push_tag's code, run
+// before anything is deployed, with o's remote, timeout, jobs, manifest
+// repo and progress, for the tag and repos of the deploy.
+func Pusher(g *git.Runner, o push.Options) PushFunc {
+	return func(ctx context.Context, tag string, repos []basedir.Repo) error {
+		o.Tag, o.Repos = tag, repos
+		return push.Push(ctx, g, o)
+	}
 }

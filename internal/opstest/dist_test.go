@@ -1,0 +1,356 @@
+//go:build dist
+
+// The release build runs GoReleaser over 40 binaries and packages, minutes
+// on a loaded machine, so it is its own suite: make dist-check (which CI
+// runs after make test) builds it with -tags dist.
+
+package opstest
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"debug/elf"
+	"debug/macho"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMakeDist runs make dist in a clean copy of the tree tagged v1.2.3,
+// as a release would, and checks what it ships: an archive per platform
+// with every tool (each for that platform; the linux/amd64 ones static and
+// printing the release on --version), man pages, completion, README and
+// CHANGELOG; SHA256SUMS that sha256sum -c accepts; a .deb and an .rpm per
+// architecture with the files where the distributions expect them. Every
+// file in them is root's and dated at the commit, never at the build. Then it
+// installs the linux/amd64 .deb with dpkg, checks the tools on PATH and
+// their man pages, and removes the package again.
+func TestMakeDist(t *testing.T) {
+	for _, tool := range []string{"make", "sha256sum", "dpkg", "dpkg-deb", "rpm", "man"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed (scripts/test-deps.sh installs it): %v", tool, err)
+		}
+	}
+	src, commit := cleanClone(t)
+	makeDist(t, src)
+	dist := filepath.Join(src, "dist")
+	tools := toolNames(t)
+
+	run(t, dist, nil, "sha256sum", "--strict", "-c", "SHA256SUMS")
+	var sums []string
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dist, "SHA256SUMS"))), "\n") {
+		_, name, _ := strings.Cut(line, "  ")
+		sums = append(sums, name)
+	}
+	wantSums := []string{
+		"deploytag-1.2.3-1.aarch64.rpm", "deploytag-1.2.3-1.x86_64.rpm",
+		"deploytag_1.2.3_amd64.deb", "deploytag_1.2.3_arm64.deb",
+		"deploytag_1.2.3_darwin_amd64.tar.gz", "deploytag_1.2.3_darwin_arm64.tar.gz",
+		"deploytag_1.2.3_linux_amd64.tar.gz", "deploytag_1.2.3_linux_arm64.tar.gz",
+	}
+	slices.Sort(sums)
+	if !slices.Equal(sums, wantSums) {
+		t.Errorf("SHA256SUMS lists %q, want %q", sums, wantSums)
+	}
+
+	for _, platform := range []struct {
+		os, arch string
+	}{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}} {
+		name := "deploytag_1.2.3_" + platform.os + "_" + platform.arch
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := untar(t, filepath.Join(dist, name+".tar.gz"), dir)
+			want := []string{"CHANGELOG.md", "README.md"}
+			for _, tool := range tools {
+				want = append(want, tool, "share/man/man1/"+tool+".1",
+					"share/bash-completion/completions/"+tool, "share/zsh/site-functions/_"+tool)
+			}
+			for _, f := range want {
+				if !slices.Contains(files, name+"/"+f) {
+					t.Errorf("%s.tar.gz lacks %s/%s; it holds %q", name, name, f, files)
+				}
+			}
+			for _, tool := range tools {
+				bin := filepath.Join(dir, name, tool)
+				checkPlatform(t, bin, platform.os, platform.arch)
+				if platform.os != runtime.GOOS || platform.arch != runtime.GOARCH {
+					continue
+				}
+				checkStatic(t, bin)
+				if got, want := run(t, "", nil, bin, "--version"), tool+" 1.2.3 (commit "+commit[:7]+", "+runtime.Version()+")\n"; got != want {
+					t.Errorf("%s --version printed %q, want %q", tool, got, want)
+				}
+			}
+		})
+	}
+
+	// The .deb: what dpkg-deb lists, then dpkg -i and dpkg -r.
+	for _, arch := range []string{"amd64", "arm64"} {
+		deb := filepath.Join(dist, "deploytag_1.2.3_"+arch+".deb")
+		if got := run(t, "", nil, "dpkg-deb", "-f", deb, "Package", "Version", "Architecture", "Depends"); got != "Package: deploytag\nVersion: 1.2.3\nArchitecture: "+arch+"\nDepends: git\n" {
+			t.Errorf("dpkg-deb -f %s:\n%s", filepath.Base(deb), got)
+		}
+		var paths []string
+		for _, h := range debFiles(t, deb) {
+			if h.Typeflag == tar.TypeDir {
+				continue
+			}
+			p := strings.TrimPrefix(h.Name, ".")
+			paths = append(paths, p)
+			want := int64(0o644)
+			if strings.HasPrefix(p, "/usr/bin/") {
+				want = 0o755
+			}
+			if h.Mode&0o7777 != want {
+				t.Errorf("%s: %s has mode %o, want %o", filepath.Base(deb), p, h.Mode, want)
+			}
+		}
+		want := []string{"/usr/share/doc/deploytag/CHANGELOG.md", "/usr/share/doc/deploytag/README.md"}
+		for _, tool := range tools {
+			want = append(want, "/usr/bin/"+tool, "/usr/share/man/man1/"+tool+".1.gz",
+				"/usr/share/bash-completion/completions/"+tool, "/usr/share/zsh/vendor-completions/_"+tool)
+		}
+		slices.Sort(paths)
+		slices.Sort(want)
+		if !slices.Equal(paths, want) {
+			t.Errorf("%s holds the files\n%s\nwant\n%s", filepath.Base(deb), strings.Join(paths, "\n"), strings.Join(want, "\n"))
+		}
+		// What the issue asks of dpkg-deb -c itself: the same paths listed.
+		listed := run(t, "", nil, "dpkg-deb", "-c", deb)
+		for _, p := range want {
+			if !strings.Contains(listed, " ."+p+"\n") {
+				t.Errorf("dpkg-deb -c %s does not list %s:\n%s", filepath.Base(deb), p, listed)
+			}
+		}
+	}
+	for _, arch := range []string{"x86_64", "aarch64"} {
+		rpm := filepath.Join(dist, "deploytag-1.2.3-1."+arch+".rpm")
+		if got := run(t, "", nil, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH}\n", rpm); got != "deploytag 1.2.3 "+arch+"\n" {
+			t.Errorf("rpm -qp %s: %q", filepath.Base(rpm), got)
+		}
+		when, _ := time.Parse(time.RFC3339, cloneTime)
+		for _, line := range strings.Split(strings.TrimSpace(run(t, "", nil, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEMTIMES} %{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)), "\n") {
+			if f := strings.Fields(line); len(f) != 3 || f[1] != strconv.FormatInt(when.Unix(), 10) || f[2] != "root:root" {
+				t.Errorf("rpm %s: %q, want the commit's time (%d) and root:root", filepath.Base(rpm), line, when.Unix())
+			}
+		}
+		listed := strings.Fields(run(t, "", nil, "rpm", "-qpl", rpm))
+		for _, tool := range tools {
+			for _, f := range []string{"/usr/bin/" + tool, "/usr/share/man/man1/" + tool + ".1.gz",
+				"/usr/share/bash-completion/completions/" + tool, "/usr/share/zsh/site-functions/_" + tool} {
+				if !slices.Contains(listed, f) {
+					t.Errorf("rpm -qpl %s lacks %s", filepath.Base(rpm), f)
+				}
+			}
+		}
+	}
+	if runtime.GOARCH == "amd64" {
+		installDeb(t, filepath.Join(dist, "deploytag_1.2.3_amd64.deb"), tools, commit)
+	}
+}
+
+// makeDist runs make dist in src, its output kept for a failure. It may
+// take long on a loaded machine, so it has its own deadline (30 minutes)
+// past which its whole process group (make, GoReleaser, the compilers) is
+// killed.
+func makeDist(t *testing.T, src string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "dist")
+	cmd.Dir = src
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES":
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make dist: %v\n%s", err, out)
+	}
+}
+
+// installDeb installs the package with dpkg -i, as root, checks that
+// every tool is on PATH in /usr/bin with its man page, and removes the
+// package again (also when the test fails), so the machine is left as
+// found. A deploytag package already installed fails the test rather
+// than being replaced.
+func installDeb(t *testing.T, deb string, tools []string, commit string) {
+	if os.Geteuid() != 0 {
+		t.Fatal("installing the .deb needs root (CI runs as root)")
+	}
+	if out, err := exec.Command("dpkg-query", "-W", "-f", "${Status}", "deploytag").Output(); err == nil && strings.Contains(string(out), "installed") {
+		t.Fatalf("a deploytag package is already installed (%s); not replacing it", out)
+	}
+	for _, tool := range tools {
+		if p, err := exec.LookPath(tool); err == nil {
+			t.Fatalf("%s is already on PATH (%s); the installed package's could not be told apart", tool, p)
+		}
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("dpkg", "--purge", "deploytag").CombinedOutput(); err != nil {
+			t.Errorf("dpkg --purge deploytag: %v\n%s", err, out)
+		}
+		for _, tool := range tools {
+			if _, err := os.Stat("/usr/bin/" + tool); err == nil {
+				t.Errorf("/usr/bin/%s is still there after dpkg --purge", tool)
+			}
+		}
+	})
+	run(t, "", []string{"DEBIAN_FRONTEND=noninteractive"}, "dpkg", "-i", deb)
+	for _, tool := range tools {
+		p, err := exec.LookPath(tool)
+		if err != nil || p != "/usr/bin/"+tool {
+			t.Errorf("after dpkg -i, %s on PATH is %q (%v), want /usr/bin/%s", tool, p, err, tool)
+			continue
+		}
+		if got, want := run(t, "", nil, tool, "--version"), tool+" 1.2.3 (commit "+commit[:7]+", "+runtime.Version()+")\n"; got != want {
+			t.Errorf("installed %s --version printed %q, want %q", tool, got, want)
+		}
+		if got := strings.TrimSpace(run(t, "", nil, "man", "-w", tool)); got != "/usr/share/man/man1/"+tool+".1.gz" {
+			t.Errorf("man -w %s: %q", tool, got)
+		}
+	}
+	// The tools work, not only start: create_deploy_tag over a real repo.
+	dir := filepath.Join(t.TempDir(), "base")
+	env := []string{"GIT_CONFIG_NOSYSTEM=1", "HOME=" + t.TempDir(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"}
+	run(t, "", env, "git", "init", "-q", filepath.Join(dir, "app"))
+	run(t, filepath.Join(dir, "app"), env, "git", "commit", "-q", "--allow-empty", "-m", "one")
+	tag := strings.TrimSpace(run(t, "", env, "create_deploy_tag", "--basedir", dir, "--time", "2026-11-25T14:25:01Z"))
+	if !strings.HasPrefix(tag, "DEPLOY_20261125_142501_") {
+		t.Errorf("installed create_deploy_tag printed %q", tag)
+	}
+}
+
+// debFiles returns the headers of the files and folders a .deb installs
+// (dpkg-deb --fsys-tarfile), each checked by checkHeader.
+func debFiles(t *testing.T, deb string) []*tar.Header {
+	t.Helper()
+	tr := tar.NewReader(strings.NewReader(run(t, "", nil, "dpkg-deb", "--fsys-tarfile", deb)))
+	var hs []*tar.Header
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return hs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkHeader(t, filepath.Base(deb), h)
+		hs = append(hs, h)
+	}
+}
+
+// checkHeader fails unless an archive's entry is owned by root and dated
+// at the commit's time (cloneTime), as a reproducible build must be.
+func checkHeader(t *testing.T, archive string, h *tar.Header) {
+	t.Helper()
+	if h.Uname != "root" || h.Gname != "root" || h.Uid != 0 || h.Gid != 0 {
+		t.Errorf("%s: %s is owned by %s:%s (%d:%d), want root", archive, h.Name, h.Uname, h.Gname, h.Uid, h.Gid)
+	}
+	if want, _ := time.Parse(time.RFC3339, cloneTime); !h.ModTime.Equal(want) {
+		t.Errorf("%s: %s is dated %v, want the commit's time %v", archive, h.Name, h.ModTime.UTC(), want)
+	}
+}
+
+// checkPlatform fails unless bin is an executable for goos/goarch.
+func checkPlatform(t *testing.T, bin, goos, goarch string) {
+	t.Helper()
+	switch goos {
+	case "linux":
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[goarch]; f.Machine != want {
+			t.Errorf("%s is for %v, want %v", bin, f.Machine, want)
+		}
+	case "darwin":
+		f, err := macho.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if want := map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}[goarch]; f.Cpu != want || f.Type != macho.TypeExec {
+			t.Errorf("%s is a %v for %v, want an executable for %v", bin, f.Type, f.Cpu, want)
+		}
+	}
+}
+
+// untar extracts a .tar.gz into dir and returns the names of its regular
+// files, failing on any entry that is not a folder or a regular file or
+// is not owned by root.
+func untar(t *testing.T, archive, dir string) []string {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkHeader(t, filepath.Base(archive), h)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			continue
+		case tar.TypeReg:
+		default:
+			t.Fatalf("%s: %s is not a regular file", filepath.Base(archive), h.Name)
+		}
+		if !filepath.IsLocal(h.Name) {
+			t.Fatalf("%s: %s leaves the archive's folder", filepath.Base(archive), h.Name)
+		}
+		names = append(names, h.Name)
+		p := filepath.Join(dir, h.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_EXCL, os.FileMode(h.Mode)&0o777)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(out, tr); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
