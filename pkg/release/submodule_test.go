@@ -123,3 +123,37 @@ func TestExportSubmoduleFetchedWhenMissing(t *testing.T) {
 		t.Errorf("ghost submodule commit: %v", err)
 	}
 }
+
+// A submodule never initialised here (no modules/, no work tree) is
+// fetched from its URL into deploytag's own copy, nested ones too, and the
+// next export finds it there without the network.
+func TestExportSubmoduleNeverInitialised(t *testing.T) {
+	t.Parallel()
+	env := gittest.Env(t)
+	up, super := nestedRepos(t, env)
+	commit := gittest.Git(t, env, super, "rev-parse", "HEAD")
+	gittest.Git(t, env, super, "submodule", "deinit", "-q", "--force", "--all")
+	if err := os.RemoveAll(filepath.Join(super, ".git", "modules")); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := exportOne(t, Source{Name: "super", Path: super, Commit: commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(rel, "super", "lib/a/vendor/b/b.txt")); err != nil || string(b) != "leaf\n" {
+		t.Errorf("lib/a/vendor/b/b.txt = %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(super, ".git", "deploytag", "modules", "lib", "a", "HEAD")); err != nil {
+		t.Errorf("no private copy of lib/a: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(super, ".git", "modules")); !os.IsNotExist(err) {
+		t.Errorf("the repo's own modules/ was made: %v", err)
+	}
+	// The upstreams gone, the private copies serve.
+	if err := os.RemoveAll(up); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exportOne(t, Source{Name: "super", Path: super, Commit: commit}); err != nil {
+		t.Errorf("second export, upstreams gone: %v", err)
+	}
+}
