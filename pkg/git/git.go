@@ -225,7 +225,7 @@ type Call struct {
 	Env     []string      // extra variables, e.g. GIT_INDEX_FILE for one call
 	Timeout time.Duration // 0 means the Runner's timeout
 	// Stdout, when set, receives git's output as it comes (Do then
-	// returns nil bytes), e.g. to stream "git archive".
+	// returns nil bytes), e.g. to stream a large output.
 	Stdout io.Writer
 	// Outlive lets a short local write run to its end even if this
 	// process dies (SIGKILL): cut short, "git tag" or "update-ref" would
