@@ -2,7 +2,8 @@
 # make demo: build a basedir of sample repos (each with a bare remote) in a
 # temporary folder and run the suite's main job on it: deploy, deploy again
 # after a commit, roll back, showing the tag in the standard place each
-# time; then production gets the newer tag, and the demo ends by printing
+# time, and verify the live release on a host-like folder that has the
+# release and verify_deploy_tag only (no repos, no git); then production gets the newer tag, and the demo ends by printing
 # the command that serves the what-runs-where page over these deploys, and
 # its URL (DEMO_SERVE=1 runs it until Ctrl-C; DEMO_PORT picks the port).
 # Nothing outside the temporary folder changes.
@@ -84,6 +85,18 @@ say "the standard place"
 run ls -l "$root" "$root/releases"
 run cat "$root/current/DEPLOY_MANIFEST"
 run cat "$root/deploys.log"
+
+say "the host that runs the code checks it: the live release and verify_deploy_tag only, no repos, no git"
+host="$demo/host"
+mkdir -p "$host/bin" "$host/srv/releases"
+cp "$here/bin/verify_deploy_tag" "$host/bin/"
+cp -a "$root/releases/$tag1" "$host/srv/releases/"
+ln -s "releases/$tag1" "$host/srv/current"
+run ls "$host/srv/current" "$host/srv/current/DEPLOY_PROOF"
+(cd "$host" && PATH="$host/bin" run verify_deploy_tag --root "$host/srv")
+say "a file changed on the host is named (exit 1)"
+echo "# tampered" >>"$host/srv/current/tutor-js/README.md"
+(cd "$host" && PATH="$host/bin" run verify_deploy_tag --root "$host/srv") || echo "exit status $?"
 
 say "any repo tells the whole deploy: git show $tag1 (in tutor-js)"
 run git -C "$sys/tutor-js" show --no-patch "$tag1"

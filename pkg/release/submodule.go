@@ -193,20 +193,18 @@ func resolveRelativeURL(base, rel string) string {
 	return base + "/" + rel
 }
 
-// fetchCommit fetches commit from url into the git directory dir, on the
-// network rules of every deploytag fetch (the runner's deadline, no
-// prompt, no ext:: transport), asking for the commit itself first and, if
-// the server refuses that, for its branches and tags. No ref is written.
+// fetchCommit fetches commit from url into the git directory dir through
+// pkg/git's network policy (the runner's deadline, no prompt, only the
+// usual transports, credentials redacted), asking for the commit itself
+// first and, if the server refuses that, for its branches and tags. No
+// ref is written.
 func fetchCommit(ctx context.Context, g *git.Runner, dir, url, commit string) error {
-	base := []string{"-c", "protocol.ext.allow=never", "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head"}
-	_, err := g.Do(ctx, git.Call{Dir: dir, Args: append(base, "--", url, commit)})
-	if err == nil {
+	args := []string{"--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head"}
+	if _, err := g.Fetch(ctx, git.NetCall{Dir: dir, Remote: url, Args: args, Refs: []string{commit}}); err == nil {
 		return nil
 	}
-	if _, err2 := g.Do(ctx, git.Call{Dir: dir, Args: append(base, "--", url, "refs/heads/*", "refs/tags/*")}); err2 != nil {
-		return fmt.Errorf("fetching from %s: %w", git.Redact(url), err2)
-	}
-	return nil
+	_, err := g.Fetch(ctx, git.NetCall{Dir: dir, Remote: url, Args: args, Refs: []string{"refs/heads/*", "refs/tags/*"}})
+	return err
 }
 
 func hasCommit(ctx context.Context, g *git.Runner, dir, commit string) bool {
