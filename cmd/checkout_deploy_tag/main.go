@@ -120,14 +120,10 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	remote, err := env.Remote(c)
-	if err != nil {
-		return err
-	}
 	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
 		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
 		MaxRepos:     c.Int(maxReposFlag.Name),
-		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: remote,
+		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: env.Remote,
 		Timeout: env.Timeout, Jobs: env.Jobs, Warnf: env.Warnf, Progress: env.Progress(),
 	})
 	if err != nil {

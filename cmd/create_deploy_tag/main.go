@@ -70,10 +70,6 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	prefix, err := env.Prefix(c)
-	if err != nil {
-		return err
-	}
 	var m manifest.Manifest
 	if file := c.String(manifestFlag.Name); c.IsSet(manifestFlag.Name) {
 		m, err = manifest.ReadFile(file, env.Stdin)
@@ -87,7 +83,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := deploytag.New(prefix, env.Time, m.Hash())
+	t, err := deploytag.New(env.Prefix, env.Time, m.Hash())
 	if err != nil {
 		return err
 	}

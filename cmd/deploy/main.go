@@ -210,14 +210,6 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	prefix, err := e.Prefix(c)
-	if err != nil {
-		return err
-	}
-	remote, err := e.Remote(c)
-	if err != nil {
-		return err
-	}
 	root, err := e.RootFlag(c, rootFlag.Name, env)
 	if err != nil {
 		return err
@@ -239,13 +231,13 @@ func run(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: prefix, Time: e.Time, Sign: e.Sign(c),
+		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign,
 			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
 			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = deployflow.Pusher(e.Git, push.Options{Remote: remote, Timeout: e.Timeout, Jobs: e.Jobs,
+		o.Push = deployflow.Pusher(e.Git, push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs,
 			ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()})
 	}
 	var out *artifact.File

@@ -86,17 +86,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	remote, err := env.Remote(c)
-	if err != nil {
-		return err
-	}
 	repos, err := env.Repos(c.Args().Tail())
 	if err != nil {
 		return err
 	}
 	var werr error // Push calls OnPushed one at a time
 	err = push.Push(c.Context, env.Git, push.Options{
-		Tag: tag, Repos: repos, Remote: remote, Timeout: env.Timeout, Jobs: env.Jobs,
+		Tag: tag, Repos: repos, Remote: env.Remote, Timeout: env.Timeout, Jobs: env.Jobs,
 		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(),
 		OnPushed: func(repo string) {
 			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {

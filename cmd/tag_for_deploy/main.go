@@ -77,16 +77,12 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	prefix, err := env.Prefix(c)
-	if err != nil {
-		return err
-	}
 	repos, err := env.Repos(nil)
 	if err != nil {
 		return err
 	}
 	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
-		Repos: repos, Prefix: prefix, Time: env.Time, Sign: env.Sign(c), AllowDirty: c.Bool(allowDirtyFlag.Name),
+		Repos: repos, Prefix: env.Prefix, Time: env.Time, Sign: env.Sign, AllowDirty: c.Bool(allowDirtyFlag.Name),
 		Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
 		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) },
 	})
@@ -94,7 +90,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	for _, r := range repos {
-		for _, w := range versionwarn.WorkTree(r.Path, prefix) {
+		for _, w := range versionwarn.WorkTree(r.Path, env.Prefix) {
 			env.Warnf("%s (%s)", w, r.Name)
 		}
 	}

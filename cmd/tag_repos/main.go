@@ -103,7 +103,7 @@ func run(c *cli.Context) error {
 		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: env.Jobs})
 		return errors.Join(opErr, err)
 	}
-	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign(c), Jobs: env.Jobs, Progress: env.Progress(),
+	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign, Jobs: env.Jobs, Progress: env.Progress(),
 		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) }})
 	if err != nil {
 		return err

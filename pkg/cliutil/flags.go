@@ -57,14 +57,18 @@ type Env struct {
 	Jobs    int           // --jobs, checked (DefaultJobs when the tool has none)
 	Timeout time.Duration // --timeout, checked, when the tool has it
 	Time    time.Time     // --time, or now, when the tool has it
+	Remote  string        // --remote, else the config's, else origin, when the tool has it
+	Prefix  string        // --prefix, else the config's, else DEPLOY, when the tool has it
+	Sign    bool          // --sign, else the config's sign, when the tool has it
 }
 
 // Setup reads the common flags of c: the basedir (from --basedir when the
 // App has it), the config file, tracing, and makes a git runner. It checks
 // and reads, once for every tool, each shared flag the App declares:
 // --jobs into Jobs, --timeout into Timeout, --time into Time, --quiet
-// into Quiet; a bad value is a usage error, found before git is looked
-// for.
+// into Quiet (a bad value is a usage error, found before git is looked
+// for), and, with the config, --remote, --prefix and --sign into Remote,
+// Prefix and Sign.
 func Setup(c *cli.Context) (*Env, error) { return setup(c, basedirOf(c), true) }
 
 // SetupIn is Setup with the basedir given.
@@ -126,6 +130,19 @@ func setup(c *cli.Context, dir string, withGit bool) (*Env, error) {
 	if e.Config, err = config.Load(path, required); err != nil {
 		return nil, err
 	}
+	if declares(c, RemoteFlag) {
+		if e.Remote, err = e.remoteFlag(c); err != nil {
+			return nil, err
+		}
+	}
+	if declares(c, PrefixFlag) {
+		if e.Prefix, err = e.prefixFlag(c); err != nil {
+			return nil, err
+		}
+	}
+	if declares(c, SignFlag) {
+		e.Sign = e.signFlag(c)
+	}
 	return e, nil
 }
 
@@ -168,8 +185,8 @@ func (e *Env) Notef(format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Name, fmt.Sprintf(format, args...))
 }
 
-// Remote returns --remote, else the config's remote, else origin.
-func (e *Env) Remote(c *cli.Context) (string, error) {
+// remoteFlag returns --remote, else the config's remote, else origin.
+func (e *Env) remoteFlag(c *cli.Context) (string, error) {
 	if c.IsSet(RemoteFlag.Name) {
 		return e.RemoteName(c.String(RemoteFlag.Name))
 	}
@@ -196,8 +213,8 @@ func (e *Env) RemoteEnv() (string, error) {
 	return e.RemoteName(os.Getenv(RemoteFlag.EnvVars[0]))
 }
 
-// Prefix returns --prefix, else the config's prefix, else DEPLOY.
-func (e *Env) Prefix(c *cli.Context) (string, error) {
+// prefixFlag returns --prefix, else the config's prefix, else DEPLOY.
+func (e *Env) prefixFlag(c *cli.Context) (string, error) {
 	if c.IsSet(PrefixFlag.Name) && c.String(PrefixFlag.Name) != "" {
 		p := c.String(PrefixFlag.Name)
 		return p, Usage(deploytag.ValidPrefix(p))
@@ -208,8 +225,8 @@ func (e *Env) Prefix(c *cli.Context) (string, error) {
 	return deploytag.DefaultPrefix, nil
 }
 
-// Sign returns --sign, else the config's sign.
-func (e *Env) Sign(c *cli.Context) bool {
+// signFlag returns --sign, else the config's sign.
+func (e *Env) signFlag(c *cli.Context) bool {
 	if c.IsSet(SignFlag.Name) {
 		return c.Bool(SignFlag.Name)
 	}

@@ -19,7 +19,9 @@ import (
 //   - the pager (core.pager, pager.<cmd>): --no-pager
 //   - filter drivers (filter.<name>.clean, smudge, process) that the
 //     repo's own config defines: each emptied, required=false, so bytes
-//     are read as stored
+//     are read as stored; except for Status, whose answer (is this file
+//     still what was committed?) needs the clean filter (git-lfs), and
+//     the calls that write a work tree
 //   - gpg.program and gpg.ssh.program through log.showSignature:
 //     log.showSignature=false (verify-tag, whose job is a signature, and
 //     signing a tag still run them)
@@ -31,7 +33,7 @@ import (
 // helpers, core.sshCommand, core.askPass (already off: GIT_ASKPASS is
 // empty), remote.<name>.uploadpack and receivepack only for the network
 // verbs, whose policy lives with them. The script test
-// repoconfig_norun.txtar plants each of these in a repo and runs every
+// e2e invariant_repoconfig.txtar plants each of these in a repo and runs every
 // read-only tool and pre-check against it.
 type Trust uint8
 

@@ -103,8 +103,12 @@ func (r *Runner) Status(ctx context.Context, dir string) (Status, error) {
 	// commit than the one recorded, or with changes to its tracked files,
 	// is a change (whatever submodule.<name>.ignore says), since a
 	// release holds the recorded commit; files untracked in it are not.
-	out, err := r.Run(ctx, dir, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--no-renames",
-		"--untracked-files=normal", "--ignore-submodules=untracked")
+	// TrustFilters: to tell whether a file whose stat data changed still
+	// holds what was committed, git needs the repo's clean filter (a
+	// git-lfs file otherwise reads as changed). Hooks, fsmonitor and the
+	// pager stay off.
+	out, err := r.Do(ctx, Call{Dir: dir, Trust: TrustFilters, Args: []string{"--no-optional-locks", "status", "--porcelain=v2", "-z",
+		"--branch", "--no-renames", "--untracked-files=normal", "--ignore-submodules=untracked"}})
 	if err != nil {
 		return Status{}, notARepo(err)
 	}
