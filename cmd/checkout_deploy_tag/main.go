@@ -86,7 +86,7 @@ import (
 var (
 	urlTemplateFlag = &cli.StringFlag{Name: "url-template", EnvVars: []string{"DEPLOYTAG_URL_TEMPLATE"},
 		Usage: "URL of a missing repo, {name} standing for its name (default: derived from an existing repo's remote)"}
-	manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "read the deploy's manifest from FILE (- for stdin) instead of looking for it", TakesFile: true}
+	manifestFlag = cliutil.ManifestFlag("read the deploy's manifest from FILE (- for stdin) instead of looking for it")
 	maxReposFlag = &cli.IntFlag{Name: "max-repos", Value: checkout.DefaultMaxRepos,
 		Usage: "refuse a manifest naming more repos than N, before anything is fetched or cloned"}
 )

@@ -39,7 +39,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"time"
 
@@ -52,7 +51,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "name the commits of this manifest file (- for stdin) instead of HEADs", TakesFile: true}
+var manifestFlag = cliutil.ManifestFlag("name the commits of this manifest file (- for stdin) instead of HEADs")
 
 func app() *cli.App {
 	return cliutil.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
@@ -88,9 +87,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		return enc.Encode(record(t, m))
+		return cliutil.WriteJSON(c.App.Writer, record(t, m))
 	}
 	_, err = c.App.Writer.Write([]byte(t.String() + "\n"))
 	return err

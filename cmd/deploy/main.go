@@ -127,6 +127,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/push"
@@ -134,7 +135,7 @@ import (
 )
 
 var (
-	envFlag         = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "environment to deploy to (dev, qa, production, ...)"}
+	envFlag         = cliutil.EnvironmentFlag("environment to deploy to (dev, qa, production, ...)")
 	tagFlag         = &cli.StringFlag{Name: "tag", Usage: "existing deploy tag to deploy (default: make one for the checked-out code)"}
 	rootFlag        = &cli.StringFlag{Name: "root", EnvVars: []string{"DEPLOY_ROOT"}, TakesFile: true, Usage: "the environment's root (default: config root, else $XDG_STATE_HOME/deploytag/ENV)"}
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
@@ -202,30 +203,11 @@ func run(c *cli.Context) error {
 			return cliutil.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
 		}
 	}
-	e, err := cliutil.Setup(c)
+	e, ecfg, o, err := setup(c, env, true)
 	if err != nil {
 		return err
 	}
-	ecfg, err := e.Config.LookupEnvironment(env)
-	if err != nil {
-		return err
-	}
-	root, err := e.RootFlag(c, rootFlag.Name, env)
-	if err != nil {
-		return err
-	}
-	o := deployflow.Options{
-		Environment: env, Basedir: e.Basedir, Root: root, Tag: tag,
-		Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
-		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef:            func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Progress:         e.Progress(),
-		ExportAttributes: e.Config.ExportAttributes,
-	}
-	if c.IsSet(keepFlag.Name) {
-		o.Keep = c.Int(keepFlag.Name)
-	}
+	o.Basedir, o.Tag, o.Progress, o.ExportAttributes = e.Basedir, tag, e.Progress(), e.Config.ExportAttributes
 	if tag == "" {
 		repos, err := e.Repos(nil)
 		if err != nil {
@@ -319,28 +301,11 @@ var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 // runHost deploys from an artifact, or switches to a kept release, with
 // no repos and no git.
 func runHost(c *cli.Context, env string) error {
-	e, err := cliutil.SetupFiles(c)
+	e, _, o, err := setup(c, env, false)
 	if err != nil {
 		return err
 	}
-	ecfg, err := e.Config.LookupEnvironment(env)
-	if err != nil {
-		return err
-	}
-	root, err := e.RootFlag(c, rootFlag.Name, env)
-	if err != nil {
-		return err
-	}
-	o := deployflow.Options{
-		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
-		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef:  func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-		Verify: deployflow.VerifyProof(e.Jobs),
-	}
-	if c.IsSet(keepFlag.Name) {
-		o.Keep = c.Int(keepFlag.Name)
-	}
+	o.Verify = deployflow.VerifyProof(e.Jobs)
 	var res deployflow.Result
 	switch {
 	case c.IsSet(fromFlag.Name):
@@ -368,6 +333,38 @@ func runHost(c *cli.Context, env string) error {
 	}
 	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
 	return err
+}
+
+// setup is the start both modes share: the env (with git when withGit),
+// the environment's config, and the options every deploy takes from them
+// and the flags.
+func setup(c *cli.Context, env string, withGit bool) (*cliutil.Env, config.Environment, deployflow.Options, error) {
+	setupEnv := cliutil.SetupFiles
+	if withGit {
+		setupEnv = cliutil.Setup
+	}
+	e, err := setupEnv(c)
+	if err != nil {
+		return nil, config.Environment{}, deployflow.Options{}, err
+	}
+	ecfg, err := e.Config.LookupEnvironment(env)
+	if err != nil {
+		return nil, config.Environment{}, deployflow.Options{}, err
+	}
+	root, err := e.RootFlag(c, rootFlag.Name, env)
+	if err != nil {
+		return nil, config.Environment{}, deployflow.Options{}, err
+	}
+	o := deployflow.Options{
+		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
+		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
+		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
+		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+	}
+	if c.IsSet(keepFlag.Name) {
+		o.Keep = c.Int(keepFlag.Name)
+	}
+	return e, ecfg, o, nil
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -46,8 +46,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 
@@ -100,11 +98,7 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	env, err := cliutil.Setup(c)
-	if err != nil {
-		return err
-	}
-	repos, err := env.Repos(nil)
+	env, repos, err := cliutil.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
@@ -115,7 +109,7 @@ func run(c *cli.Context) error {
 			return err
 		}
 		if asJSON {
-			return writeJSON(w, inspect.ManifestRecord(tag, m))
+			return cliutil.WriteJSON(w, inspect.ManifestRecord(tag, m))
 		}
 		_, err = io.WriteString(w, m.String())
 		return err
@@ -126,19 +120,10 @@ func run(c *cli.Context) error {
 		return err
 	}
 	if asJSON {
-		return writeJSON(w, map[string]any{"from": from, "to": to, "repos": changes})
+		return cliutil.WriteJSON(w, map[string]any{"from": from, "to": to, "repos": changes})
 	}
 	_, err = io.WriteString(w, inspect.FormatChanges(changes))
 	return err
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

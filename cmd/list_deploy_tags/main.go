@@ -47,7 +47,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -81,11 +80,7 @@ func run(c *cli.Context) error {
 	case c.Bool(longFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
 		return cliutil.Usagef("give --long or --json, not both")
 	}
-	env, err := cliutil.Setup(c)
-	if err != nil {
-		return err
-	}
-	repos, err := env.Repos(nil)
+	env, repos, err := cliutil.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
@@ -100,9 +95,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	if c.Bool(cliutil.JSONFlag.Name) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		return enc.Encode(tags)
+		return cliutil.WriteJSON(c.App.Writer, tags)
 	}
 	var b strings.Builder
 	for _, t := range tags {

@@ -78,11 +78,7 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	tag, err := cliutil.TagArg(c)
-	if err != nil {
-		return err
-	}
-	env, err := cliutil.Setup(c)
+	tag, env, err := cliutil.SetupTag(c)
 	if err != nil {
 		return err
 	}

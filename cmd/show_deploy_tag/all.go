@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -81,9 +80,7 @@ func runAll(c *cli.Context) error {
 	}
 	sts := srv.Statuses()
 	if c.Bool(cliutil.JSONFlag.Name) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sts)
+		return cliutil.WriteJSON(c.App.Writer, sts)
 	}
 	for _, st := range sts {
 		tag := "-"

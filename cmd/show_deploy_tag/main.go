@@ -87,7 +87,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -102,7 +101,7 @@ import (
 )
 
 var (
-	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "environment whose live tag to show"}
+	environmentFlag = cliutil.EnvironmentFlag("environment whose live tag to show")
 	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
 	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json and / on HOST:PORT"}
 	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
@@ -197,9 +196,7 @@ func run(c *cli.Context) error {
 		_, err = fmt.Fprintln(c.App.Writer, info.Tag)
 		return err
 	}
-	enc := json.NewEncoder(c.App.Writer)
-	enc.SetIndent("", "  ")
-	return enc.Encode(info)
+	return cliutil.WriteJSON(c.App.Writer, info)
 }
 
 // holdsRepos reports whether dir holds git work trees: a basedir.

@@ -62,7 +62,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = &cli.StringFlag{Name: "manifest", Usage: "tag the commits this manifest file (- for stdin) lists instead of HEADs", TakesFile: true}
+var manifestFlag = cliutil.ManifestFlag("tag the commits this manifest file (- for stdin) lists instead of HEADs")
 
 func app() *cli.App {
 	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
@@ -72,11 +72,7 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	tag, err := cliutil.TagArg(c)
-	if err != nil {
-		return err
-	}
-	env, err := cliutil.Setup(c)
+	tag, env, err := cliutil.SetupTag(c)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -101,7 +100,7 @@ import (
 )
 
 var (
-	environmentFlag = &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: "check the live release of this environment (with no repos at hand: against its own proof)"}
+	environmentFlag = cliutil.EnvironmentFlag("check the live release of this environment (with no repos at hand: against its own proof)")
 	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
 	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
@@ -200,9 +199,7 @@ func run(c *cli.Context) error {
 
 func print(c *cli.Context, rep *verify.Report) error {
 	if c.Bool(cliutil.JSONFlag.Name) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := cliutil.WriteJSON(c.App.Writer, rep); err != nil {
 			return err
 		}
 	} else {

@@ -1,0 +1,60 @@
+package cliutil
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+)
+
+// The steps most Actions open with, written once.
+
+// SetupRepos is Setup followed by Env.Repos(operands): the env and the
+// repos to work on.
+func SetupRepos(c *cli.Context, operands []string) (*Env, []basedir.Repo, error) {
+	env, err := Setup(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	repos, err := env.Repos(operands)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, repos, nil
+}
+
+// SetupTag checks the TAG operand (TagArg) before Setup, so a bad TAG is a
+// usage error found before git is looked for.
+func SetupTag(c *cli.Context) (string, *Env, error) {
+	tag, err := TagArg(c)
+	if err != nil {
+		return "", nil, err
+	}
+	env, err := Setup(c)
+	if err != nil {
+		return "", nil, err
+	}
+	return tag, env, nil
+}
+
+// WriteJSON writes v to w as one indented JSON record (the --json output
+// of every tool).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// EnvironmentFlag is --environment (-e), naming one environment of
+// deploy.toml; usage says what the tool does with it.
+func EnvironmentFlag(usage string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: usage}
+}
+
+// ManifestFlag is --manifest FILE (- for stdin), a manifest file the tool
+// reads; usage says what it does with it.
+func ManifestFlag(usage string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "manifest", Usage: usage, TakesFile: true}
+}
