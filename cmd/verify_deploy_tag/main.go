@@ -81,21 +81,12 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
-	"github.com/deploytag/deploytag/pkg/git"
-	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
@@ -132,87 +123,25 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 	}
-	basedirGiven := c.IsSet(cliutil.BasedirFlag.Name)
-	env, err := cliutil.Setup(c)
-	offline := false
-	if errors.Is(err, git.ErrNotInstalled) && release && !basedirGiven {
-		env, err, offline = nil, nil, true
-		if env, err = cliutil.SetupFiles(c); err != nil {
-			return err
-		}
-	}
+	env, repos, offline, err := cliutil.SetupReposOrNot(c, release)
 	if err != nil {
 		return err
 	}
-	var repos []basedir.Repo
-	if !offline {
-		repos, err = env.Repos(nil)
-		if err != nil && release && !basedirGiven {
-			offline, err = true, nil
-		}
-		if err != nil {
-			return err
-		}
+	o := verify.LiveOptions{Offline: offline, Options: verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
+		AllowedSigners: env.Config.AllowedSigners, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo}}
+	if c.IsSet(signersFlag.Name) {
+		o.AllowedSigners = c.String(signersFlag.Name)
 	}
-	signers := c.String(signersFlag.Name)
-	if !c.IsSet(signersFlag.Name) {
-		signers = env.Config.AllowedSigners
-	}
-	if signers != "" {
-		if signers, err = filepath.Abs(signers); err != nil {
-			return err
-		}
-	}
-	var rep *verify.Report
 	if release {
-		if root, err = env.ReleaseRoot(root, envName); err != nil {
+		if o.Root, err = env.ReleaseRoot(root, envName); err != nil {
 			return err
 		}
-		rel, lerr := deployinfo.LiveRelease(root)
-		if lerr != nil {
-			return lerr
-		}
-		if offline {
-			rep, err = verify.Release(c.Context, rel, verify.ReleaseOptions{Tag: tag, Jobs: env.Jobs,
-				Signed: c.Bool(signedFlag.Name), Signers: sigcheck.Options{AllowedSigners: signers}})
-			if err != nil {
-				return err
-			}
-			return print(c, rep)
-		}
-		if tag == "" {
-			if tag, err = deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
-				return fmt.Errorf("no TAG given, and the release names none: %w", err)
-			}
-		}
-		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			AllowedSigners: signers, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Release: rel})
-	} else {
-		rep, err = verify.Verify(c.Context, env.Git, verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-			AllowedSigners: signers, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo})
 	}
+	rep, err := verify.Live(c.Context, env.Git, o)
 	if err != nil {
 		return err
 	}
-	return print(c, rep)
-}
-
-func print(c *cli.Context, rep *verify.Report) error {
-	if c.Bool(cliutil.JSONFlag.Name) {
-		if err := cliutil.WriteJSON(c.App.Writer, rep); err != nil {
-			return err
-		}
-	} else {
-		for _, l := range rep.Lines {
-			if _, err := fmt.Fprintf(c.App.Writer, "%s\t%s\n", l.Name, l.Text()); err != nil {
-				return err
-			}
-		}
-	}
-	if !rep.OK {
-		return fmt.Errorf("%s does not match: %s", rep.Tag, strings.Join(rep.Failed(), ", "))
-	}
-	return nil
+	return rep.Write(c.App.Writer, c.Bool(cliutil.JSONFlag.Name))
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -2,11 +2,13 @@ package cliutil
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // The steps most Actions open with, written once.
@@ -57,4 +59,24 @@ func EnvironmentFlag(usage string) *cli.StringFlag {
 // reads; usage says what it does with it.
 func ManifestFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "manifest", Usage: usage, TakesFile: true}
+}
+
+// SetupReposOrNot is SetupRepos for a tool that can also work with no
+// repos at hand: when mayGoWithout and --basedir was not given, git not
+// being installed (the env is then SetupFiles's) or no repos to select
+// is not an error but offline, with no repos.
+func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []basedir.Repo, offline bool, err error) {
+	mayGoWithout = mayGoWithout && !c.IsSet(BasedirFlag.Name)
+	env, err = Setup(c)
+	if errors.Is(err, git.ErrNotInstalled) && mayGoWithout {
+		env, err = SetupFiles(c)
+		return env, nil, err == nil, err
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if repos, err = env.Repos(nil); err != nil && mayGoWithout {
+		return env, nil, true, nil
+	}
+	return env, repos, false, err
 }
