@@ -147,7 +147,7 @@ func run(c *cli.Context) error {
 	// Versions are shown with --json and --serve: there the basedir's
 	// default (the current folder) holds as documented, when it holds repos.
 	withBasedir := c.IsSet(cliutil.BasedirFlag.Name) ||
-		(c.Bool(cliutil.JSONFlag.Name) || c.IsSet(serveFlag.Name)) && holdsRepos(c.String(cliutil.BasedirFlag.Name))
+		(c.Bool(cliutil.JSONFlag.Name) || c.IsSet(serveFlag.Name)) && basedir.HoldsRepos(c.String(cliutil.BasedirFlag.Name))
 	if withBasedir || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
 		if env, err = cliutil.Setup(c); err != nil {
 			return err
@@ -177,32 +177,20 @@ func run(c *cli.Context) error {
 		if err != nil {
 			return cliutil.Usage(err)
 		}
-		if _, err := src.Load(); err != nil {
-			env.Warnf("%v; serving anyway (503 until a deploy)", err)
-		}
 		cliutil.Serves(c.App)
-		return deployinfo.Serve(c.Context, addr, deployinfo.NewHandler(opts), func(a string) {
+		return deployinfo.ServeRelease(c.Context, addr, opts, env.Warnf, func(a string) {
 			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
 		})
 	}
-	info, err := src.Load()
+	info, err := opts.Load(c.Context)
 	if err != nil {
 		return err
-	}
-	if opts.Enrich != nil {
-		opts.Enrich(c.Context, info)
 	}
 	if !c.Bool(cliutil.JSONFlag.Name) {
 		_, err = fmt.Fprintln(c.App.Writer, info.Tag)
 		return err
 	}
 	return cliutil.WriteJSON(c.App.Writer, info)
-}
-
-// holdsRepos reports whether dir holds git work trees: a basedir.
-func holdsRepos(dir string) bool {
-	repos, err := basedir.Discover(dir)
-	return len(repos) > 0 || basedir.OnlyNotTaken(err)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

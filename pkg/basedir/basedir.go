@@ -303,3 +303,10 @@ func Select(dir string, configured, operands []string, stdin io.Reader) ([]Repo,
 		return Discover(dir)
 	}
 }
+
+// HoldsRepos reports whether dir holds git work trees: whether it is a
+// basedir.
+func HoldsRepos(dir string) bool {
+	repos, err := Discover(dir)
+	return len(repos) > 0 || OnlyNotTaken(err)
+}

@@ -202,3 +202,16 @@ func WritePage(w *bytes.Buffer, info *Info) error {
 		Script template.JS
 	}{info, template.CSS(pageStyle), template.JS(pageScript)})
 }
+
+// Load reads the release of o.Source and enriches it as the handler does
+// before serving it.
+func (o HandlerOptions) Load(ctx context.Context) (*Info, error) {
+	info, err := o.Source.Load()
+	if err != nil {
+		return nil, err
+	}
+	if o.Enrich != nil {
+		o.Enrich(ctx, info)
+	}
+	return info, nil
+}
