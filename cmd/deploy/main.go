@@ -125,7 +125,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deployflow"
@@ -222,38 +221,22 @@ func run(c *cli.Context) error {
 		o.Push = deployflow.Pusher(e.Git, push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs,
 			ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()})
 	}
-	var out *artifact.File
-	switch {
-	case art == "-":
-		o.Artifact = c.App.Writer
-	case art != "":
-		if out, err = artifact.Create(art); err != nil {
+	if art != "" {
+		res, err := deployflow.RunToArtifact(c.Context, e.Git, o, art, c.App.Writer)
+		if err != nil || art == "-" {
 			return err
 		}
-		defer out.Abort()
-		o.Artifact = out
+		return deployflow.WriteResult(c.App.Writer, res, o, false)
 	}
 	res, err := deployflow.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
 	}
-	switch {
-	case art == "-":
-		return nil
-	case out != nil:
-		if err := out.Commit(); err != nil {
-			return fmt.Errorf("writing %s: %w", art, err)
-		}
-	}
-	if c.Bool(cliutil.JSONFlag.Name) {
-		return deployflow.WriteJSON(c.App.Writer, res, o)
-	}
-	if o.DryRun {
+	if o.DryRun && !c.Bool(cliutil.JSONFlag.Name) {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
 		return err
 	}
-	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
-	return err
+	return deployflow.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
 }
 
 // hostMode checks the flags of the modes that run on a host from an
@@ -309,18 +292,8 @@ func runHost(c *cli.Context, env string) error {
 	var res deployflow.Result
 	switch {
 	case c.IsSet(fromFlag.Name):
-		a := deployflow.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name), R: c.App.Reader}
-		if a.Name == "-" {
-			a.Name = "stdin"
-		} else {
-			f, err := os.Open(a.Name)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			a.R = f
-		}
-		res, err = deployflow.FromArtifact(c.Context, o, a)
+		a := deployflow.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name)}
+		res, err = deployflow.FromArtifactFile(c.Context, o, a, c.App.Reader)
 	default:
 		res, err = deployflow.Switch(c.Context, o, c.String(switchFlag.Name))
 	}
@@ -328,11 +301,7 @@ func runHost(c *cli.Context, env string) error {
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
-	if c.Bool(cliutil.JSONFlag.Name) {
-		return deployflow.WriteJSON(c.App.Writer, res, o)
-	}
-	_, err = c.App.Writer.Write([]byte(res.Tag + "\n"))
-	return err
+	return deployflow.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
 }
 
 // setup is the start both modes share: the env (with git when withGit),
