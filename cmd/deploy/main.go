@@ -187,10 +187,8 @@ func run(c *cli.Context) error {
 		if err := cliutil.TagOperand(tag); err != nil {
 			return err
 		}
-		for _, f := range []string{cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name, cliutil.TimeFlag.Name} {
-			if c.IsSet(f) {
-				return cliutil.Usagef("--%s makes a new tag; it cannot go with --tag", f)
-			}
+		if set := cliutil.SetFlags(c, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name, cliutil.TimeFlag.Name); len(set) > 0 {
+			return cliutil.Usagef("--%s makes a new tag; it cannot go with --tag", set[0])
 		}
 	}
 	art := c.String(artifactFlag.Name)
@@ -243,28 +241,19 @@ func run(c *cli.Context) error {
 // artifact or a kept release: one mode at a time, and none of the flags
 // that need repos.
 func hostMode(c *cli.Context) error {
-	var modes []string
-	for _, f := range []string{artifactFlag.Name, fromFlag.Name, switchFlag.Name, rollbackFlag.Name} {
-		if c.IsSet(f) {
-			modes = append(modes, "--"+f)
-		}
-	}
+	modes := cliutil.SetFlags(c, artifactFlag.Name, fromFlag.Name, switchFlag.Name, rollbackFlag.Name)
 	if len(modes) > 1 {
-		return cliutil.Usagef("%s and %s cannot go together", modes[0], modes[1])
+		return cliutil.Usagef("--%s and --%s cannot go together", modes[0], modes[1])
 	}
-	for _, f := range []string{stageFlag.Name, sha256Flag.Name} {
-		if c.IsSet(f) && !c.IsSet(fromFlag.Name) {
-			return cliutil.Usagef("--%s goes with --from-artifact", f)
-		}
+	if set := cliutil.SetFlags(c, stageFlag.Name, sha256Flag.Name); len(set) > 0 && !c.IsSet(fromFlag.Name) {
+		return cliutil.Usagef("--%s goes with --from-artifact", set[0])
 	}
-	if len(modes) == 0 || modes[0] == "--artifact" {
+	if len(modes) == 0 || modes[0] == artifactFlag.Name {
 		return nil
 	}
-	for _, f := range []string{tagFlag.Name, noPushFlag.Name, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name,
-		cliutil.TimeFlag.Name, cliutil.RemoteFlag.Name} {
-		if c.IsSet(f) {
-			return cliutil.Usagef("--%s needs the repos; it cannot go with %s", f, modes[0])
-		}
+	if set := cliutil.SetFlags(c, tagFlag.Name, noPushFlag.Name, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name,
+		cliutil.TimeFlag.Name, cliutil.RemoteFlag.Name); len(set) > 0 {
+		return cliutil.Usagef("--%s needs the repos; it cannot go with --%s", set[0], modes[0])
 	}
 	switch {
 	case c.IsSet(fromFlag.Name) && c.String(fromFlag.Name) == "":

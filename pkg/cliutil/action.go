@@ -80,3 +80,15 @@ func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []based
 	}
 	return env, repos, false, err
 }
+
+// SetFlags returns those of names that are set on the command line (or
+// by their environment variables), in the order given.
+func SetFlags(c *cli.Context, names ...string) []string {
+	var set []string
+	for _, n := range names {
+		if c.IsSet(n) {
+			set = append(set, n)
+		}
+	}
+	return set
+}
