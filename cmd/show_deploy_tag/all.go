@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -26,31 +25,17 @@ func runAll(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var envs []dashboard.Env
-	seen := map[string]bool{}
+	var configured []dashboard.Env
 	for _, name := range env.Config.EnvironmentOrder {
 		root, err := env.ConfiguredRoot(name)
 		if err != nil {
 			return err
 		}
-		if root, err = filepath.Abs(root); err != nil {
-			return err
-		}
-		envs, seen[root] = append(envs, dashboard.Env{Name: name, Root: root}), true
+		configured = append(configured, dashboard.Env{Name: name, Root: root})
 	}
-	for _, r := range c.StringSlice(rootFlag.Name) {
-		root, err := filepath.Abs(r)
-		if err != nil {
-			return err
-		}
-		if seen[root] {
-			continue
-		}
-		name, err := dashboard.RootName(root)
-		if err != nil {
-			return err
-		}
-		envs, seen[root] = append(envs, dashboard.Env{Name: name, Root: root}), true
+	envs, err := dashboard.Envs(configured, c.StringSlice(rootFlag.Name))
+	if err != nil {
+		return err
 	}
 	if len(envs) == 0 {
 		return cliutil.Usagef("--all: no environment: %s defines none and no --root was given", configName(env))
@@ -74,24 +59,13 @@ func runAll(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 		cliutil.Serves(c.App)
-		return deployinfo.Serve(c.Context, addr, srv, func(a string) {
-			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
-		})
+		return deployinfo.Serve(c.Context, addr, srv, env.Serving)
 	}
 	sts := srv.Statuses()
 	if c.Bool(cliutil.JSONFlag.Name) {
 		return cliutil.WriteJSON(c.App.Writer, sts)
 	}
-	for _, st := range sts {
-		tag := "-"
-		if st.Tag != nil {
-			tag = *st.Tag
-		}
-		if _, err := fmt.Fprintf(c.App.Writer, "%s %s\n", st.Environment, tag); err != nil {
-			return err
-		}
-	}
-	return nil
+	return dashboard.WriteStatuses(c.App.Writer, sts)
 }
 
 func configName(env *cliutil.Env) string {

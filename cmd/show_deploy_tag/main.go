@@ -178,9 +178,7 @@ func run(c *cli.Context) error {
 			return cliutil.Usage(err)
 		}
 		cliutil.Serves(c.App)
-		return deployinfo.ServeRelease(c.Context, addr, opts, env.Warnf, func(a string) {
-			fmt.Fprintf(env.Stderr, "show_deploy_tag: serving http://%s/\n", a)
-		})
+		return deployinfo.ServeRelease(c.Context, addr, opts, env.Warnf, env.Serving)
 	}
 	info, err := opts.Load(c.Context)
 	if err != nil {

@@ -3,6 +3,7 @@ package cliutil
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -92,3 +93,7 @@ func SetFlags(c *cli.Context, names ...string) []string {
 	}
 	return set
 }
+
+// Serving prints "NAME: serving http://ADDR/" on stderr, once a server
+// listens on addr.
+func (e *Env) Serving(addr string) { fmt.Fprintf(e.Stderr, "%s: serving http://%s/\n", e.Name, addr) }
