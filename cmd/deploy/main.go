@@ -129,8 +129,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/deploytag"
-	"github.com/deploytag/deploytag/pkg/push"
-	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
 var (
@@ -210,14 +208,11 @@ func run(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		o.Tagging = tagging.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign,
-			AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf,
-			Progress: e.Progress(), Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
+		o.Tagging = e.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name))
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = deployflow.Pusher(e.Git, push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs,
-			ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()})
+		o.Push = deployflow.Pusher(e.Git, e.PushOptions())
 	}
 	if art != "" {
 		res, err := deployflow.RunToArtifact(c.Context, e.Git, o, art, c.App.Writer)

@@ -87,15 +87,13 @@ func run(c *cli.Context) error {
 		return err
 	}
 	var werr error // Push calls OnPushed one at a time
-	err = push.Push(c.Context, env.Git, push.Options{
-		Tag: tag, Repos: repos, Remote: env.Remote, Timeout: env.Timeout, Jobs: env.Jobs,
-		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(),
-		OnPushed: func(repo string) {
-			if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
-				werr = e
-			}
-		},
-	})
+	o := env.PushOptions()
+	o.Tag, o.Repos, o.OnPushed = tag, repos, func(repo string) {
+		if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
+			werr = e
+		}
+	}
+	err = push.Push(c.Context, env.Git, o)
 	if err != nil {
 		return err
 	}

@@ -81,11 +81,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := tagging.ForDeploy(c.Context, env.Git, tagging.DeployOptions{
-		Repos: repos, Prefix: env.Prefix, Time: env.Time, Sign: env.Sign, AllowDirty: c.Bool(allowDirtyFlag.Name),
-		Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf, Progress: env.Progress(),
-		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) },
-	})
+	d, err := tagging.ForDeploy(c.Context, env.Git, env.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name)))
 	if err != nil {
 		return err
 	}
