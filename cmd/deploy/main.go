@@ -118,7 +118,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"regexp"
 	"time"
@@ -300,20 +299,11 @@ func setup(c *cli.Context, env string, withGit bool) (*cliutil.Env, config.Envir
 	if err != nil {
 		return nil, config.Environment{}, deployflow.Options{}, err
 	}
-	ecfg, err := e.Config.LookupEnvironment(env)
+	o, ecfg, err := e.DeployOptions(c, rootFlag.Name, env)
 	if err != nil {
 		return nil, config.Environment{}, deployflow.Options{}, err
 	}
-	root, err := e.RootFlag(c, rootFlag.Name, env)
-	if err != nil {
-		return nil, config.Environment{}, deployflow.Options{}, err
-	}
-	o := deployflow.Options{
-		Environment: env, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		DryRun: c.Bool(dryRunFlag.Name), Jobs: e.Jobs, LockTimeout: c.Duration(lockTimeoutFlag.Name),
-		User: cliutil.UserName(), Host: cliutil.HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-	}
+	o.DryRun, o.LockTimeout = c.Bool(dryRunFlag.Name), c.Duration(lockTimeoutFlag.Name)
 	if c.IsSet(keepFlag.Name) {
 		o.Keep = c.Int(keepFlag.Name)
 	}

@@ -1,7 +1,14 @@
 package cliutil
 
 import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/deployflow"
 	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -20,4 +27,24 @@ func (e *Env) TaggingOptions(repos []basedir.Repo, allowDirty bool) tagging.Depl
 // caller adds the tag and the repos.
 func (e *Env) PushOptions() push.Options {
 	return push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()}
+}
+
+// DeployOptions are the options of a deploy to environment as the env
+// and deploy.toml set them: its config (returned too), its root (from the
+// flag named rootFlag, as RootFlag resolves it), its command, workdir and
+// keep, who deploys from where, and "deploy: ..." messages on stderr.
+func (e *Env) DeployOptions(c *cli.Context, rootFlag, environment string) (deployflow.Options, config.Environment, error) {
+	ecfg, err := e.Config.LookupEnvironment(environment)
+	if err != nil {
+		return deployflow.Options{}, ecfg, err
+	}
+	root, err := e.RootFlag(c, rootFlag, environment)
+	if err != nil {
+		return deployflow.Options{}, ecfg, err
+	}
+	return deployflow.Options{
+		Environment: environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
+		Jobs: e.Jobs, User: UserName(), Host: HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
+		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+	}, ecfg, nil
 }
