@@ -161,7 +161,9 @@ func (s *Server) sshdConfig(hostKey string, opts Options) string {
 	b.WriteString("PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n")
 	b.WriteString("UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n")
 	b.WriteString("Subsystem sftp internal-sftp\nLogLevel VERBOSE\n")
-	fmt.Fprintf(&b, "SetEnv HOME=%s\n", s.Root)
+	// The marker lets Stop find a session's processes even after they
+	// lost their parent (a push whose client died, its hook still waiting).
+	fmt.Fprintf(&b, "SetEnv HOME=%s %s\n", s.Root, s.marker())
 	if opts.MaxStartups != "" {
 		fmt.Fprintf(&b, "MaxStartups %s\n", opts.MaxStartups)
 	}
@@ -314,6 +316,7 @@ func (s *Server) Stop() error {
 	}
 	pid := s.cmd.Process.Pid
 	procs := append([]int{pid}, Descendants(pid)...)
+	procs = append(procs, Marked(s.marker())...)
 	for _, p := range procs {
 		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
@@ -358,6 +361,35 @@ func Descendants(pid int) []int {
 		for _, c := range children[p] {
 			out = append(out, c)
 			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// marker is the NAME=VALUE that every session of this server carries in
+// its environment.
+func (s *Server) marker() string { return "DEPLOYTAG_SSHTEST=" + s.Dir }
+
+// Marked returns the ids of the living processes whose environment holds
+// the entry env (NAME=VALUE), read from /proc (Linux): the processes of a
+// server's sessions, orphaned ones included.
+func Marked(env string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil || p == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p))
+		if err != nil {
+			continue
+		}
+		for _, kv := range bytes.Split(b, []byte{0}) {
+			if string(kv) == env {
+				out = append(out, p)
+				break
+			}
 		}
 	}
 	return out
