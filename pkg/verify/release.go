@@ -176,30 +176,14 @@ func (rc *releaseCheck) header() error {
 				proof.Rel(n, proof.TagFile), proof.Rel(ref, proof.TagFile)))
 		}
 	}
-	ml := rc.line(place.ManifestFile)
-	mpath := filepath.Join(rc.dir, place.ManifestFile)
-	if f, err := os.Open(mpath); err != nil {
-		ml.Problems = append(ml.Problems, oneLine(err))
-	} else {
-		m, err := manifest.Parse(f, place.ManifestFile)
-		f.Close()
-		switch {
-		case err != nil:
-			ml.Problems = append(ml.Problems, oneLine(err))
-		case !equal(m, rc.manifest):
-			ml.Problems = append(ml.Problems, "differs from the manifest of tag "+rc.tag)
-		}
-	}
-	ents, err := os.ReadDir(rc.dir)
+	probs, strays, err := checkTop(rc.dir, place.ManifestFile, rc.manifest, rc.tag)
 	if err != nil {
 		return err
 	}
-	for _, e := range ents {
-		n := e.Name()
-		if _, named := rc.manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
-			continue
-		}
-		rc.line(n).Problems = append(rc.line(n).Problems, "in the release, but the tag's manifest names no such repo")
+	ml := rc.line(place.ManifestFile)
+	ml.Problems = append(ml.Problems, probs...)
+	for _, n := range strays {
+		rc.line(n).Problems = append(rc.line(n).Problems, strayProblem)
 	}
 	return nil
 }

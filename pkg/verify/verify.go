@@ -427,29 +427,13 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	ml := &Line{Name: place.ManifestFile, Problems: []string{}}
 	lines[ml.Name] = ml
-	mpath := filepath.Join(o.Release, place.ManifestFile)
-	if f, err := os.Open(mpath); err != nil {
-		ml.Problems = append(ml.Problems, oneLine(err))
-	} else {
-		m, err := manifest.Parse(f, mpath)
-		f.Close()
-		switch {
-		case err != nil:
-			ml.Problems = append(ml.Problems, oneLine(err))
-		case !equal(m, rep.Manifest):
-			ml.Problems = append(ml.Problems, "differs from the manifest of tag "+o.Tag)
-		}
-	}
-	ents, err := os.ReadDir(o.Release)
+	probs, strays, err := checkTop(o.Release, filepath.Join(o.Release, place.ManifestFile), rep.Manifest, o.Tag)
 	if err != nil {
 		return err
 	}
-	for _, e := range ents {
-		n := e.Name()
-		if _, named := rep.Manifest.Lookup(n); named || n == place.TagFile || n == place.ManifestFile || n == proof.Dir {
-			continue
-		}
-		lines[n] = &Line{Name: n, Problems: []string{"in the release, but the tag's manifest names no such repo"}}
+	ml.Problems = append(ml.Problems, probs...)
+	for _, n := range strays {
+		lines[n] = &Line{Name: n, Problems: []string{strayProblem}}
 	}
 	// Each call writes only its own repo's line; a difference is a
 	// problem on that line, so only an interruption comes back from Each.
@@ -544,6 +528,42 @@ func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[
 		}
 	}
 	return nil
+}
+
+// strayProblem is said of an entry at a release's top that is neither a
+// repo of the tag's manifest nor a file of the standard place.
+const strayProblem = "in the release, but the tag's manifest names no such repo"
+
+// checkTop checks a release's top beside its repo folders, the same with
+// or without a proof: DEPLOY_MANIFEST must parse (its errors naming it as
+// name) and equal m, the manifest of tag; every other entry must be a repo
+// of m or a file of the standard place (place.TopFiles). It returns
+// DEPLOY_MANIFEST's problems and the stray entries; an error only when the
+// release's folder cannot be read.
+func checkTop(dir, name string, m manifest.Manifest, tag string) (manifestProblems, strays []string, err error) {
+	if f, err := os.Open(filepath.Join(dir, place.ManifestFile)); err != nil {
+		manifestProblems = append(manifestProblems, oneLine(err))
+	} else {
+		got, err := manifest.Parse(f, name)
+		f.Close()
+		switch {
+		case err != nil:
+			manifestProblems = append(manifestProblems, oneLine(err))
+		case !equal(got, m):
+			manifestProblems = append(manifestProblems, "differs from the manifest of tag "+tag)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if _, named := m.Lookup(n); !named && !slices.Contains(place.TopFiles, n) {
+			strays = append(strays, n)
+		}
+	}
+	return manifestProblems, strays, nil
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
