@@ -6,9 +6,9 @@ package e2e
 import (
 	_ "github.com/deploytag/deploytag/pkg/checkout"
 	_ "github.com/deploytag/deploytag/pkg/cliutil"
-	_ "github.com/deploytag/deploytag/pkg/deployflow"
-	_ "github.com/deploytag/deploytag/pkg/deployinfo"
-	_ "github.com/deploytag/deploytag/pkg/inspect"
+	_ "github.com/deploytag/deploytag/pkg/deploy"
+	_ "github.com/deploytag/deploytag/pkg/live"
 	_ "github.com/deploytag/deploytag/pkg/push"
+	_ "github.com/deploytag/deploytag/pkg/tagread"
 	_ "github.com/deploytag/deploytag/pkg/verify"
 )

@@ -31,7 +31,7 @@ pkg/config      FuzzParse
 pkg/place       FuzzLogBackward
 pkg/place       FuzzAppend
 pkg/git         FuzzRedact
-pkg/deployinfo  FuzzParseTag
+pkg/live  FuzzParseTag
 pkg/proof       FuzzUnmarshalRecord
 pkg/proof       FuzzParsePointer
 pkg/gitobj      FuzzParseObjects

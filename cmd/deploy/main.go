@@ -126,7 +126,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deployflow"
+	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 )
 
@@ -211,16 +211,16 @@ func run(c *cli.Context) error {
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = deployflow.Pusher(e.Git, e.PushOptions())
+		o.Push = deploy.Pusher(e.Git, e.PushOptions())
 	}
 	if art != "" {
-		res, err := deployflow.RunToArtifact(c.Context, e.Git, o, art, c.App.Writer)
+		res, err := deploy.RunToArtifact(c.Context, e.Git, o, art, c.App.Writer)
 		if err != nil || art == "-" {
 			return err
 		}
-		return deployflow.WriteResult(c.App.Writer, res, o, false)
+		return deploy.WriteResult(c.App.Writer, res, o, false)
 	}
-	res, err := deployflow.Run(c.Context, e.Git, o)
+	res, err := deploy.Run(c.Context, e.Git, o)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func run(c *cli.Context) error {
 		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
 		return err
 	}
-	return deployflow.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
+	return deploy.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
 }
 
 // hostMode checks the flags of the modes that run on a host from an
@@ -271,37 +271,37 @@ func runHost(c *cli.Context, env string) error {
 	if err != nil {
 		return err
 	}
-	o.Verify = deployflow.VerifyProof(e.Jobs)
-	var res deployflow.Result
+	o.Verify = deploy.VerifyProof(e.Jobs)
+	var res deploy.Result
 	switch {
 	case c.IsSet(fromFlag.Name):
-		a := deployflow.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name)}
-		res, err = deployflow.FromArtifactFile(c.Context, o, a, c.App.Reader)
+		a := deploy.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name)}
+		res, err = deploy.FromArtifactFile(c.Context, o, a, c.App.Reader)
 	default:
-		res, err = deployflow.Switch(c.Context, o, c.String(switchFlag.Name))
+		res, err = deploy.Switch(c.Context, o, c.String(switchFlag.Name))
 	}
 	if err != nil {
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
-	return deployflow.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
+	return deploy.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
 }
 
 // setup is the start both modes share: the env (with git when withGit),
 // the environment's config, and the options every deploy takes from them
 // and the flags.
-func setup(c *cli.Context, env string, withGit bool) (*cliutil.Env, config.Environment, deployflow.Options, error) {
+func setup(c *cli.Context, env string, withGit bool) (*cliutil.Env, config.Environment, deploy.Options, error) {
 	setupEnv := cliutil.SetupFiles
 	if withGit {
 		setupEnv = cliutil.Setup
 	}
 	e, err := setupEnv(c)
 	if err != nil {
-		return nil, config.Environment{}, deployflow.Options{}, err
+		return nil, config.Environment{}, deploy.Options{}, err
 	}
 	o, ecfg, err := e.DeployOptions(c, rootFlag.Name, env)
 	if err != nil {
-		return nil, config.Environment{}, deployflow.Options{}, err
+		return nil, config.Environment{}, deploy.Options{}, err
 	}
 	o.DryRun, o.LockTimeout = c.Bool(dryRunFlag.Name), c.Duration(lockTimeoutFlag.Name)
 	if c.IsSet(keepFlag.Name) {

@@ -52,7 +52,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/inspect"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 var (
@@ -68,7 +68,7 @@ func app() *cli.App {
 }
 
 func checkTag(t string) error {
-	if t == inspect.HEAD {
+	if t == tagread.HEAD {
 		return nil
 	}
 	return cliutil.TagOperand(t)
@@ -76,7 +76,7 @@ func checkTag(t string) error {
 
 func run(c *cli.Context) error {
 	diff := c.Bool(diffFlag.Name) || c.Bool(logFlag.Name)
-	tag := inspect.HEAD
+	tag := tagread.HEAD
 	switch {
 	case diff && c.IsSet(tagFlag.Name):
 		return cliutil.Usagef("give --tag or --diff, not both")
@@ -104,25 +104,25 @@ func run(c *cli.Context) error {
 	}
 	asJSON, w := c.Bool(cliutil.JSONFlag.Name), c.App.Writer
 	if !diff {
-		m, err := inspect.ManifestOf(c.Context, env.Git, repos, tag, env.Jobs)
+		m, err := tagread.ManifestOf(c.Context, env.Git, repos, tag, env.Jobs)
 		if err != nil {
 			return err
 		}
 		if asJSON {
-			return cliutil.WriteJSON(w, inspect.ManifestRecord(tag, m))
+			return cliutil.WriteJSON(w, tagread.ManifestRecord(tag, m))
 		}
 		_, err = io.WriteString(w, m.String())
 		return err
 	}
 	from, to := c.Args().Get(0), c.Args().Get(1)
-	changes, err := inspect.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), env.Jobs, env.Warnf)
+	changes, err := tagread.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), env.Jobs, env.Warnf)
 	if err != nil {
 		return err
 	}
 	if asJSON {
 		return cliutil.WriteJSON(w, map[string]any{"from": from, "to": to, "repos": changes})
 	}
-	_, err = io.WriteString(w, inspect.FormatChanges(changes))
+	_, err = io.WriteString(w, tagread.FormatChanges(changes))
 	return err
 }
 

@@ -55,7 +55,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/inspect"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 var (
@@ -84,13 +84,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := inspect.ListOptions{Repos: repos, Timeout: env.Timeout, Jobs: env.Jobs, Limit: c.Int(limitFlag.Name)}
+	opts := tagread.ListOptions{Repos: repos, Timeout: env.Timeout, Jobs: env.Jobs, Limit: c.Int(limitFlag.Name)}
 	if c.Bool(remoteFlag.Name) {
 		if opts.Remote, err = env.RemoteEnv(); err != nil {
 			return err
 		}
 	}
-	tags, err := inspect.List(c.Context, env.Git, opts)
+	tags, err := tagread.List(c.Context, env.Git, opts)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/dashboard"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/live"
 )
 
 // runAll is --all: every environment of deploy.toml at its root, then each
@@ -54,12 +54,12 @@ func runAll(c *cli.Context) error {
 		return err
 	}
 	if c.IsSet(serveFlag.Name) {
-		addr, err := deployinfo.ServeAddr(c.String(serveFlag.Name))
+		addr, err := live.ServeAddr(c.String(serveFlag.Name))
 		if err != nil {
 			return cliutil.Usage(err)
 		}
 		cliutil.Serves(c.App)
-		return deployinfo.Serve(c.Context, addr, srv, env.Serving)
+		return live.Serve(c.Context, addr, srv, env.Serving)
 	}
 	sts := srv.Statuses()
 	if c.Bool(cliutil.JSONFlag.Name) {

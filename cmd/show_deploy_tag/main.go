@@ -95,9 +95,9 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
-	"github.com/deploytag/deploytag/pkg/inspect"
+	"github.com/deploytag/deploytag/pkg/live"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 var (
@@ -153,7 +153,7 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	src := deployinfo.Source{Path: ".", Environment: envName}
+	src := live.Source{Path: ".", Environment: envName}
 	switch {
 	case c.NArg() == 1:
 		src.Path = c.Args().First()
@@ -168,17 +168,17 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	opts := deployinfo.HandlerOptions{Source: src, ErrorLog: func(err error) { env.Warnf("%v", err) }}
+	opts := live.HandlerOptions{Source: src, ErrorLog: func(err error) { env.Warnf("%v", err) }}
 	if len(repos) > 0 {
-		opts.Enrich = func(ctx context.Context, info *deployinfo.Info) { inspect.AddVersions(ctx, env.Git, repos, info, jobs) }
+		opts.Enrich = func(ctx context.Context, info *live.Info) { tagread.AddVersions(ctx, env.Git, repos, info, jobs) }
 	}
 	if c.IsSet(serveFlag.Name) {
-		addr, err := deployinfo.ServeAddr(c.String(serveFlag.Name))
+		addr, err := live.ServeAddr(c.String(serveFlag.Name))
 		if err != nil {
 			return cliutil.Usage(err)
 		}
 		cliutil.Serves(c.App)
-		return deployinfo.ServeRelease(c.Context, addr, opts, env.Warnf, env.Serving)
+		return live.ServeRelease(c.Context, addr, opts, env.Warnf, env.Serving)
 	}
 	info, err := opts.Load(c.Context)
 	if err != nil {

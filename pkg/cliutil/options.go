@@ -8,7 +8,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deployflow"
+	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -33,16 +33,16 @@ func (e *Env) PushOptions() push.Options {
 // and deploy.toml set them: its config (returned too), its root (from the
 // flag named rootFlag, as RootFlag resolves it), its command, workdir and
 // keep, who deploys from where, and "deploy: ..." messages on stderr.
-func (e *Env) DeployOptions(c *cli.Context, rootFlag, environment string) (deployflow.Options, config.Environment, error) {
+func (e *Env) DeployOptions(c *cli.Context, rootFlag, environment string) (deploy.Options, config.Environment, error) {
 	ecfg, err := e.Config.LookupEnvironment(environment)
 	if err != nil {
-		return deployflow.Options{}, ecfg, err
+		return deploy.Options{}, ecfg, err
 	}
 	root, err := e.RootFlag(c, rootFlag, environment)
 	if err != nil {
-		return deployflow.Options{}, ecfg, err
+		return deploy.Options{}, ecfg, err
 	}
-	return deployflow.Options{
+	return deploy.Options{
 		Environment: environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		Jobs: e.Jobs, User: UserName(), Host: HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
 		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },

@@ -25,12 +25,12 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
-	"github.com/deploytag/deploytag/pkg/inspect"
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // Env is one environment served: its name and its root.
@@ -116,14 +116,14 @@ type Status struct {
 // deployed it when, from deploys.log read from its end.
 func (s *Server) Status(e Env) Status {
 	st := Status{Environment: e.Name, Root: e.Root}
-	rel, err := deployinfo.LiveRelease(e.Root)
+	rel, err := live.LiveRelease(e.Root)
 	if err != nil {
-		if !errors.Is(err, deployinfo.ErrNoRelease) {
+		if !errors.Is(err, live.ErrNoRelease) {
 			s.logErr(fmt.Errorf("%s: %w", e.Name, err))
 		}
 		return st
 	}
-	tag, err := deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile))
+	tag, err := live.ReadTagFile(filepath.Join(rel, place.TagFile))
 	if err != nil {
 		s.logErr(fmt.Errorf("%s: %w", e.Name, err))
 		return st
@@ -249,7 +249,7 @@ func (s *Server) Detail(e Env, limit int) Detail {
 type Diff struct {
 	From     string           `json:"from"`
 	To       string           `json:"to"`
-	Repos    []inspect.Change `json:"repos"`
+	Repos    []tagread.Change `json:"repos"`
 	Warnings []string         `json:"warnings"`
 }
 
@@ -284,7 +284,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 		break
 	}
 	if m == nil && s.HasRepos() {
-		got, err := inspect.TagManifest(ctx, s.o.Git, s.o.Repos, tag)
+		got, err := tagread.TagManifest(ctx, s.o.Git, s.o.Repos, tag)
 		if err != nil {
 			s.logErr(err)
 		}
@@ -325,9 +325,9 @@ func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Dif
 	if s.HasRepos() {
 		repos = s.o.Repos
 	}
-	changes, warns := inspect.Diff(ctx, s.o.Git, repos, a, b, true, s.o.Jobs)
+	changes, warns := tagread.Diff(ctx, s.o.Git, repos, a, b, true, s.o.Jobs)
 	if changes == nil {
-		changes = []inspect.Change{}
+		changes = []tagread.Change{}
 	}
 	d = &Diff{From: from, To: to, Repos: changes, Warnings: []string{}}
 	for _, w := range warns {

@@ -17,12 +17,12 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/dashboard"
-	"github.com/deploytag/deploytag/pkg/deployflow"
+	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-// system is three environments deployed for real (deployflow over real
+// system is three environments deployed for real (pkg/deploy over real
 // repos), several times each:
 //
 //	production  T1, T2, T3 failed (its command exits 1), T1 (a rollback)
@@ -91,7 +91,7 @@ func newSystem(t *testing.T) *system {
 				root = e.Root
 			}
 		}
-		o := deployflow.Options{
+		o := deploy.Options{
 			Environment: envName, Basedir: s.base, Root: root, Tag: tag, Jobs: 2, LockTimeout: time.Second,
 			User: "ann", Host: "box", Now: func() time.Time { return at },
 		}
@@ -101,7 +101,7 @@ func newSystem(t *testing.T) *system {
 		if fail {
 			o.Command = []string{"false"}
 		}
-		_, err := deployflow.Run(context.Background(), s.g, o)
+		_, err := deploy.Run(context.Background(), s.g, o)
 		if (err != nil) != fail {
 			t.Fatalf("deploy %s to %s: %v", tag, envName, err)
 		}

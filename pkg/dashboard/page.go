@@ -12,9 +12,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/inspect"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // The pages' script and style are constants, allowed by their hashes; a
@@ -279,7 +279,7 @@ func (s *Server) compare(ctx context.Context, sts []Status) *compareView {
 			names[e.Name] = true
 		}
 	}
-	diffs := make([]map[string]inspect.Change, len(sts))
+	diffs := make([]map[string]tagread.Change, len(sts))
 	for i := 1; i < len(sts); i++ {
 		if sts[i].Tag == nil || sts[i-1].Tag == nil || mans[i] == nil || mans[i-1] == nil {
 			continue
@@ -289,7 +289,7 @@ func (s *Server) compare(ctx context.Context, sts []Status) *compareView {
 			s.logErr(err)
 			continue
 		}
-		diffs[i] = map[string]inspect.Change{}
+		diffs[i] = map[string]tagread.Change{}
 		for _, c := range d.Repos {
 			diffs[i][c.Name] = c
 		}

@@ -3,7 +3,7 @@
 // which root an environment has (flag, environment variable, config, XDG
 // default), and deploys.log's record, its appender and its reader. It
 // reads and writes plain files only, so a deployed program can use it
-// through pkg/deployinfo without pulling in git.
+// through pkg/live without pulling in git.
 //
 //	ROOT/
 //	  current -> releases/TAG     the live release (a symlink)

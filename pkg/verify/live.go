@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
@@ -41,7 +41,7 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 	if o.Root == "" {
 		return Verify(ctx, g, o.Options)
 	}
-	rel, err := deployinfo.LiveRelease(o.Root)
+	rel, err := live.LiveRelease(o.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 			Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
 	}
 	if o.Tag == "" {
-		if o.Tag, err = deployinfo.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
+		if o.Tag, err = live.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {
 			return nil, fmt.Errorf("no TAG given, and the release names none: %w", err)
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"slices"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
@@ -91,7 +91,7 @@ func (rc *releaseCheck) line(name string) *Line {
 // tag object (by name) records.
 func (rc *releaseCheck) header() error {
 	tl := rc.line(place.TagFile)
-	relTag, terr := deployinfo.ReadTagFile(filepath.Join(rc.dir, place.TagFile))
+	relTag, terr := live.ReadTagFile(filepath.Join(rc.dir, place.TagFile))
 	rc.tag = rc.o.Tag
 	switch {
 	case terr != nil && rc.tag == "":

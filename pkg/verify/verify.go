@@ -26,9 +26,9 @@ import (
 	"sync"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
@@ -420,7 +420,7 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 	}
 	tl := &Line{Name: place.TagFile, Problems: []string{}}
 	lines[tl.Name] = tl
-	if got, err := deployinfo.ReadTagFile(filepath.Join(o.Release, place.TagFile)); err != nil {
+	if got, err := live.ReadTagFile(filepath.Join(o.Release, place.TagFile)); err != nil {
 		tl.Problems = append(tl.Problems, oneLine(err))
 	} else if got != o.Tag {
 		tl.Problems = append(tl.Problems, fmt.Sprintf("names %s, not %s", got, o.Tag))

@@ -1,8 +1,8 @@
-// Package deployflow is the deploy workflow: settle the tag (check an
+// Package deploy is the deploy workflow: settle the tag (check an
 // existing one, or make one with the tag_for_deploy flow), push it, export
 // the release into the environment's root, run the environment's command
 // from it, switch current and log, one deploy at a time per root.
-package deployflow
+package deploy
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package deployinfo_test
+package live_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/live"
 )
 
 const (
@@ -21,9 +21,9 @@ const (
 	shaB = "f5476fdb225482e195d84828aae9fb4d6b72e91d"
 )
 
-// deploy lays out root/releases/TAG as the deploy tool does, switches
+// install lays out root/releases/TAG as the deploy tool does, switches
 // root/current to it and logs it.
-func deploy(t *testing.T, root, tag string, files map[string]string) {
+func install(t *testing.T, root, tag string, files map[string]string) {
 	t.Helper()
 	rel := filepath.Join(root, "releases", tag)
 	must(t, os.MkdirAll(filepath.Join(rel, "tutor-server"), 0o755))
@@ -69,9 +69,9 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 // with the tag; a redeploy shows at once.
 func TestHandlerServesTheTag(t *testing.T) {
 	root := t.TempDir()
-	deploy(t, root, tag1, nil)
+	install(t, root, tag1, nil)
 	mux := http.NewServeMux()
-	h := deployinfo.NewHandler(deployinfo.HandlerOptions{Source: deployinfo.Source{Path: filepath.Join(root, "current", "tutor-server")}})
+	h := live.NewHandler(live.HandlerOptions{Source: live.Source{Path: filepath.Join(root, "current", "tutor-server")}})
 	mux.Handle("/deploy_tag", h)
 	mux.Handle("/deploy_tag.json", h)
 	mux.HandleFunc("/app", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "the app") })
@@ -105,7 +105,7 @@ func TestHandlerServesTheTag(t *testing.T) {
 		t.Fatalf("the service's own routes are untouched: %q", body)
 	}
 
-	deploy(t, root, tag2, nil)
+	install(t, root, tag2, nil)
 	if _, _, body := get(t, srv.URL+"/deploy_tag"); body != tag2+"\n" {
 		t.Fatalf("after a redeploy GET /deploy_tag = %q, want %s", body, tag2)
 	}
@@ -113,8 +113,8 @@ func TestHandlerServesTheTag(t *testing.T) {
 
 func TestHandlerServesNothingElse(t *testing.T) {
 	root := t.TempDir()
-	deploy(t, root, tag1, nil)
-	srv := httptest.NewServer(deployinfo.NewHandler(deployinfo.HandlerOptions{Source: deployinfo.Source{Root: root}}))
+	install(t, root, tag1, nil)
+	srv := httptest.NewServer(live.NewHandler(live.HandlerOptions{Source: live.Source{Root: root}}))
 	defer srv.Close()
 	for _, p := range []string{"/DEPLOY_MANIFEST", "/current/DEPLOY_TAG", "/deploy_tag/", "/../deploys.log", "/index.html"} {
 		if code, _, body := get(t, srv.URL+p); code != 404 || strings.Contains(body, shaA) {
@@ -135,11 +135,11 @@ func TestHandlerServesNothingElse(t *testing.T) {
 
 func TestPageEscapesAndIsSelfContained(t *testing.T) {
 	root := t.TempDir()
-	deploy(t, root, tag1, nil)
+	install(t, root, tag1, nil)
 	// A hostile environment name in the log must come out escaped.
 	must(t, os.WriteFile(filepath.Join(root, "deploys.log"),
 		[]byte(`{"time":"2026-11-25T14:30:00Z","environment":"<script>alert(1)</script>","tag":"`+tag1+`","outcome":"ok"}`+"\n"), 0o644))
-	srv := httptest.NewServer(deployinfo.NewHandler(deployinfo.HandlerOptions{Source: deployinfo.Source{Root: root}}))
+	srv := httptest.NewServer(live.NewHandler(live.HandlerOptions{Source: live.Source{Root: root}}))
 	defer srv.Close()
 	code, hd, body := get(t, srv.URL+"/")
 	if code != 200 || !strings.Contains(body, `<code id="tag">`+tag1+`</code>`) || !strings.Contains(body, "tutor-server") ||
@@ -161,16 +161,16 @@ func TestPageEscapesAndIsSelfContained(t *testing.T) {
 
 func TestFindRelease(t *testing.T) {
 	root := t.TempDir()
-	deploy(t, root, tag1, nil)
+	install(t, root, tag1, nil)
 	deep := filepath.Join(root, "current", "tutor-js", "a", "b")
 	must(t, os.MkdirAll(deep, 0o755))
 	for _, p := range []string{deep, filepath.Join(root, "current"), root, filepath.Join(root, "releases", tag1, "tutor-js")} {
-		info, err := deployinfo.Read(p)
+		info, err := live.Read(p)
 		if err != nil || info.Tag != tag1 {
 			t.Errorf("Read(%s) = %v, %v", p, info, err)
 		}
 	}
-	if _, err := deployinfo.Read(t.TempDir()); !errors.Is(err, deployinfo.ErrNoRelease) {
+	if _, err := live.Read(t.TempDir()); !errors.Is(err, live.ErrNoRelease) {
 		t.Errorf("Read(empty) = %v, want ErrNoRelease", err)
 	}
 }
@@ -180,7 +180,7 @@ func TestParseTag(t *testing.T) {
 		tag1 + "\n": true, tag1: true, "v1.2.3\n": true,
 		"": false, "\n": false, tag1 + "\n\n": false, tag1 + "\r\n": false, "-x\n": false, "a b\n": false, tag1 + "\n" + tag2 + "\n": false,
 	} {
-		_, err := deployinfo.ParseTag([]byte(in), "f")
+		_, err := live.ParseTag([]byte(in), "f")
 		if (err == nil) != ok {
 			t.Errorf("ParseTag(%q) = %v, want ok=%v", in, err, ok)
 		}

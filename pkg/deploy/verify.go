@@ -1,4 +1,4 @@
-package deployflow
+package deploy
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-// Package deployinfo reads the deploy tag of a running system from the
+// Package live reads the deploy tag of a running system from the
 // standard place, for any Go program: a service can call Read on its own
 // folder to learn what code it runs, and mount Handler to tell people.
 //
@@ -12,7 +12,7 @@
 //
 // The package reads files only; it runs no git and imports nothing of
 // deploytag beyond the pure name and manifest grammars.
-package deployinfo
+package live
 
 import (
 	"bytes"

@@ -1,8 +1,8 @@
-// Package inspect answers questions about deploys from the repos of a
-// basedir: which release versions a deployed commit contains, the manifest
-// of a deploy tag, what changed between two deploys, and which deploy tags
-// exist locally or on the remotes.
-package inspect
+// Package tagread reads deploy tags back from the repos of a basedir: the
+// manifest a deploy tag records, which deploy tags exist locally or on the
+// remotes, what changed between two deploys, and which release versions a
+// deployed commit contains.
+package tagread
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package deployinfo
+package live
 
 import (
 	"bytes"

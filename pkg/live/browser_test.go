@@ -1,4 +1,4 @@
-package deployinfo_test
+package live_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/live"
 )
 
 // harness is served beside the page, on the same origin, only in this
@@ -66,9 +66,9 @@ func chromium(t *testing.T) string {
 func TestPageInHeadlessChromium(t *testing.T) {
 	bin := chromium(t)
 	root := t.TempDir()
-	deploy(t, root, tag1, nil)
+	install(t, root, tag1, nil)
 	mux := http.NewServeMux()
-	mux.Handle("/", deployinfo.NewHandler(deployinfo.HandlerOptions{Source: deployinfo.Source{Root: root}}))
+	mux.Handle("/", live.NewHandler(live.HandlerOptions{Source: live.Source{Root: root}}))
 	mux.HandleFunc("/_harness", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, harness)

@@ -1,4 +1,4 @@
-package deployinfo_test
+package live_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/deployflow"
-	"github.com/deploytag/deploytag/pkg/deployinfo"
+	"github.com/deploytag/deploytag/pkg/deploy"
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -22,15 +22,15 @@ func TestHandlerOverARealDeploy(t *testing.T) {
 	env, g, base, repos := gittest.World(t, "tutor-js", "tutor-server")
 	ctx := context.Background()
 	root := filepath.Join(t.TempDir(), "root")
-	res, err := deployflow.Run(ctx, g, deployflow.Options{
+	res, err := deploy.Run(ctx, g, deploy.Options{
 		Environment: "production", Basedir: base, Root: root, Jobs: 2, LockTimeout: 5 * time.Second,
 		Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)},
 	})
 	must(t, err)
 
 	mux := http.NewServeMux()
-	h := deployinfo.NewHandler(deployinfo.HandlerOptions{
-		Source: deployinfo.Source{Path: filepath.Join(root, "current", "tutor-server")},
+	h := live.NewHandler(live.HandlerOptions{
+		Source: live.Source{Path: filepath.Join(root, "current", "tutor-server")},
 	})
 	mux.Handle("/deploy_tag", h)
 	mux.Handle("/deploy_tag.json", h)
@@ -41,7 +41,7 @@ func TestHandlerOverARealDeploy(t *testing.T) {
 		t.Fatalf("GET /deploy_tag = %d %q, want %s", code, body, res.Tag)
 	}
 	_, _, body := get(t, srv.URL+"/deploy_tag.json")
-	var info deployinfo.Info
+	var info live.Info
 	must(t, json.Unmarshal([]byte(body), &info))
 	if info.Tag != res.Tag || info.Environment == nil || *info.Environment != "production" || info.DeployedAt == nil {
 		t.Fatalf("GET /deploy_tag.json = %s", body)

@@ -1,4 +1,4 @@
-package deployinfo
+package live
 
 import (
 	"go/build"
@@ -32,7 +32,7 @@ func TestReadsFilesOnly(t *testing.T) {
 			}
 		}
 	}
-	walk(".", module+"pkg/deployinfo")
+	walk(".", module+"pkg/live")
 	if len(seen) < 2 {
 		t.Fatalf("walked only %v", seen)
 	}
