@@ -69,7 +69,7 @@ func hostOptions(t *testing.T, calls *[]string) Options {
 
 func live(t *testing.T, root string) string {
 	t.Helper()
-	r, _ := release.Opened(root)
+	r := &release.Root{Dir: root}
 	tag, _ := r.Live()
 	return tag
 }
@@ -268,7 +268,7 @@ func TestFromArtifactInterrupted(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir)); len(ents) != 0 {
 		t.Errorf("an interrupted unpack left %v", ents)
 	}
-	r, _ := release.Opened(o.Root)
+	r := &release.Root{Dir: o.Root}
 	l, err := r.Lock(context.Background(), time.Second, "next", nil)
 	if err != nil {
 		t.Fatalf("the lock stayed held: %v", err)

@@ -44,7 +44,7 @@ var (
 // stricter than git's: [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128
 // characters, not HEAD, and acceptable to "git check-ref-format" as
 // refs/tags/NAME. A name shaped like a deploy tag must be one in full
-// (LooksLikeDeployTag, Parse). Nothing that passes can be taken by git for an option
+// (Parse). Nothing that passes can be taken by git for an option
 // or a revision range, and every tag passes through xargs unchanged.
 func ValidTagName(name string) error {
 	switch {
@@ -65,12 +65,6 @@ func ValidTagName(name string) error {
 	}
 	return nil
 }
-
-// LooksLikeDeployTag reports whether name has the shape of a deploy tag
-// (PREFIX_8 digits_6 digits_hex digits), valid or not. Such a name is a
-// deploy tag only if Parse takes it; ValidTagName refuses the others, so
-// every tool draws the same line between deploy tags and plain tags.
-func LooksLikeDeployTag(name string) bool { return deployShape.MatchString(name) }
 
 // ValidPrefix checks a deploy-tag prefix: [A-Z][A-Z0-9]*.
 func ValidPrefix(p string) error {

@@ -27,7 +27,7 @@ func FuzzTagName(f *testing.F) {
 			t.Fatalf("accepted %q", name)
 		case strings.ContainsAny(name, "/\\ :~^?*[@{\x00\n\t\"'"):
 			t.Fatalf("accepted %q", name)
-		case LooksLikeDeployTag(name) && !isDeploy:
+		case deployShape.MatchString(name) && !isDeploy:
 			t.Fatalf("accepted %q, shaped like a deploy tag but not one", name)
 		}
 	})

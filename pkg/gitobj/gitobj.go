@@ -98,21 +98,18 @@ func HashBytes(f Format, typ string, b []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ErrSize is returned by HashObject when the stream is not as long as
+// ErrSize is returned by HashBlob when the stream is not as long as
 // announced (a file that changed while it was read).
 var ErrSize = errors.New("content is not the announced size")
 
-// HashObject returns the hex hash of an object of type typ whose content,
-// size bytes long, is read from r. It reads r through a small buffer and
-// never holds the content; it fails with ErrSize if r ends early or holds
-// more.
-func HashObject(f Format, typ string, size int64, r io.Reader) (string, error) {
-	h := f.New()
-	h.Write(Prefix(typ, size))
-	return finish(h, h, size, r)
+// HashBlob returns the hex hash of a blob whose content, size bytes long,
+// is read from r. It reads r through a small buffer and never holds the
+// content; it fails with ErrSize if r ends early or holds more.
+func HashBlob(f Format, size int64, r io.Reader) (string, error) {
+	return HashBlobTo(f, size, r, nil)
 }
 
-// HashBlobTo is HashObject for a blob, also writing every byte read to
+// HashBlobTo is HashBlob, also writing every byte read to
 // also (when not nil): for a caller that needs a second hash of the same
 // bytes in one read.
 func HashBlobTo(f Format, size int64, r io.Reader, also io.Writer) (string, error) {
@@ -142,11 +139,6 @@ func finish(h hash.Hash, w io.Writer, size int64, r io.Reader) (string, error) {
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// HashBlob returns the hex hash of a blob holding size bytes read from r.
-func HashBlob(f Format, size int64, r io.Reader) (string, error) {
-	return HashObject(f, TypeBlob, size, r)
-}
 
 // cutLine returns the line of b up to its newline (excluded) and the rest;
 // ok is false when b holds no newline.

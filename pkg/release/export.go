@@ -77,24 +77,16 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	if err := writeNew(filepath.Join(tmp, place.ManifestFile), m.String()); err != nil {
 		return fail(err)
 	}
-	// No FixModes walk: Export gives every folder and file its mode as it
-	// makes it, past the umask.
+	// No walk over the modes afterwards: Export gives every folder and file
+	// its mode as it makes it, past the umask.
 	return tmp, nil
 }
 
-// FixModes gives every folder and file under dir (dir included) the mode
-// a release has whatever the umask: folders 0755, files 0644, files git
-// marks executable (any x bit) 0755. Symlinks are left as they are and
-// never followed. Only entries whose mode differs are changed.
-func FixModes(dir string) error { return walkModes(dir, true) }
-
-// ModesOK reports whether every folder and file under dir has the mode
-// FixModes gives it.
-func ModesOK(dir string) bool { return walkModes(dir, false) == nil }
-
-var errMode = errors.New("mode differs")
-
-func walkModes(dir string, fix bool) error {
+// ModesOK reports whether every folder and file under dir (dir included)
+// has the mode a release has whatever the umask: folders 0755, files 0644,
+// files git marks executable (any x bit) 0755, no setuid, setgid or sticky
+// bit. Symlinks are not followed.
+func ModesOK(dir string) bool {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -117,15 +109,14 @@ func walkModes(dir string, fix bool) error {
 		default:
 			return fmt.Errorf("%s is neither a file, a folder nor a symlink", p)
 		}
-		if fi.Mode().Perm() == want && fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 {
-			return nil
-		}
-		if !fix {
+		if fi.Mode().Perm() != want || fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
 			return errMode
 		}
-		return os.Chmod(p, want)
-	})
+		return nil
+	}) == nil
 }
+
+var errMode = errors.New("mode differs")
 
 func writeNew(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)

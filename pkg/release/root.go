@@ -62,15 +62,6 @@ func Open(dir string) (*Root, error) {
 	return r, nil
 }
 
-// Opened returns the Root at dir without creating anything.
-func Opened(dir string) (*Root, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &Root{Dir: abs}, nil
-}
-
 func (r *Root) path(elem ...string) string {
 	return filepath.Join(append([]string{r.Dir}, elem...)...)
 }
