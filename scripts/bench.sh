@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: measure the tools in bin/ against the shell loops they
 # replace, print one table and write it to bench/RESULTS.md. The driver is
-# scripts/bench/main.go; BENCH_FLAGS passes flags to it (e.g. -quick).
+# internal/bench (package main); BENCH_FLAGS passes flags to it (e.g. -quick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for c in git bash tar xargs sha256sum cp; do
@@ -17,4 +17,4 @@ if [ ! -x /usr/bin/time ]; then
 	fi
 fi
 # shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
-exec go run ./scripts/bench ${BENCH_FLAGS:-} "$@"
+exec go run ./internal/bench ${BENCH_FLAGS:-} "$@"

@@ -12,7 +12,7 @@
 //	    not in any repo of BASE were exactly those after "--"; the log is
 //	    then emptied
 //
-// The benchmark driver (scripts/bench) uses Install and Read directly.
+// The benchmark driver (internal/bench) uses Install and Read directly.
 package gitprocs
 
 import (

@@ -243,7 +243,7 @@ func (r relRow) section() string {
 // Markers around the section in the results file, so that -release alone
 // replaces it and leaves the rest as the last full run wrote it.
 const (
-	releaseStart = "<!-- release verify: written by scripts/bench -release -->"
+	releaseStart = "<!-- release verify: written by internal/bench -release -->"
 	releaseEnd   = "<!-- /release verify -->"
 )
 

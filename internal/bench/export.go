@@ -224,7 +224,7 @@ func secs(ds []time.Duration) string {
 // Markers around the section in the results file, so that -export alone
 // replaces it and leaves the rest as the last full run wrote it.
 const (
-	exportStart = "<!-- release export: written by scripts/bench -export -->"
+	exportStart = "<!-- release export: written by internal/bench -export -->"
 	exportEnd   = "<!-- /release export -->"
 )
 

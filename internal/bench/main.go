@@ -1,6 +1,7 @@
 // Command bench measures the deploytag tools against the shell loops they
 // replace (issue 7). make bench builds the tools and runs it through
-// scripts/bench.sh; it is not part of make test.
+// scripts/bench.sh; it is not part of make test, and not shipped (make
+// build and the release build only cmd/).
 //
 // It generates basedirs of 12, 100 and 1000 repos, each repo with a short
 // history, a bare remote and 200 existing annotated tags (packed), plus a
@@ -22,7 +23,7 @@
 //
 // Usage:
 //
-//	go run ./scripts/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-export] [-release]
+//	go run ./internal/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-only TEXT] [-mem] [-export] [-release]
 package main
 
 import (
@@ -592,7 +593,7 @@ func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 func (b *Bench) report() string {
 	var s strings.Builder
-	s.WriteString("# Benchmark results\n\nMade by `make bench` (scripts/bench). Each row: the tool and a baseline run in turn\n" +
+	s.WriteString("# Benchmark results\n\nMade by `make bench` (internal/bench). Each row: the tool and a baseline run in turn\n" +
 		"on the same basedir, the order rotating each run, every run with a fresh tag; medians.\n" +
 		"Ratio is tool/baseline (below 1: the tool is faster). Rows against the same tool with 200 tags\n" +
 		"show the cost of 10,000 existing (packed) tags per repo; the loops there ran on the 10,000-tag repos too.\n" +
