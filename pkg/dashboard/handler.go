@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/live"
 )
 
 // DefaultLimit is how many attempts /environments/NAME.json lists without
@@ -29,14 +30,10 @@ const (
 // Anything else is 404. It reads the roots on every request and serves
 // nothing else from the disk.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !live.ReadOnly(w, r) {
 		return
 	}
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
 	var (
 		body bytes.Buffer
 		err  error
@@ -45,7 +42,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/":
 		err = s.writeOverview(r.Context(), &body)
-		setHTML(hd)
+		live.SetPageHeaders(hd, pagePolicy)
 	case path == "/environments.json":
 		err = writeJSON(&body, s.Statuses())
 		hd.Set("Content-Type", "application/json")
@@ -78,7 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if !asJSON {
 			err = s.writeEnvironment(r.Context(), &body, e)
-			setHTML(hd)
+			live.SetPageHeaders(hd, pagePolicy)
 			break
 		}
 		limit := DefaultLimit
@@ -106,12 +103,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body.Bytes())
 	}
-}
-
-func setHTML(hd http.Header) {
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", pageCSP)
-	hd.Set("Referrer-Policy", "no-referrer")
 }
 
 func writeJSON(b *bytes.Buffer, v any) error {

@@ -3,8 +3,6 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"maps"
@@ -12,43 +10,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
-// The pages' script and style are constants, allowed by their hashes; a
-// page loads nothing else, from anywhere.
-const pageScript = `
-(function () {
-  function legacyCopy() {
-    try { return document.execCommand('copy'); } catch (e) { return false; }
-  }
-  var buttons = document.querySelectorAll('button.copy');
-  Array.prototype.forEach.call(buttons, function (button) {
-    var tag = document.getElementById(button.getAttribute('data-for'));
-    var status = button.nextElementSibling;
-    function done(ok) {
-      status.textContent = ok ? 'Copied' : 'Selected: press Ctrl+C (Cmd+C)';
-      status.setAttribute('data-copied', ok ? 'yes' : 'no');
-    }
-    button.addEventListener('click', function () {
-      var range = document.createRange();
-      range.selectNodeContents(tag);
-      var sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
-      var text = tag.textContent;
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy()); });
-      } else {
-        done(legacyCopy());
-      }
-    });
-  });
-})();
-`
-
+// The pages' style is a constant, allowed by its hash; their one script
+// is live.CopyScript. A page loads nothing else, from anywhere.
 const pageStyle = `
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; background: #fff; max-width: 80rem; }
 h1 { font-size: 1.3rem; margin: 0 0 1rem; }
@@ -78,18 +47,12 @@ li.dropped::before { content: "\2212  "; color: #c33; }
 a { color: #036; }
 `
 
-var pageCSP = "default-src 'none'; script-src '" + hashSource(pageScript) + "'; style-src '" +
-	hashSource(pageStyle) + "'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-
-func hashSource(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}
+var pagePolicy = live.PagePolicy(live.CopyScript, pageStyle)
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"short":  short,
 	"style":  func() template.CSS { return template.CSS(pageStyle) },
-	"script": func() template.JS { return template.JS(pageScript) },
+	"script": func() template.JS { return template.JS(live.CopyScript) },
 }).Parse(`
 {{define "head"}}<!DOCTYPE html>
 <html lang="en">

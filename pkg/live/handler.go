@@ -3,8 +3,6 @@ package live
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -70,14 +68,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !ReadOnly(w, r) {
 		return
 	}
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
 	info, err := h.o.Source.Load()
 	if err != nil {
 		if h.o.ErrorLog != nil {
@@ -103,9 +97,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		hd.Set("Content-Type", "text/html; charset=utf-8")
-		hd.Set("Content-Security-Policy", pageCSP)
-		hd.Set("Referrer-Policy", "no-referrer")
+		SetPageHeaders(hd, pagePolicy)
 		if err := WritePage(&body, info); err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
@@ -117,36 +109,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// The page's script and style are constants, allowed by their hashes; the
-// page loads nothing else.
-const pageScript = `
-(function () {
-  var button = document.getElementById('copy');
-  var tag = document.getElementById('tag');
-  var status = document.getElementById('status');
-  function legacyCopy() {
-    try { return document.execCommand('copy'); } catch (e) { return false; }
-  }
-  function done(ok) {
-    status.textContent = ok ? 'Copied to the clipboard' : 'Selected: press Ctrl+C (Cmd+C) to copy';
-    status.setAttribute('data-copied', ok ? 'yes' : 'no');
-  }
-  button.addEventListener('click', function () {
-    var range = document.createRange();
-    range.selectNodeContents(tag);
-    var sel = window.getSelection();
-    sel.removeAllRanges();
-    sel.addRange(range);
-    var text = tag.textContent;
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy()); });
-    } else {
-      done(legacyCopy());
-    }
-  });
-})();
-`
-
+// The page's style is a constant, allowed by its hash (PagePolicy); its
+// one script is CopyScript.
 const pageStyle = `
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; background: #fff; }
 h1 { font-size: 1.1rem; font-weight: normal; color: #555; margin: 0 0 .5rem; }
@@ -160,13 +124,7 @@ td code { font-size: .9rem; }
 p.meta { color: #555; }
 `
 
-var pageCSP = "default-src 'none'; script-src '" + hashSource(pageScript) + "'; style-src '" +
-	hashSource(pageStyle) + "'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-
-func hashSource(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}
+var pagePolicy = PagePolicy(CopyScript, pageStyle)
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"short":   func(s string) string { return s[:min(12, len(s))] },
@@ -181,7 +139,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 </head>
 <body>
 <h1>Deploy tag{{with .Info.Environment}} of <strong>{{.}}</strong>{{end}}</h1>
-<div class="tag"><code id="tag">{{.Info.Tag}}</code><button id="copy" type="button">Copy</button><span id="status" role="status" aria-live="polite"></span></div>
+<div class="tag"><code id="tag">{{.Info.Tag}}</code><button id="copy" class="copy" type="button" data-for="tag">Copy</button><span id="status" role="status" aria-live="polite"></span></div>
 <p class="meta">{{with .Info.DeployedAt}}Deployed <time id="deployed" datetime="{{rfc3339 .}}">{{rfc3339 .}}</time>.{{else}}Deploy time unknown.{{end}} Put the tag in bug reports: it names the exact commit of every repo below.</p>
 <table>
 <thead><tr><th>repo</th><th>commit</th><th>version</th></tr></thead>
@@ -200,7 +158,7 @@ func WritePage(w *bytes.Buffer, info *Info) error {
 		Info   *Info
 		Style  template.CSS
 		Script template.JS
-	}{info, template.CSS(pageStyle), template.JS(pageScript)})
+	}{info, template.CSS(pageStyle), template.JS(CopyScript)})
 }
 
 // Load reads the release of o.Source and enriches it as the handler does
