@@ -1,22 +1,12 @@
 package dashboard_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"html"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/deploytag/deploytag/internal/browsertest"
 	"github.com/deploytag/deploytag/pkg/dashboard"
 )
 
@@ -70,57 +60,17 @@ frame.addEventListener('load', function () {
 });
 </script></body></html>`
 
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{os.Getenv("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("no chromium on PATH: install Debian's chromium (apt-get install chromium), as .ci/run does, or set $CHROMIUM")
-	return ""
-}
-
-// runChromium runs headless chromium with a fresh profile and no network
-// of its own, returning its stdout.
-func runChromium(t *testing.T, bin string, args ...string) ([]byte, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(), "--virtual-time-budget=10000"}, args...)...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if err != nil {
-		t.Logf("chromium stderr:\n%s", stderr.String())
-	}
-	return stdout.Bytes(), err
-}
-
 // The pages in a real headless browser: the overview lists the three
 // environments with their live tags, its copy button selects a tag, and
 // production's history, reached by its link, marks the rollback.
 func TestPagesInHeadlessChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	s := newSystem(t)
 	srv, err := dashboard.New(dashboard.Options{Envs: s.envs, Git: s.g, Repos: s.repos, Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", srv)
-	mux.HandleFunc("/_harness", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, harness)
-	})
-	hs := httptest.NewServer(mux)
-	defer hs.Close()
+	url := browsertest.Serve(t, srv, harness)
 	defer func() {
 		if !t.Failed() {
 			return
@@ -128,21 +78,13 @@ func TestPagesInHeadlessChromium(t *testing.T) {
 		// What the browser showed, for whoever reads the failure.
 		dir := t.ArtifactDir()
 		for name, path := range map[string]string{"overview.png": "/", "production.png": "/environments/production"} {
-			if _, err := runChromium(t, bin, "--window-size=1200,1000", "--screenshot="+filepath.Join(dir, name), hs.URL+path); err != nil {
+			if _, err := browsertest.Run(t, bin, "--window-size=1200,1000", "--screenshot="+filepath.Join(dir, name), url+path); err != nil {
 				t.Logf("screenshot %s: %v", name, err)
 			}
 		}
 		t.Logf("screenshots in %s (kept with go test -artifacts)", dir)
 	}()
 
-	out, err := runChromium(t, bin, "--dump-dom", hs.URL+"/_harness")
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("no result in the dumped DOM:\n%s", out)
-	}
 	var seen struct {
 		Overview []struct {
 			Env, Tag string
@@ -159,10 +101,7 @@ func TestPagesInHeadlessChromium(t *testing.T) {
 		Scripts  int
 		Error    string
 	}
-	if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &seen); err != nil {
-		t.Fatalf("result %q: %v", m[1], err)
-	}
-	t.Logf("browser saw %+v", seen)
+	browsertest.Result(t, bin, url, &seen)
 	if seen.Error != "" {
 		t.Fatalf("the harness failed: %s", seen.Error)
 	}
