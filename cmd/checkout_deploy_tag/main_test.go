@@ -9,4 +9,4 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(scripttest.Main(m)) }
 
-func TestScript(t *testing.T) { scripttest.Run(t, "testdata/script") }
+func TestScript(t *testing.T) { scripttest.Run(t, scripttest.Params("testdata/script")) }

@@ -19,7 +19,7 @@ func TestScript(t *testing.T) {
 	p := scripttest.Params("testdata/script")
 	p.Cmds["treeeq"] = treeeq
 	p.Cmds["waitfile"] = waitfile
-	testscript.Run(t, p)
+	scripttest.Run(t, p)
 }
 
 // treeeq DIR REPO REV: the files under DIR are exactly the tree of REV in

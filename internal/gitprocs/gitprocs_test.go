@@ -42,7 +42,7 @@ func TestScript(t *testing.T) {
 	p := scripttest.Params("testdata/script")
 	p.Cmds["gitwrap"] = gitwrap
 	p.Cmds["gitprocs"] = gitprocsCmd
-	testscript.Run(t, p)
+	scripttest.Run(t, p)
 }
 
 func gitwrap(ts *testscript.TestScript, neg bool, args []string) {

@@ -1,3 +1,6 @@
+// Package releasetest builds the proof of a release made by hand (see
+// WriteProof), for the tests of the tools and packages that check
+// releases; internal/scripttest's mkrelease uses it.
 package releasetest
 
 import (

@@ -2,7 +2,15 @@
 // a sealed git world: a HOME of its own with a fixed identity, no system
 // config, fixed commit dates (so commit hashes and tags are the same on
 // every run), and every binary of the suite, built from the current
-// sources once per go test run (SharedBuild), on PATH.
+// sources once per go test run (SharedBuild), on PATH. A binary's tests
+// are
+//
+//	func TestMain(m *testing.M) { os.Exit(scripttest.Main(m)) }
+//
+//	func TestScript(t *testing.T) { scripttest.Run(t, scripttest.Params("testdata/script")) }
+//
+// Every script has $BINDIR (the binaries) and $GUARD (the remote guard
+// hook, scripts/guard-deploy-tags of this module) set.
 //
 // Extra script commands:
 //
@@ -16,6 +24,18 @@
 //	sshd stop|restart NAME     stop or restart it
 //	githttp NAME ROOT [tls]    smart HTTP(S) with basic auth for the repos under ROOT; see githttpCmd
 //	githttp fail NAME PREFIX STATUS, githttp stop NAME
+//
+// and, for the standard place, so that the tools reading releases can be
+// tested before and besides the deploy tool:
+//
+//	mkrelease ROOT BASEDIR TAG [ENV [TIME]]  export TAG from BASEDIR's repos (git archive)
+//	                                         into ROOT/releases/TAG, write DEPLOY_TAG,
+//	                                         DEPLOY_MANIFEST and DEPLOY_PROOF (from git's own
+//	                                         objects, see releasetest.WriteProof), switch
+//	                                         ROOT/current, log it
+//	freeport VAR                             $VAR = a free 127.0.0.1 port
+//	httpget URL                              GET URL (waiting for the server to listen);
+//	                                         body to stdout, "STATUS content-type" to stderr
 package scripttest
 
 import (
@@ -38,13 +58,17 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-var binDir string
+// binDir holds the binaries and moduleRoot the module, once Main ran.
+var binDir, moduleRoot string
 
 // Main builds every binary of the suite (once per version of the sources,
 // shared by every test package of a go test run: see SharedBuild), runs
 // the tests and returns their exit code. Call it from TestMain.
 func Main(m *testing.M) int {
 	dir, err := SharedBuild()
+	if err == nil {
+		moduleRoot, err = ModuleRoot()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -217,13 +241,14 @@ func Params(dir string) testscript.Params {
 	}
 }
 
-// Run runs the scripts in dir.
-func Run(t *testing.T, dir string) {
+// Run runs the scripts p names (Params, with any commands a package
+// adds), failing at once if Main did not build the binaries.
+func Run(t *testing.T, p testscript.Params) {
 	t.Helper()
 	if binDir == "" {
 		t.Fatal("scripttest.Main was not called from TestMain")
 	}
-	testscript.Run(t, Params(dir))
+	testscript.Run(t, p)
 }
 
 // FixedDate is the author and committer date of every commit in scripts.
@@ -268,6 +293,7 @@ func Setup(env *testscript.Env) error {
 		{"GIT_COMMITTER_DATE", FixedDate},
 		{"PATH", binDir + string(os.PathListSeparator) + env.Getenv("PATH")},
 		{"BINDIR", binDir},
+		{"GUARD", filepath.Join(moduleRoot, "scripts", "guard-deploy-tags")},
 	} {
 		env.Setenv(kv[0], kv[1])
 	}
@@ -285,6 +311,9 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"hanglistener": hanglistener,
 		"sshd":         sshdCmd,
 		"githttp":      githttpCmd,
+		"mkrelease":    mkrelease,
+		"freeport":     freeport,
+		"httpget":      httpget,
 	}
 }
 

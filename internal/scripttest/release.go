@@ -1,22 +1,13 @@
-// Package releasetest adds testscript commands for the standard place, so
-// that the tools reading releases can be tested before and besides the
-// deploy tool:
-//
-//	mkrelease ROOT BASEDIR TAG [ENV [TIME]]  export TAG from BASEDIR's repos (git archive)
-//	                                         into ROOT/releases/TAG, write DEPLOY_TAG,
-//	                                         DEPLOY_MANIFEST and DEPLOY_PROOF (from git's own
-//	                                         objects, see WriteProof), switch ROOT/current, log it
-//	freeport VAR                             $VAR = a free 127.0.0.1 port
-//	httpget URL                              GET URL (waiting for the server to listen);
-//	                                         body to stdout, "STATUS content-type" to stderr
-package releasetest
+package scripttest
+
+// The commands for the standard place, so that the tools reading releases
+// can be tested before and besides the deploy tool (see the package doc).
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,28 +18,10 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/deploytag/deploytag/internal/scripttest"
+	"github.com/deploytag/deploytag/internal/releasetest"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 )
-
-// Commands returns the extra commands.
-func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"mkrelease": mkrelease,
-		"freeport":  freeport,
-		"httpget":   httpget,
-	}
-}
-
-// Params returns scripttest's parameters for dir with these commands added.
-func Params(dir string) testscript.Params {
-	p := scripttest.Params(dir)
-	for k, v := range Commands() {
-		p.Cmds[k] = v
-	}
-	return p
-}
 
 func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 || len(args) > 5 {
@@ -70,10 +43,10 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 		if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
 			continue
 		}
-		if strings.TrimSpace(scripttest.Git(ts, dir, "tag", "-l", tag)) == "" {
+		if strings.TrimSpace(Git(ts, dir, "tag", "-l", tag)) == "" {
 			continue
 		}
-		obj := scripttest.Git(ts, dir, "cat-file", "tag", "refs/tags/"+tag)
+		obj := Git(ts, dir, "cat-file", "tag", "refs/tags/"+tag)
 		_, msg, _ := strings.Cut(obj, "\n\n")
 		m, err = manifest.ParseTagMessage(tag, msg, tag)
 		ts.Check(err)
@@ -94,8 +67,8 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("exporting %s: %v\n%s", e.Name, err, out)
 		}
 		dir := filepath.Join(base, e.Name)
-		git := func(args ...string) ([]byte, error) { return []byte(scripttest.Git(ts, dir, args...)), nil }
-		ts.Check(WriteProof(git, rel, e.Name, tag))
+		git := func(args ...string) ([]byte, error) { return []byte(Git(ts, dir, args...)), nil }
+		ts.Check(releasetest.WriteProof(git, rel, e.Name, tag))
 	}
 	ts.Check(os.WriteFile(filepath.Join(rel, place.TagFile), []byte(tag+"\n"), 0o644))
 	ts.Check(os.WriteFile(filepath.Join(rel, place.ManifestFile), []byte(m.String()), 0o644))
@@ -117,11 +90,7 @@ func freeport(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: freeport VAR")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	port := l.Addr().(*net.TCPAddr).Port
-	ts.Check(l.Close())
-	ts.Setenv(args[0], strconv.Itoa(port))
+	ts.Setenv(args[0], strconv.Itoa(freePort(ts)))
 }
 
 func httpget(ts *testscript.TestScript, neg bool, args []string) {
