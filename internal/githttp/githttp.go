@@ -5,7 +5,8 @@
 //
 // Fail lets a test make the server answer a path with an HTTP status of
 // its choosing (403, 404, 500, ...), and Stop ends the server and every
-// request still running, as a host going down does.
+// request still running, as a host going down does. Hang is a host that
+// accepts connections and never answers.
 package githttp
 
 import (

@@ -50,12 +50,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/deploytag/deploytag/internal/githttp"
 )
 
 // binDir holds the binaries and moduleRoot the module, once Main ran.
@@ -439,28 +440,8 @@ func hanglistener(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hanglistener VAR")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := githttp.Hang()
 	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	ts.Setenv(args[0], l.Addr().String())
+	ts.Defer(stop)
+	ts.Setenv(args[0], addr)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +95,11 @@ func TestNetVerbsTimeout(t *testing.T) {
 	t.Parallel()
 	_, g, base, _ := gittest.World(t, "r")
 	repo := filepath.Join(base, "r")
-	addr := hangListener(t)
+	addr, stop, err := githttp.Hang()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
 	for verb, run := range verbs {
 		start := time.Now()
 		err := run(context.Background(), g, repo, "git://"+addr+"/"+verb+".git", time.Second)
@@ -162,35 +165,6 @@ func TestNetHostVerdict(t *testing.T) {
 		!errors.Is(second, git.ErrHostFailed) || !strings.Contains(ne2.Hint(), addr) {
 		t.Fatalf("second: %v (%+v)", second, ne2)
 	}
-}
-
-func hangListener(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
 }
 
 func TestParseHost(t *testing.T) {
