@@ -12,6 +12,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add("fatal: unable to access 'https://", "ann", "s3cretpw", "@host/repo.git/'")
 	f.Add("", "", "tok3n", "@example.com")
 	f.Add("remote ", "git", "hunter22", "@h:r")
+	f.Add("unable to look up ", "", "t0ken99", "@example.com")
 	f.Fuzz(func(t *testing.T, before, user, secret, after string) {
 		if len(secret) < 4 || strings.IndexFunc(secret, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || r > unicode.MaxASCII }) >= 0 {
 			return
@@ -24,8 +25,8 @@ func FuzzRedact(f *testing.F) {
 				continue
 			}
 			in := before + url
-			if !strings.HasPrefix(url, "https://") && (user == "" || before != "" && !strings.ContainsAny(before[len(before)-1:], " \t'\"(=")) {
-				continue // a bare user:pass@host is redacted as a word of its own, with a user
+			if !strings.HasPrefix(url, "https://") && before != "" && !strings.ContainsAny(before[len(before)-1:], " \t'\"(=") {
+				continue // a bare user:pass@host (or :pass@host) is redacted as a word of its own
 			}
 			out := Redact(in)
 			if strings.Contains(out, secret) {

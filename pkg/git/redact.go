@@ -5,9 +5,10 @@ import "regexp"
 var (
 	// userinfo matches the credentials part of a URL: scheme://user:pass@host.
 	userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@`)
-	// bareUserinfo matches user:pass@host where git printed the host part of
-	// a URL without its scheme (e.g. "unable to look up user:pass@host").
-	bareUserinfo = regexp.MustCompile(`(^|[\s'"(=])[^\s/@:'"]+:[^\s/@'"]*@`)
+	// bareUserinfo matches user:pass@host (or :pass@host, a token with an
+	// empty user) where git printed the host part of a URL without its
+	// scheme (e.g. "unable to look up user:pass@host").
+	bareUserinfo = regexp.MustCompile(`(^|[\s'"(=])[^\s/@:'"]*:[^\s/@'"]*@`)
 	// secretParam matches the value of a URL query parameter whose name
 	// says it holds a secret: access_token, private_token, token,
 	// password, key, secret, sig, X-Amz-Signature, client_secret, ...
@@ -15,7 +16,8 @@ var (
 )
 
 // Redact removes credentials from any URL in s: https://user:secret@host/repo
-// prints as https://***@host/repo, a bare user:secret@host as ***@host,
+// prints as https://***@host/repo, a bare user:secret@host or :secret@host
+// as ***@host,
 // and the value of a query parameter that holds a secret
 // (?access_token=..., &private_token=..., ?key=...) as ***. scp-like ssh
 // addresses (git@host:repo) have no password and are left alone.
