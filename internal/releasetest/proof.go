@@ -1,6 +1,7 @@
-// Package releasetest builds the proof of a release made by hand (see
-// WriteProof), for the tests of the tools and packages that check
-// releases; internal/scripttest's mkrelease uses it.
+// Package releasetest makes releases by hand, for the tests of the tools
+// and packages that check releases: a repo's files as the export leaves
+// them (Unarchive) and their proof (WriteProof); internal/scripttest's
+// mkrelease uses both.
 package releasetest
 
 import (

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,16 +57,9 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 	rel := filepath.Join(root, "releases", tag)
 	ts.Check(os.RemoveAll(rel))
 	for _, e := range m {
-		dst := filepath.Join(rel, e.Name)
-		ts.Check(os.MkdirAll(dst, 0o755))
-		cmd := exec.Command("sh", "-c", `git -C "$1" archive --format=tar "refs/tags/$2" | tar -x -C "$3"`, "sh",
-			filepath.Join(base, e.Name), tag, dst)
-		cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "GIT_CONFIG_NOSYSTEM=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			ts.Fatalf("exporting %s: %v\n%s", e.Name, err, out)
-		}
 		dir := filepath.Join(base, e.Name)
 		git := func(args ...string) ([]byte, error) { return []byte(Git(ts, dir, args...)), nil }
+		ts.Check(releasetest.Unarchive(git, "refs/tags/"+tag, filepath.Join(rel, e.Name)))
 		ts.Check(releasetest.WriteProof(git, rel, e.Name, tag))
 	}
 	ts.Check(os.WriteFile(filepath.Join(rel, place.TagFile), []byte(tag+"\n"), 0o644))

@@ -1,7 +1,6 @@
 package verify_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/proof"
-	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
@@ -113,11 +111,8 @@ func (x *fixture) release(t *testing.T) string {
 	rel := filepath.Join(t.TempDir(), x.tag)
 	dest := filepath.Join(rel, "app")
 	extract := func(repo, rev, into string) {
-		tar := gittest.Raw(t, x.env, repo, nil, "archive", "--format=tar", rev)
-		if err := os.MkdirAll(into, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := release.Extract(bytes.NewReader(tar), into); err != nil {
+		git := func(args ...string) ([]byte, error) { return gittest.Raw(t, x.env, repo, nil, args...), nil }
+		if err := releasetest.Unarchive(git, rev, into); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -284,14 +279,10 @@ func TestThousandsOfDifferences(t *testing.T) {
 	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: commit})
 	gittest.Git(t, env, repo, "tag", "-a", "-m", manifest.TagMessage(tag, m), tag, commit)
 	rel := filepath.Join(top, "rel")
-	tar := gittest.Raw(t, env, repo, nil, "archive", "--format=tar", tag)
-	if err := os.MkdirAll(filepath.Join(rel, "app"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := release.Extract(bytes.NewReader(tar), filepath.Join(rel, "app")); err != nil {
-		t.Fatal(err)
-	}
 	git := func(args ...string) ([]byte, error) { return gittest.Raw(t, env, repo, nil, args...), nil }
+	if err := releasetest.Unarchive(git, tag, filepath.Join(rel, "app")); err != nil {
+		t.Fatal(err)
+	}
 	if err := releasetest.WriteProof(git, rel, "app", tag); err != nil {
 		t.Fatal(err)
 	}
