@@ -40,14 +40,11 @@ package main
 
 import (
 	"os"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/deploytag"
-	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -69,51 +66,21 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var m manifest.Manifest
-	if file := c.String(manifestFlag.Name); c.IsSet(manifestFlag.Name) {
-		m, err = manifest.ReadFile(file, env.Stdin)
-	} else {
+	m, err := env.ManifestArg(c, manifestFlag, nil)
+	if !c.IsSet(manifestFlag.Name) {
 		var repos []basedir.Repo
-		repos, err = env.Repos(c.Args().Slice())
-		if err == nil {
+		if repos, err = env.Repos(c.Args().Slice()); err == nil {
 			m, err = tagging.Heads(c.Context, env.Git, repos, env.Jobs)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	t, err := deploytag.New(env.Prefix, env.Time, m.Hash())
+	t, err := tagging.Name(env.Prefix, env.Time, m)
 	if err != nil {
 		return err
 	}
-	if c.Bool(cliutil.JSONFlag.Name) {
-		return cliutil.WriteJSON(c.App.Writer, record(t, m))
-	}
-	_, err = c.App.Writer.Write([]byte(t.String() + "\n"))
-	return err
-}
-
-// tagRecord is the --json output (docs/json.md).
-type tagRecord struct {
-	Tag      string      `json:"tag"`
-	Prefix   string      `json:"prefix"`
-	Time     string      `json:"time"`
-	Hash     string      `json:"hash"`
-	Manifest []repoEntry `json:"repos"`
-}
-
-type repoEntry struct {
-	Name   string `json:"name"`
-	Commit string `json:"commit"`
-}
-
-func record(t deploytag.Tag, m manifest.Manifest) tagRecord {
-	r := tagRecord{Tag: t.String(), Prefix: t.Prefix, Time: t.Time.UTC().Format(time.RFC3339), Hash: m.Hash(),
-		Manifest: make([]repoEntry, 0, len(m))}
-	for _, e := range m {
-		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
-	}
-	return r
+	return cliutil.Output(c, t, t.Tag+"\n")
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
 )
 
 // The steps most Actions open with, written once.
@@ -50,16 +53,53 @@ func WriteJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// Output writes a tool's result on stdout, once it is final: with
+// --json, record as one JSON record (WriteJSON); else text.
+func Output(c *cli.Context, record any, text string) error {
+	if c.Bool(JSONFlag.Name) {
+		return WriteJSON(c.App.Writer, record)
+	}
+	_, err := io.WriteString(c.App.Writer, text)
+	return err
+}
+
 // EnvironmentFlag is --environment (-e), naming one environment of
 // deploy.toml; usage says what the tool does with it.
 func EnvironmentFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: usage}
 }
 
+// EnvironmentArg returns --environment, checked against the grammar of
+// environment names when given (a usage error), "" when not.
+func EnvironmentArg(c *cli.Context) (string, error) {
+	name := c.String("environment")
+	if !c.IsSet("environment") {
+		return name, nil
+	}
+	return name, Usage(deploytag.ValidEnvironment(name))
+}
+
 // ManifestFlag is --manifest FILE (- for stdin), a manifest file the tool
 // reads; usage says what it does with it.
 func ManifestFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "manifest", Usage: usage, TakesFile: true}
+}
+
+// ManifestArg reads the manifest file --manifest names (flag, from
+// ManifestFlag; - is stdin), or returns nil when it is not given. An
+// empty name, or - while an operand - reads repos from stdin too, is a
+// usage error.
+func (e *Env) ManifestArg(c *cli.Context, flag *cli.StringFlag, operands []string) (manifest.Manifest, error) {
+	file := c.String(flag.Name)
+	switch {
+	case !c.IsSet(flag.Name):
+		return nil, nil
+	case file == "":
+		return nil, Usagef("--%s is empty", flag.Name)
+	case file == "-" && slices.Contains(operands, "-"):
+		return nil, Usagef("--%s - and the operand - both read stdin; give one", flag.Name)
+	}
+	return manifest.ReadFile(file, e.Stdin)
 }
 
 // SetupReposOrNot is SetupRepos for a tool that can also work with no

@@ -28,8 +28,8 @@ import (
 
 // Entry is one repo of a manifest.
 type Entry struct {
-	Name   string
-	Commit string
+	Name   string `json:"name"`
+	Commit string `json:"commit"`
 }
 
 // Manifest is a set of entries, kept sorted by name.
