@@ -49,16 +49,12 @@
 package main
 
 import (
-	"errors"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
@@ -76,40 +72,16 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var m manifest.Manifest
-	configured := env.Config.Repos
-	if file := c.String(manifestFlag.Name); file != "" {
-		if file == "-" && slices.Contains(c.Args().Tail(), "-") {
-			return cliutil.Usagef("--manifest - and the operand - both read stdin; give one")
-		}
-		if m, err = manifest.ReadFile(file, env.Stdin); err != nil {
-			return err
-		}
-		configured = m.Names()
-	}
-	// Bad operands do not stop the checks of the good ones: every culprit
-	// is named in one run.
-	repos, opErr := basedir.Select(env.Basedir, configured, c.Args().Tail(), env.Stdin)
-	if len(repos) == 0 {
-		return opErr
-	}
-	if opErr != nil {
-		// Every culprit named in one run: the good operands are checked
-		// too, and nothing is tagged.
-		_, err := tagging.Check(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Jobs: env.Jobs})
-		return errors.Join(opErr, err)
-	}
-	plan, _, err := tagging.Run(c.Context, env.Git, tagging.Options{Tag: tag, Repos: repos, Commits: m, Sign: env.Sign, Jobs: env.Jobs, Progress: env.Progress(),
-		Waiting: func(repo string) { env.Notef("waiting for another tagging run (%s)", repo) }})
+	operands := c.Args().Tail()
+	m, err := env.ManifestArg(c, manifestFlag, operands)
 	if err != nil {
 		return err
 	}
-	var out strings.Builder
-	for _, rp := range plan.Repos {
-		out.WriteString(rp.Repo.Name + "\n")
+	names, err := tagging.RunOperands(c.Context, env.Git, env.TagOptions(tag, m), env.Basedir, env.Config.Repos, operands, env.Stdin)
+	if err != nil {
+		return err
 	}
-	_, err = c.App.Writer.Write([]byte(out.String()))
-	return err
+	return cliutil.Output(c, nil, strings.Join(names, "\n")+"\n")
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -9,6 +9,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deploy"
+	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
@@ -18,9 +19,17 @@ import (
 // repo), with its warnings, notes and progress.
 func (e *Env) TaggingOptions(repos []basedir.Repo, allowDirty bool) tagging.DeployOptions {
 	return tagging.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign, AllowDirty: allowDirty,
-		Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf, Progress: e.Progress(),
-		Waiting: func(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }}
+		Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf, Progress: e.Progress(), Waiting: e.waitingTag}
 }
+
+// TagOptions are the options of tagging tag on the commits m lists (or
+// HEADs) as the env's flags set them (sign, jobs), with its notes and
+// progress; the caller adds the repos.
+func (e *Env) TagOptions(tag string, m manifest.Manifest) tagging.Options {
+	return tagging.Options{Tag: tag, Commits: m, Sign: e.Sign, Jobs: e.Jobs, Progress: e.Progress(), Waiting: e.waitingTag}
+}
+
+func (e *Env) waitingTag(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }
 
 // PushOptions are the options of a push as the env's flags and config
 // set them (remote, timeout, jobs, manifest repo), with its progress; the
