@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,16 +79,7 @@ func (f *fleet) tool(name string, args ...string) string {
 	f.t.Helper()
 	cmd := exec.Command(filepath.Join(scripttest.BinDir(), name), args...)
 	cmd.Env = f.gitEnv
-	out, err := cmd.Output()
-	if err != nil {
-		stderr := ""
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			stderr = string(ee.Stderr)
-		}
-		f.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr)
-	}
-	return string(out)
+	return string(gittest.Output(f.t, cmd))
 }
 
 // play runs the shipped playbook against the fleet, each host's deploy

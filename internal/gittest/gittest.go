@@ -35,18 +35,7 @@ func Env(t testing.TB) []string {
 // Git runs git -C dir args in env and returns its trimmed stdout.
 func Git(t testing.TB, env []string, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		stderr := ""
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
-	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(Raw(t, env, dir, nil, args...)))
 }
 
 // Repos makes base/NAME for each name, each with one commit, and returns base.
@@ -98,6 +87,13 @@ func Raw(t testing.TB, env []string, dir string, stdin []byte, args ...string) [
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(string(stdin))
 	}
+	return Output(t, cmd)
+}
+
+// Output runs cmd and returns its stdout; if it fails, the test fails
+// with the command line and its stderr.
+func Output(t testing.TB, cmd *exec.Cmd) []byte {
+	t.Helper()
 	out, err := cmd.Output()
 	if err != nil {
 		stderr := ""
@@ -105,7 +101,23 @@ func Raw(t testing.TB, env []string, dir string, stdin []byte, args ...string) [
 		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
-		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr)
 	}
 	return out
+}
+
+// WriteFile writes body to dir/rel with mode (whatever the umask), making
+// the folders on the way.
+func WriteFile(t testing.TB, dir, rel, body string, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -18,20 +18,6 @@ import (
 
 const testTag = "DEPLOY_20261125_120000_abcdef0"
 
-func write(t *testing.T, dir, rel, body string, mode os.FileMode) {
-	t.Helper()
-	p := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // exactRepo makes a repo whose tree holds what a release must keep byte
 // for byte, then gives it a local config that would change the bytes of
 // any checkout or "git archive": autocrlf, a smudge filter, ident, and
@@ -40,18 +26,18 @@ func exactRepo(t *testing.T, env []string, format string) (dir, commit string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "api")
 	gittest.Git(t, env, filepath.Dir(dir), "init", "-q", "--object-format="+format, dir)
-	write(t, dir, "a.txt", "one\ntwo\n", 0o644)
-	write(t, dir, "crlf.txt", "x\r\ny\r\n", 0o644)
-	write(t, dir, "id.c", "/* $Id$ */\n", 0o644)
-	write(t, dir, "run.sh", "#!/bin/sh\necho hi\n", 0o755)
-	write(t, dir, "sub/deep/file.dat", "deep\n", 0o644)
-	write(t, dir, "tests/t.txt", "test\n", 0o644)
-	write(t, dir, "ver.txt", "$Format:%H$\n", 0o644)
-	write(t, dir, ".gitattributes", "*.txt filter=up\n*.dat text eol=crlf\nid.c ident\ntests/ export-ignore\nver.txt export-subst\n", 0o644)
+	gittest.WriteFile(t, dir, "a.txt", "one\ntwo\n", 0o644)
+	gittest.WriteFile(t, dir, "crlf.txt", "x\r\ny\r\n", 0o644)
+	gittest.WriteFile(t, dir, "id.c", "/* $Id$ */\n", 0o644)
+	gittest.WriteFile(t, dir, "run.sh", "#!/bin/sh\necho hi\n", 0o755)
+	gittest.WriteFile(t, dir, "sub/deep/file.dat", "deep\n", 0o644)
+	gittest.WriteFile(t, dir, "tests/t.txt", "test\n", 0o644)
+	gittest.WriteFile(t, dir, "ver.txt", "$Format:%H$\n", 0o644)
+	gittest.WriteFile(t, dir, ".gitattributes", "*.txt filter=up\n*.dat text eol=crlf\nid.c ident\ntests/ export-ignore\nver.txt export-subst\n", 0o644)
 	big := bytes.Repeat([]byte("0123456789abcdef"), (smallBlob/16)*3+5)
-	write(t, dir, "big.bin", string(big), 0o644)
+	gittest.WriteFile(t, dir, "big.bin", string(big), 0o644)
 	for i := range 100 {
-		write(t, dir, fmt.Sprintf("many/%03d/f", i), fmt.Sprintf("file %d\n", i), os.FileMode(0o644|(i%2)*0o111))
+		gittest.WriteFile(t, dir, fmt.Sprintf("many/%03d/f", i), fmt.Sprintf("file %d\n", i), os.FileMode(0o644|(i%2)*0o111))
 	}
 	for name, target := range map[string]string{"link": "a.txt", "dangling": "nowhere/missing", "dirlink": "sub", "up": "../../etc/passwd"} {
 		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
@@ -134,7 +120,7 @@ func TestExportAttributesOptIn(t *testing.T) {
 	env := gittest.Env(t)
 	dir, commit := exactRepo(t, env, "sha1")
 	gittest.Git(t, env, dir, "tag", "-a", "-m", "v1", "v1.0", commit)
-	write(t, dir, "ver2.txt", "", 0o644)
+	gittest.WriteFile(t, dir, "ver2.txt", "", 0o644)
 	rel, err := exportOne(t, Source{Name: "api", Path: dir, Commit: commit, ExportAttributes: true})
 	if err != nil {
 		t.Fatal(err)
@@ -175,8 +161,8 @@ func TestExportSubstLeavesDeployTagsOutOfDescribe(t *testing.T) {
 	env := gittest.Env(t)
 	dir := filepath.Join(t.TempDir(), "py")
 	gittest.Git(t, env, filepath.Dir(dir), "init", "-q", dir)
-	write(t, dir, ".git_archival.txt", "describe: $Format:%(describe)$ tags: $Format:%(describe:tags)$\n", 0o644)
-	write(t, dir, ".gitattributes", ".git_archival.txt export-subst\n", 0o644)
+	gittest.WriteFile(t, dir, ".git_archival.txt", "describe: $Format:%(describe)$ tags: $Format:%(describe:tags)$\n", 0o644)
+	gittest.WriteFile(t, dir, ".gitattributes", ".git_archival.txt export-subst\n", 0o644)
 	gittest.Git(t, env, dir, "add", "-A")
 	gittest.Git(t, env, dir, "commit", "-q", "-m", "start")
 	gittest.Git(t, env, dir, "tag", "-a", "-m", "v", "v2.1.4")
@@ -201,10 +187,10 @@ func TestExportLFS(t *testing.T) {
 	sum := sha256.Sum256(content)
 	oid := hex.EncodeToString(sum[:])
 	pointer := fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(content))
-	write(t, dir, "logo.bin", pointer, 0o644)
-	write(t, dir, "gone.bin", strings.Replace(pointer, oid[:8], "00000000", 1), 0o644)
-	write(t, dir, "also/gone.bin", strings.Replace(pointer, oid[:8], "11111111", 1), 0o644)
-	write(t, dir, ".git/lfs/objects/"+oid[0:2]+"/"+oid[2:4]+"/"+oid, string(content), 0o644)
+	gittest.WriteFile(t, dir, "logo.bin", pointer, 0o644)
+	gittest.WriteFile(t, dir, "gone.bin", strings.Replace(pointer, oid[:8], "00000000", 1), 0o644)
+	gittest.WriteFile(t, dir, "also/gone.bin", strings.Replace(pointer, oid[:8], "11111111", 1), 0o644)
+	gittest.WriteFile(t, dir, ".git/lfs/objects/"+oid[0:2]+"/"+oid[2:4]+"/"+oid, string(content), 0o644)
 	gittest.Git(t, env, dir, "add", "-A")
 	gittest.Git(t, env, dir, "commit", "-q", "-m", "start")
 	gittest.Git(t, env, dir, "tag", "-a", "-m", testTag, testTag)
@@ -230,7 +216,7 @@ func TestExportLFS(t *testing.T) {
 		t.Errorf("record.json lfs: %v %s", err, rb)
 	}
 	// A store object whose bytes are not what the pointer says.
-	write(t, dir, ".git/lfs/objects/"+oid[0:2]+"/"+oid[2:4]+"/"+oid, "tampered", 0o644)
+	gittest.WriteFile(t, dir, ".git/lfs/objects/"+oid[0:2]+"/"+oid[2:4]+"/"+oid, "tampered", 0o644)
 	if _, err := exportOne(t, Source{Name: "assets", Path: dir, Commit: commit}); err == nil || !strings.Contains(err.Error(), "does not match its pointer") {
 		t.Errorf("tampered LFS object: %v", err)
 	}

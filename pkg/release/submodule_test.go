@@ -23,7 +23,7 @@ func nestedRepos(t *testing.T, env []string) (up, super string) {
 		dir := filepath.Join(work, name)
 		gittest.Git(t, env, work, "init", "-q", dir)
 		for p, body := range files {
-			write(t, dir, p, body, 0o644)
+			gittest.WriteFile(t, dir, p, body, 0o644)
 		}
 		for p, from := range subs {
 			gittest.Git(t, env, dir, append(allow, "submodule", "add", "-q", filepath.Join(up, from+".git"), p)...)
@@ -96,7 +96,7 @@ func TestExportSubmoduleFetchedWhenMissing(t *testing.T) {
 	// modules/ never saw it.
 	scratch := filepath.Join(t.TempDir(), "a")
 	gittest.Git(t, env, up, "clone", "-q", filepath.Join(up, "a.git"), scratch)
-	write(t, scratch, "new.txt", "new\n", 0o644)
+	gittest.WriteFile(t, scratch, "new.txt", "new\n", 0o644)
 	gittest.Git(t, env, scratch, "add", "new.txt")
 	gittest.Git(t, env, scratch, "commit", "-q", "-m", "new")
 	gittest.Git(t, env, scratch, "push", "-q", "origin", "HEAD")

@@ -39,17 +39,6 @@ type fixture struct {
 
 const logo = "the real logo bytes\n"
 
-func write(t *testing.T, dir, rel, content string, mode os.FileMode) {
-	t.Helper()
-	p := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func newFixture(t *testing.T, f gitobj.Format) *fixture {
 	x := &fixture{env: gittest.Env(t), f: f, tag: "DEPLOY_20261125_142501_0000000", lfsContent: []byte(logo)}
 	top := t.TempDir()
@@ -60,12 +49,12 @@ func newFixture(t *testing.T, f gitobj.Format) *fixture {
 		return d
 	}
 	x.leaf, x.sub, x.app = mk("leaf"), mk("sub"), mk("app")
-	write(t, x.leaf, "x.txt", "leaf\n", 0o644)
+	gittest.WriteFile(t, x.leaf, "x.txt", "leaf\n", 0o644)
 	git(x.leaf, "add", ".")
 	git(x.leaf, "commit", "-q", "-m", "leaf")
 	x.leafCommit = git(x.leaf, "rev-parse", "HEAD")
 
-	write(t, x.sub, "s.txt", "sub\n", 0o644)
+	gittest.WriteFile(t, x.sub, "s.txt", "sub\n", 0o644)
 	git(x.sub, "add", ".")
 	git(x.sub, "update-index", "--add", "--cacheinfo", "160000,"+x.leafCommit+",vendor/b")
 	git(x.sub, "commit", "-q", "-m", "sub")
@@ -73,12 +62,12 @@ func newFixture(t *testing.T, f gitobj.Format) *fixture {
 
 	sum := sha256.Sum256(x.lfsContent)
 	x.pointer = fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", hex.EncodeToString(sum[:]), len(x.lfsContent))
-	write(t, x.app, "README", "app\n", 0o644)
-	write(t, x.app, "bin/run", "#!/bin/sh\n", 0o755)
-	write(t, x.app, "assets/logo.bin", x.pointer, 0o644)
-	write(t, x.app, "tests/t.txt", "test\n", 0o644)
-	write(t, x.app, "tests/deep/u.txt", "test\n", 0o644)
-	write(t, x.app, "ver.txt", "$Format:%H$\n", 0o644)
+	gittest.WriteFile(t, x.app, "README", "app\n", 0o644)
+	gittest.WriteFile(t, x.app, "bin/run", "#!/bin/sh\n", 0o755)
+	gittest.WriteFile(t, x.app, "assets/logo.bin", x.pointer, 0o644)
+	gittest.WriteFile(t, x.app, "tests/t.txt", "test\n", 0o644)
+	gittest.WriteFile(t, x.app, "tests/deep/u.txt", "test\n", 0o644)
+	gittest.WriteFile(t, x.app, "ver.txt", "$Format:%H$\n", 0o644)
 	if err := os.Symlink("README", filepath.Join(x.app, "link")); err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +108,14 @@ func (x *fixture) release(t *testing.T) string {
 	extract(x.app, x.tag, dest)
 	extract(x.sub, x.subCommit, filepath.Join(dest, "lib/a"))
 	extract(x.leaf, x.leafCommit, filepath.Join(dest, "lib/a/vendor/b"))
-	write(t, dest, "assets/logo.bin", logo, 0o644)
-	write(t, dest, "ver.txt", x.commit+"\n", 0o644)
+	gittest.WriteFile(t, dest, "assets/logo.bin", logo, 0o644)
+	gittest.WriteFile(t, dest, "ver.txt", x.commit+"\n", 0o644)
 	if err := os.RemoveAll(filepath.Join(dest, "tests")); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := manifest.New(manifest.Entry{Name: "app", Commit: x.commit})
-	write(t, rel, "DEPLOY_TAG", x.tag+"\n", 0o644)
-	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+	gittest.WriteFile(t, rel, "DEPLOY_TAG", x.tag+"\n", 0o644)
+	gittest.WriteFile(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
 
 	git := func(dir string, args ...string) string { return gittest.Git(t, x.env, dir, args...) }
 	objs := map[string][]byte{}
@@ -196,19 +185,19 @@ func TestReleaseWithSubmodulesLFSAndExport(t *testing.T) {
 				edit func()
 				text string
 			}{
-				{"lfs content edited", func() { write(t, app, "assets/logo.bin", "the real logo bytez\n", 0o644) }, "edited 1: assets/logo.bin"},
-				{"lfs pointer deployed", func() { write(t, app, "assets/logo.bin", x.pointer, 0o644) }, "edited 1: assets/logo.bin"},
-				{"submodule file edited", func() { write(t, app, "lib/a/s.txt", "sub!\n", 0o644) }, "edited 1: lib/a/s.txt"},
+				{"lfs content edited", func() { gittest.WriteFile(t, app, "assets/logo.bin", "the real logo bytez\n", 0o644) }, "edited 1: assets/logo.bin"},
+				{"lfs pointer deployed", func() { gittest.WriteFile(t, app, "assets/logo.bin", x.pointer, 0o644) }, "edited 1: assets/logo.bin"},
+				{"submodule file edited", func() { gittest.WriteFile(t, app, "lib/a/s.txt", "sub!\n", 0o644) }, "edited 1: lib/a/s.txt"},
 				{"nested submodule file deleted", func() { os.Remove(filepath.Join(app, "lib/a/vendor/b/x.txt")) }, "deleted 1: lib/a/vendor/b/x.txt"},
-				{"submodule added file", func() { write(t, app, "lib/a/vendor/b/new", "n\n", 0o644) }, "added 1: lib/a/vendor/b/new"},
+				{"submodule added file", func() { gittest.WriteFile(t, app, "lib/a/vendor/b/new", "n\n", 0o644) }, "added 1: lib/a/vendor/b/new"},
 				{"submodule folder gone", func() { os.RemoveAll(filepath.Join(app, "lib/a")) }, "deleted 1: lib/a"},
 				{"submodule folder made a file", func() {
 					os.RemoveAll(filepath.Join(app, "lib/a"))
-					write(t, app, "lib/a", "x\n", 0o644)
+					gittest.WriteFile(t, app, "lib/a", "x\n", 0o644)
 				}, "type changed 1: lib/a"},
-				{"ignored deployed", func() { write(t, app, "tests/t.txt", "test\n", 0o644) }, "added 1: tests"},
-				{"subst not expanded", func() { write(t, app, "ver.txt", "$Format:%H$\n", 0o644) }, "edited 1: ver.txt"},
-				{"subst edited", func() { write(t, app, "ver.txt", "1.2.3\n", 0o644) }, "edited 1: ver.txt"},
+				{"ignored deployed", func() { gittest.WriteFile(t, app, "tests/t.txt", "test\n", 0o644) }, "added 1: tests"},
+				{"subst not expanded", func() { gittest.WriteFile(t, app, "ver.txt", "$Format:%H$\n", 0o644) }, "edited 1: ver.txt"},
+				{"subst edited", func() { gittest.WriteFile(t, app, "ver.txt", "1.2.3\n", 0o644) }, "edited 1: ver.txt"},
 				{"symlink retargeted", func() {
 					os.Remove(filepath.Join(app, "link"))
 					os.Symlink("bin/run", filepath.Join(app, "link"))
@@ -286,15 +275,15 @@ func TestThousandsOfDifferences(t *testing.T) {
 	if err := releasetest.WriteProof(git, rel, "app", tag); err != nil {
 		t.Fatal(err)
 	}
-	write(t, rel, "DEPLOY_TAG", tag+"\n", 0o644)
-	write(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
+	gittest.WriteFile(t, rel, "DEPLOY_TAG", tag+"\n", 0o644)
+	gittest.WriteFile(t, rel, "DEPLOY_MANIFEST", m.String(), 0o644)
 	if l := appLine(t, rel); !l.OK {
 		t.Fatalf("intact: %s", l.Text())
 	}
 	if err := os.RemoveAll(filepath.Join(rel, "app", "tests")); err != nil {
 		t.Fatal(err)
 	}
-	write(t, rel, "app/added.txt", "x\n", 0o644)
+	gittest.WriteFile(t, rel, "app/added.txt", "x\n", 0o644)
 	l := appLine(t, rel)
 	want := "added 1: added.txt; deleted 1500: tests/00/t0000.php, tests/00/t0030.php, tests/00/t0060.php and 1497 more"
 	if l.Text() != want || len(l.Deleted) != n {
