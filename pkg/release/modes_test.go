@@ -11,12 +11,14 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
-// buildOne builds release T1 of repos a and b in a new root.
-func buildOne(t *testing.T) (*Root, string) {
+// buildOne builds release T1 of repos a and b, a's files of every mode,
+// in a new root, and returns the build's folder.
+func buildOne(t *testing.T) string {
 	t.Helper()
 	env := gittest.Env(t)
 	base := gittest.Repos(t, env, "a", "b")
@@ -25,31 +27,45 @@ func buildOne(t *testing.T) (*Root, string) {
 	os.WriteFile(filepath.Join(base, "a", "sub", "deeper", "f"), []byte("f\n"), 0o600)
 	gittest.Git(t, env, filepath.Join(base, "a"), "add", "-A")
 	gittest.Git(t, env, filepath.Join(base, "a"), "commit", "-qm", "modes")
-	g := gittest.Runner(t, env)
-	var srcs []Source
+	return buildT1(t, env, base).tmp
+}
+
+// built is release T1 of repos a and b, built in a new root.
+type built struct {
+	g    *git.Runner
+	r    *Root
+	m    manifest.Manifest
+	srcs []Source
+	tmp  string // the build, not installed
+}
+
+// buildT1 tags repos a and b of base T1 at their HEADs and builds T1 of
+// them in a new root.
+func buildT1(t *testing.T, env []string, base string) built {
+	t.Helper()
+	f := built{g: gittest.Runner(t, env)}
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {
 		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
 		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T1", "T1")
-		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
+		f.srcs = append(f.srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
 		entries = append(entries, manifest.Entry{Name: n, Commit: c})
 	}
-	m, _ := manifest.New(entries...)
-	r, err := Open(filepath.Join(t.TempDir(), "root"))
-	if err != nil {
+	f.m, _ = manifest.New(entries...)
+	var err error
+	if f.r, err = Open(filepath.Join(t.TempDir(), "root")); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := r.Build(context.Background(), g, "T1", m, srcs, 2)
-	if err != nil {
+	if f.tmp, err = f.r.Build(context.Background(), f.g, "T1", f.m, f.srcs, 2); err != nil {
 		t.Fatal(err)
 	}
-	return r, tmp
+	return f
 }
 
 // Every top-level entry of a release that is not a repo's folder is a name
 // no repo may take (manifest.ReservedNames), so no repo can collide with it.
 func TestReleaseTopNamesAreReserved(t *testing.T) {
-	_, tmp := buildOne(t)
+	tmp := buildOne(t)
 	ents, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +89,7 @@ func TestReleaseTopNamesAreReserved(t *testing.T) {
 func TestBuildModesIgnoreUmask(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
-	_, tmp := buildOne(t)
+	tmp := buildOne(t)
 	want := map[string]fs.FileMode{
 		".": fs.ModeDir | 0o755, "a": fs.ModeDir | 0o755, "b": fs.ModeDir | 0o755,
 		"a/sub": fs.ModeDir | 0o755, "a/sub/deeper": fs.ModeDir | 0o755,

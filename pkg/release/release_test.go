@@ -10,31 +10,16 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
 func TestBuildInstallSwitch(t *testing.T) {
 	env := gittest.Env(t)
 	base := gittest.Repos(t, env, "a", "b")
-	g := gittest.Runner(t, env)
-	var srcs []Source
-	var entries []manifest.Entry
+	f := buildT1(t, env, base)
+	g, r, m, srcs, tmp := f.g, f.r, f.m, f.srcs, f.tmp
 	for _, n := range []string{"a", "b"} {
-		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")
-		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T1", "T1")
 		gittest.Git(t, env, filepath.Join(base, n), "tag", "-a", "-m", "T2", "T2")
-		srcs = append(srcs, Source{Name: n, Path: filepath.Join(base, n), Commit: c})
-		entries = append(entries, manifest.Entry{Name: n, Commit: c})
-	}
-	m, _ := manifest.New(entries...)
-	r, err := Open(filepath.Join(t.TempDir(), "root"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := r.Build(context.Background(), g, "T1", m, srcs, 2)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if !strings.HasPrefix(filepath.Base(tmp), ".tmp-T1-") {
 		t.Errorf("built in %s, want a hidden temporary folder", tmp)
