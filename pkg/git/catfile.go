@@ -47,7 +47,7 @@ type BatchHeader struct {
 func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
 	args := CatFileArgs()
 	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
-	cmd := r.command(ctx, dir, args)
+	cmd := r.command(ctx, Argv(dir, args))
 	c := &CatFile{dir: dir, cmd: cmd, cancel: cancel}
 	cmd.Stderr = &c.stderr
 	stdin, err := cmd.StdinPipe()
@@ -76,23 +76,6 @@ func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
 func CatFileArgs() []string {
 	return []string{"-c", "core.packedGitWindowSize=1m", "-c", "core.packedGitLimit=16m",
 		"-c", "core.deltaBaseCacheLimit=16m", "cat-file", "--batch"}
-}
-
-// command builds a git command as Do runs it: cleaned environment, traced,
-// in a session of its own whose whole group is killed when ctx ends.
-func (r *Runner) command(ctx context.Context, dir string, args []string) *exec.Cmd {
-	argv := Argv(dir, args)
-	if r.trace != nil {
-		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
-		r.traceMu.Unlock()
-	}
-	cmd := exec.CommandContext(ctx, r.path, argv...)
-	cmd.Env = r.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
-	return cmd
 }
 
 // Request asks for rev (an object id, or a ref the caller built). It is

@@ -241,6 +241,24 @@ func (r *Runner) Run(ctx context.Context, dir string, args ...string) ([]byte, e
 	return r.Do(ctx, Call{Dir: dir, Args: args})
 }
 
+// command builds the git command for argv as every call runs it: cleaned
+// environment, traced, in a session of its own whose whole group is
+// killed when ctx ends. Do adds its own stdio and, unless the call must
+// outlive this process, a child that dies with it.
+func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
+	if r.trace != nil {
+		r.traceMu.Lock()
+		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
+		r.traceMu.Unlock()
+	}
+	cmd := exec.CommandContext(ctx, r.path, argv...)
+	cmd.Env = r.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
 // Do runs one call and returns its stdout. On failure it returns *Error.
 func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	timeout := c.Timeout
@@ -260,13 +278,7 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 		}
 	}
 	argv := append(SafeArgs(c.Trust, drivers), Argv(c.Dir, c.Args)...)
-	if r.trace != nil {
-		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
-		r.traceMu.Unlock()
-	}
-	cmd := exec.CommandContext(ctx, r.path, argv...)
-	cmd.Env = r.env
+	cmd := r.command(ctx, argv)
 	if len(c.Env) > 0 {
 		cmd.Env = append(append([]string(nil), r.env...), c.Env...)
 	}
@@ -286,10 +298,6 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	if c.Outlive {
 		cmd.SysProcAttr = outliveProcAttr()
 	}
-	cmd.Cancel = func() error {
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
 	if err == nil {
 		return stdout.Bytes(), nil

@@ -32,7 +32,7 @@ func (r *Runner) WalkTree(ctx context.Context, dir, commit string, fn func(TreeE
 	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
 	args := LsTreeArgs(commit)
-	cmd := r.command(ctx, dir, args)
+	cmd := r.command(ctx, Argv(dir, args))
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
