@@ -19,13 +19,9 @@ type BatchObject struct {
 // one's contents. As with Resolve, the revisions go to git on stdin and a
 // missing revision is reported in its BatchObject, not as an error.
 func (r *Runner) ReadObjects(ctx context.Context, dir string, revs ...string) ([]BatchObject, error) {
-	in, err := revsInput(revs)
+	out, err := r.catFileBatch(ctx, dir, "--batch=%(objectname) %(objecttype) %(objectsize)", revs)
 	if err != nil {
 		return nil, err
-	}
-	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"}, Stdin: in})
-	if err != nil {
-		return nil, notARepo(err)
 	}
 	return ParseBatch(out, revs)
 }

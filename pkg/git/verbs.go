@@ -22,20 +22,16 @@ type Object struct {
 // to git on stdin, so none of them can be taken for an option. A missing
 // revision is reported in its Object, not as an error.
 func (r *Runner) Resolve(ctx context.Context, dir string, revs ...string) ([]Object, error) {
-	in, err := revsInput(revs)
+	out, err := r.catFileBatch(ctx, dir, "--batch-check=%(objectname) %(objecttype)", revs)
 	if err != nil {
 		return nil, err
-	}
-	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", "--batch-check=%(objectname) %(objecttype)"}, Stdin: in})
-	if err != nil {
-		return nil, notARepo(err)
 	}
 	return ParseBatchCheck(out, revs)
 }
 
-// revsInput is the stdin of a cat-file batch: one revision per line, so
-// that none can be taken for an option.
-func revsInput(revs []string) (*bytes.Buffer, error) {
+// catFileBatch runs "git cat-file BATCH" on revs, one per line on stdin
+// so that none can be taken for an option, and returns its output.
+func (r *Runner) catFileBatch(ctx context.Context, dir, batch string, revs []string) ([]byte, error) {
 	var in bytes.Buffer
 	for _, rev := range revs {
 		if strings.ContainsAny(rev, "\n\x00") {
@@ -44,7 +40,11 @@ func revsInput(revs []string) (*bytes.Buffer, error) {
 		in.WriteString(rev)
 		in.WriteByte('\n')
 	}
-	return &in, nil
+	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", batch}, Stdin: &in})
+	if err != nil {
+		return nil, notARepo(err)
+	}
+	return out, nil
 }
 
 // ParseBatchCheck parses "--batch-check=%(objectname) %(objecttype)" output
