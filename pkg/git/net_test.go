@@ -37,6 +37,15 @@ var verbs = map[string]func(ctx context.Context, g *git.Runner, repo, remote str
 	},
 }
 
+// servedWorld makes a world with repo r, and a bare a.git served over
+// smart HTTP with opts.
+func servedWorld(t *testing.T, opts githttp.Options) (g *git.Runner, repo string, s *githttp.Server) {
+	env, g, base, _ := gittest.World(t, "r")
+	srvRoot := t.TempDir()
+	gittest.Git(t, env, srvRoot, "init", "-q", "--bare", "a.git")
+	return g, filepath.Join(base, "r"), githttp.New(t, srvRoot, opts)
+}
+
 // Every verb refuses ext:: even when the repo's (and the user's) config
 // allows it: the command in the URL never runs.
 func TestNetVerbsRefuseExt(t *testing.T) {
@@ -69,11 +78,7 @@ func TestNetVerbsRefuseExt(t *testing.T) {
 // prompts, and the hint says what to do.
 func TestNetVerbsNeverPrompt(t *testing.T) {
 	t.Parallel()
-	env, g, base, _ := gittest.World(t, "r")
-	repo := filepath.Join(base, "r")
-	srvRoot := t.TempDir()
-	gittest.Git(t, env, srvRoot, "init", "-q", "--bare", "a.git")
-	s := githttp.New(t, srvRoot, githttp.Options{})
+	g, repo, s := servedWorld(t, githttp.Options{})
 	for verb, run := range verbs {
 		start := time.Now()
 		err := run(context.Background(), g, repo, s.RepoURL("a.git"), time.Minute)
@@ -120,11 +125,7 @@ func TestNetVerbsTimeout(t *testing.T) {
 // parameters of its URL, even where the server or git repeat them.
 func TestNetVerbsRedact(t *testing.T) {
 	t.Parallel()
-	env, g, base, _ := gittest.World(t, "r")
-	repo := filepath.Join(base, "r")
-	srvRoot := t.TempDir()
-	gittest.Git(t, env, srvRoot, "init", "-q", "--bare", "a.git")
-	s := githttp.New(t, srvRoot, githttp.Options{Password: "pw-SECRET1"})
+	g, repo, s := servedWorld(t, githttp.Options{Password: "pw-SECRET1"})
 	s.Fail("/a.git", 500)
 	url := strings.Replace(s.AuthURL("a.git"), "deployer", "deployer", 1) + "?private_token=tok-SECRET2&access_token=tok-SECRET3"
 	for verb, run := range verbs {
