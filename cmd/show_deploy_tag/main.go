@@ -86,18 +86,14 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/live"
-	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 var (
@@ -116,79 +112,35 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	if c.Bool(allFlag.Name) {
-		return runAll(c)
-	}
-	roots := c.StringSlice(rootFlag.Name)
-	if len(roots) > 1 {
-		return cliutil.Usagef("--root given %d times: only --all serves several roots", len(roots))
-	}
-	envName, root := c.String(environmentFlag.Name), ""
-	if len(roots) == 1 {
-		root = roots[0]
-	}
-	switch {
-	case c.NArg() > 1:
-		return cliutil.Usagef("too many operands: want at most one PATH")
-	case c.NArg() == 1 && (envName != "" || root != ""):
-		return cliutil.Usagef("give PATH or --environment/--root, not both")
-	case c.IsSet(environmentFlag.Name) && deploytag.ValidEnvironment(envName) != nil:
-		return cliutil.Usage(deploytag.ValidEnvironment(envName))
-	case c.IsSet(serveFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
-		return cliutil.Usagef("give --serve or --json, not both")
-	}
-	jobs, err := cliutil.Jobs(c)
+	envName, err := cliutil.EnvironmentArg(c)
 	if err != nil {
 		return err
 	}
-	// Git and deploy.toml are needed only for versions and configured
-	// roots: an app asking for its tag needs neither installed.
-	env := &cliutil.Env{Name: c.App.Name, Stderr: c.App.ErrWriter, Config: &config.Config{}, Quiet: c.Bool(cliutil.QuietFlag.Name)}
-	// Versions are shown with --json and --serve: there the basedir's
-	// default (the current folder) holds as documented, when it holds repos.
-	withBasedir := c.IsSet(cliutil.BasedirFlag.Name) ||
-		(c.Bool(cliutil.JSONFlag.Name) || c.IsSet(serveFlag.Name)) && basedir.HoldsRepos(c.String(cliutil.BasedirFlag.Name))
-	if withBasedir || c.IsSet(cliutil.ConfigFlag.Name) || envName != "" {
-		if env, err = cliutil.Setup(c); err != nil {
-			return err
-		}
+	q := live.Query{Paths: c.Args().Slice(), Roots: c.StringSlice(rootFlag.Name), Environment: envName, All: c.Bool(allFlag.Name),
+		JSON: c.Bool(cliutil.JSONFlag.Name), Serve: c.IsSet(serveFlag.Name), Addr: c.String(serveFlag.Name)}
+	if err := q.Check(); err != nil {
+		return cliutil.Usage(err)
 	}
-	src := live.Source{Path: ".", Environment: envName}
+	// Git and deploy.toml are needed only for --all, versions (with --json
+	// and --serve, from the basedir: by default the current folder, when
+	// it holds repos) and configured roots: an app asking for its tag
+	// needs neither installed.
+	withRepos := c.IsSet(cliutil.BasedirFlag.Name) || (q.JSON || q.Serve) && basedir.HoldsRepos(c.String(cliutil.BasedirFlag.Name))
+	env, err := cliutil.SetupIf(c, q.All || withRepos || c.IsSet(cliutil.ConfigFlag.Name) || envName != "")
+	if err != nil {
+		return err
+	}
+	s, err := dashboard.Show(c.Context, q, dashboard.ShowOptions{Config: env.Config, Basedir: env.Basedir,
+		ConfiguredRoot: env.ConfiguredRoot, ReleaseRoot: env.ReleaseRoot, RootFromEnv: os.Getenv(cliutil.RootEnvVar) != "",
+		Git: env.Git, Repos: func() ([]basedir.Repo, error) { return env.Repos(nil) }, Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf})
 	switch {
-	case c.NArg() == 1:
-		src.Path = c.Args().First()
-	case envName != "" || root != "" || os.Getenv(cliutil.RootEnvVar) != "":
-		if src.Root, err = env.ReleaseRoot(root, envName); err != nil {
-			return err
-		}
-	}
-	var repos []basedir.Repo
-	if withBasedir {
-		if repos, err = env.Repos(nil); err != nil {
-			return err
-		}
-	}
-	opts := live.HandlerOptions{Source: src, ErrorLog: func(err error) { env.Warnf("%v", err) }}
-	if len(repos) > 0 {
-		opts.Enrich = func(ctx context.Context, info *live.Info) { tagread.AddVersions(ctx, env.Git, repos, info, jobs) }
-	}
-	if c.IsSet(serveFlag.Name) {
-		addr, err := live.ServeAddr(c.String(serveFlag.Name))
-		if err != nil {
-			return cliutil.Usage(err)
-		}
+	case err != nil:
+		return err
+	case q.Serve:
 		cliutil.Serves(c.App)
-		return live.ServeRelease(c.Context, addr, opts, env.Warnf, env.Serving)
+		return live.Serve(c.Context, q.Addr, s.Handler, env.Serving)
 	}
-	info, err := opts.Load(c.Context)
-	if err != nil {
-		return err
-	}
-	if !c.Bool(cliutil.JSONFlag.Name) {
-		_, err = fmt.Fprintln(c.App.Writer, info.Tag)
-		return err
-	}
-	return cliutil.WriteJSON(c.App.Writer, info)
+	return cliutil.Output(c, s.Record, s.Text)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

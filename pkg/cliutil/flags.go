@@ -79,6 +79,22 @@ func SetupIn(c *cli.Context, dir string) (*Env, error) { return setup(c, dir, tr
 // config, and no git runner.
 func SetupFiles(c *cli.Context) (*Env, error) { return setup(c, basedirOf(c), false) }
 
+// SetupIf is Setup when need is true; else, for a tool that can do its
+// work from plain files alone (show_deploy_tag asking for a tag), an Env
+// with no git runner and an empty config, with --jobs checked and
+// --quiet read: neither git nor deploy.toml is looked for.
+func SetupIf(c *cli.Context, need bool) (*Env, error) {
+	if need {
+		return Setup(c)
+	}
+	jobs, err := Jobs(c)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{Name: c.App.Name, Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Config: &config.Config{},
+		Quiet: c.Bool(QuietFlag.Name), Jobs: jobs}, nil
+}
+
 func basedirOf(c *cli.Context) string {
 	if hasFlag(c, BasedirFlag.Name) {
 		return c.String(BasedirFlag.Name)

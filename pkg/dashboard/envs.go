@@ -2,8 +2,11 @@ package dashboard
 
 import (
 	"fmt"
-	"io"
 	"path/filepath"
+	"strings"
+
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/fail"
 )
 
 // Envs is what --all shows: the configured environments (their roots
@@ -36,16 +39,40 @@ func Envs(configured []Env, roots []string) ([]Env, error) {
 	return envs, nil
 }
 
-// WriteStatuses prints one "ENV TAG" line a status, "-" for no tag.
-func WriteStatuses(w io.Writer, sts []Status) error {
+// Configured is what --all shows: every environment of cfg, in the
+// file's order, at the root rootOf gives it, then each of roots not among
+// them (see Envs). Nothing to show is a usage error naming the config
+// file (cfg.File, else deploy.toml in basedir).
+func Configured(cfg *config.Config, basedir string, rootOf func(env string) (string, error), roots []string) ([]Env, error) {
+	var configured []Env
+	for _, name := range cfg.EnvironmentOrder {
+		root, err := rootOf(name)
+		if err != nil {
+			return nil, err
+		}
+		configured = append(configured, Env{Name: name, Root: root})
+	}
+	envs, err := Envs(configured, roots)
+	if err != nil || len(envs) > 0 {
+		return envs, err
+	}
+	file := cfg.File
+	if file == "" {
+		file = filepath.Join(basedir, config.FileName)
+	}
+	return nil, fail.Usagef("--all: no environment: %s defines none and no --root was given", file)
+}
+
+// StatusLines is the text --all prints: one "ENV TAG" line a status, "-"
+// for no tag.
+func StatusLines(sts []Status) string {
+	var b strings.Builder
 	for _, st := range sts {
 		tag := "-"
 		if st.Tag != nil {
 			tag = *st.Tag
 		}
-		if _, err := fmt.Fprintf(w, "%s %s\n", st.Environment, tag); err != nil {
-			return err
-		}
+		fmt.Fprintf(&b, "%s %s\n", st.Environment, tag)
 	}
-	return nil
+	return b.String()
 }

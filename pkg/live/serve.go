@@ -53,13 +53,3 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(addr str
 	}
 	return nil
 }
-
-// ServeRelease serves NewHandler(o) on addr as Serve does, first warning
-// through warnf when the release cannot be read yet (it is served anyway,
-// 503 until a deploy).
-func ServeRelease(ctx context.Context, addr string, o HandlerOptions, warnf func(string, ...any), ready func(addr string)) error {
-	if _, err := o.Source.Load(); err != nil {
-		warnf("%v; serving anyway (503 until a deploy)", err)
-	}
-	return Serve(ctx, addr, NewHandler(o), ready)
-}
