@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/releasetest"
 )
 
 // Fixture is a basedir of N repos, each with a bare remote, a short
@@ -21,7 +23,7 @@ type Fixture struct {
 	Remotes string
 }
 
-// gitEnv is the sealed environment every git and tool in the benchmark runs in.
+// gitCmd runs git in dir, in the sealed environment of the benchmark.
 func (b *Bench) gitCmd(dir string, stdin []byte, args ...string) error {
 	cmd := b.cmd("git", args...)
 	cmd.Dir = dir
@@ -33,6 +35,21 @@ func (b *Bench) gitCmd(dir string, stdin []byte, args ...string) error {
 		return fmt.Errorf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
 	}
 	return nil
+}
+
+// gitIn runs git in dir, in the sealed environment, and returns its
+// stdout.
+func (b *Bench) gitIn(dir string) releasetest.Git {
+	return func(args ...string) ([]byte, error) {
+		cmd := b.cmd("git", args...)
+		cmd.Dir, cmd.Env = dir, b.env
+		return cmd.Output()
+	}
+}
+
+func (b *Bench) gitOut(dir string, args ...string) (string, error) {
+	out, err := b.gitIn(dir)(args...)
+	return strings.TrimSpace(string(out)), err
 }
 
 // template makes (once per tag count) a work tree and a bare clone to copy.

@@ -12,14 +12,11 @@
 // the tool starts per repo. The table goes to stdout and, with the machine
 // it ran on, to -out.
 //
-// It also verifies a release of 20,000 files on its host (no repos, no
-// git) against hashing the same files with find | xargs sha1sum
-// (release.go); -release runs that case alone and replaces only its
-// section of -out.
-//
-// It also exports one repo of 20,000 files with deploy against git archive
-// | tar -x (export.go); -export runs that case alone and replaces only its
-// section of -out.
+// On one generated repo of 20,000 files (pair.go) it also verifies the
+// repo's release on its host (no repos, no git) against hashing the same
+// files with find | xargs sha1sum (release.go), and exports the repo with
+// deploy against git archive | tar -x (export.go); -release or -export
+// runs that case alone and replaces only its section of -out.
 //
 // Usage:
 //
@@ -27,7 +24,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -52,7 +48,7 @@ type size struct{ n, tags, runs int }
 func main() {
 	bin := flag.String("bin", "bin", "folder holding the built tools")
 	out := flag.String("out", "bench/RESULTS.md", "file to write the results to (empty: none)")
-	quick := flag.Bool("quick", false, "small sizes and few runs, to try the harness")
+	quick := flag.Bool("quick", false, "small sizes and few runs (a big repo of 2,000 files), to try the harness")
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
@@ -76,17 +72,19 @@ func main() {
 		os.Exit(1)
 	}
 	b, err := newBench(ctx, *bin, *keep)
-	if err == nil {
-		b.memOnly = *memOnly
-	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	b.memOnly = *memOnly
+	b.big = bigRepo{files: BigFiles, big: BigFilesBig, bytes: BigBytes}
+	if *quick {
+		b.big = bigRepo{files: BigFiles / 10, big: BigFilesBig / 10, bytes: BigBytes / 10}
+	}
 	if *exportOnly {
-		err = b.runExport(*out)
+		err = b.runAlone(&exportCase, *out)
 	} else if *releaseOnly {
-		err = b.runRelease(*out)
+		err = b.runAlone(&releaseCase, *out)
 	} else {
 		err = b.run(sizes, *only, *out)
 	}
@@ -108,11 +106,11 @@ type Bench struct {
 	daemonAddr string
 	seq        int // makes every tag, time and folder fresh
 	rows       []row
-	procs      []string // "tool: git processes per repo" lines
-	dash       *dashRow // the what-runs-where server, when measured
-	exp        *expRow  // the release export, when measured
-	ssh        []sshRow // push_tag over ssh, when measured
-	rel        *relRow  // the release verify, when measured
+	procs      []string  // "tool: git processes per repo" lines
+	dash       *dashRow  // the what-runs-where server, when measured
+	ssh        []sshRow  // push_tag over ssh, when measured
+	big        bigRepo   // the repo of the big-repo cases
+	pairs      []pairRow // the big-repo cases measured
 	started    time.Time
 	loadStart  string
 }
@@ -267,30 +265,8 @@ func (b *Bench) once(s *side) (time.Duration, int64, error) {
 			return 0, 0, fmt.Errorf("preparing tag %s: %w", v.tag, err)
 		}
 	}
-	cmd := b.command(s, v)
-	// Peak memory comes from /usr/bin/time, run around tools and loops
-	// alike: the rusage of a child forked from this (large) Go process
-	// would count this process's memory too, as Linux reports it.
-	memFile := filepath.Join(v.out, ".maxrss")
-	cmd.Args = append([]string{timeBin, "-f", "%M", "-o", memFile}, cmd.Args...)
-	cmd.Path = timeBin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err = cmd.Run()
-	d := time.Since(start)
-	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %v\n%s", s.label, err, firstLines(stderr.String(), 5))
-	}
-	var kib int64
-	if m, err := os.ReadFile(memFile); err == nil {
-		fmt.Sscan(string(m), &kib)
-	}
-	return d, kib * 1024, nil
+	return b.timed(b.command(s, v), s.label)
 }
-
-// timeBin is GNU time, which the bench script installs if missing.
-const timeBin = "/usr/bin/time"
 
 func (b *Bench) run1(cmd *exec.Cmd) error {
 	cmd.Env = b.env
@@ -300,40 +276,18 @@ func (b *Bench) run1(cmd *exec.Cmd) error {
 	return nil
 }
 
-func firstLines(s string, n int) string {
-	l := strings.SplitN(strings.TrimSpace(s), "\n", n+1)
-	return strings.Join(l[:min(n, len(l))], "\n")
-}
-
-// measure runs every side runs times, rotating which goes first.
+// measure runs every side runs times, in turn.
 func (b *Bench) measure(sides []*side, runs int) error {
-	for r := 0; r < runs; r++ {
-		for k := range sides {
-			if err := b.ctx.Err(); err != nil {
-				return err
-			}
-			s := sides[(r+k)%len(sides)]
-			d, rss, err := b.once(s)
-			if err != nil {
-				return err
-			}
-			s.times = append(s.times, d)
-			s.rss = max(s.rss, rss)
+	return b.inTurn(len(sides), runs, 0, func(i int, _ bool) error {
+		s := sides[i]
+		d, rss, err := b.once(s)
+		if err != nil {
+			return err
 		}
-	}
-	return nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+		s.times = append(s.times, d)
+		s.rss = max(s.rss, rss)
+		return nil
+	})
 }
 
 // row is one line of the table.
@@ -355,10 +309,8 @@ func (r row) verdict() string {
 		return "FAILED"
 	case r.target == 0:
 		return ""
-	case r.ratio() <= r.target:
-		return fmt.Sprintf("≤ %.2f met", r.target)
 	default:
-		return fmt.Sprintf("≤ %.2f MISSED by %.0f%%", r.target, (r.ratio()/r.target-1)*100)
+		return verdict(r.ratio(), r.target)
 	}
 }
 
@@ -472,13 +424,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 	if b.has("push_tag") && (only == "" || strings.Contains(SSHCase, only)) && !b.memOnly {
 		b.ssh = b.sshBench()
 	}
-	if b.has("verify_deploy_tag") && (only == "" || strings.Contains(ReleaseCase, only)) {
-		r := b.releaseBench()
-		b.rel = &r
-	}
-	if b.has("deploy") && (only == "" || strings.Contains(ExportCase, only)) && !b.memOnly {
-		r := b.exportBench()
-		b.exp = &r
+	for _, c := range pairCases {
+		if b.has(c.tool) && (only == "" || strings.Contains(c.name, only)) && (c.mem || !b.memOnly) {
+			b.pairs = append(b.pairs, b.runPair(c))
+		}
 	}
 	report := b.report()
 	fmt.Print(report)
@@ -568,10 +517,7 @@ func (b *Bench) table() string {
 	s.WriteString("|---:|---:|---|---|---:|---:|---:|---:|---|---:|\n")
 	for _, r := range b.rows {
 		r.tool, r.against = cell(r.tool), cell(r.against)
-		mem := fmt.Sprintf("%.1f MiB", float64(r.rss)/(1<<20))
-		if r.n >= MemTargetAt && r.rss >= MemTarget {
-			mem += " MISSED (< 64)"
-		}
+		mem := peak(r.rss, r.n >= MemTargetAt)
 		if r.err != "" {
 			fmt.Fprintf(&s, "| %d | %d | %s | %s | | | | | FAILED: %s | |\n", r.n, r.tags, r.tool, r.against,
 				strings.ReplaceAll(firstLines(r.err, 2), "\n", " "))
@@ -587,9 +533,6 @@ func (b *Bench) table() string {
 	}
 	return s.String()
 }
-
-// cell escapes a table cell's pipes.
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 func (b *Bench) report() string {
 	var s strings.Builder
@@ -619,11 +562,8 @@ func (b *Bench) report() string {
 			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
 		s.WriteString(sshTable(b.ssh))
 	}
-	if b.rel != nil {
-		s.WriteString("\n" + releaseStart + "\n" + b.rel.section() + releaseEnd + "\n")
-	}
-	if b.exp != nil {
-		s.WriteString("\n" + exportStart + "\n" + b.exp.section() + exportEnd + "\n")
+	for _, r := range b.pairs {
+		s.WriteString("\n" + r.block())
 	}
 	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
 		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
@@ -672,3 +612,104 @@ func machine(env []string, loadStart string) []string {
 			" (the machine is shared: other work ran during the benchmark)",
 	}
 }
+
+// timeBin is GNU time, which the bench script installs if missing.
+const timeBin = "/usr/bin/time"
+
+// inTurn runs each of n sides runs times, the order rotating from run to
+// run so that no side always goes first, after warm untimed rounds (the
+// page cache). one(i, warm) runs side i once. It stops at the first error
+// or when the benchmark is interrupted.
+func (b *Bench) inTurn(n, runs, warm int, one func(i int, warm bool) error) error {
+	for r := -warm; r < runs; r++ {
+		for k := range n {
+			if err := b.ctx.Err(); err != nil {
+				return err
+			}
+			if err := one((k+max(r, 0))%n, r < 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// timed runs cmd under GNU time and returns its wall time and peak memory:
+// the largest RSS of the command and of what it ran. The rusage of a
+// child forked from this (large) Go process would count this process's
+// memory too, as Linux reports it.
+func (b *Bench) timed(cmd *exec.Cmd, label string) (time.Duration, int64, error) {
+	memFile := filepath.Join(b.tmp, "maxrss")
+	cmd.Args = append([]string{timeBin, "-f", "%M", "-o", memFile}, cmd.Args...)
+	cmd.Path = timeBin
+	d, err := wall(cmd, label)
+	if err != nil {
+		return 0, 0, err
+	}
+	var kib int64
+	if m, err := os.ReadFile(memFile); err == nil {
+		fmt.Sscan(string(m), &kib)
+	}
+	return d, kib * 1024, nil
+}
+
+// wall runs cmd and returns its wall time; a failure names label and
+// gives the first lines of the command's stderr.
+func wall(cmd *exec.Cmd, label string) (time.Duration, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w\n%s", label, err, firstLines(stderr.String(), 5))
+	}
+	return d, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// verdict says whether ratio meets target, and by how much it missed.
+func verdict(ratio, target float64) string {
+	if ratio <= target {
+		return fmt.Sprintf("≤ %.2f met", target)
+	}
+	return fmt.Sprintf("≤ %.2f MISSED by %.0f%%", target, (ratio/target-1)*100)
+}
+
+// peak is a peak memory in MiB, marked when checked is set and it reaches
+// MemTarget.
+func peak(rss int64, checked bool) string {
+	s := fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20))
+	if checked && rss >= MemTarget {
+		s += fmt.Sprintf(" MISSED (< %d)", MemTarget>>20)
+	}
+	return s
+}
+
+// secs lists durations in seconds.
+func secs(ds []time.Duration) string {
+	var p []string
+	for _, d := range ds {
+		p = append(p, fmt.Sprintf("%.2f", d.Seconds()))
+	}
+	return strings.Join(p, ", ")
+}
+
+func firstLines(s string, n int) string {
+	l := strings.SplitN(strings.TrimSpace(s), "\n", n+1)
+	return strings.Join(l[:min(n, len(l))], "\n")
+}
+
+// cell escapes a table cell's pipes.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

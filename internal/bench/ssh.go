@@ -99,35 +99,29 @@ func (b *Bench) sshBench() []sshRow {
 					append(env, "BASE="+base, "TAG="+tag), list)
 			}},
 		}
-		for run := range SSHRuns {
-			for k := range sides {
-				s := sides[(k+run)%len(sides)] // the order rotates
-				if s.err != nil || b.ctx.Err() != nil {
-					continue
-				}
-				b.seq++
-				tag := fmt.Sprintf("DEPLOY_20261125_%06d_5555555", b.seq)
-				tagScript := `while read r; do git -C "$BASE/$r" tag -a -m bench "$TAG" || exit 1; done`
-				if out, err := b.shell(tagScript, []string{"BASE=" + base, "TAG=" + tag}, list).CombinedOutput(); err != nil {
-					s.err = fmt.Errorf("tagging: %v: %s", err, out)
-					continue
-				}
-				c := s.cmd(tag)
-				var stderr strings.Builder
-				c.Stderr = &stderr
-				start := time.Now()
-				err := c.Run()
-				d := time.Since(start)
-				if err != nil {
-					s.err = fmt.Errorf("%v: %s", err, firstLines(stderr.String(), 3))
-					continue
-				}
-				s.times = append(s.times, d)
-				if ps := c.ProcessState; ps != nil {
-					s.cpus = append(s.cpus, ps.UserTime()+ps.SystemTime())
-				}
+		// A side that fails is not run again; the others go on.
+		_ = b.inTurn(len(sides), SSHRuns, 0, func(i int, _ bool) error {
+			s := sides[i]
+			if s.err != nil {
+				return nil
 			}
-		}
+			b.seq++
+			tag := fmt.Sprintf("DEPLOY_20261125_%06d_5555555", b.seq)
+			tagScript := `while read r; do git -C "$BASE/$r" tag -a -m bench "$TAG" || exit 1; done`
+			if out, err := b.shell(tagScript, []string{"BASE=" + base, "TAG=" + tag}, list).CombinedOutput(); err != nil {
+				s.err = fmt.Errorf("tagging: %w: %s", err, out)
+				return nil
+			}
+			c := s.cmd(tag)
+			d, err := wall(c, s.name)
+			if err != nil {
+				s.err = err
+				return nil
+			}
+			s.times = append(s.times, d)
+			s.cpus = append(s.cpus, c.ProcessState.UserTime()+c.ProcessState.SystemTime())
+			return nil
+		})
 		if cm { // the user's master lives on after a push; end it
 			c := b.shell(sshCmd+" -O exit forge 2>/dev/null; true", nil)
 			_ = c.Run()

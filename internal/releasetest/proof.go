@@ -1,7 +1,8 @@
 // Package releasetest makes releases by hand, for the tests of the tools
 // and packages that check releases: a repo's files as the export leaves
-// them (Unarchive) and their proof (WriteProof); internal/scripttest's
-// mkrelease uses both.
+// them (Unarchive) and their proof (WriteProof), or a whole release in
+// its root (Make), which internal/scripttest's mkrelease and the benchmark
+// (internal/bench) use.
 package releasetest
 
 import (

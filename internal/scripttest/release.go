@@ -12,13 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/deploytag/deploytag/internal/releasetest"
-	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -34,40 +32,9 @@ func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 4 {
 		at = args[4]
 	}
-	ents, err := os.ReadDir(base)
-	ts.Check(err)
-	var m manifest.Manifest
-	for _, e := range ents {
-		dir := filepath.Join(base, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
-			continue
-		}
-		if strings.TrimSpace(Git(ts, dir, "tag", "-l", tag)) == "" {
-			continue
-		}
-		obj := Git(ts, dir, "cat-file", "tag", "refs/tags/"+tag)
-		_, msg, _ := strings.Cut(obj, "\n\n")
-		m, err = manifest.ParseTagMessage(tag, msg, tag)
-		ts.Check(err)
-		break
-	}
-	if m == nil {
-		ts.Fatalf("no repo of %s carries %s", base, tag)
-	}
-	rel := filepath.Join(root, "releases", tag)
-	ts.Check(os.RemoveAll(rel))
-	for _, e := range m {
-		dir := filepath.Join(base, e.Name)
-		git := func(args ...string) ([]byte, error) { return []byte(Git(ts, dir, args...)), nil }
-		ts.Check(releasetest.Unarchive(git, "refs/tags/"+tag, filepath.Join(rel, e.Name)))
-		ts.Check(releasetest.WriteProof(git, rel, e.Name, tag))
-	}
-	ts.Check(os.WriteFile(filepath.Join(rel, place.TagFile), []byte(tag+"\n"), 0o644))
-	ts.Check(os.WriteFile(filepath.Join(rel, place.ManifestFile), []byte(m.String()), 0o644))
-	tmp := filepath.Join(root, ".current.tmp")
-	_ = os.Remove(tmp)
-	ts.Check(os.Symlink(filepath.Join("releases", tag), tmp))
-	ts.Check(os.Rename(tmp, filepath.Join(root, "current")))
+	ts.Check(releasetest.Make(root, base, tag, func(dir string) releasetest.Git {
+		return func(args ...string) ([]byte, error) { return []byte(Git(ts, dir, args...)), nil }
+	}))
 	line, err := json.Marshal(map[string]string{"time": at, "environment": env, "tag": tag,
 		"user": "tester", "host": "testhost", "outcome": "ok"})
 	ts.Check(err)

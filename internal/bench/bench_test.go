@@ -1,0 +1,226 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/releasetest"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/manifest"
+)
+
+// These tests check the parts of the benchmark that need no built tools:
+// the fixtures it generates and the report it writes. make bench runs the
+// measurements themselves.
+
+func testBench(t *testing.T) *Bench {
+	return &Bench{ctx: t.Context(), tmp: t.TempDir(), env: gittest.Env(t), started: time.Now(),
+		daemonAddr: "127.0.0.1:9"}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{nil, 0},
+		{[]time.Duration{3, 1, 2}, 2},
+		{[]time.Duration{4, 1, 3, 2}, 2}, // (2+3)/2, rounded down
+		{[]time.Duration{10, 30}, 20},
+	} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	b := &Bench{rows: []row{
+		{n: 1000, tags: 200, tool: "tag_repos", against: "naive loop", runs: 3,
+			toolT: 400 * time.Millisecond, baseT: 500 * time.Millisecond, rss: 70 << 20, target: 0.8},
+		{n: 100, tags: 200, tool: "push_tag (git://)", against: "xargs | git push", runs: 5,
+			toolT: 800 * time.Millisecond, baseT: time.Second, rss: 70 << 20, target: 0.5},
+		{n: 100, tags: 10000, tool: "create_deploy_tag", against: "rev-parse loop", runs: 3,
+			toolT: 100 * time.Millisecond, baseT: 50 * time.Millisecond, rss: 8 << 20},
+		{n: 1000, tags: 200, tool: "deploy", against: "(peak memory only)", runs: 1,
+			toolT: 2 * time.Second, rss: 30 << 20},
+		{n: 12, tags: 200, tool: "verify_deploy_tag", against: "rev-parse loop", err: "verify: exit status 1\nline two\nline three"},
+	}}
+	want := []string{
+		"| 1000 | 200 | tag_repos | naive loop | 3 | 0.400 s | 0.500 s | 0.80 | ≤ 0.80 met | 70.0 MiB MISSED (< 64) |",
+		`| 100 | 200 | push_tag (git://) | xargs \| git push | 5 | 0.800 s | 1.000 s | 0.80 | ≤ 0.50 MISSED by 60% | 70.0 MiB |`,
+		"| 100 | 10000 | create_deploy_tag | rev-parse loop | 3 | 0.100 s | 0.050 s | 2.00 |  | 8.0 MiB |",
+		"| 1000 | 200 | deploy | (peak memory only) | 1 | 2.000 s | | | | 30.0 MiB |",
+		"| 12 | 200 | verify_deploy_tag | rev-parse loop | | | | | FAILED: verify: exit status 1 line two | |",
+	}
+	got := strings.Split(strings.TrimSuffix(b.table(), "\n"), "\n")
+	if len(got) != 2+len(want) {
+		t.Fatalf("table:\n%s", b.table())
+	}
+	for i, w := range want {
+		if got[2+i] != w {
+			t.Errorf("row %d:\n got %s\nwant %s", i, got[2+i], w)
+		}
+	}
+}
+
+func TestPairSection(t *testing.T) {
+	r := pairRow{c: &exportCase, big: bigRepo{files: 20000, big: 200, bytes: 200 << 20, size: 200 << 20},
+		times: [2][]time.Duration{{19 * time.Second, 21 * time.Second, 20 * time.Second}, {40 * time.Second, 38 * time.Second, 39 * time.Second}},
+		rss:   [2]int64{30 << 20, 200 << 20}, when: "2027-01-01 00:00 UTC", load: "1 at the start, 2 at the end"}
+	s := r.section()
+	for _, want := range []string{
+		"## Exporting a release\n\n`deploy --no-push (export of one big repo)`: one repo, in one uncompressed pack, of 20000 files, 200 MiB",
+		"200 of them 0.5 MiB",
+		"then 3 times in turn; medians.\nMeasured 2027-01-01 00:00 UTC; load averages (1, 5, 15 min) 1 at the start, 2 at the end",
+		"\n| 20.000 s | 39.000 s | 0.51 | ≤ 0.50 MISSED by 3% | 30.0 MiB | 200.0 MiB |\n",
+		"Every run, in seconds: deploy 19.00, 21.00, 20.00; git archive | tar -x 40.00, 38.00, 39.00.\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("section lacks %q:\n%s", want, s)
+		}
+	}
+	r.err = "deploy: exit status 1\nfatal: bad\nmore"
+	if s := r.section(); !strings.HasSuffix(s, "|---:|---:|---:|---|---:|---:|\n| | | | FAILED: deploy: exit status 1 fatal: bad | | |\n") {
+		t.Errorf("failed section:\n%s", s)
+	}
+}
+
+// A -release or -export run replaces its own section and keeps the rest
+// of the results file, the hand-written notes above all.
+func TestSpliceSection(t *testing.T) {
+	c := &releaseCase
+	block := func(text string) string { return c.start + "\n" + text + "\n" + c.end + "\n" }
+	for _, tc := range []struct{ name, old, want string }{
+		{"replaced", "head\n\n" + block("old") + "\nmiddle\n" + notesMarker + "\nnotes\n",
+			"head\n\n" + block("new") + "\nmiddle\n" + notesMarker + "\nnotes\n"},
+		{"before the notes", "head\n" + notesMarker + "\nnotes\n", "head\n" + block("new") + "\n" + notesMarker + "\nnotes\n"},
+		{"at the end", "head\n", "head\n\n" + block("new")},
+		{"new file", "", "\n" + block("new")},
+	} {
+		out := filepath.Join(t.TempDir(), "RESULTS.md")
+		if tc.old != "" {
+			if err := os.WriteFile(out, []byte(tc.old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := spliceSection(out, c.start, c.end, block("new")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The basedir fixture: repos copied from one template, each with its bare
+// remote, a history, and the tags asked for, packed, as deploy tags whose
+// messages hold a manifest; the work trees clean.
+func TestFixture(t *testing.T) {
+	t.Parallel()
+	b := testBench(t)
+	f, err := b.fixture(3, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"r0001", "r0002", "r0003"} {
+		repo := filepath.Join(f.Base, name)
+		if s := gittest.Git(t, b.env, repo, "status", "--porcelain"); s != "" {
+			t.Errorf("%s is not clean: %s", name, s)
+		}
+		if n := gittest.Git(t, b.env, repo, "rev-list", "--count", "main"); n != "5" {
+			t.Errorf("%s has %s commits on main, want 5", name, n)
+		}
+		tags := strings.Fields(gittest.Git(t, b.env, repo, "tag", "-l"))
+		if len(tags) != 7 {
+			t.Fatalf("%s has tags %v, want 7", name, tags)
+		}
+		for _, tag := range tags {
+			if !deploytag.IsDeployTag(tag) {
+				t.Errorf("%s: %s is no deploy tag", name, tag)
+			}
+		}
+		obj := gittest.Git(t, b.env, repo, "cat-file", "tag", tags[6])
+		_, msg, _ := strings.Cut(obj, "\n\n")
+		if m, err := manifest.ParseTagMessage(tags[6], msg, tags[6]); err != nil || len(m) != 12 {
+			t.Errorf("%s: the message of %s is no 12-repo manifest (%v):\n%s", name, tags[6], err, msg)
+		}
+		packed, err := os.ReadFile(filepath.Join(repo, ".git", "packed-refs"))
+		if err != nil || strings.Count(string(packed), "refs/tags/") != 7 {
+			t.Errorf("%s: tags not packed (%v):\n%s", name, err, packed)
+		}
+		remote := gittest.Git(t, b.env, repo, "remote", "get-url", "origin")
+		if remote != filepath.Join(f.Remotes, name+".git") {
+			t.Errorf("%s: origin is %s", name, remote)
+		}
+		if n := len(strings.Fields(gittest.Git(t, b.env, remote, "tag", "-l"))); n != 7 {
+			t.Errorf("%s: the remote has %d tags, want 7", name, n)
+		}
+	}
+}
+
+// The big repo: its files as described, committed, tagged with its
+// manifest; its release, made as the tests make one, holds them all.
+func TestBigRepo(t *testing.T) {
+	t.Parallel()
+	b := testBench(t)
+	b.big = bigRepo{files: 200, big: 2, bytes: 1 << 20}
+	g, err := b.bigRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := b.bigRepo(); err != nil || again != g {
+		t.Errorf("made twice")
+	}
+	obj := gittest.Git(t, b.env, g.repo, "cat-file", "tag", bigTag)
+	_, msg, _ := strings.Cut(obj, "\n\n")
+	m, err := manifest.ParseTagMessage(bigTag, msg, bigTag)
+	if err != nil || len(m) != 1 || m[0].Name != "app" || m[0].Commit != gittest.Git(t, b.env, g.repo, "rev-parse", "HEAD") {
+		t.Errorf("tag message %q: %v %v", msg, m, err)
+	}
+	root := filepath.Join(b.tmp, "root")
+	if err := releasetest.Make(root, g.base, bigTag, b.gitIn); err != nil {
+		t.Fatal(err)
+	}
+	var files, big, execs, links int
+	var size int64
+	err = filepath.Walk(filepath.Join(root, "current", "app"), func(_ string, fi os.FileInfo, err error) error {
+		switch {
+		case err != nil || fi.IsDir():
+			return err
+		case fi.Mode()&os.ModeSymlink != 0:
+			links++
+		default:
+			files++
+			size += fi.Size()
+			if fi.Size() == int64(g.bigSize()) {
+				big++
+			}
+			if fi.Mode()&0o100 != 0 {
+				execs++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != 200 || big != 2 || execs != 1 || links != 1 || size != g.size {
+		t.Errorf("release of %d files (%d big, %d executable), %d symlinks, %d bytes; want 200 (2, 1), 1, %d",
+			files, big, execs, links, size, g.size)
+	}
+	if size < 1<<20*9/10 || size > 1<<20*11/10 {
+		t.Errorf("%d bytes, want about %d", size, 1<<20)
+	}
+	if tag, err := os.ReadFile(filepath.Join(root, "current", "DEPLOY_TAG")); err != nil || string(tag) != bigTag+"\n" {
+		t.Errorf("DEPLOY_TAG %q, %v", tag, err)
+	}
+}
