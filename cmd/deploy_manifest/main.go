@@ -46,7 +46,6 @@
 package main
 
 import (
-	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -67,63 +66,21 @@ func app() *cli.App {
 		run)
 }
 
-func checkTag(t string) error {
-	if t == tagread.HEAD {
-		return nil
-	}
-	return cliutil.TagOperand(t)
-}
-
 func run(c *cli.Context) error {
-	diff := c.Bool(diffFlag.Name) || c.Bool(logFlag.Name)
-	tag := tagread.HEAD
-	switch {
-	case diff && c.IsSet(tagFlag.Name):
-		return cliutil.Usagef("give --tag or --diff, not both")
-	case diff && c.NArg() != 2:
-		return cliutil.Usagef("--diff wants two operands, FROM and TO, got %d", c.NArg())
-	case !diff && c.NArg() != 0:
-		return cliutil.Usagef("no operands expected without --diff")
-	case c.IsSet(tagFlag.Name):
-		tag = c.String(tagFlag.Name)
-	}
-	for _, t := range c.Args().Slice() {
-		if err := checkTag(t); err != nil {
-			return err
-		}
-	}
-	if c.IsSet(tagFlag.Name) {
-		// --tag names a tag, never HEAD: the HEADs are what prints without it.
-		if err := cliutil.TagOperand(tag); err != nil {
-			return err
-		}
+	q := tagread.ManifestQuery{Tag: c.String(tagFlag.Name), TagSet: c.IsSet(tagFlag.Name), Diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
+		Log: c.Bool(logFlag.Name), Operands: c.Args().Slice()}
+	if err := q.Check(); err != nil {
+		return cliutil.Usage(err)
 	}
 	env, repos, err := cliutil.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
-	asJSON, w := c.Bool(cliutil.JSONFlag.Name), c.App.Writer
-	if !diff {
-		m, err := tagread.ManifestOf(c.Context, env.Git, repos, tag, env.Jobs)
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			return cliutil.WriteJSON(w, tagread.ManifestRecord(tag, m))
-		}
-		_, err = io.WriteString(w, m.String())
-		return err
-	}
-	from, to := c.Args().Get(0), c.Args().Get(1)
-	changes, err := tagread.DiffTags(c.Context, env.Git, repos, from, to, c.Bool(logFlag.Name), env.Jobs, env.Warnf)
+	record, text, err := q.Answer(c.Context, env.Git, repos, env.Jobs, env.Warnf)
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return cliutil.WriteJSON(w, map[string]any{"from": from, "to": to, "repos": changes})
-	}
-	_, err = io.WriteString(w, tagread.FormatChanges(changes))
-	return err
+	return cliutil.Output(c, record, text)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }
