@@ -47,10 +47,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -94,22 +91,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool(cliutil.JSONFlag.Name) {
-		return cliutil.WriteJSON(c.App.Writer, tags)
-	}
-	var b strings.Builder
-	for _, t := range tags {
-		b.WriteString(t.Tag)
-		if c.Bool(longFlag.Name) {
-			fmt.Fprintf(&b, " %s %d", t.Time.Format(time.RFC3339), t.Repos)
-		}
-		if len(t.Missing) > 0 {
-			b.WriteString(" missing: " + strings.Join(t.Missing, ","))
-		}
-		b.WriteByte('\n')
-	}
-	_, err = c.App.Writer.Write([]byte(b.String()))
-	return err
+	return cliutil.Output(c, tags, tagread.ListLines(tags, c.Bool(longFlag.Name)))
 }
 
 func main() { os.Exit(cliutil.Main(app())) }
