@@ -63,17 +63,39 @@ type Server struct {
 	o      Options
 	byName map[string]Env
 
-	mu        sync.Mutex
-	manifests map[string]manifest.Manifest
-	diffs     map[[2]string]*Diff
+	manifests cache[string, manifest.Manifest]
+	diffs     cache[[2]string, *Diff]
 }
 
 // cacheMax bounds each cache; a full cache is emptied and refilled.
 const cacheMax = 4096
 
+// cache keeps answers that never change (tags never move), at most
+// cacheMax of them; safe for concurrent use.
+type cache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]V
+}
+
+func (c *cache[K, V]) get(k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *cache[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= cacheMax {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+}
+
 // New returns a Server over o.Envs, whose names must be unique.
 func New(o Options) (*Server, error) {
-	s := &Server{o: o, byName: map[string]Env{}, manifests: map[string]manifest.Manifest{}, diffs: map[[2]string]*Diff{}}
+	s := &Server{o: o, byName: map[string]Env{}}
 	for _, e := range o.Envs {
 		if err := deploytag.ValidEnvironment(e.Name); err != nil {
 			return nil, err
@@ -264,9 +286,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 	if err := deploytag.ValidTagName(tag); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	m, ok := s.manifests[tag]
-	s.mu.Unlock()
+	m, ok := s.manifests.get(tag)
 	if ok {
 		return m, nil
 	}
@@ -293,12 +313,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 	if m == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownTag, tag)
 	}
-	s.mu.Lock()
-	if len(s.manifests) >= cacheMax {
-		clear(s.manifests)
-	}
-	s.manifests[tag] = m
-	s.mu.Unlock()
+	s.manifests.put(tag, m)
 	return m, nil
 }
 
@@ -307,9 +322,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 // two tags never change.
 func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Diff, error) {
 	key := [2]string{from, to}
-	s.mu.Lock()
-	d, ok := s.diffs[key]
-	s.mu.Unlock()
+	d, ok := s.diffs.get(key)
 	if ok {
 		return d, nil
 	}
@@ -334,12 +347,7 @@ func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Dif
 		d.Warnings = append(d.Warnings, w.Error())
 	}
 	if len(warns) == 0 {
-		s.mu.Lock()
-		if len(s.diffs) >= cacheMax {
-			clear(s.diffs)
-		}
-		s.diffs[key] = d
-		s.mu.Unlock()
+		s.diffs.put(key, d)
 	}
 	return d, nil
 }
