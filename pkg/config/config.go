@@ -150,16 +150,30 @@ func Parse(b []byte, path string) (*Config, error) {
 	return &c, nil
 }
 
-func (c *Config) check() error {
+// repoNames checks the list of repo names under key: each a valid name,
+// none twice and, when repos lists any, each one of them. It returns the
+// names as a set.
+func repoNames(key string, names []string, repos map[string]bool) (map[string]bool, error) {
 	seen := map[string]bool{}
-	for _, r := range c.Repos {
+	for _, r := range names {
 		if err := manifest.ValidName(r); err != nil {
-			return fmt.Errorf("repos: %w", err)
+			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		if seen[r] {
-			return fmt.Errorf("repos: %q listed twice", r)
+			return nil, fmt.Errorf("%s: %q listed twice", key, r)
+		}
+		if len(repos) > 0 && !repos[r] {
+			return nil, fmt.Errorf("%s: %q is not one of repos", key, r)
 		}
 		seen[r] = true
+	}
+	return seen, nil
+}
+
+func (c *Config) check() error {
+	seen, err := repoNames("repos", c.Repos, nil)
+	if err != nil {
+		return err
 	}
 	if c.Prefix != "" {
 		if err := deploytag.ValidPrefix(c.Prefix); err != nil {
@@ -179,18 +193,8 @@ func (c *Config) check() error {
 			return fmt.Errorf("manifest_repo: %q is not one of repos", c.ManifestRepo)
 		}
 	}
-	seenExport := map[string]bool{}
-	for _, r := range c.ExportAttributes {
-		if err := manifest.ValidName(r); err != nil {
-			return fmt.Errorf("export_attributes: %w", err)
-		}
-		if seenExport[r] {
-			return fmt.Errorf("export_attributes: %q listed twice", r)
-		}
-		if len(c.Repos) > 0 && !seen[r] {
-			return fmt.Errorf("export_attributes: %q is not one of repos", r)
-		}
-		seenExport[r] = true
+	if _, err := repoNames("export_attributes", c.ExportAttributes, seen); err != nil {
+		return err
 	}
 	if c.CommitURL != "" {
 		if err := ValidCommitURL(c.CommitURL); err != nil {
