@@ -36,19 +36,44 @@ type Diff struct {
 
 // Empty reports whether no file differs.
 func (d *Diff) Empty() bool {
-	return len(d.Edited)+len(d.Added)+len(d.Deleted)+len(d.ModeChanged)+len(d.Retargeted)+len(d.TypeChanged) == 0
+	for _, k := range d.kinds() {
+		if len(*k.paths) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// diffKind is one kind of difference and the paths that differ so.
+type diffKind struct {
+	what  string
+	paths *[]string
 }
 
 // kinds lists the diff's kinds in the order they are reported.
-func (d *Diff) kinds() []struct {
-	what  string
-	paths []string
-} {
-	return []struct {
-		what  string
-		paths []string
-	}{{"edited", d.Edited}, {"added", d.Added}, {"deleted", d.Deleted}, {"mode changed", d.ModeChanged},
-		{"symlink retargeted", d.Retargeted}, {"type changed", d.TypeChanged}}
+func (d *Diff) kinds() []diffKind {
+	return []diffKind{{"edited", &d.Edited}, {"added", &d.Added}, {"deleted", &d.Deleted}, {"mode changed", &d.ModeChanged},
+		{"symlink retargeted", &d.Retargeted}, {"type changed", &d.TypeChanged}}
+}
+
+// hasFolder reports whether a repo's folder is in the release, putting a
+// problem on l if not.
+func (l *Line) hasFolder(folder string) bool {
+	if fi, err := os.Lstat(folder); err != nil || !fi.IsDir() {
+		l.Problems = append(l.Problems, "folder missing from the release")
+		return false
+	}
+	return true
+}
+
+// record puts the outcome of CheckTree on l.
+func (l *Line) record(res TreeResult, err error) {
+	if err != nil {
+		l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
+		return
+	}
+	l.Diff = res.Diff
+	l.Problems = append(l.Problems, res.Problems...)
 }
 
 // Objects gives the raw objects of the tagged trees: a release's proof, or
@@ -170,9 +195,8 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 	if root.hash != c.Tree && k.res.Diff.Empty() && len(k.res.Problems) == 0 {
 		k.res.Problems = append(k.res.Problems, fmt.Sprintf("tree %s, not the tagged %s", short(root.hash), short(c.Tree)))
 	}
-	d := &k.res.Diff
-	for _, l := range []*[]string{&d.Edited, &d.Added, &d.Deleted, &d.ModeChanged, &d.Retargeted, &d.TypeChanged} {
-		sort.Strings(*l)
+	for _, kind := range k.res.Diff.kinds() {
+		sort.Strings(*kind.paths)
 	}
 	return k.res, nil
 }
@@ -183,20 +207,10 @@ func (k *checker) report(kind, p string) {
 		return
 	}
 	k.seen[key] = true
-	d := &k.res.Diff
-	switch kind {
-	case "edited":
-		d.Edited = append(d.Edited, p)
-	case "added":
-		d.Added = append(d.Added, p)
-	case "deleted":
-		d.Deleted = append(d.Deleted, p)
-	case "mode changed":
-		d.ModeChanged = append(d.ModeChanged, p)
-	case "symlink retargeted":
-		d.Retargeted = append(d.Retargeted, p)
-	case "type changed":
-		d.TypeChanged = append(d.TypeChanged, p)
+	for _, d := range k.res.Diff.kinds() {
+		if d.what == kind {
+			*d.paths = append(*d.paths, p)
+		}
 	}
 }
 

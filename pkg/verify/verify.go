@@ -78,8 +78,8 @@ func (l Line) Text() string {
 	}
 	parts := append([]string(nil), l.Problems...)
 	for _, k := range l.Diff.kinds() {
-		if n := len(k.paths); n > 0 {
-			s := fmt.Sprintf("%s %d: %s", k.what, n, strings.Join(k.paths[:min(n, Shown)], ", "))
+		if n := len(*k.paths); n > 0 {
+			s := fmt.Sprintf("%s %d: %s", k.what, n, strings.Join((*k.paths)[:min(n, Shown)], ", "))
 			if n > Shown {
 				s += fmt.Sprintf(" and %d more", n-Shown)
 			}
@@ -444,8 +444,7 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		st := byName[m[i].Name]
 		l := lines[m[i].Name]
 		folder := filepath.Join(o.Release, m[i].Name)
-		if fi, err := os.Lstat(folder); err != nil || !fi.IsDir() {
-			l.Problems = append(l.Problems, "folder missing from the release")
+		if !l.hasFolder(folder) {
 			return nil
 		}
 		if st == nil || st.treeOid == "" {
@@ -456,14 +455,8 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		if len(st.treeOid) == gitobj.SHA256.HexLen() {
 			f = gitobj.SHA256
 		}
-		res, err := CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.treeOid,
-			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.repo.Path, f: f}, Sem: sem})
-		if err != nil {
-			l.Problems = append(l.Problems, "release files not compared: "+oneLine(err))
-			return nil
-		}
-		l.Diff = res.Diff
-		l.Problems = append(l.Problems, res.Problems...)
+		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.treeOid,
+			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.repo.Path, f: f}, Sem: sem}))
 		return nil
 	})
 	if err != nil {
