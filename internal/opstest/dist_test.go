@@ -12,6 +12,7 @@ import (
 	"context"
 	"debug/elf"
 	"debug/macho"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -168,13 +169,7 @@ func makeDist(t *testing.T, src string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "make", "dist")
 	cmd.Dir = src
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES":
-		default:
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = innerEnv()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
@@ -243,16 +238,24 @@ func debFiles(t *testing.T, deb string) []*tar.Header {
 	t.Helper()
 	tr := tar.NewReader(strings.NewReader(run(t, "", nil, "dpkg-deb", "--fsys-tarfile", deb)))
 	var hs []*tar.Header
+	eachEntry(t, filepath.Base(deb), tr, func(h *tar.Header) { hs = append(hs, h) })
+	return hs
+}
+
+// eachEntry calls f on each entry of tr, from the archive named name,
+// once checkHeader has checked it.
+func eachEntry(t *testing.T, name string, tr *tar.Reader, f func(h *tar.Header)) {
+	t.Helper()
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
-			return hs
+		if errors.Is(err, io.EOF) {
+			return
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkHeader(t, filepath.Base(deb), h)
-		hs = append(hs, h)
+		checkHeader(t, name, h)
+		f(h)
 	}
 }
 
@@ -309,18 +312,10 @@ func untar(t *testing.T, archive, dir string) []string {
 	}
 	tr := tar.NewReader(zr)
 	var names []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return names
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkHeader(t, filepath.Base(archive), h)
+	eachEntry(t, filepath.Base(archive), tr, func(h *tar.Header) {
 		switch h.Typeflag {
 		case tar.TypeDir:
-			continue
+			return
 		case tar.TypeReg:
 		default:
 			t.Fatalf("%s: %s is not a regular file", filepath.Base(archive), h.Name)
@@ -343,7 +338,8 @@ func untar(t *testing.T, archive, dir string) []string {
 		if err := out.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
+	return names
 }
 
 func readFile(t *testing.T, name string) string {
