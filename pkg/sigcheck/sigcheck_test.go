@@ -15,14 +15,9 @@ import (
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
 
-// gpgHome makes a keyring with one signing key and returns its folder and
-// the key's id; the agent gpg starts for it is stopped when the test ends.
-func gpgHome(t *testing.T) (home, id string) {
-	for _, p := range []string{"gpg", "gpgconf"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("%s is needed (Debian's gnupg)", p)
-		}
-	}
+// emptyKeyring makes a gpg home holding no key; the agent gpg starts for
+// it is stopped when the test ends.
+func emptyKeyring(t *testing.T) string {
 	home, err := os.MkdirTemp("", "gpg") // short: the agent's socket path has a length limit
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +27,18 @@ func gpgHome(t *testing.T) (home, id string) {
 		os.RemoveAll(home)
 	})
 	os.Chmod(home, 0o700)
+	return home
+}
+
+// gpgHome makes a keyring with one signing key and returns its folder and
+// the key's id; the agent gpg starts for it is stopped when the test ends.
+func gpgHome(t *testing.T) (home, id string) {
+	for _, p := range []string{"gpg", "gpgconf"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Fatalf("%s is needed (Debian's gnupg)", p)
+		}
+	}
+	home = emptyKeyring(t)
 	out, err := exec.Command("gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key",
 		"Tester <test@example.com>", "ed25519", "sign", "never").CombinedOutput()
 	if err != nil {
@@ -74,16 +81,7 @@ func TestGPG(t *testing.T) {
 	if err := sigcheck.Verify(ctx, edited, tag.Signature, sigcheck.Options{}); err == nil || !strings.Contains(err.Error(), "does not verify") {
 		t.Errorf("edited payload: %v", err)
 	}
-	empty, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		exec.Command("gpgconf", "--homedir", empty, "--kill", "all").Run()
-		os.RemoveAll(empty)
-	})
-	os.Chmod(empty, 0o700)
-	t.Setenv("GNUPGHOME", empty)
+	t.Setenv("GNUPGHOME", emptyKeyring(t))
 	err = sigcheck.Verify(ctx, tag.Payload, tag.Signature, sigcheck.Options{})
 	if err == nil || err.Error() != "signed by gpg key "+id+", which the keyring does not hold" {
 		t.Errorf("unknown key: %v", err)
