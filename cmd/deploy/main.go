@@ -14,8 +14,9 @@
 //
 // With --tag, deploy creates no tag: TAG must be an annotated deploy tag
 // in every repo its manifest names (read from the tag message), at the
-// recorded commit, each repo in the basedir; otherwise every problem is
-// named and nothing is deployed. Without --tag it runs the tag_for_deploy
+// recorded commit, each repo in the basedir and each copy of the tag
+// recording the same manifest; otherwise every problem is named and
+// nothing is deployed. Without --tag it runs the tag_for_deploy
 // flow on the basedir's checked-out code (refusing uncommitted changes to
 // tracked files) and deploys the new tag; a tag it created stays even if
 // a later step fails, and the error names it so the deploy can be retried

@@ -37,6 +37,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // DefaultMaxRepos is Options.MaxRepos when 0.
@@ -237,7 +238,7 @@ func (w *work) checkExisting(ctx context.Context, p *repoPlan) error {
 	}
 	if err := w.fetchTag(ctx, p.path); err != nil {
 		errs = append(errs, err)
-	} else if err := w.verifyTag(ctx, p.path, p.commit); err != nil {
+	} else if err := w.verifyTag(ctx, p, p.path); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -290,7 +291,7 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 	if err := w.fetchTag(ctx, clone); err != nil {
 		return err
 	}
-	if err := w.verifyTag(ctx, clone, p.commit); err != nil {
+	if err := w.verifyTag(ctx, p, clone); err != nil {
 		return err
 	}
 	if _, err := w.g.Run(ctx, clone, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
@@ -438,21 +439,11 @@ func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...stri
 	return w.netError("fetching tag "+w.o.Tag+" from "+what, err)
 }
 
-// verifyTag checks that refs/tags/TAG in dir is an annotated tag of commit.
-func (w *work) verifyTag(ctx context.Context, dir, commit string) error {
-	ref := "refs/tags/" + w.o.Tag
-	objs, err := w.g.Resolve(ctx, dir, ref, ref+"^{commit}")
-	switch {
-	case err != nil:
-		return err
-	case objs[0].Missing:
-		return fmt.Errorf("tag %s is missing after the fetch", w.o.Tag)
-	case objs[0].Type != "tag":
-		return fmt.Errorf("tag %s is a lightweight tag; deploy tags are annotated", w.o.Tag)
-	case objs[1].Oid != commit:
-		return fmt.Errorf("tag %s points at commit %s, but the manifest records %s", w.o.Tag, short(objs[1].Oid), short(commit))
-	}
-	return nil
+// verifyTag checks the copy of the tag in dir (a repo of the basedir or
+// a new clone of it): annotated, recording a manifest, at commit.
+func (w *work) verifyTag(ctx context.Context, p *repoPlan, dir string) error {
+	c, _ := tagread.ReadCopy(ctx, w.g, basedir.Repo{Name: p.name, Path: dir}, w.o.Tag)
+	return errors.Join(c.Problems(p.commit)...)
 }
 
 // netError words a failed network step, saying when it timed out, with

@@ -13,6 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // findManifest reads the tag's manifest from the first source that has it:
@@ -44,13 +45,16 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 		tried = append(tried, fmt.Sprintf("basedir %s holds no repos", w.o.Basedir))
 	}
 
+	local := tagread.FirstManifest(ctx, w.g, order, tag)
+	if local.Manifest != nil {
+		return local.Manifest, "tag " + tag + " in " + local.All[local.From].Repo.Name, nil
+	}
 	var absent []string
-	for _, r := range order {
-		m, where, err := w.tagManifest(ctx, r)
-		if err != nil || m != nil {
-			return m, where, err
+	for _, c := range local.All {
+		if !c.Missing {
+			return nil, "", local.ManifestErr()
 		}
-		absent = append(absent, r.Name)
+		absent = append(absent, c.Repo.Name)
 	}
 	if len(absent) > 0 {
 		tried = append(tried, "no local tag "+tag+" in "+strings.Join(absent, ", "))
@@ -61,9 +65,9 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 			tried = append(tried, fmt.Sprintf("%s (%s)", err, r.Name))
 			continue
 		}
-		m, where, err := w.tagManifest(ctx, r)
+		m, err := w.tagManifest(ctx, r)
 		if err != nil || m != nil {
-			return m, where, err
+			return m, "tag " + tag + " in " + r.Name, err
 		}
 	}
 
@@ -108,31 +112,15 @@ func (w *work) sourceOrder() []basedir.Repo {
 	return order
 }
 
-// tagManifest reads the manifest from the message of refs/tags/TAG in r;
-// nil when the tag is absent.
-func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
-	m, err := readTagMessage(ctx, w.g, r.Path, w.o.Tag, r.Name+":refs/tags/"+w.o.Tag)
-	if err != nil {
-		return nil, "", basedir.Wrap(r.Name, err)
+// tagManifest reads the manifest the copy of the tag in r records (r.Path
+// may be a scratch repo the tag was fetched into); nil when the tag is
+// absent, an error naming r when the copy records none.
+func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, error) {
+	c, m := tagread.ReadCopy(ctx, w.g, r, w.o.Tag)
+	if m != nil || c.Missing {
+		return m, nil
 	}
-	return m, "tag " + w.o.Tag + " in " + r.Name, nil
-}
-
-func readTagMessage(ctx context.Context, g *git.Runner, dir, tag, where string) (manifest.Manifest, error) {
-	objs, err := g.Resolve(ctx, dir, "refs/tags/"+tag)
-	switch {
-	case err != nil:
-		return nil, err
-	case objs[0].Missing:
-		return nil, nil
-	case objs[0].Type != "tag":
-		return nil, fmt.Errorf("tag %s is a lightweight tag; deploy tags are annotated and carry the manifest", tag)
-	}
-	msg, err := g.TagMessage(ctx, dir, objs[0].Oid)
-	if err != nil {
-		return nil, err
-	}
-	return manifest.ParseTagMessage(tag, msg, where)
+	return nil, basedir.Wrap(r.Name, errors.Join(c.Problems("")...))
 }
 
 // branchManifest fetches the deploy-manifests branch of the manifest repo
@@ -191,8 +179,8 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		url := Expand(w.template, n)
 		err := w.fetchTagFrom(ctx, scratch, url, "--depth=1")
 		if err == nil {
-			m, err := readTagMessage(ctx, w.g, scratch, w.o.Tag, url+":refs/tags/"+w.o.Tag)
-			return m, "tag " + w.o.Tag + " at " + git.Redact(url), nil, basedir.Wrap(n, err)
+			m, err := w.tagManifest(ctx, basedir.Repo{Name: n, Path: scratch})
+			return m, "tag " + w.o.Tag + " at " + git.Redact(url), nil, err
 		}
 		tried = append(tried, fmt.Sprintf("%s (%s)", err, n))
 		if n != w.o.ManifestRepo {

@@ -143,8 +143,8 @@ func localTags(ctx context.Context, g *git.Runner, dir string) (map[string]local
 }
 
 // ParseTagList parses for-each-ref output in TagListFormat, keeping deploy
-// tags only; the manifest is read from annotated tags whose message is a
-// deploy tag message.
+// tags only, each with the manifest it records (if any, by the rule every
+// copy of a tag is read by).
 func ParseTagList(b []byte) (map[string]localTag, error) {
 	out := map[string]localTag{}
 	for _, rec := range strings.Split(string(b), "\x00\x00\n") {
@@ -159,13 +159,8 @@ func ParseTagList(b []byte) (map[string]localTag, error) {
 		if !deploytag.IsDeployTag(name) {
 			continue
 		}
-		lt := localTag{}
-		if typ == "tag" {
-			if m, err := manifest.ParseTagMessage(name, msg, name); err == nil {
-				lt.manifest = m
-			}
-		}
-		out[name] = lt
+		m, _ := recorded(name, typ, msg)
+		out[name] = localTag{manifest: m}
 	}
 	return out, nil
 }

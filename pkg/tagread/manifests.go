@@ -19,37 +19,15 @@ import (
 // commits.
 const HEAD = "HEAD"
 
-// TagManifest reads the manifest recorded in the message of the annotated
-// tag, from the first repo (by name) that carries it.
+// TagManifest returns the manifest the tag records, read from the first
+// repo (in the order given) whose copy records one (FirstManifest), or
+// says why there is none (Copies.ManifestErr).
 func TagManifest(ctx context.Context, g *git.Runner, repos []basedir.Repo, tag string) (manifest.Manifest, error) {
-	ref := "refs/tags/" + tag
-	var lightweight []string
-	for _, r := range repos {
-		objs, err := g.Resolve(ctx, r.Path, ref)
-		if err != nil {
-			return nil, basedir.Wrap(r.Name, err)
-		}
-		switch {
-		case objs[0].Missing:
-			continue
-		case objs[0].Type != "tag":
-			lightweight = append(lightweight, r.Name)
-			continue
-		}
-		msg, err := g.TagMessage(ctx, r.Path, objs[0].Oid)
-		if err != nil {
-			return nil, basedir.Wrap(r.Name, err)
-		}
-		m, err := manifest.ParseTagMessage(tag, msg, "tag "+tag+" in "+r.Name)
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
+	s := FirstManifest(ctx, g, repos, tag)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if len(lightweight) > 0 {
-		return nil, fmt.Errorf("tag %s is not annotated, so it records no manifest (%s)", tag, strings.Join(lightweight, ", "))
-	}
-	return nil, fmt.Errorf("tag %s is in no repo of the basedir", tag)
+	return s.Manifest, s.ManifestErr()
 }
 
 // ManifestOf returns the manifest of the HEADs (tag "HEAD") or of a tag.

@@ -23,7 +23,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
@@ -33,6 +32,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // Options say what to verify.
@@ -112,57 +112,33 @@ func (r *Report) Failed() []string {
 	return out
 }
 
+// repoState is what Verify read of one repo: its copy of the tag (read
+// by tagread, which keeps no manifest per copy) and its work tree.
 type repoState struct {
-	repo      basedir.Repo
-	tagOid    string // empty: no tag
-	tagType   string
-	tagCommit string
-	treeOid   string
-	head      string
-	dirty     []string
-	// sum is the SHA-256 of the canonical manifest the tag message
-	// records, when msgErr is nil. The manifest itself is not kept: each
-	// copy of the tag holds the whole manifest, so keeping every repo's
-	// would grow with the square of the repo count. Only the first
-	// repo's (in basedir order) is kept, by a firstManifest.
-	sum [sha256.Size]byte
-	// tagSum and commitSum are the SHA-256 of the raw tag and commit
-	// objects, to check a release's proof against (the objects
-	// themselves are not kept: the tag object holds the manifest).
-	tagSum, commitSum [sha256.Size]byte
-	msgErr            error
-	sigErr            error
-}
-
-// firstManifest keeps the manifest of the lowest-numbered repo whose tag
-// message records one, dropping the others as they come in, in any order.
-type firstManifest struct {
-	mu  sync.Mutex
-	idx int
-	m   manifest.Manifest
-}
-
-func (f *firstManifest) offer(i int, m manifest.Manifest) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil || i < f.idx {
-		f.idx, f.m = i, m
-	}
+	copy   *tagread.Copy
+	head   string
+	dirty  []string
+	sigErr error
 }
 
 // Verify runs the checks and reports each repo. The error is for checks
 // that could not be made at all (git failing, the tag in no repo); any
 // difference found is in the Report, with OK false.
 func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
+	copies, err := tagread.ReadCopies(ctx, g, o.Repos, o.Tag, o.Jobs)
+	if err != nil {
+		return nil, err
+	}
+	if err := copies.ReadErr(); err != nil {
+		return nil, err
+	}
+	if err := copies.ManifestErr(); err != nil {
+		return nil, err
+	}
 	states := make([]repoState, len(o.Repos))
-	var first firstManifest
-	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
-		st, m, err := readRepo(ctx, g, o.Repos[i], o.Tag, o.Signed, o.AllowedSigners)
-		if m != nil {
-			first.offer(i, m)
-		}
-		states[i] = st
-		return err
+	err = basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
+		states[i].copy = &copies.All[i]
+		return readWorkTree(ctx, g, &states[i], o.Signed, o.AllowedSigners)
 	})
 	if err != nil {
 		return nil, err
@@ -170,53 +146,38 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	carried := false
-	for i := range states {
-		if states[i].tagOid != "" {
-			carried = true
-		}
-	}
-	switch {
-	case !carried:
-		return nil, fmt.Errorf("tag %s is in no repo of the basedir", o.Tag)
-	case first.m == nil:
-		return nil, fmt.Errorf("no copy of tag %s records a manifest (not an annotated deploy tag)", o.Tag)
-	}
-	ref := &states[first.idx]
-	refManifest := first.m
+	refManifest := copies.Manifest
 	rep := &Report{Tag: o.Tag, Manifest: refManifest, Release: o.Release}
 	byName := map[string]*repoState{}
 	for i := range states {
-		byName[states[i].repo.Name] = &states[i]
+		byName[o.Repos[i].Name] = &states[i]
 	}
 	names := map[string]bool{}
 	for _, e := range refManifest {
 		names[e.Name] = true
 	}
-	for _, st := range states {
-		if st.tagOid != "" {
-			names[st.repo.Name] = true
+	for _, c := range copies.All {
+		if !c.Missing {
+			names[c.Repo.Name] = true
 		}
 	}
 	lines := map[string]*Line{}
 	for _, n := range slices.Sorted(maps.Keys(names)) {
-		want, named := refManifest.Lookup(n)
+		want, _ := refManifest.Lookup(n)
 		l := &Line{Name: n, Problems: []string{}}
 		lines[n] = l
-		st := byName[n]
-		switch {
-		case st == nil:
-			l.Problems = append(l.Problems, "repo not in the basedir")
-		case !named:
-			l.Problems = append(l.Problems, fmt.Sprintf("carries tag %s, but its manifest does not name this repo", o.Tag))
-		}
-		if st == nil {
+		i := copies.Find(n)
+		if i < 0 {
+			l.Problems = append(l.Problems, tagread.NotInBasedir(o.Tag).Error())
 			continue
 		}
-		l.Problems = append(l.Problems, st.problems(o.Tag, want, ref)...)
+		for _, err := range copies.Problems(i) {
+			l.Problems = append(l.Problems, err.Error())
+		}
+		l.Problems = append(l.Problems, states[i].problems(want)...)
 	}
 	if st := byName[o.ManifestRepo]; st != nil && lines[o.ManifestRepo] != nil {
-		if m, err := tagging.ReadManifest(ctx, g, st.repo.Path, "", o.Tag); err == nil && !equal(m, refManifest) {
+		if m, err := tagging.ReadManifest(ctx, g, st.copy.Repo.Path, "", o.Tag); err == nil && !equal(m, refManifest) {
 			l := lines[o.ManifestRepo]
 			l.Problems = append(l.Problems, fmt.Sprintf("%s on branch %s differs from the tag's manifest",
 				tagging.ManifestPath(o.Tag), tagging.ManifestBranch))
@@ -274,21 +235,11 @@ func rank(n string) int {
 	return 3
 }
 
-func (st *repoState) problems(tag, want string, ref *repoState) []string {
+// problems says what is wrong with the repo's work tree (want: the
+// commit the manifest records for it, "" if none) and, when asked, the
+// tag's signature; its copy of the tag is tagread's to judge.
+func (st *repoState) problems(want string) []string {
 	var p []string
-	switch {
-	case st.tagOid == "":
-		p = append(p, "tag "+tag+" missing")
-	case st.tagType != "tag":
-		p = append(p, "tag "+tag+" is not annotated")
-	case st.msgErr != nil:
-		p = append(p, "tag message records no manifest: "+st.msgErr.Error())
-	case st != ref && st.sum != ref.sum:
-		p = append(p, "tag message records a manifest different from the one in "+ref.repo.Name)
-	}
-	if st.tagOid != "" && want != "" && st.tagCommit != want {
-		p = append(p, fmt.Sprintf("tag at %s, manifest records %s", short(st.tagCommit), short(want)))
-	}
 	if want != "" && st.head != want {
 		if st.head == "" {
 			p = append(p, "HEAD has no commit")
@@ -311,48 +262,23 @@ func equal(a, b manifest.Manifest) bool {
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
 
-// readRepo reads what Verify checks of one repo. The manifest its tag
-// message records is returned apart from the state, for the caller to keep
-// or drop; the state holds only its hash.
-func readRepo(ctx context.Context, g *git.Runner, r basedir.Repo, tag string, signed bool, signers string) (repoState, manifest.Manifest, error) {
-	st := repoState{repo: r}
-	ref := "refs/tags/" + tag
-	// One git process reads the tag, its commit and tree, and the tag
-	// object's contents (its message).
-	objs, err := g.ReadObjects(ctx, r.Path, ref, ref+"^{commit}", ref+"^{tree}")
+// readWorkTree reads the HEAD and changes of st's repo and, with signed,
+// checks the signature of its copy of the tag when it is annotated.
+func readWorkTree(ctx context.Context, g *git.Runner, st *repoState, signed bool, signers string) error {
+	c := st.copy
+	s, err := g.Status(ctx, c.Repo.Path)
 	if err != nil {
-		return st, nil, err
-	}
-	s, err := g.Status(ctx, r.Path)
-	if err != nil {
-		return st, nil, err
+		return err
 	}
 	st.head, st.dirty = s.Head, s.Changed
-	if objs[0].Missing {
-		return st, nil, nil
+	if signed && !c.Missing && !c.Lightweight {
+		st.sigErr = verifySignature(ctx, g, c.Repo.Path, c.Object, c.Signed, signers)
 	}
-	st.tagOid, st.tagType, st.tagCommit, st.treeOid = objs[0].Oid, objs[0].Type, objs[1].Oid, objs[2].Oid
-	if st.tagType != "tag" {
-		return st, nil, nil
-	}
-	st.tagSum, st.commitSum = sha256.Sum256(objs[0].Contents), sha256.Sum256(objs[1].Contents)
-	_, msg, ok := strings.Cut(string(objs[0].Contents), "\n\n")
-	if !ok {
-		return st, nil, fmt.Errorf("tag object %s has no message", st.tagOid)
-	}
-	m, err := manifest.ParseTagMessage(tag, msg, "tag message")
-	st.msgErr = err
-	if err == nil {
-		st.sum = sha256.Sum256(m.Canonical())
-	}
-	if signed {
-		st.sigErr = verifySignature(ctx, g, r.Path, st.tagOid, msg, signers)
-	}
-	return st, m, nil
+	return nil
 }
 
-func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid, msg, signers string) error {
-	if !strings.Contains(msg, "-----BEGIN ") {
+func verifySignature(ctx context.Context, g *git.Runner, dir, tagOid string, signed bool, signers string) error {
+	if !signed {
 		return errors.New("tag is not signed")
 	}
 	_, err := g.Run(ctx, dir, VerifyTagArgs(tagOid, signers)...)
@@ -447,16 +373,16 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		if !l.hasFolder(folder) {
 			return nil
 		}
-		if st == nil || st.treeOid == "" {
+		if st == nil || st.copy.Tree == "" {
 			l.Problems = append(l.Problems, "release files not compared: no copy of the tag at hand")
 			return nil
 		}
 		f := gitobj.SHA1
-		if len(st.treeOid) == gitobj.SHA256.HexLen() {
+		if len(st.copy.Tree) == gitobj.SHA256.HexLen() {
 			f = gitobj.SHA256
 		}
-		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.treeOid,
-			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.repo.Path, f: f}, Sem: sem}))
+		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: st.copy.Tree,
+			Record: proof.Record{ObjectFormat: string(f)}, Objects: repoObjects{g: g, dir: st.copy.Repo.Path, f: f}, Sem: sem}))
 		return nil
 	})
 	if err != nil {
@@ -506,17 +432,17 @@ func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[
 	}
 	for _, e := range rr.Manifest {
 		st, l := byName[e.Name], lines[e.Name]
-		if st == nil || st.tagOid == "" || l == nil {
+		if st == nil || st.copy.Missing || l == nil {
 			continue
 		}
 		p, err := rd.Repo(e.Name)
 		if err != nil {
 			continue // named by Release
 		}
-		if sha256.Sum256(p.Tag) != st.tagSum {
+		if sha256.Sum256(p.Tag) != st.copy.TagSum {
 			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.TagFile)+" differs from the repo's tag object")
 		}
-		if sha256.Sum256(p.Commit) != st.commitSum {
+		if sha256.Sum256(p.Commit) != st.copy.CommitSum {
 			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.CommitFile)+" differs from the repo's commit object")
 		}
 	}
