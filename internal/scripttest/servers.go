@@ -19,6 +19,26 @@ var (
 	httpServers = map[*testscript.TestScript]map[string]*githttp.Server{}
 )
 
+// scriptServers returns the servers of ts in all, by name; the first call
+// for a script arranges that each is stopped with stop when it ends. The
+// caller holds serversMu.
+func scriptServers[S any](ts *testscript.TestScript, all map[*testscript.TestScript]map[string]S, stop func(S)) map[string]S {
+	mine := all[ts]
+	if mine == nil {
+		mine = map[string]S{}
+		all[ts] = mine
+		ts.Defer(func() {
+			serversMu.Lock()
+			defer serversMu.Unlock()
+			for _, s := range all[ts] {
+				stop(s)
+			}
+			delete(all, ts)
+		})
+	}
+	return mine
+}
+
 // sshd NAME: start an sshd (internal/sshtest) known as host NAME. Sets
 // $NAME_ROOT (HOME of its sessions), $NAME_URL (ssh://user@127.0.0.1:port,
 // append an absolute path) and $NAME_ALIAS (ssh://NAME, through the
@@ -34,7 +54,11 @@ func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	serversMu.Lock()
 	defer serversMu.Unlock()
-	mine := sshServers[ts]
+	mine := scriptServers(ts, sshServers, func(s *sshtest.Server) {
+		if err := s.Stop(); err != nil {
+			ts.Logf("%v", err)
+		}
+	})
 	if len(args) == 2 {
 		s := mine[args[1]]
 		if s == nil {
@@ -51,20 +75,6 @@ func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	name := args[0]
-	if mine == nil {
-		mine = map[string]*sshtest.Server{}
-		sshServers[ts] = mine
-		ts.Defer(func() {
-			serversMu.Lock()
-			defer serversMu.Unlock()
-			for _, s := range sshServers[ts] {
-				if err := s.Stop(); err != nil {
-					ts.Logf("%v", err)
-				}
-			}
-			delete(sshServers, ts)
-		})
-	}
 	s, err := sshtest.Start(ts.MkAbs(filepath.Join("sshd", name)), sshtest.Options{Alias: name})
 	ts.Check(err)
 	mine[name] = s
@@ -98,7 +108,7 @@ func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	serversMu.Lock()
 	defer serversMu.Unlock()
-	mine := httpServers[ts]
+	mine := scriptServers(ts, httpServers, (*githttp.Server).Stop)
 	switch {
 	case args[0] == "stop" && len(args) == 2:
 		s := mine[args[1]]
@@ -119,18 +129,6 @@ func githttpCmd(ts *testscript.TestScript, neg bool, args []string) {
 	case len(args) == 3 && args[2] == "tls":
 	case len(args) != 2:
 		ts.Fatalf("usage: githttp NAME ROOT [tls] | githttp fail NAME PREFIX STATUS | githttp stop NAME")
-	}
-	if mine == nil {
-		mine = map[string]*githttp.Server{}
-		httpServers[ts] = mine
-		ts.Defer(func() {
-			serversMu.Lock()
-			defer serversMu.Unlock()
-			for _, s := range httpServers[ts] {
-				s.Stop()
-			}
-			delete(httpServers, ts)
-		})
 	}
 	opts := githttp.Options{}
 	if len(args) == 3 {
