@@ -16,13 +16,7 @@ import (
 // outside any root and writes it to o.Artifact as an artifact. Nothing
 // is switched, locked or logged: this machine deploys nothing.
 func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
-	if o.Push != nil {
-		if err := o.Push(ctx, res.Tag, repos); err != nil {
-			return fmt.Errorf("pushing %s (no artifact written): %w", res.Tag, err)
-		}
-		res.Pushed = true
-	}
-	srcs, err := sources(res, repos, o.ExportAttributes)
+	srcs, err := o.pushThenSources(ctx, res, repos, "no artifact written")
 	if err != nil {
 		return err
 	}

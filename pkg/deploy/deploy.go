@@ -194,18 +194,24 @@ func join(errs ...error) error {
 	return errors.Join(nonNil...)
 }
 
+// pushThenSources pushes res.Tag when o.Push is set, a failure saying
+// what it left undone (undone), and returns the sources of the release.
+func (o *Options) pushThenSources(ctx context.Context, res *Result, repos []basedir.Repo, undone string) ([]release.Source, error) {
+	if o.Push != nil {
+		if err := o.Push(ctx, res.Tag, repos); err != nil {
+			return nil, fmt.Errorf("pushing %s (%s): %w", res.Tag, undone, err)
+		}
+		res.Pushed = true
+	}
+	return sources(res, repos, o.ExportAttributes)
+}
+
 // locked pushes, builds and installs the release, runs the command and
 // switches current. The lock is held.
 func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
 	root.Progress = o.Progress
 	root.Warnf = o.Warnf
-	if o.Push != nil {
-		if err := o.Push(ctx, res.Tag, repos); err != nil {
-			return fmt.Errorf("pushing %s (nothing deployed): %w", res.Tag, err)
-		}
-		res.Pushed = true
-	}
-	srcs, err := sources(res, repos, o.ExportAttributes)
+	srcs, err := o.pushThenSources(ctx, res, repos, "nothing deployed")
 	if err != nil {
 		return err
 	}
