@@ -84,30 +84,27 @@ func Write(release string, r Repo) error {
 	return nil
 }
 
+// byPath sorts list by path and returns it, [] when empty (never null).
+func byPath[T any](list []T, path func(T) string) []T {
+	if list == nil {
+		return []T{}
+	}
+	sort.Slice(list, func(i, j int) bool { return path(list[i]) < path(list[j]) })
+	return list
+}
+
 // MarshalRecord is record.json's bytes: lists sorted by path, [] for an
 // empty list, indented, ending in a newline.
 func MarshalRecord(r Record) ([]byte, error) {
 	if r.ObjectFormat != "sha1" && r.ObjectFormat != "sha256" {
 		return nil, fmt.Errorf("proof: unknown object format %q", r.ObjectFormat)
 	}
-	if r.Submodules == nil {
-		r.Submodules = []Submodule{}
-	}
-	if r.LFS == nil {
-		r.LFS = []LFSFile{}
-	}
-	sort.Slice(r.Submodules, func(i, j int) bool { return r.Submodules[i].Path < r.Submodules[j].Path })
-	sort.Slice(r.LFS, func(i, j int) bool { return r.LFS[i].Path < r.LFS[j].Path })
+	r.Submodules = byPath(r.Submodules, func(s Submodule) string { return s.Path })
+	r.LFS = byPath(r.LFS, func(f LFSFile) string { return f.Path })
 	if r.Export != nil {
 		e := *r.Export
-		if e.Ignored == nil {
-			e.Ignored = []Ignored{}
-		}
-		if e.Substituted == nil {
-			e.Substituted = []Substituted{}
-		}
-		sort.Slice(e.Ignored, func(i, j int) bool { return e.Ignored[i].Path < e.Ignored[j].Path })
-		sort.Slice(e.Substituted, func(i, j int) bool { return e.Substituted[i].Path < e.Substituted[j].Path })
+		e.Ignored = byPath(e.Ignored, func(i Ignored) string { return i.Path })
+		e.Substituted = byPath(e.Substituted, func(s Substituted) string { return s.Path })
 		r.Export = &e
 	}
 	if err := r.Check(); err != nil {
