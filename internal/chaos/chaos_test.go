@@ -142,19 +142,26 @@ func (w *world) exec(dir, tool string, args ...string) result {
 	return r
 }
 
+// signal starts tool (see command) and sends it sig after a random moment
+// up to max; sent says whether the signal found the process.
+func (w *world) signal(max time.Duration, sig syscall.Signal, dir, tool string, args ...string) (cmd *exec.Cmd, marker string, errb *bytes.Buffer, sent bool) {
+	w.t.Helper()
+	cmd, marker, _, errb = w.command(dir, tool, args...)
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	time.Sleep(w.delay(max))
+	fig.kills.Add(1)
+	return cmd, marker, errb, cmd.Process.Signal(sig) == nil
+}
+
 // kill runs tool and kills it with SIGKILL after a random moment up to
 // max; it reports whether the kill landed before the tool ended. What the
 // tool started is let run to its end, as after a real kill -9 (and killed
 // by PID if it outlives 20 seconds).
 func (w *world) kill(max time.Duration, dir, tool string, args ...string) bool {
 	w.t.Helper()
-	cmd, marker, _, _ := w.command(dir, tool, args...)
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	time.Sleep(w.delay(max))
-	fig.kills.Add(1)
-	landed := cmd.Process.Signal(syscall.SIGKILL) == nil
+	cmd, marker, _, landed := w.signal(max, syscall.SIGKILL, dir, tool, args...)
 	_ = cmd.Wait()
 	if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !st.Signaled() {
 		landed = false
@@ -173,13 +180,7 @@ func (w *world) kill(max time.Duration, dir, tool string, args ...string) bool {
 // panic.
 func (w *world) interrupt(max time.Duration, dir, tool string, args ...string) {
 	w.t.Helper()
-	cmd, marker, _, errb := w.command(dir, tool, args...)
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	time.Sleep(w.delay(max))
-	fig.kills.Add(1)
-	sent := cmd.Process.Signal(syscall.SIGINT) == nil
+	cmd, marker, errb, sent := w.signal(max, syscall.SIGINT, dir, tool, args...)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
