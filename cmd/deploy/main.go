@@ -120,15 +120,12 @@ package main
 
 import (
 	"os"
-	"regexp"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deploy"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 )
 
 var (
@@ -158,157 +155,27 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	env := c.String(envFlag.Name)
-	switch {
-	case c.NArg() > 0:
-		return cliutil.Usagef("unexpected operand %q: deploy takes flags only", c.Args().First())
-	case !c.IsSet(envFlag.Name):
-		return cliutil.Usagef("--environment is required")
-	}
-	if err := deploytag.ValidEnvironment(env); err != nil {
-		return cliutil.Usage(err)
-	}
-	if c.Int(keepFlag.Name) < 0 {
-		return cliutil.Usagef("--keep must be 0 (keep all) or more, not %d", c.Int(keepFlag.Name))
-	}
-	if d := c.Duration(lockTimeoutFlag.Name); d < 0 {
-		return cliutil.Usagef("--lock-timeout must not be negative, not %s", d)
-	}
-	if err := hostMode(c); err != nil {
+	r := deploy.Request{Operands: c.Args().Slice(), Environment: c.String(envFlag.Name), Tag: c.String(tagFlag.Name),
+		NoPush: c.Bool(noPushFlag.Name), DryRun: c.Bool(dryRunFlag.Name), JSON: c.Bool(cliutil.JSONFlag.Name),
+		AllowDirty: c.Bool(allowDirtyFlag.Name), LockTimeout: c.Duration(lockTimeoutFlag.Name), Keep: c.Int(keepFlag.Name),
+		Artifact: c.String(artifactFlag.Name), FromArtifact: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name),
+		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name), Given: cliutil.Given(c)}
+	if err := r.Check(); err != nil {
 		return err
 	}
-	if c.IsSet(fromFlag.Name) || c.IsSet(switchFlag.Name) || c.Bool(rollbackFlag.Name) {
-		return runHost(c, env)
+	setup := cliutil.Setup // the repos' git, or none on a host
+	if r.OnHost() {
+		setup = cliutil.SetupFiles
 	}
-	tag := c.String(tagFlag.Name)
-	if c.IsSet(tagFlag.Name) {
-		if err := cliutil.TagOperand(tag); err != nil {
-			return err
-		}
-		if set := cliutil.SetFlags(c, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name, cliutil.TimeFlag.Name); len(set) > 0 {
-			return cliutil.Usagef("--%s makes a new tag; it cannot go with --tag", set[0])
-		}
-	}
-	art := c.String(artifactFlag.Name)
-	if c.IsSet(artifactFlag.Name) {
-		switch {
-		case art == "":
-			return cliutil.Usagef("--artifact is empty")
-		case c.Bool(dryRunFlag.Name) || c.Bool(cliutil.JSONFlag.Name):
-			return cliutil.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
-		}
-	}
-	e, ecfg, o, err := setup(c, env, true)
+	e, err := setup(c)
 	if err != nil {
 		return err
 	}
-	o.Basedir, o.Tag, o.Progress, o.ExportAttributes = e.Basedir, tag, e.Progress(), e.Config.ExportAttributes
-	if tag == "" {
-		repos, err := e.Repos(nil)
-		if err != nil {
-			return err
-		}
-		o.Tagging = e.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name))
-	}
-	o.Tagging.ManifestRepo = e.Config.ManifestRepo
-	if ecfg.Pushes() && !c.Bool(noPushFlag.Name) {
-		o.Push = deploy.Pusher(e.Git, e.PushOptions())
-	}
-	if art != "" {
-		res, err := deploy.RunToArtifact(c.Context, e.Git, o, art, c.App.Writer)
-		if err != nil || art == "-" {
-			return err
-		}
-		return deploy.WriteResult(c.App.Writer, res, o, false)
-	}
-	res, err := deploy.Run(c.Context, e.Git, o)
+	root, err := e.RootFlag(c, rootFlag.Name, r.Environment)
 	if err != nil {
 		return err
 	}
-	if o.DryRun && !c.Bool(cliutil.JSONFlag.Name) {
-		_, err = c.App.Writer.Write([]byte(res.Plan(o)))
-		return err
-	}
-	return deploy.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
-}
-
-// hostMode checks the flags of the modes that run on a host from an
-// artifact or a kept release: one mode at a time, and none of the flags
-// that need repos.
-func hostMode(c *cli.Context) error {
-	modes := cliutil.SetFlags(c, artifactFlag.Name, fromFlag.Name, switchFlag.Name, rollbackFlag.Name)
-	if len(modes) > 1 {
-		return cliutil.Usagef("--%s and --%s cannot go together", modes[0], modes[1])
-	}
-	if set := cliutil.SetFlags(c, stageFlag.Name, sha256Flag.Name); len(set) > 0 && !c.IsSet(fromFlag.Name) {
-		return cliutil.Usagef("--%s goes with --from-artifact", set[0])
-	}
-	if len(modes) == 0 || modes[0] == artifactFlag.Name {
-		return nil
-	}
-	if set := cliutil.SetFlags(c, tagFlag.Name, noPushFlag.Name, cliutil.PrefixFlag.Name, cliutil.SignFlag.Name, allowDirtyFlag.Name,
-		cliutil.TimeFlag.Name, cliutil.RemoteFlag.Name); len(set) > 0 {
-		return cliutil.Usagef("--%s needs the repos; it cannot go with --%s", set[0], modes[0])
-	}
-	switch {
-	case c.IsSet(fromFlag.Name) && c.String(fromFlag.Name) == "":
-		return cliutil.Usagef("--from-artifact is empty")
-	case c.IsSet(fromFlag.Name) && c.Bool(dryRunFlag.Name):
-		return cliutil.Usagef("--dry-run goes with --switch or --rollback, not --from-artifact")
-	case c.IsSet(sha256Flag.Name) && !sha256RE.MatchString(c.String(sha256Flag.Name)):
-		return cliutil.Usagef("--sha256 %q is not 64 hex digits", c.String(sha256Flag.Name))
-	case c.IsSet(switchFlag.Name):
-		return cliutil.TagOperand(c.String(switchFlag.Name))
-	}
-	return nil
-}
-
-var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-
-// runHost deploys from an artifact, or switches to a kept release, with
-// no repos and no git.
-func runHost(c *cli.Context, env string) error {
-	e, _, o, err := setup(c, env, false)
-	if err != nil {
-		return err
-	}
-	o.Verify = deploy.VerifyProof(e.Jobs)
-	var res deploy.Result
-	switch {
-	case c.IsSet(fromFlag.Name):
-		a := deploy.Artifact{Name: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name), Stage: c.Bool(stageFlag.Name)}
-		res, err = deploy.FromArtifactFile(c.Context, o, a, c.App.Reader)
-	default:
-		res, err = deploy.Switch(c.Context, o, c.String(switchFlag.Name))
-	}
-	if err != nil {
-		return err
-	}
-	o.Tag = res.Tag // given by the artifact or the operator, never made here
-	return deploy.WriteResult(c.App.Writer, res, o, c.Bool(cliutil.JSONFlag.Name))
-}
-
-// setup is the start both modes share: the env (with git when withGit),
-// the environment's config, and the options every deploy takes from them
-// and the flags.
-func setup(c *cli.Context, env string, withGit bool) (*cliutil.Env, config.Environment, deploy.Options, error) {
-	setupEnv := cliutil.SetupFiles
-	if withGit {
-		setupEnv = cliutil.Setup
-	}
-	e, err := setupEnv(c)
-	if err != nil {
-		return nil, config.Environment{}, deploy.Options{}, err
-	}
-	o, ecfg, err := e.DeployOptions(c, rootFlag.Name, env)
-	if err != nil {
-		return nil, config.Environment{}, deploy.Options{}, err
-	}
-	o.DryRun, o.LockTimeout = c.Bool(dryRunFlag.Name), c.Duration(lockTimeoutFlag.Name)
-	if c.IsSet(keepFlag.Name) {
-		o.Keep = c.Int(keepFlag.Name)
-	}
-	return e, ecfg, o, nil
+	return deploy.Do(c.Context, r, e.DeployEnv(root))
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

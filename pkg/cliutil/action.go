@@ -122,13 +122,13 @@ func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []based
 	return env, repos, false, err
 }
 
-// SetFlags returns those of names that are set on the command line (or
-// by their environment variables), in the order given.
-func SetFlags(c *cli.Context, names ...string) []string {
-	var set []string
-	for _, n := range names {
-		if c.IsSet(n) {
-			set = append(set, n)
+// Given is the set of the App's flags given on the command line or by
+// their environment variables, by name (without dashes).
+func Given(c *cli.Context) map[string]bool {
+	set := map[string]bool{}
+	for _, f := range c.App.Flags {
+		if n := f.Names()[0]; c.IsSet(n) {
+			set[n] = true
 		}
 	}
 	return set

@@ -1,13 +1,9 @@
 package cliutil
 
 import (
-	"fmt"
 	"os"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/push"
@@ -38,22 +34,15 @@ func (e *Env) PushOptions() push.Options {
 	return push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()}
 }
 
-// DeployOptions are the options of a deploy to environment as the env
-// and deploy.toml set them: its config (returned too), its root (from the
-// flag named rootFlag, as RootFlag resolves it), its command, workdir and
-// keep, who deploys from where, and "deploy: ..." messages on stderr.
-func (e *Env) DeployOptions(c *cli.Context, rootFlag, environment string) (deploy.Options, config.Environment, error) {
-	ecfg, err := e.Config.LookupEnvironment(environment)
-	if err != nil {
-		return deploy.Options{}, ecfg, err
+// DeployEnv is what a deploy takes from the env (deploy.Env): its git
+// runner, config, basedir, jobs, the tagging and push options above, its
+// streams, warnings and progress, who deploys from where, and root, the
+// environment's root (as RootFlag resolves it).
+func (e *Env) DeployEnv(root string) deploy.Env {
+	return deploy.Env{
+		Git: e.Git, Config: e.Config, Basedir: e.Basedir, Root: root, Jobs: e.Jobs,
+		Tagging: e.TaggingOptions(nil, false), Push: e.PushOptions(),
+		Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr, Warnf: e.Warnf, Progress: e.Progress(),
+		User: UserName(), Host: HostName(), Environ: os.Environ(),
 	}
-	root, err := e.RootFlag(c, rootFlag, environment)
-	if err != nil {
-		return deploy.Options{}, ecfg, err
-	}
-	return deploy.Options{
-		Environment: environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
-		Jobs: e.Jobs, User: UserName(), Host: HostName(), Stderr: e.Stderr, Warnf: e.Warnf,
-		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
-	}, ecfg, nil
 }

@@ -1,0 +1,239 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/fail"
+	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/push"
+	"github.com/deploytag/deploytag/pkg/tagging"
+)
+
+// Request is a deploy as its command line asks for it: deploy's own flags
+// as given, before anything is read or run. Check says whether the
+// command line makes sense; Do carries it out.
+type Request struct {
+	Operands    []string // deploy takes none
+	Environment string
+	Tag         string // an existing tag to deploy; none makes one
+	NoPush      bool
+	DryRun      bool
+	JSON        bool
+	AllowDirty  bool
+	LockTimeout time.Duration
+	Keep        int // releases kept, when Given["keep"]; else the environment's keep
+
+	Artifact     string // write the release to this file (- for stdout) instead of deploying it
+	FromArtifact string // on a host: deploy the release in this artifact (- for stdin)
+	SHA256       string // with FromArtifact: the artifact's SHA-256, in hex
+	Stage        bool   // with FromArtifact: everything but the switch
+	Switch       string // on a host: switch to the kept release of this tag
+	Rollback     bool   // on a host: switch to the release live before
+
+	// Given names (without dashes) the flags given on the command line or
+	// by their environment variables, whatever their value: an empty
+	// --tag is a bad tag, not no tag, and --prefix with --tag is refused
+	// even when it came from $DEPLOYTAG_PREFIX.
+	Given map[string]bool
+}
+
+// The flags that choose a mode other than a deploy from the repos, and
+// the flags that need the repos.
+var (
+	modeFlags  = []string{"artifact", "from-artifact", "switch", "rollback"}
+	tagMakers  = []string{"prefix", "sign", "allow-dirty", "time"}
+	repoFlags  = []string{"tag", "no-push", "prefix", "sign", "allow-dirty", "time", "remote"}
+	hostOnlyOf = []string{"stage", "sha256"}
+)
+
+var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+// given returns those of names that r.Given holds, in the order given.
+func (r Request) given(names ...string) []string {
+	var set []string
+	for _, n := range names {
+		if r.Given[n] {
+			set = append(set, n)
+		}
+	}
+	return set
+}
+
+// OnHost reports whether r runs on a host with no repos and no git:
+// --from-artifact, --switch or --rollback.
+func (r Request) OnHost() bool {
+	return r.Given["from-artifact"] || r.Given["switch"] || r.Given["rollback"]
+}
+
+// Check returns a *fail.UsageError (exit status 2) for a command line
+// that is wrong in itself: an operand, no --environment or one outside
+// its grammar, a negative --keep or --lock-timeout, a bad tag name, or
+// flags that cannot go together. It reads nothing and runs nothing.
+func (r Request) Check() error {
+	switch {
+	case len(r.Operands) > 0:
+		return fail.Usagef("unexpected operand %q: deploy takes flags only", r.Operands[0])
+	case !r.Given["environment"]:
+		return fail.Usagef("--environment is required")
+	}
+	if err := deploytag.ValidEnvironment(r.Environment); err != nil {
+		return fail.Usage(err)
+	}
+	if r.Keep < 0 {
+		return fail.Usagef("--keep must be 0 (keep all) or more, not %d", r.Keep)
+	}
+	if r.LockTimeout < 0 {
+		return fail.Usagef("--lock-timeout must not be negative, not %s", r.LockTimeout)
+	}
+	if err := r.checkModes(); err != nil || r.OnHost() {
+		return err
+	}
+	if r.Given["tag"] {
+		if err := deploytag.ValidTagName(r.Tag); err != nil {
+			return fail.Usage(err)
+		}
+		if set := r.given(tagMakers...); len(set) > 0 {
+			return fail.Usagef("--%s makes a new tag; it cannot go with --tag", set[0])
+		}
+	}
+	if r.Given["artifact"] {
+		switch {
+		case r.Artifact == "":
+			return fail.Usagef("--artifact is empty")
+		case r.DryRun || r.JSON:
+			return fail.Usagef("--artifact writes a file; it cannot go with --dry-run or --json")
+		}
+	}
+	return nil
+}
+
+// checkModes checks the flags of the modes that run on a host from an
+// artifact or a kept release: one mode at a time, and none of the flags
+// that need repos.
+func (r Request) checkModes() error {
+	modes := r.given(modeFlags...)
+	if len(modes) > 1 {
+		return fail.Usagef("--%s and --%s cannot go together", modes[0], modes[1])
+	}
+	if set := r.given(hostOnlyOf...); len(set) > 0 && !r.Given["from-artifact"] {
+		return fail.Usagef("--%s goes with --from-artifact", set[0])
+	}
+	if !r.OnHost() {
+		return nil
+	}
+	if set := r.given(repoFlags...); len(set) > 0 {
+		return fail.Usagef("--%s needs the repos; it cannot go with --%s", set[0], modes[0])
+	}
+	switch {
+	case r.Given["from-artifact"] && r.FromArtifact == "":
+		return fail.Usagef("--from-artifact is empty")
+	case r.Given["from-artifact"] && r.DryRun:
+		return fail.Usagef("--dry-run goes with --switch or --rollback, not --from-artifact")
+	case r.Given["sha256"] && !sha256RE.MatchString(r.SHA256):
+		return fail.Usagef("--sha256 %q is not 64 hex digits", r.SHA256)
+	case r.Given["switch"]:
+		return fail.Usage(deploytag.ValidTagName(r.Switch))
+	}
+	return nil
+}
+
+// Env is what a deploy takes from the tool around it: the shared flags
+// and deploy.toml as the command line scaffolding reads them for every
+// tool, the environment's root resolved, and the streams.
+type Env struct {
+	Git     *git.Runner // nil for the modes on a host (Request.OnHost)
+	Config  *config.Config
+	Basedir string
+	Root    string // the environment's root (--root, $DEPLOY_ROOT, deploy.toml, XDG)
+	Jobs    int
+
+	// Tagging and Push are the options of the tag_for_deploy flow and of a
+	// push as the shared flags set them; the deploy adds its repos.
+	Tagging tagging.DeployOptions
+	Push    push.Options
+
+	Stdin          io.Reader // the artifact, with --from-artifact -
+	Stdout, Stderr io.Writer // the result; the command's output and messages
+	Warnf          func(format string, args ...any)
+	Progress       progress.Reporter
+
+	User, Host string   // who deploys from where, for deploys.log
+	Environ    []string // the environment the command starts from
+}
+
+// Do carries out a checked request in e and writes its result to
+// e.Stdout: the tag (or the artifact's bytes, with --artifact -), the plan
+// of a dry run, or the JSON record.
+func Do(ctx context.Context, r Request, e Env) error {
+	ecfg, err := e.Config.LookupEnvironment(r.Environment)
+	if err != nil {
+		return err
+	}
+	o := Options{
+		Environment: r.Environment, Root: e.Root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: e.Environ,
+		Jobs: e.Jobs, User: e.User, Host: e.Host, Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun, LockTimeout: r.LockTimeout,
+		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+	}
+	if r.Given["keep"] {
+		o.Keep = r.Keep
+	}
+	if r.OnHost() {
+		return r.onHost(ctx, e, o)
+	}
+	o.Basedir, o.Tag, o.Progress, o.ExportAttributes = e.Basedir, r.Tag, e.Progress, e.Config.ExportAttributes
+	if r.Tag == "" {
+		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
+		if err != nil {
+			return err
+		}
+		o.Tagging = e.Tagging
+		o.Tagging.Repos, o.Tagging.AllowDirty = repos, r.AllowDirty
+	}
+	o.Tagging.ManifestRepo = e.Config.ManifestRepo
+	if ecfg.Pushes() && !r.NoPush {
+		o.Push = Pusher(e.Git, e.Push)
+	}
+	if r.Artifact != "" {
+		res, err := RunToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
+		if err != nil || r.Artifact == "-" {
+			return err
+		}
+		return WriteResult(e.Stdout, res, o, false)
+	}
+	res, err := Run(ctx, e.Git, o)
+	if err != nil {
+		return err
+	}
+	if o.DryRun && !r.JSON {
+		_, err = io.WriteString(e.Stdout, res.Plan(o))
+		return err
+	}
+	return WriteResult(e.Stdout, res, o, r.JSON)
+}
+
+// onHost deploys from an artifact, or switches to a kept release, with no
+// repos and no git.
+func (r Request) onHost(ctx context.Context, e Env, o Options) error {
+	o.Verify = VerifyProof(e.Jobs)
+	var res Result
+	var err error
+	if r.Given["from-artifact"] {
+		a := Artifact{Name: r.FromArtifact, SHA256: r.SHA256, Stage: r.Stage}
+		res, err = FromArtifactFile(ctx, o, a, e.Stdin)
+	} else {
+		res, err = Switch(ctx, o, r.Switch)
+	}
+	if err != nil {
+		return err
+	}
+	o.Tag = res.Tag // given by the artifact or the operator, never made here
+	return WriteResult(e.Stdout, res, o, r.JSON)
+}
