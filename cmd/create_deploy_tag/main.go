@@ -48,26 +48,24 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = cliutil.ManifestFlag("name the commits of this manifest file (- for stdin) instead of HEADs")
-
 func app() *cli.App {
 	return cliutil.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
 		"[REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, manifestFlag, cliutil.TimeFlag, cliutil.JobsFlag,
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, cliutil.CommitsFlag, cliutil.TimeFlag, cliutil.JobsFlag,
 			cliutil.JSONFlag, cliutil.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	if c.IsSet(manifestFlag.Name) && c.NArg() > 0 {
+	if c.IsSet(cliutil.CommitsFlag.Name) && c.NArg() > 0 {
 		return cliutil.Usagef("give either --manifest or REPO operands, not both")
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
 	}
-	m, err := env.ManifestArg(c, manifestFlag, nil)
-	if !c.IsSet(manifestFlag.Name) {
+	m, err := env.ManifestArg(c, nil)
+	if !c.IsSet(cliutil.CommitsFlag.Name) {
 		var repos []basedir.Repo
 		if repos, err = env.Repos(c.Args().Slice()); err == nil {
 			m, err = tagging.Heads(c.Context, env.Git, repos, env.Jobs)

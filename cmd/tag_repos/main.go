@@ -58,12 +58,10 @@ import (
 	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
-var manifestFlag = cliutil.ManifestFlag("tag the commits this manifest file (- for stdin) lists instead of HEADs")
-
 func app() *cli.App {
 	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
 		"TAG [REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, manifestFlag, cliutil.SignFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.CommitsFlag, cliutil.SignFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
@@ -73,7 +71,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	operands := c.Args().Tail()
-	m, err := env.ManifestArg(c, manifestFlag, operands)
+	m, err := env.ManifestArg(c, operands)
 	if err != nil {
 		return err
 	}

@@ -85,19 +85,23 @@ func ManifestFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "manifest", Usage: usage, TakesFile: true}
 }
 
-// ManifestArg reads the manifest file --manifest names (flag, from
-// ManifestFlag; - is stdin), or returns nil when it is not given. An
-// empty name, or - while an operand - reads repos from stdin too, is a
-// usage error.
-func (e *Env) ManifestArg(c *cli.Context, flag *cli.StringFlag, operands []string) (manifest.Manifest, error) {
-	file := c.String(flag.Name)
+// CommitsFlag is --manifest FILE (- for stdin) where a tool works on the
+// commits a manifest lists instead of the HEADs (create_deploy_tag,
+// tag_repos); ManifestArg reads it.
+var CommitsFlag = ManifestFlag("use the commits this manifest file (- for stdin) lists instead of HEADs")
+
+// ManifestArg reads the manifest file CommitsFlag names (- is stdin), or
+// returns nil when it is not given. An empty name, or - while an operand
+// - reads repos from stdin too, is a usage error.
+func (e *Env) ManifestArg(c *cli.Context, operands []string) (manifest.Manifest, error) {
+	file := c.String(CommitsFlag.Name)
 	switch {
-	case !c.IsSet(flag.Name):
+	case !c.IsSet(CommitsFlag.Name):
 		return nil, nil
 	case file == "":
-		return nil, Usagef("--%s is empty", flag.Name)
+		return nil, Usagef("--manifest is empty")
 	case file == "-" && slices.Contains(operands, "-"):
-		return nil, Usagef("--%s - and the operand - both read stdin; give one", flag.Name)
+		return nil, Usagef("--manifest - and the operand - both read stdin; give one")
 	}
 	return manifest.ReadFile(file, e.Stdin)
 }
