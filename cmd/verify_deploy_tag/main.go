@@ -86,7 +86,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
@@ -105,23 +104,15 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	tag, envName, root := c.Args().First(), c.String(environmentFlag.Name), c.String(rootFlag.Name)
+	envName, err := cliutil.EnvironmentArg(c)
+	if err != nil {
+		return err
+	}
+	root := c.String(rootFlag.Name)
 	release := envName != "" || root != ""
-	switch {
-	case c.NArg() > 1:
-		return cliutil.Usagef("want at most one TAG, got %d operands", c.NArg())
-	case c.NArg() == 0 && !release:
-		return cliutil.Usagef("want a TAG (it may be left out only with --environment or --root)")
-	}
-	if tag != "" {
-		if err := cliutil.TagOperand(tag); err != nil {
-			return err
-		}
-	}
-	if c.IsSet(environmentFlag.Name) {
-		if err := deploytag.ValidEnvironment(envName); err != nil {
-			return cliutil.Usage(err)
-		}
+	tag, err := verify.TagOperand(c.Args().Slice(), release)
+	if err != nil {
+		return cliutil.Usage(err)
 	}
 	env, repos, offline, err := cliutil.SetupReposOrNot(c, release)
 	if err != nil {
