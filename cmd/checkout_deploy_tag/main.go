@@ -103,34 +103,22 @@ func run(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return cliutil.Usagef("want exactly one TAG, got %d operands", c.NArg())
 	}
-	tag := c.Args().First()
-	if err := cliutil.TagOperand(tag); err != nil {
-		return err
-	}
-	tmpl := c.String(urlTemplateFlag.Name)
-	if c.IsSet(urlTemplateFlag.Name) {
-		if err := checkout.ValidURLTemplate(tmpl); err != nil {
-			return cliutil.Usage(err)
-		}
-	}
-	if n := c.Int(maxReposFlag.Name); n < 1 {
-		return cliutil.Usagef("--max-repos must be at least 1, not %d", n)
+	o := checkout.Options{Tag: c.Args().First(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
+		MaxRepos: c.Int(maxReposFlag.Name)}
+	if err := o.CheckArgs(c.IsSet(urlTemplateFlag.Name)); err != nil {
+		return cliutil.Usage(err)
 	}
 	env, err := cliutil.Setup(c)
 	if err != nil {
 		return err
 	}
-	res, err := checkout.Run(c.Context, env.Git, checkout.Options{
-		Basedir: env.Basedir, Tag: tag, URLTemplate: tmpl, ManifestFile: c.String(manifestFlag.Name), Stdin: env.Stdin,
-		MaxRepos:     c.Int(maxReposFlag.Name),
-		ManifestRepo: env.Config.ManifestRepo, Repos: env.Config.Repos, Remote: env.Remote,
-		Timeout: env.Timeout, Jobs: env.Jobs, Warnf: env.Warnf, Progress: env.Progress(),
-	})
+	o.Basedir, o.Stdin, o.ManifestRepo, o.Repos, o.Remote = env.Basedir, env.Stdin, env.Config.ManifestRepo, env.Config.Repos, env.Remote
+	o.Timeout, o.Jobs, o.Warnf, o.Progress = env.Timeout, env.Jobs, env.Warnf, env.Progress()
+	res, err := checkout.Run(c.Context, env.Git, o)
 	if err != nil {
 		return err
 	}
-	_, err = c.App.Writer.Write([]byte(strings.Join(res.Repos, "\n") + "\n"))
-	return err
+	return cliutil.Output(c, nil, strings.Join(res.Repos, "\n")+"\n")
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

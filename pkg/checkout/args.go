@@ -1,0 +1,27 @@
+package checkout
+
+import (
+	"fmt"
+
+	"github.com/deploytag/deploytag/pkg/deploytag"
+)
+
+// CheckArgs checks what checkout_deploy_tag's command line sets in o, the
+// way Run expects it: the tag in the tag grammar, the URL template (when
+// templateSet: an empty one given is refused too) and MaxRepos at least 1.
+// An error says what is wrong with the command line (the caller makes it
+// a usage error).
+func (o Options) CheckArgs(templateSet bool) error {
+	if err := deploytag.ValidTagName(o.Tag); err != nil {
+		return err
+	}
+	if templateSet {
+		if err := ValidURLTemplate(o.URLTemplate); err != nil {
+			return err
+		}
+	}
+	if o.MaxRepos < 1 {
+		return fmt.Errorf("--max-repos must be at least 1, not %d", o.MaxRepos)
+	}
+	return nil
+}
