@@ -50,7 +50,6 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/tagging"
-	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
 
 var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
@@ -81,17 +80,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := tagging.ForDeploy(c.Context, env.Git, env.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name)))
+	o := env.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name))
+	o.VersionWarnings = true
+	d, err := tagging.ForDeploy(c.Context, env.Git, o)
 	if err != nil {
 		return err
 	}
-	for _, r := range repos {
-		for _, w := range versionwarn.WorkTree(r.Path, env.Prefix) {
-			env.Warnf("%s (%s)", w, r.Name)
-		}
-	}
-	_, err = c.App.Writer.Write([]byte(d.Tag + "\n"))
-	return err
+	return cliutil.Output(c, nil, d.Tag+"\n")
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

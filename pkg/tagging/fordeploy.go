@@ -12,6 +12,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
 
 // DeployOptions configure ForDeploy.
@@ -32,6 +33,11 @@ type DeployOptions struct {
 	// LockTimeout and Waiting: see Options.
 	LockTimeout time.Duration
 	Waiting     func(repo string)
+	// VersionWarnings, once the tag is applied, warns (Warnf) of each file
+	// of a work tree that could make the deploy tag the code's version
+	// (versionwarn.WorkTree): tag_for_deploy's check, as a deploy's export
+	// makes it on the release.
+	VersionWarnings bool
 }
 
 // Deployed is what ForDeploy made.
@@ -91,6 +97,13 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 		if err := RecordManifest(ctx, g, mrepo.Path, d.Tag, m); err != nil {
 			err = basedir.Wrap(mrepo.Name, fmt.Errorf("recording the manifest: %w", err))
 			return Deployed{}, errors.Join(err, plan.Rollback(ctx, g, d.Result))
+		}
+	}
+	if o.VersionWarnings {
+		for _, r := range o.Repos {
+			for _, w := range versionwarn.WorkTree(r.Path, o.Prefix) {
+				warnf("%s (%s)", w, r.Name)
+			}
 		}
 	}
 	return d, nil
