@@ -61,7 +61,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -86,18 +85,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var werr error // Push calls OnPushed one at a time
 	o := env.PushOptions()
-	o.Tag, o.Repos, o.OnPushed = tag, repos, func(repo string) {
-		if _, e := fmt.Fprintln(c.App.Writer, repo); e != nil && werr == nil {
-			werr = e
-		}
-	}
-	err = push.Push(c.Context, env.Git, o)
-	if err != nil {
-		return err
-	}
-	return werr
+	o.Tag, o.Repos, o.Out = tag, repos, c.App.Writer
+	return push.Push(c.Context, env.Git, o)
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +41,10 @@ type Options struct {
 	// OnPushed is called, one call at a time, as each repo's remote
 	// confirms the tag.
 	OnPushed func(repo string)
+	// Out, when set, gets the name of each repo whose remote confirms the
+	// tag and a newline, as it is confirmed (push_tag's output); the first
+	// error writing it is returned once the pushes end.
+	Out io.Writer
 	// Progress, when set, is told as each repo's push ends.
 	Progress progress.Reporter
 }
@@ -84,16 +89,27 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 		return err
 	}
 	var mu sync.Mutex
+	var werr error
 	fan := basedir.Fanout{Jobs: o.Jobs, Step: "pushing", Progress: o.Progress}
-	return fan.Each(ctx, len(targets), func(i int) string { return targets[i].repo.Name }, func(ctx context.Context, i int) error {
+	err = fan.Each(ctx, len(targets), func(i int) string { return targets[i].repo.Name }, func(ctx context.Context, i int) error {
 		pushed, err := pushOne(ctx, g, o, targets[i])
-		if pushed && o.OnPushed != nil {
-			mu.Lock()
+		if !pushed {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if o.OnPushed != nil {
 			o.OnPushed(targets[i].repo.Name)
-			mu.Unlock()
+		}
+		if o.Out != nil && werr == nil {
+			_, werr = fmt.Fprintln(o.Out, targets[i].repo.Name)
 		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return werr
 }
 
 // preflight checks every repo, in parallel and without the network, and
