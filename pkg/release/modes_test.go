@@ -30,6 +30,16 @@ func buildOne(t *testing.T) string {
 	return buildT1(t, env, base).tmp
 }
 
+// newRoot opens a root in a new folder.
+func newRoot(t *testing.T) *Root {
+	t.Helper()
+	r, err := Open(filepath.Join(t.TempDir(), "root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // built is release T1 of repos a and b, built in a new root.
 type built struct {
 	g    *git.Runner
@@ -52,10 +62,8 @@ func buildT1(t *testing.T, env []string, base string) built {
 		entries = append(entries, manifest.Entry{Name: n, Commit: c})
 	}
 	f.m, _ = manifest.New(entries...)
+	f.r = newRoot(t)
 	var err error
-	if f.r, err = Open(filepath.Join(t.TempDir(), "root")); err != nil {
-		t.Fatal(err)
-	}
 	if f.tmp, err = f.r.Build(context.Background(), f.g, "T1", f.m, f.srcs, 2); err != nil {
 		t.Fatal(err)
 	}

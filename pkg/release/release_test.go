@@ -73,10 +73,7 @@ func TestBuildInstallSwitch(t *testing.T) {
 }
 
 func TestLockTimeout(t *testing.T) {
-	r, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRoot(t)
 	l, err := r.Lock(context.Background(), time.Second, "first", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -97,10 +94,7 @@ func TestLockTimeout(t *testing.T) {
 }
 
 func TestPruneKeepsLiveAndPrevious(t *testing.T) {
-	r, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRoot(t)
 	now := time.Now()
 	for i, tag := range []string{"T1", "T2", "T3", "T4", "T5"} {
 		p := r.ReleasePath(tag)
@@ -123,10 +117,7 @@ func TestPruneKeepsLiveAndPrevious(t *testing.T) {
 }
 
 func TestLogLine(t *testing.T) {
-	r, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRoot(t)
 	at := time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)
 	h, err := r.OpenLog()
 	if err != nil {
