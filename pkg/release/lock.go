@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deploytag/deploytag/pkg/flock"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -33,36 +34,28 @@ var ErrLockTimeout = errors.New("another deploy holds the lock")
 // is written into the lock file for the next waiter to read.
 func (r *Root) Lock(ctx context.Context, timeout time.Duration, holder string, waiting func(holder string)) (*Lock, error) {
 	path := r.path(place.LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	f, err := flock.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening the lock: %w", noFollowErr(path, err))
 	}
-	deadline := time.Now().Add(timeout)
 	told := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
+	err = flock.Wait(ctx, f, time.Now().Add(timeout), lockPoll, func() {
 		if !told && waiting != nil {
 			b, _ := io.ReadAll(io.LimitReader(f, 512))
 			_, _ = f.Seek(0, io.SeekStart)
 			waiting(strings.TrimSpace(string(b)))
 			told = true
 		}
-		if !time.Now().Before(deadline) {
-			f.Close()
+	})
+	if err != nil {
+		f.Close()
+		switch {
+		case errors.Is(err, flock.ErrHeld):
 			return nil, fmt.Errorf("%w on %s; gave up after %s", ErrLockTimeout, r.Dir, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for the lock on %s: %w", r.Dir, ctx.Err())
-		case <-time.After(min(lockPoll, time.Until(deadline)+time.Millisecond)):
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			return nil, fmt.Errorf("waiting for the lock on %s: %w", r.Dir, err)
+		default:
+			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
 	}
 	if err := f.Truncate(0); err == nil {

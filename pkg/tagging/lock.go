@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/flock"
 	"github.com/deploytag/deploytag/pkg/git"
 )
 
@@ -69,36 +70,29 @@ func Lock(ctx context.Context, repos []basedir.Repo, timeout time.Duration, wait
 	l := &Locks{}
 	told := false
 	for _, it := range items {
-		f, err := os.OpenFile(it.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+		f, err := flock.Open(it.path)
 		if err != nil {
 			l.Unlock()
 			return nil, basedir.Errorf(it.repo, "opening the tagging lock: %v", err)
 		}
 		l.files = append(l.files, f)
-		for {
-			err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-				l.Unlock()
-				return nil, basedir.Errorf(it.repo, "locking %s: %v", it.path, err)
-			}
+		err = flock.Wait(ctx, f, deadline, 50*time.Millisecond, func() {
 			// A lock that goes within a moment needs no word (a killed
 			// run's child may hold it until its exec closes it).
 			if !told && waiting != nil && time.Since(start) > waitNote {
 				waiting(it.repo)
 				told = true
 			}
-			if !time.Now().Before(deadline) {
-				l.Unlock()
+		})
+		if err != nil {
+			l.Unlock()
+			switch {
+			case errors.Is(err, flock.ErrHeld):
 				return nil, basedir.Wrap(it.repo, fmt.Errorf("%w (%s); gave up after %s", ErrLockTimeout, it.path, timeout))
-			}
-			select {
-			case <-ctx.Done():
-				l.Unlock()
-				return nil, fmt.Errorf("waiting for another tagging run: %w", ctx.Err())
-			case <-time.After(50 * time.Millisecond):
+			case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+				return nil, fmt.Errorf("waiting for another tagging run: %w", err)
+			default:
+				return nil, basedir.Errorf(it.repo, "locking %s: %v", it.path, err)
 			}
 		}
 	}
