@@ -137,10 +137,7 @@ func TestTreeOfRealRepo(t *testing.T) {
 		gittest.Git(t, env, dir, "add", ".")
 		gittest.Git(t, env, dir, "commit", "-q", "-m", "files")
 		tree := gittest.Git(t, env, dir, "rev-parse", "HEAD^{tree}")
-		raw := gittest.Raw(t, env, dir, nil, "cat-file", "tree", tree)
-		if got := gitobj.HashBytes(f, gitobj.TypeTree, raw); got != tree {
-			t.Fatalf("%s: raw tree hashes to %s, want %s", f, got, tree)
-		}
+		raw := rawObject(t, env, dir, f, gitobj.TypeTree, tree)
 		entries, err := gitobj.ParseTree(f, raw)
 		if err != nil {
 			t.Fatal(err)
@@ -177,4 +174,15 @@ func TestTreeBytesRejects(t *testing.T) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+// rawObject reads object oid of type typ from the repo at dir as git
+// stores it, and fails unless its bytes hash to oid.
+func rawObject(t *testing.T, env []string, dir string, f gitobj.Format, typ, oid string) []byte {
+	t.Helper()
+	raw := gittest.Raw(t, env, dir, nil, "cat-file", typ, oid)
+	if got := gitobj.HashBytes(f, typ, raw); got != oid {
+		t.Fatalf("%s: %s %s hashes to %s", f, typ, oid, got)
+	}
+	return raw
 }

@@ -55,10 +55,7 @@ func TestParseTagAndCommit(t *testing.T) {
 		gittest.Git(t, env, dir, "tag", "-a", "-m", msg, "plain")
 		gittest.Git(t, env, dir, "tag", "-s", "-m", msg, "signed")
 
-		raw := gittest.Raw(t, env, dir, nil, "cat-file", "commit", head)
-		if got := gitobj.HashBytes(f, gitobj.TypeCommit, raw); got != head {
-			t.Fatalf("%s: commit hashes to %s, want %s", f, got, head)
-		}
+		raw := rawObject(t, env, dir, f, gitobj.TypeCommit, head)
 		c, err := gitobj.ParseCommit(f, raw)
 		if err != nil {
 			t.Fatal(err)
@@ -74,10 +71,7 @@ func TestParseTagAndCommit(t *testing.T) {
 
 		for _, name := range []string{"plain", "signed"} {
 			oid := gittest.Git(t, env, dir, "rev-parse", "refs/tags/"+name)
-			raw := gittest.Raw(t, env, dir, nil, "cat-file", "tag", oid)
-			if got := gitobj.HashBytes(f, gitobj.TypeTag, raw); got != oid {
-				t.Fatalf("%s %s: tag hashes to %s, want %s", f, name, got, oid)
-			}
+			raw := rawObject(t, env, dir, f, gitobj.TypeTag, oid)
 			tg, err := gitobj.ParseTag(f, raw)
 			if err != nil {
 				t.Fatal(err)
