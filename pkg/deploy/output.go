@@ -10,10 +10,10 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 )
 
-// RunToArtifact is Run with the release written as an artifact to name
+// runToArtifact is Run with the release written as an artifact to name
 // instead of deployed: "-" is w (stdout), any other name a file that
 // appears only once the whole artifact is written.
-func RunToArtifact(ctx context.Context, g *git.Runner, o Options, name string, w io.Writer) (Result, error) {
+func runToArtifact(ctx context.Context, g *git.Runner, o Options, name string, w io.Writer) (Result, error) {
 	if name == "-" {
 		o.Artifact = w
 		return Run(ctx, g, o)
@@ -34,9 +34,9 @@ func RunToArtifact(ctx context.Context, g *git.Runner, o Options, name string, w
 	return res, nil
 }
 
-// FromArtifactFile is FromArtifact reading a.Name: "-" is stdin (named
+// fromArtifactFile is FromArtifact reading a.Name: "-" is stdin (named
 // "stdin" in messages), any other name a file.
-func FromArtifactFile(ctx context.Context, o Options, a Artifact, stdin io.Reader) (Result, error) {
+func fromArtifactFile(ctx context.Context, o Options, a Artifact, stdin io.Reader) (Result, error) {
 	if a.Name == "-" {
 		a.Name, a.R = "stdin", stdin
 		return FromArtifact(ctx, o, a)
@@ -50,11 +50,11 @@ func FromArtifactFile(ctx context.Context, o Options, a Artifact, stdin io.Reade
 	return FromArtifact(ctx, o, a)
 }
 
-// WriteResult prints what deploy prints on stdout: with asJSON the
-// record (WriteJSON), else the tag and a newline.
-func WriteResult(w io.Writer, res Result, o Options, asJSON bool) error {
+// writeResult prints what deploy prints on stdout: with asJSON the
+// record (writeJSON), else the tag and a newline.
+func writeResult(w io.Writer, res Result, o Options, asJSON bool) error {
 	if asJSON {
-		return WriteJSON(w, res, o)
+		return writeJSON(w, res, o)
 	}
 	_, err := w.Write([]byte(res.Tag + "\n"))
 	return err

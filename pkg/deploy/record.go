@@ -33,9 +33,9 @@ type repoEntry struct {
 	Commit string `json:"commit"`
 }
 
-// WriteJSON prints what the deploy did (or, for a dry run, would do) as
+// writeJSON prints what the deploy did (or, for a dry run, would do) as
 // one JSON record: deploy --json.
-func WriteJSON(w io.Writer, res Result, o Options) error {
+func writeJSON(w io.Writer, res Result, o Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
 		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
@@ -66,10 +66,10 @@ func WriteJSON(w io.Writer, res Result, o Options) error {
 	return enc.Encode(r)
 }
 
-// Pusher is the push step of real environments: push_tag's code, run
+// pusher is the push step of real environments: push_tag's code, run
 // before anything is deployed, with o's remote, timeout, jobs, manifest
 // repo and progress, for the tag and repos of the deploy.
-func Pusher(g *git.Runner, o push.Options) PushFunc {
+func pusher(g *git.Runner, o push.Options) PushFunc {
 	return func(ctx context.Context, tag string, repos []basedir.Repo) error {
 		o.Tag, o.Repos = tag, repos
 		return push.Push(ctx, g, o)

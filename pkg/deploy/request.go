@@ -199,14 +199,14 @@ func Do(ctx context.Context, r Request, e Env) error {
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !r.NoPush {
-		o.Push = Pusher(e.Git, e.Push)
+		o.Push = pusher(e.Git, e.Push)
 	}
 	if r.Artifact != "" {
-		res, err := RunToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
+		res, err := runToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
 		if err != nil || r.Artifact == "-" {
 			return err
 		}
-		return WriteResult(e.Stdout, res, o, false)
+		return writeResult(e.Stdout, res, o, false)
 	}
 	res, err := Run(ctx, e.Git, o)
 	if err != nil {
@@ -216,18 +216,18 @@ func Do(ctx context.Context, r Request, e Env) error {
 		_, err = io.WriteString(e.Stdout, res.Plan(o))
 		return err
 	}
-	return WriteResult(e.Stdout, res, o, r.JSON)
+	return writeResult(e.Stdout, res, o, r.JSON)
 }
 
 // onHost deploys from an artifact, or switches to a kept release, with no
 // repos and no git.
 func (r Request) onHost(ctx context.Context, e Env, o Options) error {
-	o.Verify = VerifyProof(e.Jobs)
+	o.Verify = verifyProof(e.Jobs)
 	var res Result
 	var err error
 	if r.Given["from-artifact"] {
 		a := Artifact{Name: r.FromArtifact, SHA256: r.SHA256, Stage: r.Stage}
-		res, err = FromArtifactFile(ctx, o, a, e.Stdin)
+		res, err = fromArtifactFile(ctx, o, a, e.Stdin)
 	} else {
 		res, err = Switch(ctx, o, r.Switch)
 	}
@@ -235,5 +235,5 @@ func (r Request) onHost(ctx context.Context, e Env, o Options) error {
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
-	return WriteResult(e.Stdout, res, o, r.JSON)
+	return writeResult(e.Stdout, res, o, r.JSON)
 }

@@ -8,10 +8,10 @@ import (
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
-// VerifyProof is the VerifyFunc of a real host: verify.Release, which
+// verifyProof is the VerifyFunc of a real host: verify.Release, which
 // checks a release against its own proof with no repos and no git, every
 // difference named (repo, then what), jobs files hashed at once.
-func VerifyProof(jobs int) VerifyFunc {
+func verifyProof(jobs int) VerifyFunc {
 	return func(ctx context.Context, dir, tag string) error {
 		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs})
 		if err != nil {
