@@ -194,3 +194,21 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	}
 	return out, nil
 }
+
+// ListLines is the text list_deploy_tags prints: one tag a line, newest
+// first, with long its time and number of repos after it, and a tag some
+// repos lack followed by " missing: " and their names, comma-separated.
+func ListLines(tags []TagInfo, long bool) string {
+	var b strings.Builder
+	for _, t := range tags {
+		b.WriteString(t.Tag)
+		if long {
+			fmt.Fprintf(&b, " %s %d", t.Time.Format(time.RFC3339), t.Repos)
+		}
+		if len(t.Missing) > 0 {
+			b.WriteString(" missing: " + strings.Join(t.Missing, ","))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
