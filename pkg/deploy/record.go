@@ -7,30 +7,26 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
 // deployRecord is the --json output (docs/json.md).
 type deployRecord struct {
-	Tag         string      `json:"tag"`
-	Environment string      `json:"environment"`
-	Root        string      `json:"root"`
-	Release     string      `json:"release"`
-	Created     bool        `json:"created"`
-	Pushed      bool        `json:"pushed"`
-	Command     []string    `json:"command"`
-	Workdir     *string     `json:"workdir"`
-	Previous    *string     `json:"previous"`
-	Restored    bool        `json:"restored"`
-	Pruned      []string    `json:"pruned"`
-	DryRun      bool        `json:"dry_run"`
-	Manifest    []repoEntry `json:"repos"`
-}
-
-type repoEntry struct {
-	Name   string `json:"name"`
-	Commit string `json:"commit"`
+	Tag         string            `json:"tag"`
+	Environment string            `json:"environment"`
+	Root        string            `json:"root"`
+	Release     string            `json:"release"`
+	Created     bool              `json:"created"`
+	Pushed      bool              `json:"pushed"`
+	Command     []string          `json:"command"`
+	Workdir     *string           `json:"workdir"`
+	Previous    *string           `json:"previous"`
+	Restored    bool              `json:"restored"`
+	Pruned      []string          `json:"pruned"`
+	DryRun      bool              `json:"dry_run"`
+	Manifest    manifest.Manifest `json:"repos"`
 }
 
 // writeJSON prints what the deploy did (or, for a dry run, would do) as
@@ -40,7 +36,10 @@ func writeJSON(w io.Writer, res Result, o Options) error {
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
 		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
 		Restored: res.Outcome == release.Restored, Pruned: res.Pruned, DryRun: o.DryRun,
-		Manifest: make([]repoEntry, 0, len(res.Manifest)),
+		Manifest: res.Manifest,
+	}
+	if r.Manifest == nil {
+		r.Manifest = manifest.Manifest{}
 	}
 	if o.DryRun { // what it would do
 		r.Created, r.Pushed = o.Tag == "", o.Push != nil
@@ -57,9 +56,6 @@ func writeJSON(w io.Writer, res Result, o Options) error {
 	}
 	if r.Pruned == nil {
 		r.Pruned = []string{}
-	}
-	for _, e := range res.Manifest {
-		r.Manifest = append(r.Manifest, repoEntry{Name: e.Name, Commit: e.Commit})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -173,24 +173,19 @@ func ParseLeftRightLog(b []byte) (left, right []Commit, err error) {
 
 // ManifestJSON is the --json record of a manifest.
 type ManifestJSON struct {
-	Tag   *string         `json:"tag"` // null for the HEADs
-	Repos []manifestEntry `json:"repos"`
-}
-
-type manifestEntry struct {
-	Name   string `json:"name"`
-	Commit string `json:"commit"`
+	Tag   *string           `json:"tag"` // null for the HEADs
+	Repos manifest.Manifest `json:"repos"`
 }
 
 // ManifestRecord returns the --json record of m, the manifest of tag (or of
 // the HEADs).
 func ManifestRecord(tag string, m manifest.Manifest) ManifestJSON {
-	r := ManifestJSON{Repos: make([]manifestEntry, len(m))}
+	r := ManifestJSON{Repos: m}
+	if m == nil {
+		r.Repos = manifest.Manifest{}
+	}
 	if tag != HEAD {
 		r.Tag = &tag
-	}
-	for i, e := range m {
-		r.Repos[i] = manifestEntry{e.Name, e.Commit}
 	}
 	return r
 }
