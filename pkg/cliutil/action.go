@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -126,16 +127,40 @@ func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []based
 	return env, repos, false, err
 }
 
-// Given is the set of the App's flags given on the command line or by
-// their environment variables, by name (without dashes).
+// Given is the set of the App's flags given on the command line, by name
+// (without dashes): the operator's choices, which a tool may find in
+// conflict. A flag set only by its environment variable is not given: the
+// environment, like deploy.toml, holds defaults, and a default never
+// conflicts with a flag (DEPLOYTAG_PREFIX in a profile does not stop
+// deploy --tag, nor DEPLOYTAG_REMOTE deploy --from-artifact on a host).
 func Given(c *cli.Context) map[string]bool {
+	args, _ := c.App.Metadata[argsKey].([]string)
 	set := map[string]bool{}
 	for _, f := range c.App.Flags {
-		if n := f.Names()[0]; c.IsSet(n) {
+		if n := f.Names()[0]; c.IsSet(n) && onCommandLine(args, f.Names()) {
 			set[n] = true
 		}
 	}
 	return set
+}
+
+// onCommandLine reports whether one of names stands as a flag in args (a
+// program name, then the arguments), before any "--".
+func onCommandLine(args, names []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, ok := strings.CutPrefix(a, "-")
+		if i == 0 || !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(strings.TrimPrefix(name, "-"), "=")
+		if slices.Contains(names, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Serving prints "NAME: serving http://ADDR/" on stderr, once a server

@@ -110,6 +110,10 @@ func OnExit(app *cli.App, fn func() error) {
 	app.Metadata[closersKey] = append(fns, fn)
 }
 
+// argsKey keeps, in the App's Metadata, the command line Run was given
+// (for Given).
+const argsKey = "deploytag.args"
+
 // servesKey marks, in the App's Metadata, a run that serves until a
 // signal: see Serves.
 const servesKey = "deploytag.serves"
@@ -131,6 +135,10 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 	cli.VersionPrinter = func(c *cli.Context) {
 		fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version)
 	}
+	if app.Metadata == nil {
+		app.Metadata = map[string]any{}
+	}
+	app.Metadata[argsKey] = args
 	err := app.RunContext(ctx, args)
 	fns, _ := app.Metadata[closersKey].([]func() error)
 	for i := len(fns) - 1; i >= 0; i-- {
