@@ -38,10 +38,11 @@ type Request struct {
 	Switch       string // on a host: switch to the kept release of this tag
 	Rollback     bool   // on a host: switch to the release live before
 
-	// Given names (without dashes) the flags given on the command line or
-	// by their environment variables, whatever their value: an empty
-	// --tag is a bad tag, not no tag, and --prefix with --tag is refused
-	// even when it came from $DEPLOYTAG_PREFIX.
+	// Given names (without dashes) the flags given on the command line,
+	// whatever their value: an empty --tag is a bad tag, not no tag. A
+	// flag set only by its environment variable ($DEPLOYTAG_PREFIX,
+	// $DEPLOYTAG_REMOTE) is a default, not given, and never conflicts
+	// (cliutil.Given).
 	Given map[string]bool
 }
 
