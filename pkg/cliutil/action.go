@@ -134,10 +134,12 @@ func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []based
 // conflicts with a flag (DEPLOYTAG_PREFIX in a profile does not stop
 // deploy --tag, nor DEPLOYTAG_REMOTE deploy --from-artifact on a host).
 func Given(c *cli.Context) map[string]bool {
-	args, _ := c.App.Metadata[argsKey].([]string)
+	// An App run other than by Run has no command line kept: every flag
+	// set then counts as given, as urfave/cli's IsSet has it.
+	args, kept := c.App.Metadata[argsKey].([]string)
 	set := map[string]bool{}
 	for _, f := range c.App.Flags {
-		if n := f.Names()[0]; c.IsSet(n) && onCommandLine(args, f.Names()) {
+		if n := f.Names()[0]; c.IsSet(n) && (!kept || onCommandLine(args, f.Names())) {
 			set[n] = true
 		}
 	}

@@ -92,3 +92,42 @@ func TestInterruptedNotContextCanceled(t *testing.T) {
 		}
 	}
 }
+
+// Given holds the flags on the command line only: one set by its
+// environment variable alone is a default, not given. An App run without
+// Run counts every flag set.
+func TestGiven(t *testing.T) {
+	t.Setenv("DEPLOYTAG_PREFIX", "QA")
+	var got map[string]bool
+	app := func() *cli.App {
+		return NewApp("tool", "a test tool", "", []cli.Flag{PrefixFlag, RemoteFlag, SignFlag, QuietFlag},
+			func(c *cli.Context) error { got = Given(c); return nil })
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"--remote", "up"}, "remote"},
+		{[]string{"--remote=up", "-q", "--sign"}, "quiet remote sign"},
+		{[]string{"--prefix", "X"}, "prefix"},
+		{[]string{"--", "--sign"}, ""},
+	} {
+		var out bytes.Buffer
+		if code := Run(context.Background(), app(), append([]string{"tool"}, tc.args...), strings.NewReader(""), &out, &out); code != 0 {
+			t.Fatalf("%q: exit %d: %s", tc.args, code, out.String())
+		}
+		var names []string
+		for _, n := range []string{"prefix", "quiet", "remote", "sign"} {
+			if got[n] {
+				names = append(names, n)
+			}
+		}
+		if s := strings.Join(names, " "); s != tc.want {
+			t.Errorf("%q: given %q, want %q", tc.args, s, tc.want)
+		}
+	}
+	if err := app().Run([]string{"tool"}); err != nil || !got["prefix"] {
+		t.Errorf("run without Run: given %v (%v), want prefix from its environment variable", got, err)
+	}
+}
