@@ -21,7 +21,10 @@
 // already has the tag at the same object counts as done, so a re-run is
 // safe. A remote whose tag of that name points elsewhere is left unchanged
 // and that repo fails, naming both objects; the other repos still go. The
-// remote's own per-ref report is what confirms a push.
+// remote's own per-ref report is what confirms a push; anything else on
+// git's output (a pre-push hook's words, such as git-lfs's upload meter)
+// is passed on to stderr as "push_tag: pre-push hook of REPO: ...", never
+// read as a result.
 //
 // The remote is --remote, else $DEPLOYTAG_REMOTE, else deploy.toml's
 // remote, else origin. Each network step (push, ls-remote) must finish

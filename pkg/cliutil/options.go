@@ -1,6 +1,7 @@
 package cliutil
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
@@ -28,10 +29,19 @@ func (e *Env) TagOptions(tag string, m manifest.Manifest) tagging.Options {
 func (e *Env) waitingTag(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }
 
 // PushOptions are the options of a push as the env's flags and config
-// set them (remote, timeout, jobs, manifest repo), with its progress; the
-// caller adds the tag and the repos.
+// set them (remote, timeout, jobs, manifest repo), with its progress and
+// what a repo's pre-push hook printed passed on to stderr, each line as
+// "NAME: pre-push hook of REPO: LINE"; the caller adds the tag and the
+// repos.
 func (e *Env) PushOptions() push.Options {
-	return push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress()}
+	return push.Options{Remote: e.Remote, Timeout: e.Timeout, Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Progress: e.Progress(),
+		HookSaid: e.hookSaid}
+}
+
+// hookSaid passes on a line a repo's pre-push hook printed, quiet or not:
+// they are another program's words, not ours to silence.
+func (e *Env) hookSaid(repo, line string) {
+	fmt.Fprintf(e.Stderr, "%s: pre-push hook of %s: %s\n", e.Name, repo, line)
 }
 
 // DeployEnv is what a deploy takes from the env (deploy.Env): its git

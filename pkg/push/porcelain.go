@@ -1,9 +1,6 @@
 package push
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // RefStatus is one line of "git push --porcelain": what one remote URL
 // said of one ref.
@@ -25,42 +22,58 @@ func (s RefStatus) OK() bool {
 	return false
 }
 
-// ParsePorcelain parses the stdout of "git push --porcelain": blocks that
+// ParsePorcelain reads the stdout of "git push --porcelain": blocks that
 // start with "To URL", then "FLAG TAB FROM:TO TAB SUMMARY [(REASON)]" per
 // ref, and end with "Done". A remote with several push URLs gives several
-// blocks. Lines it does not know are errors quoting the line.
-func ParsePorcelain(out []byte) ([]RefStatus, error) {
+// blocks. git's stdout is shared with the pre-push hook it runs (git-lfs
+// prints its meter there), so only status lines inside a block are read;
+// every other line is returned in others, in order, never interpreted: a
+// ref no status line names stays unreported. A meter drawn for a terminal
+// ends its lines with a carriage return, so that ends a line too (git's
+// own lines hold none), and a meter's padding is trimmed.
+func ParsePorcelain(out []byte) (statuses []RefStatus, others []string) {
 	var (
-		res []RefStatus
 		url string
 		in  bool
 	)
-	for _, line := range strings.Split(string(out), "\n") {
+	lines := strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' || r == '\r' })
+	for _, line := range lines {
 		switch {
-		case line == "":
+		case strings.TrimSpace(line) == "":
 			continue
 		case strings.HasPrefix(line, "To "):
 			url, in = strings.TrimPrefix(line, "To "), true
 			continue
-		case line == "Done":
+		case line == "Done" && in:
 			in = false
 			continue
 		}
-		f := strings.SplitN(line, "\t", 3)
-		if !in || len(f) != 3 || len(f[0]) != 1 || !strings.ContainsRune(" +-*!=", rune(f[0][0])) {
-			return nil, fmt.Errorf("push: malformed porcelain line %q", line)
+		st, ok := statusLine(line)
+		if !in || !ok {
+			others = append(others, strings.TrimRight(line, " "))
+			continue
 		}
-		from, to, ok := strings.Cut(f[1], ":")
-		if !ok || to == "" {
-			return nil, fmt.Errorf("push: malformed porcelain line %q", line)
-		}
-		st := RefStatus{URL: url, Flag: f[0][0], From: from, To: to, Summary: f[2]}
-		if i := strings.Index(f[2], " ("); i >= 0 && strings.HasSuffix(f[2], ")") {
-			st.Summary, st.Reason = f[2][:i], f[2][i+2:len(f[2])-1]
-		}
-		res = append(res, st)
+		st.URL = url
+		statuses = append(statuses, st)
 	}
-	return res, nil
+	return statuses, others
+}
+
+// statusLine parses "FLAG TAB FROM:TO TAB SUMMARY [(REASON)]".
+func statusLine(line string) (RefStatus, bool) {
+	f := strings.SplitN(line, "\t", 3)
+	if len(f) != 3 || len(f[0]) != 1 || !strings.ContainsRune(" +-*!=", rune(f[0][0])) {
+		return RefStatus{}, false
+	}
+	from, to, ok := strings.Cut(f[1], ":")
+	if !ok || to == "" {
+		return RefStatus{}, false
+	}
+	st := RefStatus{Flag: f[0][0], From: from, To: to, Summary: f[2]}
+	if i := strings.Index(f[2], " ("); i >= 0 && strings.HasSuffix(f[2], ")") {
+		st.Summary, st.Reason = f[2][:i], f[2][i+2:len(f[2])-1]
+	}
+	return st, true
 }
 
 // Outcome is what the porcelain report says of one ref across every URL

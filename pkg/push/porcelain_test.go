@@ -11,16 +11,17 @@ import (
 
 func TestParsePorcelain(t *testing.T) {
 	const tag = "refs/tags/DEPLOY_20261125_142501_abcdef0"
+	newTag := "*\t" + tag + ":" + tag + "\t[new tag]"
 	for _, tc := range []struct {
-		name string
-		out  string
-		want []RefStatus
-		err  string
+		name   string
+		out    string
+		want   []RefStatus
+		others []string
 	}{
 		{name: "empty", out: ""},
 		{
 			name: "new tag",
-			out:  "To ../b.git\n*\t" + tag + ":" + tag + "\t[new tag]\nDone\n",
+			out:  "To ../b.git\n" + newTag + "\nDone\n",
 			want: []RefStatus{{URL: "../b.git", Flag: '*', From: tag, To: tag, Summary: "[new tag]"}},
 		},
 		{
@@ -43,27 +44,46 @@ func TestParsePorcelain(t *testing.T) {
 		},
 		{
 			name: "two push URLs",
-			out:  "To a\n=\t" + tag + ":" + tag + "\t[up to date]\nDone\nTo b\n*\t" + tag + ":" + tag + "\t[new tag]\nDone\n",
+			out:  "To a\n=\t" + tag + ":" + tag + "\t[up to date]\nDone\nTo b\n" + newTag + "\nDone\n",
 			want: []RefStatus{
 				{URL: "a", Flag: '=', From: tag, To: tag, Summary: "[up to date]"},
 				{URL: "b", Flag: '*', From: tag, To: tag, Summary: "[new tag]"},
 			},
 		},
-		{name: "line outside a block", out: "*\t" + tag + ":" + tag + "\t[new tag]\n", err: "malformed porcelain line"},
-		{name: "unknown flag", out: "To a\n?\t" + tag + ":" + tag + "\t[new tag]\n", err: `malformed porcelain line "?\t`},
-		{name: "no refspec colon", out: "To a\n*\t" + tag + "\t[new tag]\n", err: "malformed porcelain line"},
-		{name: "two fields", out: "To a\n*\t" + tag + ":" + tag + "\n", err: "malformed porcelain line"},
+		{
+			name:   "git-lfs's meter before the report",
+			out:    "Uploading LFS objects: 100% (3/3), 0 B | 0 B/s, done.\nTo a\n" + newTag + "\nDone\n",
+			want:   []RefStatus{{URL: "a", Flag: '*', From: tag, To: tag, Summary: "[new tag]"}},
+			others: []string{"Uploading LFS objects: 100% (3/3), 0 B | 0 B/s, done."},
+		},
+		{
+			name: "a meter drawn for a terminal, between two URLs' reports",
+			out: "To a\n" + newTag + "\nDone\nUploading LFS objects:   0% (0/1), 0 B | 0 B/s      \r" +
+				"Uploading LFS objects: 100% (1/1), 6 B | 0 B/s   \rUploading LFS objects: 100% (1/1), 6 B | 0 B/s, done.\nTo b\n" + newTag + "\nDone\n",
+			want: []RefStatus{
+				{URL: "a", Flag: '*', From: tag, To: tag, Summary: "[new tag]"},
+				{URL: "b", Flag: '*', From: tag, To: tag, Summary: "[new tag]"},
+			},
+			others: []string{"Uploading LFS objects:   0% (0/1), 0 B | 0 B/s", "Uploading LFS objects: 100% (1/1), 6 B | 0 B/s",
+				"Uploading LFS objects: 100% (1/1), 6 B | 0 B/s, done."},
+		},
+		{
+			name:   "a terminal meter's last line runs into git's report",
+			out:    "Uploading LFS objects: 100% (2/2), 0 B | 0 B/s      \rTo a\n" + newTag + "\nDone\n",
+			want:   []RefStatus{{URL: "a", Flag: '*', From: tag, To: tag, Summary: "[new tag]"}},
+			others: []string{"Uploading LFS objects: 100% (2/2), 0 B | 0 B/s"},
+		},
+		// A status line outside a block is not git's report: a hook could
+		// print anything, and nothing it prints may confirm a push.
+		{name: "status line outside a block", out: newTag + "\nDone\n", others: []string{newTag, "Done"}},
+		{name: "unknown flag", out: "To a\n?\t" + tag + ":" + tag + "\t[new tag]\n", others: []string{"?\t" + tag + ":" + tag + "\t[new tag]"}},
+		{name: "no refspec colon", out: "To a\n*\t" + tag + "\t[new tag]\n", others: []string{"*\t" + tag + "\t[new tag]"}},
+		{name: "two fields", out: "To a\n*\t" + tag + ":" + tag + "\n", others: []string{"*\t" + tag + ":" + tag}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParsePorcelain([]byte(tc.out))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got %v, %v; want error containing %q", got, err, tc.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
+			got, others := ParsePorcelain([]byte(tc.out))
+			if !reflect.DeepEqual(got, tc.want) || !reflect.DeepEqual(others, tc.others) {
+				t.Fatalf("got %+v, others %q; want %+v, others %q", got, others, tc.want, tc.others)
 			}
 		})
 	}

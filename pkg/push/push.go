@@ -47,6 +47,13 @@ type Options struct {
 	Out io.Writer
 	// Progress, when set, is told as each repo's push ends.
 	Progress progress.Reporter
+	// HookSaid, when set, gets each line that something other than git
+	// printed on git push's stdout (the pre-push hook: git-lfs's meter),
+	// with its repo, one call at a time and a repo's lines together. Such
+	// lines are never read as the push's result.
+	HookSaid func(repo, line string)
+
+	saidAll func(repo string, lines []string) // HookSaid for each line, under Push's lock
 }
 
 // target is one repo that passed preflight.
@@ -90,6 +97,16 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 	}
 	var mu sync.Mutex
 	var werr error
+	o.saidAll = func(repo string, lines []string) {
+		if o.HookSaid == nil || len(lines) == 0 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range lines {
+			o.HookSaid(repo, l)
+		}
+	}
 	fan := basedir.Fanout{Jobs: o.Jobs, Step: "pushing", Progress: o.Progress}
 	err = fan.Each(ctx, len(targets), func(i int) string { return targets[i].repo.Name }, func(ctx context.Context, i int) error {
 		pushed, err := pushOne(ctx, g, o, targets[i])
@@ -203,12 +220,13 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 			out = ge.Stdout
 		}
 	}
+	statuses, others := ParsePorcelain(out)
+	for i, l := range others {
+		others[i] = t.redact(l)
+	}
+	o.saidAll(t.repo.Name, others)
 	if timedOut(runErr) {
 		return false, t.netError(o, "push", runErr)
-	}
-	statuses, perr := ParsePorcelain(out)
-	if perr != nil {
-		return false, perr
 	}
 	ref := "refs/tags/" + o.Tag
 	pushed := false
