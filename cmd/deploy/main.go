@@ -81,8 +81,9 @@
 //
 // The root is --root, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state/...),
-// made on demand. When deploy.toml defines environments, ENV must be one
-// of them.
+// made on demand: the root, any folder missing on the way to it and
+// releases/ are made 0755 whatever the umask, so the app's user can reach
+// current. When deploy.toml defines environments, ENV must be one of them.
 //
 // # Output
 //

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
@@ -46,13 +47,15 @@ type Root struct {
 
 // Open makes the root and its releases folder if needed. The root itself
 // may be a symlink the operator made; releases/ inside it must be a real
-// folder.
+// folder. Every folder it makes (the root, those missing on the way to it,
+// releases/) is 0755 whatever the umask, so the app's user can reach
+// current; a folder that was there keeps its mode.
 func Open(dir string) (*Root, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := mkdirAllOpen(abs); err != nil {
 		return nil, fmt.Errorf("making the root: %w", err)
 	}
 	r := &Root{Dir: abs}
@@ -69,13 +72,45 @@ func (r *Root) path(elem ...string) string {
 // ReleasePath is where the release of tag lives.
 func (r *Root) ReleasePath(tag string) string { return r.path(place.ReleasesDir, tag) }
 
-// mkdirNoFollow makes dir unless it exists as a real folder; a symlink or
-// a file there is an error.
+// mkdirAllOpen makes dir and each missing folder on the way to it, as
+// os.MkdirAll does, but each one 0755 past the umask.
+func mkdirAllOpen(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil
+	case err == nil:
+		return &os.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAllOpen(parent); err != nil {
+			return err
+		}
+	}
+	return mkdirOpen(dir)
+}
+
+// mkdirOpen makes dir 0755 past the umask; one that another process made
+// in the meantime is left as it is.
+func mkdirOpen(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return os.Chmod(dir, 0o755)
+}
+
+// mkdirNoFollow makes dir (0755 past the umask) unless it exists as a real
+// folder; a symlink or a file there is an error.
 func mkdirNoFollow(dir string) error {
 	fi, err := os.Lstat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := mkdirOpen(dir); err != nil {
 			return err
 		}
 		return mkdirNoFollow(dir)
