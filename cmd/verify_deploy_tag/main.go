@@ -30,8 +30,11 @@
 // each commit object hashes to the commit the manifest records; each tag
 // object names that commit, is the tag TAG, and carries the manifest,
 // which DEPLOY_MANIFEST must equal; nothing else is in the release. A
-// file edited, added, deleted, its mode changed, a symlink retargeted,
-// or a proof file missing, malformed or tampered with, is named.
+// file edited, added, deleted, its mode changed (a setuid, setgid or
+// sticky bit too), a symlink retargeted, or a proof file missing,
+// malformed or tampered with (an object of DEPLOY_PROOF/<repo>/objects
+// included, even when every file matches), or one the proof format does
+// not define, is named.
 //
 // When the basedir has the repos (the tool runs where they are) it does
 // both: the repo checks above, the release against its proof, and the

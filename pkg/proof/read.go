@@ -200,3 +200,39 @@ func UnmarshalRecord(b []byte, r *Record) error {
 }
 
 func short(h string) string { return h[:min(12, len(h))] }
+
+// Contents lists a repo's proof folder beyond the files the format
+// defines (tag, commit, tree, record.json): the names under objects/
+// that are hashes of the record's object format, sorted, and every other
+// entry (a file the format does not define, a folder, a name under
+// objects/ that is no such hash, objects/ itself when not a folder) as
+// stray, relative to the release, sorted.
+func (r *Reader) Contents(repo string, f gitobj.Format) (objects, stray []string, err error) {
+	ents, err := os.ReadDir(filepath.Join(r.release, Dir, repo))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range ents {
+		switch n := e.Name(); {
+		case n == ObjectsDir && e.IsDir():
+			objs, err := os.ReadDir(filepath.Join(r.release, Dir, repo, ObjectsDir))
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, o := range objs {
+				if o.Type().IsRegular() && f.ValidHash(o.Name()) == nil {
+					objects = append(objects, o.Name())
+				} else {
+					stray = append(stray, Rel(repo, ObjectsDir, o.Name()))
+				}
+			}
+		case n == TagFile || n == CommitFile || n == TreeFile || n == RecordFile:
+			// read, and judged, by Repo
+		default:
+			stray = append(stray, Rel(repo, n))
+		}
+	}
+	slices.Sort(objects)
+	slices.Sort(stray)
+	return objects, stray, nil
+}

@@ -187,6 +187,9 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 		}
 		k.ignored = c.Record.Export.Ignored
 	}
+	if fi, err := os.Lstat(c.Folder); err == nil && fi.Mode()&specialBits != 0 {
+		k.report("mode changed", ".")
+	}
 	root, err := k.walk(ctx, c.Folder, "", "", c.Tree)
 	if err != nil {
 		return TreeResult{}, err
@@ -249,6 +252,9 @@ func (k *checker) walk(ctx context.Context, dir, rel, name, want string) (*node,
 		krel := path.Join(rel, e.Name())
 		switch t := e.Type(); {
 		case t.IsDir():
+			if fi, err := e.Info(); err == nil && fi.Mode()&specialBits != 0 {
+				k.report("mode changed", krel) // git records no such bit
+			}
 			kidWant := ""
 			if sub := k.subs[krel]; sub != nil {
 				kidWant = k.submoduleTree(ctx, krel, sub)
@@ -278,6 +284,9 @@ func (k *checker) walk(ctx context.Context, dir, rel, name, want string) (*node,
 			kid.mode, kid.size = gitobj.ModeFile, fi.Size()
 			if fi.Mode().Perm()&0o111 != 0 {
 				kid.mode = gitobj.ModeExec
+			}
+			if fi.Mode()&specialBits != 0 {
+				k.report("mode changed", krel) // git records no such bit
 			}
 			_, isLFS := k.lfs[krel]
 			select {
@@ -579,6 +588,10 @@ func (k *checker) diff(ctx context.Context, n *node, want []gitobj.Entry, rel st
 	}
 	return nil
 }
+
+// specialBits are the mode bits git never records: on a deployed file
+// or folder each is a difference (mode changed), whatever its bytes.
+const specialBits = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
 func isFile(m gitobj.Mode) bool { return m == gitobj.ModeFile || m == gitobj.ModeExec }
 

@@ -122,8 +122,12 @@ func (x *fixture) release(t *testing.T) string {
 	for _, r := range []struct{ dir, rev string }{{x.app, x.tag}, {x.sub, x.subCommit}, {x.leaf, x.leafCommit}} {
 		root := git(r.dir, "rev-parse", r.rev+"^{tree}")
 		trees := []string{root}
-		for _, l := range strings.Split(git(r.dir, "ls-tree", "-r", "-t", "--format=%(objecttype) %(objectname)", r.rev), "\n") {
+		for _, l := range strings.Split(git(r.dir, "ls-tree", "-r", "-t", "--format=%(objecttype) %(objectname) %(path)", r.rev), "\n") {
 			if h, ok := strings.CutPrefix(l, "tree "); ok {
+				h, p, _ := strings.Cut(h, " ")
+				if r.dir == x.app && (p == "tests" || strings.HasPrefix(p, "tests/")) {
+					continue // left out by export-ignore: not in the proof
+				}
 				trees = append(trees, h)
 			}
 		}
@@ -226,7 +230,7 @@ func TestReleaseRecordTampered(t *testing.T) {
 		want string
 	}{
 		{"ignored hash", func(r *proof.Record) { r.Export.Ignored[0].Hash = zero }, "puts back tests as 040000 000000000000, but the tag holds 040000"},
-		{"ignored entry dropped", func(r *proof.Record) { r.Export.Ignored = nil }, "deleted 2: tests/deep/u.txt, tests/t.txt"},
+		{"ignored entry dropped", func(r *proof.Record) { r.Export.Ignored = nil }, "missing (the tree of tests/); deleted 1: tests/"},
 		{"submodule commit", func(r *proof.Record) { r.Submodules[1].Commit = zero }, "submodule lib/a/vendor/b: proof file DEPLOY_PROOF/app/objects/" + zero + " missing"},
 		{"submodule dropped", func(r *proof.Record) { r.Submodules = r.Submodules[:1] }, "proof record.json of this repo does not list submodule lib/a/vendor/b (an entry missing)"},
 		{"lfs dropped", func(r *proof.Record) { r.LFS = nil }, "edited 1: assets/logo.bin"},
@@ -288,5 +292,46 @@ func TestThousandsOfDifferences(t *testing.T) {
 	want := "added 1: added.txt; deleted 1500: tests/00/t0000.php, tests/00/t0030.php, tests/00/t0060.php and 1497 more"
 	if l.Text() != want || len(l.Deleted) != n {
 		t.Errorf("line %q (%d deleted listed), want %q and all %d", l.Text(), len(l.Deleted), want, n)
+	}
+}
+
+// What git cannot record, and what the proof format does not define, each
+// fail a release whose files otherwise match: a setuid, setgid or sticky
+// bit, a stray file in a repo's proof or its objects/, a damaged or
+// missing object.
+func TestReleaseModeBitsAndProofDefects(t *testing.T) {
+	t.Parallel()
+	x := newFixture(t, gitobj.SHA1)
+	libTree := gittest.Git(t, x.env, x.app, "rev-parse", x.tag+":bin")
+	objects := func(rel string) string { return filepath.Join(rel, "DEPLOY_PROOF", "app", "objects") }
+	for _, tc := range []struct {
+		name string
+		edit func(rel string)
+		want string
+	}{
+		{"setuid", func(rel string) { os.Chmod(filepath.Join(rel, "app", "bin", "run"), 0o755|os.ModeSetuid) }, "mode changed 1: bin/run"},
+		{"setgid", func(rel string) { os.Chmod(filepath.Join(rel, "app", "README"), 0o644|os.ModeSetgid) }, "mode changed 1: README"},
+		{"sticky folder", func(rel string) { os.Chmod(filepath.Join(rel, "app", "bin"), 0o755|os.ModeSticky) }, "mode changed 1: bin"},
+		{"setgid repo folder", func(rel string) { os.Chmod(filepath.Join(rel, "app"), 0o755|os.ModeSetgid) }, "mode changed 1: ."},
+		{"stray proof file", func(rel string) { gittest.WriteFile(t, rel, "DEPLOY_PROOF/app/notes", "x\n", 0o644) },
+			"stray entry DEPLOY_PROOF/app/notes (not part of the proof format)"},
+		{"stray object", func(rel string) {
+			gittest.WriteFile(t, objects(rel), gitobj.HashBytes(gitobj.SHA1, gitobj.TypeBlob, []byte("x")), "blob 1\x00x", 0o644)
+		}, "stray entry DEPLOY_PROOF/app/objects/" + gitobj.HashBytes(gitobj.SHA1, gitobj.TypeBlob, []byte("x")) + " (not part of the proof format)"},
+		{"stray name in objects", func(rel string) { gittest.WriteFile(t, objects(rel), "README", "x\n", 0o644) },
+			"stray entry DEPLOY_PROOF/app/objects/README (not part of the proof format)"},
+		{"damaged object", func(rel string) { gittest.WriteFile(t, objects(rel), libTree, "garbage", 0o644) },
+			"proof file DEPLOY_PROOF/app/objects/" + libTree + " tampered with: it hashes to"},
+		{"missing object", func(rel string) { os.Remove(filepath.Join(objects(rel), libTree)) },
+			"proof file DEPLOY_PROOF/app/objects/" + libTree + " missing (the tree of bin/)"},
+		{"missing submodule commit", func(rel string) { os.Remove(filepath.Join(objects(rel), x.leafCommit)) },
+			"proof file DEPLOY_PROOF/app/objects/" + x.leafCommit + " missing (the commit of submodule lib/a/vendor/b)"},
+	} {
+		rel := x.release(t)
+		tc.edit(rel)
+		l := appLine(t, rel)
+		if l.OK || !strings.Contains(l.Text(), tc.want) {
+			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
+		}
 	}
 }

@@ -232,6 +232,7 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: p.Tree, Record: p.Record,
 			Objects: proofObjects{rd: rc.rd, repo: n, f: f}, Sem: sem, Eager: true}))
 	}
+	l.Problems = append(l.Problems, objectsCheck(ctx, rc.rd, n, f, p.Tree, p.Record, nil)...)
 	return nil
 }
 

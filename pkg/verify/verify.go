@@ -191,7 +191,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	rep.OK = true
 	for _, n := range slices.Sorted(maps.Keys(names)) {
 		l := lines[n]
-		l.OK = len(l.Problems) == 0 && len(l.Edited)+len(l.Added)+len(l.Deleted) == 0
+		l.OK = len(l.Problems) == 0 && l.Diff.Empty()
 		rep.OK = rep.OK && l.OK
 		rep.Lines = append(rep.Lines, *l)
 	}
