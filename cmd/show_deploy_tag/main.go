@@ -27,9 +27,9 @@
 // as semver ranks them) contained in the deployed commit.
 //
 // --serve HOST:PORT serves the same over HTTP, reading the standard place
-// on every request: /deploy_tag (text), /deploy_tag.json (JSON) and / (a
-// page for people, with a copy button). A bare port binds to 127.0.0.1.
-// SIGINT or SIGTERM shuts it down gracefully.
+// on every request: /deploy_tag (text), /deploy_tag.json (JSON), / (a
+// page for people, with a copy button) and /metrics (see Metrics). A bare
+// port binds to 127.0.0.1. SIGINT or SIGTERM shuts it down gracefully.
 //
 // It reads files only: without --basedir, --config, --environment or
 // --all, and outside a basedir, it needs neither git nor a deploy.toml.
@@ -56,6 +56,7 @@
 //	/environments/NAME.json    the same with "history" (?limit=N, default 100, 0 all)
 //	/diff.json?from=TAG&to=TAG what changed between two deploys, as
 //	                           deploy_manifest --diff --log --json prints it
+//	/metrics                   every environment, for Prometheus (see Metrics)
 //
 // A deploy is a rollback when it put live a tag older, by the time in its
 // name, than the tag live before it; a redeploy of the live tag is not
@@ -64,6 +65,14 @@
 // process per changed repo; a diff of two tags, once counted, is kept);
 // without them the pages show each repo's commits and say the log needs
 // the repos. Commits link to the page commit_url in deploy.toml names.
+//
+// # Metrics
+//
+// /metrics, in Prometheus' text format, has for each environment:
+//
+//	deploytag_info{environment,tag} 1               the live tag (none while nothing is live)
+//	deploytag_deploy_timestamp_seconds{environment} when it was deployed (deploys.log)
+//	deploytag_deploys_total{environment,outcome}    attempts in deploys.log, ok and failed
 //
 // # Output
 //
@@ -99,7 +108,7 @@ import (
 var (
 	environmentFlag = cliutil.EnvironmentFlag("environment whose live tag to show")
 	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
-	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json and / on HOST:PORT"}
+	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json, / and /metrics on HOST:PORT"}
 	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
 )
 

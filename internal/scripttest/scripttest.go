@@ -36,6 +36,9 @@
 //	freeport VAR                             $VAR = a free 127.0.0.1 port
 //	httpget URL                              GET URL (waiting for the server to listen);
 //	                                         body to stdout, "STATUS content-type" to stderr
+//	metrics FILE                             parse FILE (stdout: the last output) with
+//	                                         Prometheus' text-format parser, print what it
+//	                                         read (MetricsText)
 package scripttest
 
 import (
@@ -315,6 +318,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"mkrelease":    mkrelease,
 		"freeport":     freeport,
 		"httpget":      httpget,
+		"metrics":      metricsCmd,
 	}
 }
 

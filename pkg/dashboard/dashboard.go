@@ -164,6 +164,31 @@ func (s *Server) Status(e Env) Status {
 	return st
 }
 
+// Metrics reads what /metrics tells of every environment, in the order
+// served: its live tag, when that was deployed, and the attempts of its
+// deploys.log by outcome.
+func (s *Server) Metrics() []live.Metrics {
+	ms := make([]live.Metrics, len(s.o.Envs))
+	for i, e := range s.o.Envs {
+		st := s.Status(e)
+		m := live.Metrics{Environment: e.Name}
+		if st.Tag != nil {
+			m.Tag = *st.Tag
+		}
+		if st.DeployedAt != nil {
+			if t, err := time.Parse(time.RFC3339, *st.DeployedAt); err == nil {
+				m.DeployedAt = &t
+			}
+		}
+		var err error
+		if m.Deploys, err = live.CountDeploys(filepath.Join(e.Root, place.LogFile)); err != nil {
+			s.logErr(fmt.Errorf("%s: reading %s: %w", e.Name, place.LogFile, err))
+		}
+		ms[i] = m
+	}
+	return ms
+}
+
 // Statuses reads every environment, in the order served.
 func (s *Server) Statuses() []Status {
 	out := make([]Status, len(s.o.Envs))

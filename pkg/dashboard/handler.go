@@ -26,6 +26,8 @@ const (
 //	/environments.json         [{"environment", "root", "tag", "deployed_at", "user", "host"}]
 //	/environments/NAME.json    the same for NAME, with "history" (?limit=N, 0 for all)
 //	/diff.json?from=TAG&to=TAG what changed between two deploys
+//	/metrics                   every environment's live tag, deploy time and
+//	                           deploys, for Prometheus (live.WriteMetrics)
 //
 // Anything else is 404. It reads the roots on every request and serves
 // nothing else from the disk.
@@ -40,6 +42,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
 	)
 	switch {
+	case path == "/metrics":
+		live.ServeMetrics(w, r, s.Metrics())
+		return
 	case path == "/":
 		err = s.writeOverview(r.Context(), &body)
 		live.SetPageHeaders(hd, pagePolicy)

@@ -55,15 +55,22 @@ type HandlerOptions struct {
 //	/deploy_tag       the tag and a newline, as text/plain
 //	/deploy_tag.json  the Info as JSON
 //	/                 a small HTML page for people, with a copy button
+//	/metrics          the tag, its deploy time and the deploys counted, for
+//	                  Prometheus (WriteMetrics, MetricsHandler)
 //
 // Any other path is 404. It reads the release on every request and serves
-// nothing else from the disk. When no release can be read it answers 503.
+// nothing else from the disk. When no release can be read it answers 503,
+// except /metrics, which then has no deploytag_info sample.
 func NewHandler(o HandlerOptions) http.Handler { return &handler{o: o} }
 
 type handler struct{ o HandlerOptions }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
+	if path == "/metrics" {
+		MetricsHandler(h.o).ServeHTTP(w, r)
+		return
+	}
 	if path != "/" && path != "/deploy_tag" && path != "/deploy_tag.json" {
 		http.NotFound(w, r)
 		return
