@@ -112,3 +112,40 @@ func firstBlock(s string) string {
 	block, _, _ := strings.Cut(rest, "```")
 	return block
 }
+
+// releaseRE finds what the docs give as the version of a release: in a
+// file name (deploytag_1.2.3_amd64.deb, deploytag-1.2.3-1.x86_64.rpm), a
+// go install query (@v1.2.3), a --version line (1.2.3 (commit ..., 1.2.3
+// (go1...)) or a -devel version (1.2.4-devel+...).
+var releaseRE = regexp.MustCompile(`deploytag[_-]v?(\d+\.\d+\.\d+)|@v(\d+\.\d+\.\d+)|\b(\d+\.\d+\.\d+) \((?:commit|go\d)|\b(\d+\.\d+\.\d+)-devel`)
+
+// TestDocsVersionsExist: README and CHANGELOG name no release that was
+// never made. A version they show is a vX.Y.Z tag of this repository;
+// anything else is written X.Y.Z (0.0.1-devel, what make dist names a
+// build before the first tag, excepted).
+func TestDocsVersionsExist(t *testing.T) {
+	root, err := scripttest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("git", "-C", root, "tag", "-l", "v*").Output()
+	if err != nil {
+		t.Fatalf("git tag -l: %v", err)
+	}
+	tags := strings.Fields(string(out))
+	for _, doc := range []string{"README.md", "CHANGELOG.md"} {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range releaseRE.FindAllStringSubmatch(line, -1) {
+				v := m[1] + m[2] + m[3] + m[4]
+				if v == "0.0.1" && m[4] != "" || slices.Contains(tags, "v"+v) {
+					continue
+				}
+				t.Errorf("%s:%d names release %s, which has no tag v%s (tags: %q): write X.Y.Z", doc, i+1, v, v, tags)
+			}
+		}
+	}
+}
