@@ -36,20 +36,22 @@
 // included, even when every file matches), or one the proof format does
 // not define, is named.
 //
-// When the basedir has the repos (the tool runs where they are) it does
-// both: the repo checks above, the release against its proof, and the
-// proof against the repos (same tag and commit objects). Without repos
-// (none in the basedir, or git not installed, and --basedir not given)
-// it checks the release alone. A release without a proof (deployed by an
-// older deploytag) can be checked only where the repos are, against them.
+// With --environment or --root it judges the release only, never the work
+// trees: their HEADs and uncommitted edits are the business of
+// verify_deploy_tag TAG without a root. Where the basedir has the repos
+// (the tool runs where they are) it also checks that each repo carrying
+// the tag holds the very tag and commit objects of the proof ("proof file
+// ... differs from the repo's tag object"). A release without a proof
+// (deployed by an older deploytag) can be checked only where the repos
+// are, against their tagged trees.
 //
-// With --signed every copy of the tag must carry a good signature: in the
-// repos as "git verify-tag" says (gpg, or ssh against --allowed-signers,
-// else the config's allowed_signers, else git's
-// gpg.ssh.allowedSignersFile); on a release alone, the recorded tag
-// object's signature is checked with "ssh-keygen -Y verify" (namespace
-// git) against --allowed-signers or the config's allowed_signers, or with
-// "gpg --verify" against the keyring when gpg is installed. A key that is
+// With --signed every copy of the tag must carry a good signature: without
+// a root, in the repos as "git verify-tag" says (gpg, or ssh against
+// --allowed-signers, else the config's allowed_signers, else git's
+// gpg.ssh.allowedSignersFile); with a root, the release's recorded tag
+// objects, checked with "ssh-keygen -Y verify" (namespace git) against
+// --allowed-signers or the config's allowed_signers, or with "gpg
+// --verify" against the keyring when gpg is installed. A key that is
 // not allowed is named.
 //
 // # Output

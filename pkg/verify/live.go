@@ -2,16 +2,20 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
+	"github.com/deploytag/deploytag/pkg/tagread"
 )
 
 // LiveOptions say what Live checks: the repos (Options) and, when Root is
@@ -26,10 +30,14 @@ type LiveOptions struct {
 	Offline bool
 }
 
-// Live is verify_deploy_tag's check: the tag in the repos, with Root the
-// live release of Root as well (an empty Tag meaning the one the release
-// names), or with Offline the live release on its own. AllowedSigners,
-// when set, is made absolute first.
+// Live is verify_deploy_tag's check: without Root, the tag in the repos
+// and their work trees; with Root, the live release of Root alone (an
+// empty Tag meaning the one the release names): against its own proof,
+// and where the repos are at hand (not Offline) the proof's tag and
+// commit objects against theirs. The repos' HEADs and uncommitted edits
+// are never the release's business. A release with no proof is compared
+// with the repos' tagged trees. AllowedSigners, when set, is made
+// absolute first.
 func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 	if o.AllowedSigners != "" {
 		abs, err := filepath.Abs(o.AllowedSigners)
@@ -56,6 +64,52 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 	}
 	o.Release = rel
 	return Verify(ctx, g, o.Options)
+}
+
+// compareWithRepos is the one check of a release against the repos at
+// hand: each repo of the basedir that carries the release's tag must hold
+// the very tag and commit objects the release's proof holds, byte for
+// byte. A repo without the tag is not compared; its HEAD and work tree
+// are not looked at (verify TAG without a root does that).
+func compareWithRepos(ctx context.Context, g *git.Runner, rep *Report, repos []basedir.Repo, jobs int) error {
+	var at []basedir.Repo
+	for _, r := range repos {
+		if _, ok := rep.Manifest.Lookup(r.Name); ok {
+			at = append(at, r)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	copies, err := tagread.ReadCopies(ctx, g, at, rep.Tag, jobs)
+	if err != nil {
+		return err
+	}
+	rd, err := proof.Open(rep.Release)
+	if err != nil {
+		return err
+	}
+	for i := range rep.Lines {
+		l := &rep.Lines[i]
+		c := copies.Find(l.Name)
+		if c < 0 {
+			continue
+		}
+		cp := copies.All[c]
+		if cp.Err != nil {
+			l.Problems = append(l.Problems, "the repo's copy of the tag, to compare the proof with, not read: "+oneLine(cp.Err))
+		} else if p, err := rd.Repo(l.Name); err == nil && !cp.Missing {
+			if cp.Lightweight || sha256.Sum256(p.Tag) != cp.TagSum {
+				l.Problems = append(l.Problems, "proof file "+proof.Rel(l.Name, proof.TagFile)+" differs from the repo's tag object")
+			}
+			if sha256.Sum256(p.Commit) != cp.CommitSum {
+				l.Problems = append(l.Problems, "proof file "+proof.Rel(l.Name, proof.CommitFile)+" differs from the repo's commit object")
+			}
+		}
+		l.OK = len(l.Problems) == 0 && l.Diff.Empty()
+		rep.OK = rep.OK && l.OK
+	}
+	return nil
 }
 
 // Write prints the report to w, one "NAME<TAB>verdict" line a repo or

@@ -14,7 +14,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -31,6 +30,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
+	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/tagging"
 	"github.com/deploytag/deploytag/pkg/tagread"
 )
@@ -124,7 +124,34 @@ type repoState struct {
 // Verify runs the checks and reports each repo. The error is for checks
 // that could not be made at all (git failing, the tag in no repo); any
 // difference found is in the Report, with OK false.
+//
+// With o.Release it judges that release only, never the work trees:
+// against its own proof (Release), and the proof's tag and commit objects
+// against the repos' (compareWithRepos); a release with no proof, or a
+// broken one, against the repos' tagged trees.
 func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
+	if o.Release == "" {
+		return verifyRepos(ctx, g, o, false)
+	}
+	if _, err := proof.Open(o.Release); err != nil {
+		return verifyRepos(ctx, g, o, true)
+	}
+	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs,
+		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
+	if err != nil {
+		return nil, err
+	}
+	if err := compareWithRepos(ctx, g, rep, o.Repos, o.Jobs); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// verifyRepos checks the tag in the repos and, with o.Release (a release
+// that carries no proof), the release against the repos' tagged trees;
+// with releaseOnly the work trees are not judged (no HEAD, no
+// uncommitted changes).
+func verifyRepos(ctx context.Context, g *git.Runner, o Options, releaseOnly bool) (*Report, error) {
 	copies, err := tagread.ReadCopies(ctx, g, o.Repos, o.Tag, o.Jobs)
 	if err != nil {
 		return nil, err
@@ -138,7 +165,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	states := make([]repoState, len(o.Repos))
 	err = basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
 		states[i].copy = &copies.All[i]
-		return readWorkTree(ctx, g, &states[i], o.Signed, o.AllowedSigners)
+		return readWorkTree(ctx, g, &states[i], o.Signed, o.AllowedSigners, releaseOnly)
 	})
 	if err != nil {
 		return nil, err
@@ -173,6 +200,9 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 		}
 		for _, err := range copies.Problems(i) {
 			l.Problems = append(l.Problems, err.Error())
+		}
+		if releaseOnly {
+			want = "" // no HEAD to judge
 		}
 		l.Problems = append(l.Problems, states[i].problems(want)...)
 	}
@@ -262,15 +292,18 @@ func equal(a, b manifest.Manifest) bool {
 
 func short(oid string) string { return oid[:min(12, len(oid))] }
 
-// readWorkTree reads the HEAD and changes of st's repo and, with signed,
-// checks the signature of its copy of the tag when it is annotated.
-func readWorkTree(ctx context.Context, g *git.Runner, st *repoState, signed bool, signers string) error {
+// readWorkTree reads the HEAD and changes of st's repo (unless
+// releaseOnly) and, with signed, checks the signature of its copy of the
+// tag when it is annotated.
+func readWorkTree(ctx context.Context, g *git.Runner, st *repoState, signed bool, signers string, releaseOnly bool) error {
 	c := st.copy
-	s, err := g.Status(ctx, c.Repo.Path)
-	if err != nil {
-		return err
+	if !releaseOnly {
+		s, err := g.Status(ctx, c.Repo.Path)
+		if err != nil {
+			return err
+		}
+		st.head, st.dirty = s.Head, s.Changed
 	}
-	st.head, st.dirty = s.Head, s.Changed
 	if signed && !c.Missing && !c.Lightweight {
 		st.sigErr = verifySignature(ctx, g, c.Repo.Path, c.Object, c.Signed, signers)
 	}
@@ -325,21 +358,18 @@ func firstSigLine(s string) string {
 	return first
 }
 
-// checkRelease compares the release folder with the tag. A release that
-// carries a proof is checked by Release, as on a host with no repos, and
-// its proof against the repos; one that carries none (deployed before
-// releases carried proofs) has each repo's folder compared with the
-// repo's tagged tree, read from the repo. Either way files are hashed
-// raw, in Go: no clean filter or eol conversion of the repo's config
-// applies.
+// checkRelease compares a release that carries no proof (deployed before
+// releases carried proofs, or with a broken one) with the tag: each
+// repo's folder with the repo's tagged tree, read from the repo. Files are
+// hashed raw, in Go: no clean filter or eol conversion of the repo's
+// config applies.
 func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, byName map[string]*repoState, lines map[string]*Line) error {
 	fi, err := os.Stat(o.Release)
 	if err != nil || !fi.IsDir() {
 		return fmt.Errorf("release %s is not a folder", o.Release)
 	}
 	if _, err := proof.Open(o.Release); err == nil {
-		rep.Proof = true
-		return checkProvenRelease(ctx, o, rep, byName, lines)
+		return errors.New("a release that carries a proof is checked by Release")
 	} else if pe, ok := proof.IsProof(err); !ok || pe.Kind != proof.Missing || pe.File != proof.Dir {
 		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
 		// the files are still compared with the repos below
@@ -389,64 +419,6 @@ func checkRelease(ctx context.Context, g *git.Runner, o Options, rep *Report, by
 		return err
 	}
 	return ctx.Err()
-}
-
-// checkProvenRelease checks a release that carries a proof: by Release,
-// then the proof against the repos at hand (same tag and commit objects,
-// byte for byte).
-func checkProvenRelease(ctx context.Context, o Options, rep *Report, byName map[string]*repoState, lines map[string]*Line) error {
-	rr, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs})
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		lines[ProofLine] = &Line{Name: ProofLine, Problems: []string{oneLine(err)}}
-		return nil
-	}
-	for _, rl := range rr.Lines {
-		l := lines[rl.Name]
-		if l == nil {
-			l = &Line{Name: rl.Name, Problems: []string{}}
-			lines[rl.Name] = l
-		}
-		for _, p := range rl.Problems {
-			if !slices.Contains(l.Problems, p) {
-				l.Problems = append(l.Problems, p)
-			}
-		}
-		l.Diff = rl.Diff
-	}
-	if !equal(rr.Manifest, rep.Manifest) {
-		l := lines[place.ManifestFile]
-		if l == nil {
-			l = &Line{Name: place.ManifestFile, Problems: []string{}}
-			lines[l.Name] = l
-		}
-		if p := "differs from the manifest of tag " + o.Tag; !slices.Contains(l.Problems, p) {
-			l.Problems = append(l.Problems, p)
-		}
-	}
-	rd, err := proof.Open(o.Release)
-	if err != nil {
-		return err
-	}
-	for _, e := range rr.Manifest {
-		st, l := byName[e.Name], lines[e.Name]
-		if st == nil || st.copy.Missing || l == nil {
-			continue
-		}
-		p, err := rd.Repo(e.Name)
-		if err != nil {
-			continue // named by Release
-		}
-		if sha256.Sum256(p.Tag) != st.copy.TagSum {
-			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.TagFile)+" differs from the repo's tag object")
-		}
-		if sha256.Sum256(p.Commit) != st.copy.CommitSum {
-			l.Problems = append(l.Problems, "proof file "+proof.Rel(e.Name, proof.CommitFile)+" differs from the repo's commit object")
-		}
-	}
-	return nil
 }
 
 // strayProblem is said of an entry at a release's top that is neither a
