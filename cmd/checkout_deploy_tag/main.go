@@ -3,7 +3,7 @@
 //
 // # Synopsis
 //
-//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE|-] [--max-repos N] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG
+//	checkout_deploy_tag [--basedir DIR] [--url-template T] [--manifest FILE|-] [--max-repos N] [--remote NAME] [--timeout D] [--jobs N] [--config FILE] [--quiet] TAG [REPO...]
 //
 // # Description
 //
@@ -12,9 +12,11 @@
 // tag's message in any repo of the basedir that has the tag, or can fetch
 // it from its remote; else manifests/TAG on the deploy-manifests branch of
 // deploy.toml's manifest_repo (fetched from its remote); else, for
-// manifest_repo and the configured repos missing from the basedir, the tag
-// or that branch at their URLs. If none has it, the error lists what was
-// tried.
+// manifest_repo, the configured repos and the REPO operands missing from
+// the basedir, the tag or that branch at their URLs (--url-template), the
+// first that has it. So an empty folder, a tag, a URL template and the
+// name of any repo of the deploy are enough. If none has it, the error
+// lists what was tried.
 //
 // Then, before any repo moves, it checks every repo the manifest lists.
 // An existing repo must have no uncommitted changes to tracked files; its
@@ -33,8 +35,23 @@
 // (default 1000) is refused, saying how many it would clone, and every URL
 // to clone from is checked against the template's grammar.
 //
+// The check also fetches what the release holds besides the repos' own
+// commits, so that the checkout has the release's files: every submodule
+// at the commit its repo records, recursively (fetched, only when missing,
+// from its URL through the same network policy and --timeout, into
+// <git dir>/modules/NAME, where git keeps it), and, with git-lfs
+// installed, the Git LFS objects of the tagged commits (git lfs fetch).
+//
 // Only then are the existing repos checked out detached at the tagged
-// commit (never with --force) and the new clones renamed into place. If
+// commit (never with --force) and the new clones renamed into place; then
+// each submodule is checked out detached at its commit, as git submodule
+// update --init --recursive would leave it, and each LFS file gets its
+// content (git lfs checkout; git-lfs's filters are set in a repo whose
+// config lacks them). An LFS file whose content cannot be had (git-lfs not
+// installed, or the object on no server) stays the pointer git checked
+// out, and each such file is named as an error: every repo is at the tag,
+// but the basedir does not hold the release's files, so the exit status
+// is 1 until git-lfs (or the object) is there and a rerun fills them. If
 // that fails part-way, the error names exactly which repos are at the tag
 // and which are not yet; running again finishes the job. Temporary clones
 // live in hidden .NAME.clone-* folders of the basedir while a run works;
@@ -61,16 +78,19 @@
 //
 // # Exit status
 //
-// 0 when every repo is at the tag (including when it already was), 1 if
-// any repo fails (each named on stderr; nothing was checked out when the
+// 0 when every repo is at the tag (including when it already was) with
+// its submodules and LFS content, 1 if any repo fails or an LFS file is
+// left a pointer (each named on stderr; nothing was checked out when the
 // check before the checkout fails), 2 for a wrong command line: a bad TAG,
-// URL template, remote name, timeout or job count.
+// URL template, REPO name, remote name, timeout or job count.
 //
 // # Examples
 //
 //	mkdir tutor && checkout_deploy_tag --basedir tutor --manifest m.txt \
 //	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1
 //	cd ~/src/tutor && checkout_deploy_tag DEPLOY_20261125_142501_3f9a2c1
+//	mkdir tutor && checkout_deploy_tag --basedir tutor \
+//	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1 tutor-server
 package main
 
 import (
@@ -93,17 +113,17 @@ var (
 
 func app() *cli.App {
 	return cliutil.NewApp("checkout_deploy_tag", "check out every repo of a deploy tag, cloning the missing ones",
-		"TAG",
+		"TAG [REPO...]",
 		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, urlTemplateFlag, manifestFlag, maxReposFlag, cliutil.RemoteFlag,
 			cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return cliutil.Usagef("want exactly one TAG, got %d operands", c.NArg())
+	if c.NArg() < 1 {
+		return cliutil.Usagef("want a TAG, got no operand")
 	}
-	o := checkout.Options{Tag: c.Args().First(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
+	o := checkout.Options{Tag: c.Args().First(), Sources: c.Args().Tail(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
 		MaxRepos: c.Int(maxReposFlag.Name)}
 	if err := o.CheckArgs(c.IsSet(urlTemplateFlag.Name)); err != nil {
 		return cliutil.Usage(err)

@@ -4,11 +4,13 @@ import (
 	"fmt"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/manifest"
 )
 
 // CheckArgs checks what checkout_deploy_tag's command line sets in o, the
 // way Run expects it: the tag in the tag grammar, the URL template (when
-// templateSet: an empty one given is refused too) and MaxRepos at least 1.
+// templateSet: an empty one given is refused too), the REPO operands
+// (Sources) in the repo name grammar, and MaxRepos at least 1.
 // An error says what is wrong with the command line (the caller makes it
 // a usage error).
 func (o Options) CheckArgs(templateSet bool) error {
@@ -19,6 +21,14 @@ func (o Options) CheckArgs(templateSet bool) error {
 		if err := ValidURLTemplate(o.URLTemplate); err != nil {
 			return err
 		}
+	}
+	for _, n := range o.Sources {
+		if err := manifest.ValidName(n); err != nil {
+			return fmt.Errorf("REPO operand: %w", err)
+		}
+	}
+	if len(o.Sources) > 0 && templateSet && o.URLTemplate == "" {
+		return fmt.Errorf("REPO operands need --url-template")
 	}
 	if o.MaxRepos < 1 {
 		return fmt.Errorf("--max-repos must be at least 1, not %d", o.MaxRepos)

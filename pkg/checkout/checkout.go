@@ -61,10 +61,14 @@ type Options struct {
 	MaxRepos     int
 	ManifestRepo string   // deploy.toml's manifest_repo
 	Repos        []string // deploy.toml's repos: more places to look for the tag
-	Remote       string   // checked by the caller with config.ValidRemote
-	Timeout      time.Duration
-	Jobs         int
-	Warnf        func(format string, args ...any)
+	// Sources are the REPO operands: repos of the deploy to read the tag's
+	// manifest from, at their URLs, when the basedir and deploy.toml do
+	// not say where (an empty folder and a URL template); tried in order.
+	Sources []string
+	Remote  string // checked by the caller with config.ValidRemote
+	Timeout time.Duration
+	Jobs    int
+	Warnf   func(format string, args ...any)
 	// Progress, when set, is told as each repo is fetched (or cloned) and
 	// checked out.
 	Progress progress.Reporter
@@ -81,11 +85,12 @@ type Result struct {
 // repoPlan is one repo of the manifest as the preflight found it.
 type repoPlan struct {
 	name, path, commit string
-	tmpDir             string // temporary parent of a new clone, removed at the end
-	done               func() // removes tmpDir and releases its owner lock
-	moved              bool   // the second phase is done for it
-	clone              string // the new clone inside tmpDir, renamed to path
-	at                 bool   // already detached at commit
+	tmpDir             string  // temporary parent of a new clone, removed at the end
+	done               func()  // removes tmpDir and releases its owner lock
+	moved              bool    // the second phase is done for it
+	clone              string  // the new clone inside tmpDir, renamed to path
+	at                 bool    // already detached at commit
+	units              []*unit // the repo and its submodules, to fill once it moved
 }
 
 type work struct {
@@ -94,6 +99,7 @@ type work struct {
 	existing []basedir.Repo
 	template string // o.URLTemplate, or derived
 	tmplErr  error  // why no template could be derived
+	lfsState
 }
 
 // Run makes every repo of the tag's manifest exist in the basedir,
@@ -244,6 +250,9 @@ func (w *work) checkExisting(ctx context.Context, p *repoPlan) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	if err := w.prepare(ctx, p, p.path); err != nil {
+		return err
+	}
 	if st.Head == p.commit {
 		// Same commit: moving HEAD touches no file. Is it already detached?
 		_, err := w.g.Run(ctx, p.path, "symbolic-ref", "-q", "HEAD")
@@ -294,11 +303,11 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 	if err := w.verifyTag(ctx, p, clone); err != nil {
 		return err
 	}
-	if _, err := w.g.Run(ctx, clone, "checkout", "--quiet", "--detach", p.commit, "--"); err != nil {
+	if _, err := w.g.Do(ctx, git.Call{Dir: clone, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Env: skipSmudge}); err != nil {
 		return fmt.Errorf("checking out %s in the new clone: %s", short(p.commit), reason(err))
 	}
 	p.clone = clone
-	return nil
+	return w.prepare(ctx, p, clone)
 }
 
 // move is the second phase: check an existing repo out, or put a new
@@ -316,13 +325,18 @@ func (w *work) move(ctx context.Context, p *repoPlan) error {
 		// A started checkout runs to its end even if this tool is killed:
 		// cut part-way, it would leave files changed and index.lock behind,
 		// and no rerun could finish (the repo would look dirty).
-		if _, err := w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: p.path, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Outlive: true}); err != nil {
+		if _, err := w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: p.path, Args: []string{"checkout", "--quiet", "--detach", p.commit, "--"}, Env: skipSmudge, Outlive: true}); err != nil {
 			return fmt.Errorf("checking out %s: %s", short(p.commit), reason(err))
 		}
 	}
 	p.moved = true
-	return nil
+	return w.fill(ctx, p)
 }
+
+// skipSmudge keeps a git-lfs the user's config runs as a filter from
+// fetching during a checkout, with no deadline: LFS content is fetched in
+// the preflight and written by fill.
+var skipSmudge = []string{"GIT_LFS_SKIP_SMUDGE=1"}
 
 // partialErr names, after a failure of the second phase, exactly which
 // repos are at the tag and which are not yet.

@@ -25,9 +25,10 @@ import (
 //  4. manifests/<TAG> on the deploy-manifests branch of manifest_repo,
 //     fetched into refs/remotes/<remote>/deploy-manifests (else the local
 //     branch);
-//  5. when manifest_repo or configured repos are missing from the basedir
-//     and a URL template is known: the tag (or, for manifest_repo, the
-//     branch) fetched from their URLs into a scratch repo, removed after.
+//  5. when manifest_repo, configured repos or the REPO operands (Sources)
+//     are missing from the basedir and a URL template is known: the tag
+//     (or, for manifest_repo, the branch) fetched from their URLs into a
+//     scratch repo, removed after; the first that has it gives it.
 //
 // If none has it, the error lists what was tried.
 func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, error) {
@@ -95,7 +96,7 @@ type noManifest struct{ error }
 
 func (e noManifest) Unwrap() error { return e.error }
 func (noManifest) Hint() string {
-	return "give --manifest FILE, or run in a basedir holding a repo of the deploy, or configure manifest_repo and give --url-template"
+	return "give --manifest FILE, or run in a basedir holding a repo of the deploy, or give --url-template and the name of a repo of the deploy after TAG (or configure manifest_repo)"
 }
 
 // sourceOrder is the basedir's repos, manifest_repo first.
@@ -152,7 +153,7 @@ func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Man
 // repo inside the basedir that is removed afterwards.
 func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, []string, error) {
 	var names []string
-	for _, n := range append([]string{w.o.ManifestRepo}, w.o.Repos...) {
+	for _, n := range append(append([]string{w.o.ManifestRepo}, w.o.Repos...), w.o.Sources...) {
 		if _, ok := w.has(n); n != "" && !ok && !slices.Contains(names, n) {
 			names = append(names, n)
 		}
