@@ -280,6 +280,35 @@ command = ["/bin/sh", "-c", "echo staged $DEPLOY_TAG >> ../../../staged"]
 			t.Errorf("%s: %d ok deploys logged, want 6:\n%s", f.names[i], n, log)
 		}
 	}
+
+	t.Log("deploytag_signed: an unsigned tag is refused by every host, a signed one goes live")
+	key := filepath.Join(f.work, "signer")
+	keygen, err := exec.LookPath("ssh-keygen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.Output(t, exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-C", "signer", "-f", key))
+	pub, _ := os.ReadFile(key + ".pub")
+	signers := filepath.Join(f.work, "allowed_signers")
+	os.WriteFile(signers, []byte("deployer@example.com "+string(pub)), 0o644)
+	os.Symlink(keygen, filepath.Join(f.work, "empty", "ssh-keygen")) // the hosts' one tool beside deploy
+	os.WriteFile(filepath.Join(f.base, "api", "CHANGES"), []byte("signed\n"), 0o644)
+	gittest.Git(t, f.gitEnv, filepath.Join(f.base, "api"), "commit", "-q", "-a", "-m", "signed")
+	sign := exec.Command(filepath.Join(scripttest.BinDir(), "tag_for_deploy"), "--sign", "--time", "2026-11-25T18:00:00Z", f.base)
+	sign.Env = append(append([]string(nil), f.gitEnv...), "GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=gpg.format", "GIT_CONFIG_VALUE_0=ssh",
+		"GIT_CONFIG_KEY_1=user.signingkey", "GIT_CONFIG_VALUE_1="+key+".pub")
+	t4 := strings.TrimSpace(string(gittest.Output(t, sign)))
+	signed := map[string]any{"deploytag_signed": true, "deploytag_allowed_signers": signers}
+	out, ok = f.play(nil, map[string]any{"deploytag_tag": t3, "deploytag_signed": true, "deploytag_allowed_signers": signers})
+	if ok || strings.Count(out, `nothing installed: api: tag is not signed; web: tag is not signed", "stderr_lines"`) != 3 {
+		t.Fatalf("an unsigned tag with deploytag_signed: ok %v; want every host to refuse it:\n%s", ok, out)
+	}
+	f.wantLive("unsigned refused", all3(t2)...)
+	signed["deploytag_tag"] = t4
+	if out, ok = f.play(nil, signed); !ok {
+		t.Fatalf("a signed tag with deploytag_signed failed:\n%s", out)
+	}
+	f.wantLive("signed", all3(t4)...)
 }
 
 func checkFile(t *testing.T, path, want string) {

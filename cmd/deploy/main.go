@@ -7,8 +7,10 @@
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
 //	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
 //	deploy --environment ENV [--tag TAG] --artifact FILE|- [--basedir DIR] [--no-push] ...
-//	deploy --environment ENV --from-artifact FILE|- [--sha256 HEX] [--stage] [--root DIR] [--keep N] ...
-//	deploy --environment ENV (--switch TAG | --rollback) [--dry-run] [--root DIR] [--keep N] ...
+//	deploy --environment ENV --from-artifact FILE|- [--sha256 HEX] [--stage] [--signed [--allowed-signers FILE]]
+//	       [--root DIR] [--keep N] ...
+//	deploy --environment ENV (--switch TAG | --rollback) [--dry-run] [--signed [--allowed-signers FILE]]
+//	       [--root DIR] [--keep N] ...
 //
 // # Description
 //
@@ -79,6 +81,14 @@
 // --keep (default: the environment's keep), never removing the live
 // release or the one before it.
 //
+// The proof shows a release is consistent; only the tag's signature says
+// who made it. With --signed, --from-artifact, --switch and --rollback
+// also require every repo's recorded tag object to carry a signature by
+// an allowed key (ssh: --allowed-signers FILE, else the config's
+// allowed_signers; gpg: the keyring), as verify_deploy_tag --signed does;
+// an artifact whose tag is unsigned or signed by another key is refused
+// before anything is installed, a kept release before current moves.
+//
 // The root is --root, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state/...),
 // made on demand: the root, any folder missing on the way to it and
@@ -117,6 +127,7 @@
 //	deploy --environment production --root /srv/tutor --from-artifact release.tar --stage
 //	deploy --environment production --root /srv/tutor --switch DEPLOY_20261125_142501_3f9a2c1
 //	deploy --environment production --root /srv/tutor --rollback
+//	deploy --environment production --root /srv/tutor --from-artifact release.tar --signed --allowed-signers /etc/deploytag/allowed_signers
 package main
 
 import (
@@ -143,6 +154,8 @@ var (
 	stageFlag       = &cli.BoolFlag{Name: "stage", Usage: "with --from-artifact: do everything but the switch of current"}
 	switchFlag      = &cli.StringFlag{Name: "switch", Usage: "switch current to the release of `TAG` kept under the root, after verifying it again"}
 	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
+	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key"}
+	signersFlag     = &cli.StringFlag{Name: "allowed-signers", TakesFile: true, Usage: "ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)"}
 	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all (default: the environment's keep)"}
 )
 
@@ -151,7 +164,7 @@ func app() *cli.App {
 		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
 			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
 			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag, artifactFlag, fromFlag, sha256Flag, stageFlag,
-			switchFlag, rollbackFlag, keepFlag},
+			switchFlag, rollbackFlag, signedFlag, signersFlag, keepFlag},
 		run)
 }
 
@@ -160,7 +173,8 @@ func run(c *cli.Context) error {
 		NoPush: c.Bool(noPushFlag.Name), DryRun: c.Bool(dryRunFlag.Name), JSON: c.Bool(cliutil.JSONFlag.Name),
 		AllowDirty: c.Bool(allowDirtyFlag.Name), LockTimeout: c.Duration(lockTimeoutFlag.Name), Keep: c.Int(keepFlag.Name),
 		Artifact: c.String(artifactFlag.Name), FromArtifact: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name),
-		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name), Given: cliutil.Given(c)}
+		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name),
+		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cliutil.Given(c)}
 	if err := r.Check(); err != nil {
 		return err
 	}

@@ -216,9 +216,9 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		return err
 	}
 	var outcome release.Outcome
-	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs) {
-		// A rollback to a release still on disk: checked against the
-		// tag's trees, switched to without exporting it again.
+	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs, o.Jobs) {
+		// A rollback to a release still on disk: checked against its
+		// proof and the repos, switched to without exporting it again.
 		var err error
 		if res.Release, err = root.Reuse(res.Tag); err != nil {
 			return err

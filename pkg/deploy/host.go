@@ -20,8 +20,8 @@ import (
 )
 
 // VerifyFunc checks the release in the folder dir, of tag, against its own
-// proof (DEPLOY_PROOF), with no repos and no git; an error says what does
-// not match.
+// proof (DEPLOY_PROOF), with no repos and no git, and its tag's signature
+// when the host requires one; an error says what does not match.
 type VerifyFunc func(ctx context.Context, dir, tag string) error
 
 // Artifact is a release artifact to install on this host.
@@ -93,7 +93,7 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 		return fmt.Errorf("%w: %s has sha256 %s, not %s (damaged in transit?); nothing installed", ErrChecksum, a.Name, got, strings.ToLower(a.SHA256))
 	}
 	if err := o.Verify(ctx, tmp, tag); err != nil {
-		return fmt.Errorf("release %s in %s does not match its proof; nothing installed: %w", tag, a.Name, err)
+		return fmt.Errorf("release %s in %s does not verify; nothing installed: %w", tag, a.Name, err)
 	}
 	var outcome release.Outcome
 	res.Release, outcome, err = root.Install(tmp, tag)
@@ -153,7 +153,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 		}
 		res.Release = root.ReleasePath(res.Tag)
 		if err := o.Verify(ctx, res.Release, res.Tag); err != nil {
-			return fmt.Errorf("release %s no longer matches its proof; not switched: %w", res.Tag, err)
+			return fmt.Errorf("release %s does not verify; not switched: %w", res.Tag, err)
 		}
 		if err := o.readManifest(&res); err != nil {
 			return err

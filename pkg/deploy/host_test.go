@@ -194,7 +194,7 @@ func TestHostRefusals(t *testing.T) {
 
 	tampered := tamperedArtifact(t, arts[1], tags[1])
 	_, err = FromArtifact(context.Background(), o, Artifact{R: bytes.NewReader(tampered), Name: "b.tar"})
-	check("proof", err, "release "+tags[1]+" in b.tar does not match its proof; nothing installed: a/TAMPERED: added")
+	check("proof", err, "release "+tags[1]+" in b.tar does not verify; nothing installed: a/TAMPERED: added")
 
 	_, err = Switch(context.Background(), o, tags[1])
 	check("not kept", err, "release "+tags[1]+" is not kept in ")
@@ -207,7 +207,7 @@ func TestHostRefusals(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(o.Root, "releases", tags[1], "a", "TAMPERED"), nil, 0o644)
 	_, err = Switch(context.Background(), o, tags[1])
-	if err == nil || !strings.Contains(err.Error(), "release "+tags[1]+" no longer matches its proof; not switched: a/TAMPERED: added") || live(t, o.Root) != tags[0] {
+	if err == nil || !strings.Contains(err.Error(), "release "+tags[1]+" does not verify; not switched: a/TAMPERED: added") || live(t, o.Root) != tags[0] {
 		t.Errorf("switch to an edited release: %v; live %s", err, live(t, o.Root))
 	}
 	lines := logLines(t, o.Root)

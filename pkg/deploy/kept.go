@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
@@ -16,10 +18,12 @@ import (
 // keptIntact reports whether the release of tag already on disk is exactly
 // the tag: a real folder holding DEPLOY_TAG and DEPLOY_MANIFEST as Build
 // writes them, a folder per repo and nothing else at its top (bar the
-// reserved names), each repo's folder hashing to its commit's git tree,
-// and every mode as Build gives it. Any doubt says no, and the caller
-// exports the tag again, which also restores a release edited by hand.
-func keptIntact(ctx context.Context, g *git.Runner, root *release.Root, tag string, m manifest.Manifest, srcs []release.Source) bool {
+// reserved names), every mode as Build gives it, the release verified
+// against its own proof as verify_deploy_tag does (every record entry
+// against the signed trees), and the proof holding the repos' own tag and
+// commit objects. Any doubt says no, and the caller exports the tag
+// again, which also restores a release edited by hand.
+func keptIntact(ctx context.Context, g *git.Runner, root *release.Root, tag string, m manifest.Manifest, srcs []release.Source, jobs int) bool {
 	dir := root.ReleasePath(tag)
 	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
 		return false
@@ -53,13 +57,26 @@ func keptIntact(ctx context.Context, g *git.Runner, root *release.Root, tag stri
 	if len(names) > 0 || !release.ModesOK(dir) {
 		return false
 	}
+	// Checked as verify checks it: every file against the release's own
+	// proof, never against a git tree hash alone (a writer of the release
+	// can forge a record that makes the hash come out right) ...
+	rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs})
+	if err != nil || !rep.OK {
+		return false
+	}
+	// ... and the proof is the repos' own tag and commit objects.
+	rd, err := proof.Open(dir)
+	if err != nil {
+		return false
+	}
 	for _, s := range srcs {
-		objs, err := g.Resolve(ctx, s.Path, s.Commit+"^{tree}")
-		if err != nil || objs[0].Missing {
+		p, err := rd.Repo(s.Name)
+		if err != nil {
 			return false
 		}
-		d, err := verify.CompareTree(ctx, g, s.Path, filepath.Join(dir, s.Name), objs[0].Oid)
-		if err != nil || d.Tree != objs[0].Oid {
+		objs, err := g.ReadObjects(ctx, s.Path, "refs/tags/"+tag, s.Commit)
+		if err != nil || objs[0].Missing || objs[1].Missing ||
+			!bytes.Equal(objs[0].Contents, p.Tag) || !bytes.Equal(objs[1].Contents, p.Commit) {
 			return false
 		}
 	}

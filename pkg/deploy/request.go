@@ -38,6 +38,12 @@ type Request struct {
 	Switch       string // on a host: switch to the kept release of this tag
 	Rollback     bool   // on a host: switch to the release live before
 
+	// Signed, on a host, requires the release's tag (every repo's copy in
+	// its proof) to be signed by a key AllowedSigners (else the config's
+	// allowed_signers) allows, or by a key of the gpg keyring.
+	Signed         bool
+	AllowedSigners string
+
 	// Given names (without dashes) the flags given on the command line,
 	// whatever their value: an empty --tag is a bad tag, not no tag. A
 	// flag set only by its environment variable ($DEPLOYTAG_PREFIX,
@@ -53,6 +59,7 @@ var (
 	tagMakers  = []string{"prefix", "sign", "allow-dirty", "time"}
 	repoFlags  = []string{"tag", "no-push", "prefix", "sign", "allow-dirty", "time", "remote"}
 	hostOnlyOf = []string{"stage", "sha256"}
+	signedOf   = []string{"signed", "allowed-signers"}
 )
 
 var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
@@ -126,6 +133,15 @@ func (r Request) checkModes() error {
 	}
 	if set := r.given(hostOnlyOf...); len(set) > 0 && !r.Given["from-artifact"] {
 		return fail.Usagef("--%s goes with --from-artifact", set[0])
+	}
+	if set := r.given(signedOf...); len(set) > 0 && !r.OnHost() {
+		return fail.Usagef("--%s goes with --from-artifact, --switch or --rollback", set[0])
+	}
+	switch {
+	case r.Given["allowed-signers"] && r.AllowedSigners == "":
+		return fail.Usagef("--allowed-signers is empty")
+	case r.Given["allowed-signers"] && !r.Signed:
+		return fail.Usagef("--allowed-signers goes with --signed")
 	}
 	if !r.OnHost() {
 		return nil
@@ -223,7 +239,11 @@ func Do(ctx context.Context, r Request, e Env) error {
 // onHost deploys from an artifact, or switches to a kept release, with no
 // repos and no git.
 func (r Request) onHost(ctx context.Context, e Env, o Options) error {
-	o.Verify = verifyProof(e.Jobs)
+	signers := e.Config.AllowedSigners
+	if r.Given["allowed-signers"] {
+		signers = r.AllowedSigners
+	}
+	o.Verify = verifyProof(e.Jobs, r.Signed, signers)
 	var res Result
 	var err error
 	if r.Given["from-artifact"] {

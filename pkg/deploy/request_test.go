@@ -15,9 +15,9 @@ func req(t *testing.T, args ...string) Request {
 	t.Helper()
 	r := Request{Given: map[string]bool{}}
 	bools := map[string]*bool{"no-push": &r.NoPush, "dry-run": &r.DryRun, "json": &r.JSON, "allow-dirty": &r.AllowDirty,
-		"stage": &r.Stage, "rollback": &r.Rollback}
+		"stage": &r.Stage, "rollback": &r.Rollback, "signed": &r.Signed}
 	strs := map[string]*string{"environment": &r.Environment, "tag": &r.Tag, "artifact": &r.Artifact,
-		"from-artifact": &r.FromArtifact, "sha256": &r.SHA256, "switch": &r.Switch}
+		"from-artifact": &r.FromArtifact, "sha256": &r.SHA256, "switch": &r.Switch, "allowed-signers": &r.AllowedSigners}
 	for _, a := range args {
 		name, val, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		if !strings.HasPrefix(a, "--") {
@@ -108,6 +108,13 @@ func TestRequestCheckRefuses(t *testing.T) {
 		{[]string{"--environment=qa", "--from-artifact=r.tar", "--sha256=" + okSHA256[:40]}, `--sha256 "` + okSHA256[:40] + `" is not 64 hex digits`},
 		{[]string{"--environment=qa", "--switch="}, "empty tag name"},
 		{[]string{"--environment=qa", "--switch=a..b"}, `invalid tag name "a..b"`},
+
+		// a signature is checked on a host, from its proof
+		{[]string{"--environment=qa", "--signed"}, "--signed goes with --from-artifact, --switch or --rollback"},
+		{[]string{"--environment=qa", "--tag=" + okTag, "--signed"}, "--signed goes with --from-artifact, --switch or --rollback"},
+		{[]string{"--environment=qa", "--artifact=r.tar", "--allowed-signers=s"}, "--allowed-signers goes with --from-artifact, --switch or --rollback"},
+		{[]string{"--environment=qa", "--from-artifact=r.tar", "--signed", "--allowed-signers="}, "--allowed-signers is empty"},
+		{[]string{"--environment=qa", "--rollback", "--allowed-signers=s"}, "--allowed-signers goes with --signed"},
 	} {
 		err := req(t, tc.args...).Check()
 		switch {
@@ -136,6 +143,9 @@ func TestRequestCheckPasses(t *testing.T) {
 		{[]string{"--environment=qa", "--from-artifact=-", "--root=/srv"}, true},
 		{[]string{"--environment=qa", "--switch=" + okTag, "--dry-run"}, true},
 		{[]string{"--environment=qa", "--rollback", "--dry-run", "--json", "--keep=0"}, true},
+		{[]string{"--environment=qa", "--from-artifact=r.tar", "--signed", "--allowed-signers=s", "--stage"}, true},
+		{[]string{"--environment=qa", "--switch=" + okTag, "--signed"}, true},
+		{[]string{"--environment=qa", "--rollback", "--signed", "--allowed-signers=/etc/s"}, true},
 	} {
 		r := req(t, tc.args...)
 		if err := r.Check(); err != nil {

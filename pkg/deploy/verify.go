@@ -5,15 +5,19 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
 // verifyProof is the VerifyFunc of a real host: verify.Release, which
 // checks a release against its own proof with no repos and no git, every
-// difference named (repo, then what), jobs files hashed at once.
-func verifyProof(jobs int) VerifyFunc {
+// difference named (repo, then what), jobs files hashed at once; with
+// signed, each repo's recorded tag object must carry a signature by a key
+// the allowed signers file (ssh) or the gpg keyring accepts.
+func verifyProof(jobs int, signed bool, allowedSigners string) VerifyFunc {
 	return func(ctx context.Context, dir, tag string) error {
-		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs})
+		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed,
+			Signers: sigcheck.Options{AllowedSigners: allowedSigners}})
 		if err != nil {
 			return err
 		}
