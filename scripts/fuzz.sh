@@ -35,5 +35,6 @@ pkg/live  FuzzParseTag
 pkg/proof       FuzzUnmarshalRecord
 pkg/proof       FuzzParsePointer
 pkg/gitobj      FuzzParseObjects
+pkg/gitattr     FuzzAgainstGit
 LIST
 echo "fuzz: $(ls "$out"/*.ok | wc -l) passed, 0 failed"
