@@ -22,7 +22,7 @@ var layers = map[string]int{
 	"tagging": 6,
 	"basedir": 5, "config": 5, "live": 5,
 	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4, "flock": 4,
-	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3,
+	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3, "subst": 3,
 	"place":     2,
 	"deploytag": 1,
 }

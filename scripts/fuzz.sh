@@ -36,5 +36,6 @@ pkg/proof       FuzzUnmarshalRecord
 pkg/proof       FuzzParsePointer
 pkg/gitobj      FuzzParseObjects
 pkg/gitattr     FuzzAgainstGit
+pkg/subst       FuzzAgainstGit
 LIST
 echo "fuzz: $(ls "$out"/*.ok | wc -l) passed, 0 failed"
