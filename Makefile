@@ -78,6 +78,7 @@ GORELEASER ?= $(GO) tool -modfile=tools/go.mod goreleaser
 # clone without one (git init, a test's copy) gets its own folder as origin,
 # in GoReleaser's environment only.
 dist:
+	@echo "make dist: GoReleaser, from tools/go.mod (its first run on a machine compiles it: minutes)" >&2
 	if git remote | grep -q .; then \
 		$(GORELEASER) release --snapshot --clean; \
 	else \
@@ -85,14 +86,16 @@ dist:
 			$(GORELEASER) release --snapshot --clean; \
 	fi
 
-# dist-check: make dist from a clean copy of the tree, tagged, then every
-# archive, package and checksum checked, and the .deb installed with dpkg
-# (as root) and removed again. Slow (it runs make dist), so apart from
-# make test; CI runs it after make test.
+# dist-check: make dist from a clean copy of the tree, tagged v1.2.3, then
+# every archive, package and checksum checked, and the .deb installed with
+# dpkg (as root) and removed again. Slow (it runs make dist), so apart from
+# make test; CI runs it after make test. It prints its steps as it goes
+# (-v), and leaves the files it built and checked in dist-check/ (dist/ is
+# make dist's own).
 dist-check:
 	./scripts/test-deps.sh
 	$(GO) vet -tags dist ./internal/opstest/
-	$(GO) test -tags dist -count=1 -timeout 45m -run '^TestMakeDist$$' ./internal/opstest/
+	DIST_KEEP="$(CURDIR)/dist-check" $(GO) test -v -tags dist -count=1 -timeout 45m -run '^TestMakeDist$$' ./internal/opstest/
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist dist-check

@@ -8,11 +8,13 @@ package opstest
 
 import (
 	"archive/tar"
+	"bufio"
 	"compress/gzip"
 	"context"
 	"debug/elf"
 	"debug/macho"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -30,21 +32,37 @@ import (
 // as a release would, and checks what it ships: an archive per platform
 // with every tool (each for that platform; the linux/amd64 ones static and
 // printing the release on --version), man pages, completion, README and
-// CHANGELOG; SHA256SUMS that sha256sum -c accepts; a .deb and an .rpm per
-// architecture with the files where the distributions expect them. Every
-// file in them is root's and dated at the commit, never at the build. Then it
-// installs the linux/amd64 .deb with dpkg, checks the tools on PATH and
-// their man pages, and removes the package again.
+// CHANGELOG and LICENSE; SHA256SUMS that sha256sum -c accepts; a .deb and
+// an .rpm per architecture with the files where the distributions expect
+// them, the license included (the .deb's copyright file in Debian's format,
+// the .rpm's License tag and %license file). Every file in them is root's
+// and dated at the commit, never at the build. Then it installs the
+// linux/amd64 .deb with dpkg, checks the tools on PATH and their man pages,
+// and removes the package again.
+//
+// It says on stderr what it is doing as it goes (run it with -v, as make
+// dist-check does, to see it), GoReleaser's steps included. With
+// $DIST_KEEP set (make dist-check sets it to dist-check/ in the tree) the
+// dist/ it built is copied there at the end, pass or fail.
 func TestMakeDist(t *testing.T) {
 	for _, tool := range []string{"make", "sha256sum", "dpkg", "dpkg-deb", "rpm", "man"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed (scripts/test-deps.sh installs it): %v", tool, err)
 		}
 	}
+	start := time.Now()
+	progressf(start, "copying the tree into a clean repository tagged v1.2.3")
 	src, commit := cleanClone(t)
-	makeDist(t, src)
+	progressf(start, "make dist in %s (GoReleaser; its first run on a machine compiles it first)", src)
+	out := makeDist(t, src, start)
 	dist := filepath.Join(src, "dist")
+	keepDist(t, dist, start)
 	tools := toolNames(t)
+	license := readFile(t, filepath.Join(src, "LICENSE"))
+	if strings.Contains(out, "no files matched") {
+		t.Errorf("make dist: a file the configuration names is missing:\n%s", out)
+	}
+	progressf(start, "checking the checksums, archives and packages")
 
 	run(t, dist, nil, "sha256sum", "--strict", "-c", "SHA256SUMS")
 	var sums []string
@@ -70,7 +88,7 @@ func TestMakeDist(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			files := untar(t, filepath.Join(dist, name+".tar.gz"), dir)
-			want := []string{"CHANGELOG.md", "README.md"}
+			want := []string{"CHANGELOG.md", "LICENSE", "README.md"}
 			for _, tool := range tools {
 				want = append(want, tool, "share/man/man1/"+tool+".1",
 					"share/bash-completion/completions/"+tool, "share/zsh/site-functions/_"+tool)
@@ -79,6 +97,9 @@ func TestMakeDist(t *testing.T) {
 				if !slices.Contains(files, name+"/"+f) {
 					t.Errorf("%s.tar.gz lacks %s/%s; it holds %q", name, name, f, files)
 				}
+			}
+			if got, err := os.ReadFile(filepath.Join(dir, name, "LICENSE")); err == nil && string(got) != license {
+				t.Errorf("%s.tar.gz: LICENSE differs from the tree's:\n%s", name, got)
 			}
 			for _, tool := range tools {
 				bin := filepath.Join(dir, name, tool)
@@ -115,7 +136,7 @@ func TestMakeDist(t *testing.T) {
 				t.Errorf("%s: %s has mode %o, want %o", filepath.Base(deb), p, h.Mode, want)
 			}
 		}
-		want := []string{"/usr/share/doc/deploytag/CHANGELOG.md", "/usr/share/doc/deploytag/README.md"}
+		want := []string{"/usr/share/doc/deploytag/CHANGELOG.md", "/usr/share/doc/deploytag/README.md", "/usr/share/doc/deploytag/copyright"}
 		for _, tool := range tools {
 			want = append(want, "/usr/bin/"+tool, "/usr/share/man/man1/"+tool+".1.gz",
 				"/usr/share/bash-completion/completions/"+tool, "/usr/share/zsh/vendor-completions/_"+tool)
@@ -125,6 +146,7 @@ func TestMakeDist(t *testing.T) {
 		if !slices.Equal(paths, want) {
 			t.Errorf("%s holds the files\n%s\nwant\n%s", filepath.Base(deb), strings.Join(paths, "\n"), strings.Join(want, "\n"))
 		}
+		checkDebCopyright(t, filepath.Base(deb), debFile(t, deb, "./usr/share/doc/deploytag/copyright"), license)
 		// What the issue asks of dpkg-deb -c itself: the same paths listed.
 		listed := run(t, "", nil, "dpkg-deb", "-c", deb)
 		for _, p := range want {
@@ -135,8 +157,11 @@ func TestMakeDist(t *testing.T) {
 	}
 	for _, arch := range []string{"x86_64", "aarch64"} {
 		rpm := filepath.Join(dist, "deploytag-1.2.3-1."+arch+".rpm")
-		if got := run(t, "", nil, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH}\n", rpm); got != "deploytag 1.2.3 "+arch+"\n" {
-			t.Errorf("rpm -qp %s: %q", filepath.Base(rpm), got)
+		if got := run(t, "", nil, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH} %{LICENSE}\n", rpm); got != "deploytag 1.2.3 "+arch+" MIT\n" {
+			t.Errorf("rpm -qp %s: %q, want name, version, arch and License: MIT", filepath.Base(rpm), got)
+		}
+		if got := run(t, "", nil, "rpm", "-qpL", rpm); got != "/usr/share/licenses/deploytag/LICENSE\n" {
+			t.Errorf("rpm -qpL %s (its %%license files): %q, want /usr/share/licenses/deploytag/LICENSE", filepath.Base(rpm), got)
 		}
 		when, _ := time.Parse(time.RFC3339, cloneTime)
 		for _, line := range strings.Split(strings.TrimSpace(run(t, "", nil, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEMTIMES} %{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)), "\n") {
@@ -155,15 +180,116 @@ func TestMakeDist(t *testing.T) {
 		}
 	}
 	if runtime.GOARCH == "amd64" {
+		progressf(start, "installing the .deb with dpkg, then removing it")
 		installDeb(t, filepath.Join(dist, "deploytag_1.2.3_amd64.deb"), tools, commit)
+	}
+	progressf(start, "done")
+}
+
+// progressf says on stderr what the release check is doing, with the
+// time since it started: it runs for minutes.
+func progressf(start time.Time, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "dist-check: %s %s\n", time.Since(start).Round(time.Second), fmt.Sprintf(format, args...))
+}
+
+// keepDist copies dist to $DIST_KEEP, if set, once the test ends (pass
+// or fail), replacing what an earlier run left there, and says where.
+func keepDist(t *testing.T, dist string, start time.Time) {
+	keep := os.Getenv("DIST_KEEP")
+	if keep == "" {
+		return
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(keep); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := os.CopyFS(keep, os.DirFS(dist)); err != nil {
+			t.Errorf("keeping dist/ in %s: %v", keep, err)
+			return
+		}
+		progressf(start, "the files built and checked (version 1.2.3, the clean copy's own tag, not a release) are in %s", keep)
+	})
+}
+
+// debFile returns the content of the file at name (as dpkg-deb lists it:
+// ./usr/...) in a .deb.
+func debFile(t *testing.T, deb, name string) string {
+	t.Helper()
+	tr := tar.NewReader(strings.NewReader(run(t, "", nil, "dpkg-deb", "--fsys-tarfile", deb)))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			t.Fatalf("%s has no %s", filepath.Base(deb), name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
 	}
 }
 
-// makeDist runs make dist in src, its output kept for a failure. It may
-// take long on a loaded machine, so it has its own deadline (30 minutes)
-// past which its whole process group (make, GoReleaser, the compilers) is
-// killed.
-func makeDist(t *testing.T, src string) {
+// checkDebCopyright fails unless copyright is a machine-readable Debian
+// copyright file (copyright-format 1.0) that gives every file the Expat
+// (MIT) license with LICENSE's own copyright line and text.
+func checkDebCopyright(t *testing.T, deb, copyright, license string) {
+	t.Helper()
+	paras := strings.Split(strings.TrimSuffix(copyright, "\n"), "\n\n")
+	if len(paras) != 2 {
+		t.Fatalf("%s: copyright has %d paragraphs, want a header and one Files paragraph:\n%s", deb, len(paras), copyright)
+	}
+	fields := func(p string) map[string]string {
+		m, key := map[string]string{}, ""
+		for _, line := range strings.Split(p, "\n") {
+			if strings.HasPrefix(line, " ") && key != "" {
+				m[key] += "\n" + line
+				continue
+			}
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				t.Fatalf("%s: copyright: %q is neither a field nor a continuation", deb, line)
+			}
+			key, m[k] = k, strings.TrimSpace(v)
+		}
+		return m
+	}
+	head, files := fields(paras[0]), fields(paras[1])
+	if head["Format"] != "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" || head["Upstream-Name"] != "deploytag" {
+		t.Errorf("%s: copyright header %q", deb, head)
+	}
+	_, holder, _ := strings.Cut(strings.SplitN(license, "\n", 4)[2], "Copyright (c) ")
+	if files["Files"] != "*" || files["Copyright"] != holder || files["Copyright"] != "2026 the deploytag authors" {
+		t.Errorf("%s: copyright Files paragraph %q, want Files: * and Copyright: %s", deb, files, holder)
+	}
+	name, text, _ := strings.Cut(files["License"], "\n")
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimPrefix(l, " ")
+		if l == "." {
+			l = ""
+		}
+		lines = append(lines, l)
+	}
+	_, want, _ := strings.Cut(license, "\nPermission ")
+	if name != "Expat" || strings.Join(lines, "\n")+"\n" != "Permission "+want {
+		t.Errorf("%s: copyright License %q with a text other than LICENSE's:\n%s", deb, name, strings.Join(lines, "\n"))
+	}
+}
+
+// makeDist runs make dist in src and returns its output. GoReleaser's
+// steps (its top-level "  • " lines) and what each makes (the lines under
+// them: each binary, archive, package) are passed on as progress while it
+// runs; at least the steps that build, archive, package and sum must show
+// up. It may take long on a loaded machine, so it has its own deadline (30
+// minutes) past which its whole process group (make, GoReleaser, the
+// compilers) is killed.
+func makeDist(t *testing.T, src string, start time.Time) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
@@ -173,10 +299,39 @@ func makeDist(t *testing.T, src string) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
+	pr, pw := io.Pipe()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = pw, pw
+	var steps []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			out.WriteString(line + "\n")
+			if step, ok := strings.CutPrefix(line, "  • "); ok {
+				steps = append(steps, step)
+				progressf(start, "make dist: %s", step)
+			} else if item, ok := strings.CutPrefix(line, "    • "); ok {
+				// one line per binary, archive and package built
+				progressf(start, "make dist:   %s", strings.Join(strings.Fields(item), " "))
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err := cmd.Run()
+	pw.Close()
+	<-done
 	if err != nil {
-		t.Fatalf("make dist: %v\n%s", err, out)
+		t.Fatalf("make dist: %v\n%s", err, out.String())
 	}
+	for _, want := range []string{"building binaries", "archives", "linux packages", "calculating checksums"} {
+		if !slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("make dist showed no progress line for %q; it showed %q", want, steps)
+		}
+	}
+	return out.String()
 }
 
 // installDeb installs the package with dpkg -i, as root, checks that
