@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,15 +24,18 @@ const StreamTimeout = 30 * time.Minute
 // read as a stream so that no object is ever held whole. Request and Next
 // may run in two goroutines (one writing, one reading), which keeps git
 // busy; each is used by one goroutine at a time.
+//
+// It lives in the context it was started with: once that ends, git is
+// killed and every call blocked on it (a Flush on git's full stdin, a
+// Next or Read waiting on its stdout) returns at once, with an error
+// saying it was interrupted or timed out. A user whose own failure stops
+// it reading git's answers must cancel that context (or Abort): git then
+// cannot be left blocked on a full pipe with nobody reading.
 type CatFile struct {
-	dir    string
-	cmd    *exec.Cmd
-	cancel context.CancelFunc
-	stdin  io.WriteCloser
-	in     *bufio.Writer
-	out    *bufio.Reader
-	stderr lockedBuffer
-	left   int64 // bytes of the current object not yet read, plus its LF
+	s    *stream
+	in   *bufio.Writer
+	out  *bufio.Reader
+	left int64 // bytes of the current object not yet read, plus its LF
 }
 
 // BatchHeader is the header line of one cat-file answer.
@@ -43,29 +45,14 @@ type BatchHeader struct {
 	Missing   bool // the revision names no object (or an ambiguous one)
 }
 
-// CatFile starts "git cat-file --batch" in dir. Close it when done.
+// CatFile starts "git cat-file --batch" in dir, for as long as ctx
+// lasts (and at most StreamTimeout). Close it when done.
 func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
-	args := CatFileArgs()
-	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
-	cmd := r.command(ctx, Argv(dir, args))
-	c := &CatFile{dir: dir, cmd: cmd, cancel: cancel}
-	cmd.Stderr = &c.stderr
-	stdin, err := cmd.StdinPipe()
+	s, err := r.startStream(ctx, dir, CatFileArgs(), true)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return nil, &Error{Args: args, Dir: dir, ExitCode: -1, Err: err}
-	}
-	c.stdin, c.in, c.out = stdin, bufio.NewWriterSize(stdin, 64<<10), bufio.NewReaderSize(stdout, 64<<10)
-	return c, nil
+	return &CatFile{s: s, in: bufio.NewWriterSize(s.stdin, 64<<10), out: bufio.NewReaderSize(s.stdout, 64<<10)}, nil
 }
 
 // CatFileArgs is the argv of CatFile. git maps pack files into memory a
@@ -124,7 +111,7 @@ func (c *CatFile) Read(p []byte) (int, error) {
 				return 0, c.fail(err)
 			}
 			if b != '\n' {
-				return 0, fmt.Errorf("cat-file in %s: object not followed by a newline", c.dir)
+				return 0, fmt.Errorf("cat-file in %s: object not followed by a newline", c.s.dir)
 			}
 			c.left = 0
 		}
@@ -168,38 +155,21 @@ func (c *CatFile) Object(rev string) (BatchHeader, []byte, error) {
 	return h, b, err
 }
 
-// fail turns an I/O error on git's pipes into git's own error when git
-// has died (its stderr says why).
-func (c *CatFile) fail(err error) error {
-	if err == nil {
-		return nil
-	}
-	if msg := firstLine(c.stderr.String()); msg != "" {
-		return &Error{Args: CatFileArgs(), Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
-	}
-	return fmt.Errorf("cat-file in %s: %w", c.dir, err)
-}
+// fail turns an I/O error on git's pipes into git's own error: its
+// words when it has died saying why, "interrupted" or "timed out" when
+// its context has ended.
+func (c *CatFile) fail(err error) error { return c.s.fail(err) }
 
-// Close ends the request stream and waits for git to exit.
+// Close ends the request stream, drops what git still answers, and waits
+// for git to exit.
 func (c *CatFile) Close() error {
-	defer c.cancel()
 	ferr := c.in.Flush()
-	cerr := c.stdin.Close()
-	// Anything unread is drained so git can finish writing and exit.
-	_, _ = io.Copy(io.Discard, c.out)
-	err := c.cmd.Wait()
-	if err != nil {
-		e := &Error{Args: CatFileArgs(), Dir: c.dir, ExitCode: -1, Stderr: c.stderr.String(), Err: err}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			e.ExitCode = ee.ExitCode()
-		}
-		return e
+	if err := c.s.close(); err != nil {
+		return err
 	}
 	if ferr != nil && !errors.Is(ferr, syscall.EPIPE) {
-		return ferr
+		return c.fail(ferr)
 	}
-	_ = cerr
 	return nil
 }
 

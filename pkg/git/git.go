@@ -243,8 +243,9 @@ func (r *Runner) Run(ctx context.Context, dir string, args ...string) ([]byte, e
 
 // command builds the git command for argv as every call runs it: cleaned
 // environment, traced, in a session of its own whose whole group is
-// killed when ctx ends. Do adds its own stdio and, unless the call must
-// outlive this process, a child that dies with it.
+// killed when ctx ends, a child that dies with this process (see
+// sysProcAttr). Do adds its own stdio and, for a call that must outlive
+// this process, unbinds it; startStream adds pipes.
 func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
 	if r.trace != nil {
 		r.traceMu.Lock()
@@ -253,7 +254,7 @@ func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
 	}
 	cmd := exec.CommandContext(ctx, r.path, argv...)
 	cmd.Env = r.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
 	return cmd
@@ -298,7 +299,10 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	if c.Outlive {
 		cmd.SysProcAttr = outliveProcAttr()
 	}
-	err := cmd.Run()
+	err := r.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
@@ -319,6 +323,9 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	}
 	return nil, e
 }
+
+// start starts cmd, built by command.
+func (r *Runner) start(cmd *exec.Cmd) error { return cmd.Start() }
 
 // Argv builds the argument list after the git binary.
 func Argv(dir string, args []string) []string {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
 )
 
@@ -27,41 +26,30 @@ func LsTreeArgs(commit string) []string {
 // WalkTree streams the entries of commit's tree (LsTreeArgs) to fn as git
 // lists them, holding none of them: memory stays flat whatever the tree's
 // size. git writes into a pipe fn's caller reads at its own pace, however
-// long after git is done. An error from fn stops git and is returned.
+// long after git is done. An error from fn stops git and is returned; so
+// does the end of ctx, even while fn or git is blocked. git is always
+// waited for.
 func (r *Runner) WalkTree(ctx context.Context, dir, commit string, fn func(TreeEntry) error) error {
-	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
-	defer cancel()
-	args := LsTreeArgs(commit)
-	cmd := r.command(ctx, Argv(dir, args))
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	s, err := r.startStream(ctx, dir, LsTreeArgs(commit), false)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return &Error{Args: args, Dir: dir, ExitCode: -1, Err: err}
+	var fnErr error
+	rerr := walkEntries(bufio.NewReaderSize(s.stdout, 64<<10), func(e TreeEntry) error {
+		fnErr = fn(e)
+		return fnErr
+	})
+	switch {
+	case fnErr != nil:
+		s.abort() // git may be blocked writing: end it
+		return fnErr
+	case rerr != nil:
+		// The pipe was cut (the context ended: fail says so), git died
+		// mid-entry (its stderr says why) or wrote what is no entry.
+		s.abort()
+		return s.fail(rerr)
 	}
-	ferr := walkEntries(bufio.NewReaderSize(out, 64<<10), fn)
-	if ferr != nil {
-		cancel() // git may be blocked writing: end it
-	}
-	werr := cmd.Wait()
-	if ferr != nil {
-		return ferr
-	}
-	if werr != nil {
-		e := &Error{Args: args, Dir: dir, ExitCode: -1, Stderr: stderr.String(), Err: werr}
-		var ee *exec.ExitError
-		if errors.As(werr, &ee) {
-			e.ExitCode = ee.ExitCode()
-		}
-		if ctx.Err() != nil {
-			e.Err = ctx.Err()
-		}
-		return e
-	}
-	return nil
+	return s.wait()
 }
 
 // walkEntries reads NUL-terminated ls-tree records from br until EOF.
