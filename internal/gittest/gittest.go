@@ -6,6 +6,7 @@ package gittest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,4 +121,37 @@ func WriteFile(t testing.TB, dir, rel, body string, mode os.FileMode) {
 	if err := os.Chmod(p, mode); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// LongBrokenRepo makes dir a repo whose branch main (HEAD) is one commit
+// a release cannot be made from: after 1,000 small files (a/) comes a
+// blob missing from the object store (b.dat), then 4,000 files of 1 to 4
+// KiB, each in a folder of its own (c/NNNN/f), all in one pack made by git
+// fast-import (the work tree is left empty, the index too). An export
+// meets the missing blob early with thousands of requests still to make,
+// and the folders keep the walker busy making them (not waiting on the
+// reader) when it fails: the shape that once hung deploy for good. It
+// returns the commit and the missing blob.
+func LongBrokenRepo(t testing.TB, env []string, dir string) (commit, missing string) {
+	t.Helper()
+	Git(t, env, filepath.Dir(dir), "init", "-q", dir)
+	missing = strings.TrimSpace(string(Raw(t, env, dir, []byte("the blob that goes missing\n"), "hash-object", "-w", "--stdin")))
+	var in strings.Builder
+	file := func(path, body string) {
+		fmt.Fprintf(&in, "M 100644 inline %s\ndata %d\n%s\n", path, len(body), body)
+	}
+	in.WriteString("commit refs/heads/main\ncommitter Test <test@example.com> 1795608000 +0000\ndata 14\na long commit\n")
+	for i := range 1000 {
+		file(fmt.Sprintf("a/%04d", i), fmt.Sprintf("small %d\n", i))
+	}
+	fmt.Fprintf(&in, "M 100644 %s b.dat\n", missing)
+	for i := range 4000 {
+		line := fmt.Sprintf("file %04d of the long part of the tree\n", i)
+		file(fmt.Sprintf("c/%04d/f", i), strings.Repeat(line, (1024+i%3072)/len(line)+1))
+	}
+	Raw(t, env, dir, []byte(in.String()), "fast-import", "--quiet")
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", missing[:2], missing[2:])); err != nil {
+		t.Fatal(err)
+	}
+	return Git(t, env, dir, "rev-parse", "HEAD"), missing
 }

@@ -44,7 +44,11 @@ func loadExportAttrs(ctx context.Context, g *git.Runner, dir, commit string, rec
 		return nil, err
 	}
 	a := &exportAttrs{ignored: map[string]bool{}, substs: map[string]bool{}, rec: rec}
+	// ls-tree feeds check-attr through a pipe; whichever ends first ends
+	// the other (a closed pipe fails the other side's next write or
+	// read), and both are waited for.
 	pr, pw := io.Pipe()
+	walked := make(chan error, 1)
 	go func() {
 		err := g.WalkTree(ctx, dir, commit, func(e git.TreeEntry) error {
 			p := e.Path
@@ -55,11 +59,16 @@ func loadExportAttrs(ctx context.Context, g *git.Runner, dir, commit string, rec
 			return err
 		})
 		pw.CloseWithError(err)
+		walked <- err
 	}()
 	out := &attrStream{a: a}
 	_, err = g.Do(ctx, git.Call{Dir: dir, Env: env, Stdin: pr, Stdout: out, Timeout: git.StreamTimeout,
 		Args: []string{"check-attr", "--cached", "--stdin", "-z", "export-ignore", "export-subst"}})
-	pr.CloseWithError(errors.New("check-attr ended"))
+	ended := errors.New("check-attr ended")
+	pr.CloseWithError(ended)
+	if werr := <-walked; werr != nil && !errors.Is(werr, ended) {
+		err = werr // why check-attr saw its input end early
+	}
 	if err == nil {
 		err = out.err
 	}

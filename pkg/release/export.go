@@ -160,6 +160,11 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	if err != nil {
 		return nil, err
 	}
+	// git's cat-file lives in the export's own context, which the export
+	// cancels on its first failure: git is then killed and nothing waits
+	// on its pipes (see git.CatFile).
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	cf, err := g.CatFile(ctx, s.Path)
 	if err != nil {
 		return nil, err
@@ -167,7 +172,7 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	rr := &repoRecord{record: proof.Record{ObjectFormat: objectFormat(s.Commit)}, objects: map[string][]byte{}}
 	tagRaw, commitRaw, tree, err := readTagAndCommit(cf, tag, s.Commit)
 	t := &treeExport{
-		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, lfsDir: lfsObjects(common), rec: rr,
+		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, stop: stop, lfsDir: lfsObjects(common), rec: rr,
 		proof:     proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
 		tagPrefix: tagPrefix(tag),
 		chmod:     umaskStrips(),

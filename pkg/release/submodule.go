@@ -58,6 +58,8 @@ func (t *treeExport) submodules(ctx context.Context, gitDir, workTree string) er
 // exportSubmodule writes the submodule at l into its folder, then its own
 // submodules.
 func (t *treeExport) exportSubmodule(ctx context.Context, dir, subWork, full string, l git.TreeEntry) error {
+	ctx, stop := context.WithCancelCause(ctx) // see Export
+	defer stop(nil)
 	cf, err := t.g.CatFile(ctx, dir)
 	if err != nil {
 		return err
@@ -73,7 +75,7 @@ func (t *treeExport) exportSubmodule(ctx context.Context, dir, subWork, full str
 		var tree string
 		tree, err = commitTree(raw)
 		sub := &treeExport{
-			g: t.g, dir: dir, commit: l.Oid, tree: tree, cf: cf, rec: t.rec, proof: t.proof, chmod: t.chmod,
+			g: t.g, dir: dir, commit: l.Oid, tree: tree, cf: cf, stop: stop, rec: t.rec, proof: t.proof, chmod: t.chmod,
 			dest:   filepath.Join(t.dest, filepath.FromSlash(l.Path)),
 			prefix: full + "/",
 			lfsDir: lfsObjects(dir),

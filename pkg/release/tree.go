@@ -47,6 +47,10 @@ type treeExport struct {
 	proof  proofDest
 	prefix string // this tree's path in the repo's folder, "" or "lib/a/"
 	cf     *git.CatFile
+	// stop cancels the context cf lives in, that of run: on a failure
+	// anywhere in run, git is killed, so neither side of its pipes is
+	// left waiting on the other.
+	stop   context.CancelCauseFunc
 	lfsDir string // <git dir>/lfs/objects
 	attrs  *exportAttrs
 	rec    *repoRecord
@@ -87,10 +91,10 @@ type blobJob struct {
 	data []byte
 }
 
-// run writes the tree.
+// run writes the tree. ctx is the context t.cf lives in, which t.stop
+// cancels: the first failure ends every goroutine of run and git with
+// them.
 func (t *treeExport) run(ctx context.Context) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	t.known = map[string]bool{".": true}
 
 	pending := make(chan git.TreeEntry, 256)
@@ -106,7 +110,7 @@ func (t *treeExport) run(ctx context.Context) error {
 			firstErr = err
 		}
 		errMu.Unlock()
-		cancel(err)
+		t.stop(err)
 	}
 	for range writers {
 		wg.Add(1)
@@ -155,7 +159,9 @@ func (t *treeExport) run(ctx context.Context) error {
 	r := &blobReader{t: t, jobs: jobs, mem: mem, buf: make([]byte, copyBufSize)}
 	for e := range pending {
 		if ctx.Err() != nil {
-			continue // drain, so the walker ends
+			// git is killed: the walker's next request fails, and
+			// what it has queued is dropped here until it ends.
+			continue
 		}
 		if err := r.read(ctx, e); err != nil {
 			fail(err)
