@@ -6,7 +6,8 @@
 // and the tool must end by itself saying so, never "context canceled". CHAOS_N sets the iterations per tool (a few
 // by default, for make test; make chaos N=... runs long). It prints its
 // figures: iterations, kills that landed mid-run, invariants checked and
-// how many broke.
+// how many broke. A run that should end by itself and outlives its
+// deadline (execWithin) has hung, and fails the suite.
 package chaos
 
 import (
@@ -111,6 +112,7 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+	hung           bool // outlived its deadline (execWithin)
 }
 
 // command makes a run of tool; every process it starts carries a marker in
@@ -132,6 +134,41 @@ func (w *world) exec(dir, tool string, args ...string) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("%s: %v", tool, err)
+	}
+	w.drain(marker)
+	return r
+}
+
+// execWithin runs tool to its end, or for at most deadline: a run that
+// outlives it has hung, fails the test, and is killed with all it started.
+func (w *world) execWithin(deadline time.Duration, dir, tool string, args ...string) result {
+	w.t.Helper()
+	cmd, marker, out, errb := w.command(dir, tool, args...)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	hung := false
+	select {
+	case err = <-done:
+	case <-time.After(deadline):
+		hung = true
+		for _, p := range marked(marker) {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		_ = cmd.Process.Kill()
+		err = <-done
+		w.check(false, "%s %s outlived its deadline of %s: hung (stderr: %s)", tool, strings.Join(args, " "), deadline, errb.String())
+	}
+	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start), hung: hung}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
@@ -503,6 +540,58 @@ func TestChaosDeploy(t *testing.T) {
 	w.check(ra.code == 0 && rb.code == 0, "two deploys at once: exit %d %s / exit %d %s", ra.code, ra.stderr, rb.code, rb.stderr)
 	live, _ := os.Readlink(filepath.Join(root, "current"))
 	w.releaseInvariants(base, root, filepath.Base(live), tags, true)
+}
+
+// deploy of a tag whose one repo fails early in a long export (a blob
+// missing after 1,000 files, 4,000 more to come: the schedule that once
+// hung deploy for good, holding deploy.lock) beside repos that export
+// well, with --jobs drawn at random: each run must end, within a
+// deadline, exit 1 naming the repo and the blob, leave the live release
+// as it was and deploy.lock free; every other run is interrupted at a
+// random moment instead and must end by itself. At least 20 runs.
+func TestChaosDeployFailingExport(t *testing.T) {
+	w := newWorld(t, 5)
+	base, _ := w.repos(3)
+	root := filepath.Join(t.TempDir(), "root")
+	cfg := fmt.Sprintf("[environments.chaos]\nroot = %q\npush = false\n", root)
+	if err := os.WriteFile(filepath.Join(base, "deploy.toml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := w.exec(base, "tag_for_deploy", "--time", "2026-11-25T10:00:00Z")
+	if good.code != 0 {
+		t.Fatal(good.stderr)
+	}
+	tag := strings.TrimSpace(good.stdout)
+	if r := w.exec(base, "deploy", "--environment", "chaos", "--tag", tag); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	_, missing := gittest.LongBrokenRepo(t, w.env, filepath.Join(base, "long"))
+	broken := w.exec(base, "tag_for_deploy", "--allow-dirty", "--time", "2026-11-25T11:00:00Z")
+	if broken.code != 0 {
+		t.Fatal(broken.stderr)
+	}
+	bad := strings.TrimSpace(broken.stdout)
+	args := func() []string {
+		return []string{"--environment", "chaos", "--tag", bad, "--jobs", strconv.Itoa(1 + w.intn(4))}
+	}
+	runs := max(iters, 20)
+	var max time.Duration
+	for i := 1; i <= runs; i++ {
+		fig.iterations.Add(1)
+		if i%2 == 0 && max > 0 {
+			w.interrupt(max, base, "deploy", args()...)
+		} else {
+			r := w.execWithin(time.Minute, base, "deploy", args()...)
+			if r.hung {
+				return // one hang is the verdict
+			}
+			w.check(r.code == 1 && strings.Contains(r.stderr, "long") && strings.Contains(r.stderr, missing), "deploy of a repo missing a blob: exit %d, stderr %s", r.code, r.stderr)
+			max = r.took
+		}
+		live, _ := os.Readlink(filepath.Join(root, "current"))
+		w.check(live == filepath.Join("releases", tag), "current -> %q after a failed deploy, want releases/%s", live, tag)
+		w.check(flockFree(filepath.Join(root, "deploy.lock")), "deploy.lock is still held")
+	}
 }
 
 // currentComplete checks that current, if there, names a release of a
