@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test chaos demo bench lint install clean share uninstall dist dist-check
+.PHONY: build test chaos demo bench realworld lint install clean share uninstall dist dist-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
@@ -33,6 +33,14 @@ demo: build
 
 bench: build
 	./scripts/bench.sh
+
+# realworld REALWORLD_DIR=DIR [REALWORLD_ONLY="git zstd"]: the whole pipeline
+# over local clones of the public repos scripts/realworld.sh names (its
+# --setup DIR clones them), every release compared with git's own view of
+# its tag. Not part of make test: CI cannot fetch the clones.
+realworld: build
+	@[ -n "$(REALWORLD_DIR)" ] || { echo "make realworld: REALWORLD_DIR=DIR is needed, a folder of clones (scripts/realworld.sh --setup DIR makes one)" >&2; exit 2; }
+	./scripts/realworld.sh "$(REALWORLD_DIR)" $(REALWORLD_ONLY)
 
 # lint: go vet, staticcheck and errorlint (errors compared with errors.Is
 # and errors.As, wrapped with %w), at pinned versions from the module proxy.
