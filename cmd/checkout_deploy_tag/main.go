@@ -46,8 +46,9 @@
 // commit (never with --force) and the new clones renamed into place; then
 // each submodule is checked out detached at its commit, as git submodule
 // update --init --recursive would leave it, and each LFS file gets its
-// content (git lfs checkout; git-lfs's filters are set in a repo whose
-// config lacks them). An LFS file whose content cannot be had (git-lfs not
+// content (git lfs checkout; a repo whose config lacks git-lfs's filters
+// gets them, and its hooks, as git lfs install --local sets them; where
+// the repo has hooks of its own, only the filters, with a warning). An LFS file whose content cannot be had (git-lfs not
 // installed, or the object on no server) stays the pointer git checked
 // out, and each such file is named as an error: every repo is at the tag,
 // but the basedir does not hold the release's files, so the exit status

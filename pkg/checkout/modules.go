@@ -229,11 +229,9 @@ func (w *work) fillLFS(ctx context.Context, wt string, u *unit) []error {
 	why := "git-lfs is not installed"
 	if w.lfsAvailable(ctx) {
 		why = "its object could not be had (git lfs fetch)"
-		err := w.lfsInstall(ctx, wt)
-		if err == nil {
-			_, err = w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: wt, Args: []string{"lfs", "checkout"}, Outlive: true, Trust: git.TrustWrites})
-		}
-		if err != nil {
+		if err := w.lfsInstall(ctx, wt); err != nil {
+			why = "git lfs install: " + reason(err)
+		} else if _, err := w.g.Do(context.WithoutCancel(ctx), git.Call{Dir: wt, Args: []string{"lfs", "checkout"}, Outlive: true, Trust: git.TrustWrites}); err != nil {
 			why = "git lfs checkout: " + reason(err)
 		}
 	}
@@ -249,15 +247,25 @@ func (w *work) fillLFS(ctx context.Context, wt string, u *unit) []error {
 	return errs
 }
 
-// lfsInstall sets git-lfs's filters in the repo at wt unless its config
-// (or the user's) already has them, so that git status reads the files
-// git lfs checkout writes as unchanged.
+// lfsInstall sets git-lfs up in the repo at wt, as git lfs install does
+// (its filters, so that git status reads the files git lfs checkout
+// writes as unchanged, and its hooks, so that a push uploads new LFS
+// objects), unless the repo's config (or the user's) already has the
+// filters. Where the repo has hooks of its own that git-lfs will not
+// replace, only the filters are set, with a warning.
 func (w *work) lfsInstall(ctx context.Context, wt string) error {
 	if _, err := w.g.Run(ctx, wt, "config", "--get", "filter.lfs.process"); err == nil {
 		return nil
 	}
 	_, err := w.g.Do(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local"}, Trust: git.TrustWrites})
-	return err
+	if err == nil {
+		return nil
+	}
+	if _, ferr := w.g.Do(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local", "--skip-repo"}, Trust: git.TrustWrites}); ferr != nil {
+		return err
+	}
+	w.o.Warnf("%s: git-lfs's hooks are not installed (%s): a push of new LFS files from it needs them (git lfs update --manual)", wt, reason(err))
+	return nil
 }
 
 type lfsErr struct{ error }
