@@ -37,7 +37,9 @@ set -uo pipefail
 # and options: export (in export_attributes: export-ignore and export-subst
 # apply), subinit (git submodule update --init before tagging, from the
 # clones in DIR, so deploy reads .git/modules; without it deploy fetches
-# each submodule itself, from DIR through url.<clone>.insteadOf).
+# each submodule itself, from DIR through url.<clone>.insteadOf), ahead (the
+# commit is not on the remote yet: push_tag carries it, and its LFS objects
+# go through git-lfs's pre-push hook).
 # Commits are pinned so a run here and a run elsewhere deploy the same trees.
 # laravel/framework is at v8.41.0: later commits hold bin/splitsh-lite as a
 # blob that some snapshots lack. prezto is one commit before its bump of
@@ -71,7 +73,7 @@ zstd       zstd                       https://github.com/facebook/zstd.git      
 vfkit      vfkit                      https://github.com/crc-org/vfkit.git                        b2bc27e50b6103a8f6664ad599fbd3fc0970797f export
 setuptools-scm setuptools-scm         https://github.com/pypa/setuptools-scm.git                  ffa8d49233d90dc84787130d05110ca1606e1924 -
 tldr       tldr                       https://github.com/tldr-pages/tldr.git                      08e345f42639f67d99282813247ac670dc6e87cb -
-lfs-sample lfs-sample                 -                                                           HEAD -
+lfs-sample lfs-sample                 -                                                           HEAD ahead
 '
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -345,6 +347,16 @@ subinit() {
 	git -C "$1" submodule -q update || return 1
 }
 
+# behind GITDIR REFS COMMIT: the refs under REFS that hold COMMIT step back
+# to its parent, so a push of a tag at COMMIT carries the commit (and a Git
+# LFS pre-push hook has objects to send).
+behind() {
+	local ref
+	for ref in $(git -C "$1" for-each-ref --format='%(refname)' --contains "$3" "$2"); do
+		[ "$ref" = "$2/HEAD" ] || git -C "$1" update-ref "$ref" "$3~1" || return 1
+	done
+}
+
 # prepare SYSTEM: scratch basedir, bare copies as origins, deploy.toml, the
 # manifests of the two tags (the listed commits, and their first parents).
 prepare() {
@@ -362,6 +374,10 @@ prepare() {
 		GIT_LFS_SKIP_SMUDGE=1 git -C "$base/$r" checkout -q --detach "$c" || return 1
 		git clone -q --bare -- "$src" "$work/$s/remotes/$r.git" || return 1
 		git -C "$base/$r" remote set-url origin "$work/$s/remotes/$r.git" || return 1
+		if has_opt "$i" ahead; then
+			behind "$work/$s/remotes/$r.git" refs/heads "$c" || return 1
+			behind "$base/$r" refs/remotes/origin "$c" || return 1
+		fi
 		gd=$(git -C "$src" rev-parse --path-format=absolute --git-common-dir)
 		if [ -d "$gd/lfs/objects" ]; then
 			# The clone's LFS objects, and the bare copy's as its public
