@@ -37,5 +37,6 @@ pkg/proof       FuzzParsePointer
 pkg/gitobj      FuzzParseObjects
 pkg/gitattr     FuzzAgainstGit
 pkg/subst       FuzzAgainstGit
+pkg/verify      FuzzRecord
 LIST
 echo "fuzz: $(ls "$out"/*.ok | wc -l) passed, 0 failed"

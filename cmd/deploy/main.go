@@ -40,7 +40,10 @@
 // pointers name, checked; a commit or LFS object that cannot be had fails
 // the deploy, naming each. Repos listed in deploy.toml's
 // export_attributes get export-ignore and export-subst as git archive
-// applies them, %(describe) leaving deploy tags out. A top-level file
+// applies them, read from the tagged tree's own .gitattributes only (not
+// info/attributes or the user's file) and expanded in Go from the tagged
+// commit; the spans git must answer (%(describe), leaving deploy tags
+// out; refs; ...) are recorded in the proof. A top-level file
 // showing a version tool that would take the deploy tag for the version
 // (setuptools-scm, git describe in a Makefile, ...) is warned about. The
 // release is built in a hidden temporary folder and renamed when complete. A release

@@ -29,7 +29,14 @@
 // in parallel, each streamed) into the tree the recorded commit names;
 // each commit object hashes to the commit the manifest records; each tag
 // object names that commit, is the tag TAG, and carries the manifest,
-// which DEPLOY_MANIFEST must equal; nothing else is in the release. A
+// which DEPLOY_MANIFEST must equal; nothing else is in the release. Every
+// entry of a repo's record.json (DEPLOY_PROOF/<repo>/record.json) is first
+// checked against the signed tree: an export-ignore or export-subst entry
+// only for a path the tagged tree's own .gitattributes mark, the bytes of
+// an export-subst file recomputed from the signed commit, an LFS entry
+// against the pointer blob, a submodule entry against the gitlink; one
+// that claims more is named ("proof record does not match the tag") and
+// excuses nothing, with or without --signed. A
 // file edited, added, deleted, its mode changed (a setuid, setgid or
 // sticky bit too), a symlink retargeted, or a proof file missing,
 // malformed or tampered with (an object of DEPLOY_PROOF/<repo>/objects
@@ -59,7 +66,11 @@
 // One line per repo, then with a release one per release file checked:
 // the name, a tab, and "ok" or every difference separated by "; ". Files
 // are summed up per kind (edited, added, deleted, mode changed, symlink
-// retargeted, type changed): the count and the first three paths.
+// retargeted, type changed): the count and the first three paths. An ok
+// line goes on with the export-subst spans whose text the release's
+// record gives rather than the signed commit (%(describe), refs, ...):
+// "ok; not covered by the signature, as recorded: PATH $Format:FMT$ =
+// "ANSWER"", the first three.
 //
 //	repo-a	ok
 //	repo-b	HEAD at 1a2b3c4d5e6f, not at the tag (9f8e7d6c5b4a)
@@ -70,8 +81,8 @@
 //
 // With --json one record: {"tag", "ok", "release", "proof", "repos":
 // [{"name", "ok", "problems": [...], "edited", "added", "deleted",
-// "mode_changed", "symlink_retargeted", "type_changed"}]}, each file list
-// complete and present only when not empty.
+// "mode_changed", "symlink_retargeted", "type_changed", "recorded"}]},
+// each list complete and present only when not empty.
 //
 // # Exit status
 //

@@ -5,12 +5,14 @@ package scripttest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/releasetest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/proof"
 )
 
 func mkrelease(ts *testscript.TestScript, neg bool, args []string) {
@@ -77,4 +80,64 @@ func httpget(ts *testscript.TestScript, neg bool, args []string) {
 	if ok := resp.StatusCode == http.StatusOK; ok == neg {
 		ts.Fatalf("GET %s: status %d", args[0], resp.StatusCode)
 	}
+}
+
+// forgerecord edits a release's record.json as someone who can write the
+// release would, to claim what the tag's tree may not allow:
+//
+//	forgerecord RELEASE REPO ignore PATH MODE HASH
+//	forgerecord RELEASE REPO subst PATH MODE TAGGED DEPLOYED  (replacing PATH's entry)
+//	forgerecord RELEASE REPO lfs PATH FILE       (a pointer to FILE's bytes)
+//	forgerecord RELEASE REPO submodule PATH COMMIT
+func forgerecord(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: forgerecord RELEASE REPO ignore|subst|lfs|submodule ARGS...")
+	}
+	file := filepath.Join(ts.MkAbs(args[0]), proof.Rel(args[1], proof.RecordFile))
+	b, err := os.ReadFile(file)
+	ts.Check(err)
+	var r proof.Record
+	ts.Check(proof.UnmarshalRecord(b, &r))
+	a := args[3:]
+	need := func(n int) {
+		if len(a) != n {
+			ts.Fatalf("forgerecord %s: want %d arguments", args[2], n)
+		}
+	}
+	if r.Export == nil && (args[2] == "ignore" || args[2] == "subst") {
+		r.Export = &proof.Export{Ignored: []proof.Ignored{}, Substituted: []proof.Substituted{}}
+	}
+	switch args[2] {
+	case "ignore":
+		need(3)
+		r.Export.Ignored = append(r.Export.Ignored, proof.Ignored{Path: a[0], Mode: a[1], Hash: a[2]})
+	case "subst":
+		need(4)
+		s := proof.Substituted{Path: a[0], Mode: a[1], Tagged: a[2], Deployed: a[3], Recorded: []proof.Recorded{}}
+		r.Export.Substituted = slices.DeleteFunc(r.Export.Substituted, func(x proof.Substituted) bool { return x.Path == s.Path })
+		r.Export.Substituted = append(r.Export.Substituted, s)
+	case "lfs":
+		need(2)
+		data, err := os.ReadFile(ts.MkAbs(a[1]))
+		ts.Check(err)
+		sum := sha256.Sum256(data)
+		r.LFS = append(r.LFS, proof.LFSFile{Path: a[0],
+			Pointer: fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%x\nsize %d\n", sum, len(data))})
+	case "submodule":
+		need(2)
+		found := false
+		for i := range r.Submodules {
+			if r.Submodules[i].Path == a[0] {
+				r.Submodules[i].Commit, found = a[1], true
+			}
+		}
+		if !found {
+			r.Submodules = append(r.Submodules, proof.Submodule{Path: a[0], Commit: a[1]})
+		}
+	default:
+		ts.Fatalf("forgerecord: unknown %q", args[2])
+	}
+	out, err := proof.MarshalRecord(r)
+	ts.Check(err)
+	ts.Check(os.WriteFile(file, out, 0o644))
 }

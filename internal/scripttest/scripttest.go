@@ -316,6 +316,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"sshd":         sshdCmd,
 		"githttp":      githttpCmd,
 		"mkrelease":    mkrelease,
+		"forgerecord":  forgerecord,
 		"freeport":     freeport,
 		"httpget":      httpget,
 		"metrics":      metricsCmd,

@@ -9,8 +9,10 @@
 //	  <repo>/tree            the commit's tree hash, hex, then "\n"
 //	  <repo>/record.json     what the verifier needs beyond the tree
 //	  <repo>/objects/<hash>  raw objects, content-addressed: the tree objects
-//	                         of the deployed trees and the commit objects of
-//	                         submodule commits
+//	                         of the deployed trees, the commit objects of
+//	                         submodule commits, and for a repo opted into
+//	                         export attributes the blobs of its
+//	                         .gitattributes files and export-subst sources
 //
 // The types, the writer and the reader live here; the export writes a
 // release's proof through them, the verifier reads it back. The writer
@@ -27,6 +29,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/place"
@@ -87,12 +90,24 @@ type Ignored struct {
 }
 
 // Substituted is an export-subst file written with its placeholders
-// expanded.
+// expanded: the expansion of its tagged blob (in objects/) for the tagged
+// commit, computed from the commit (pkg/subst) but for the spans in
+// Recorded, which git answered when the release was made.
 type Substituted struct {
-	Path     string `json:"path"`
-	Mode     string `json:"mode"`
-	Tagged   string `json:"tagged"`   // the blob hash in the tree
-	Deployed string `json:"deployed"` // the blob hash of the bytes written
+	Path     string     `json:"path"`
+	Mode     string     `json:"mode"`
+	Tagged   string     `json:"tagged"`   // the blob hash in the tree
+	Deployed string     `json:"deployed"` // the blob hash of the bytes written
+	Recorded []Recorded `json:"recorded"` // in the order of the spans
+}
+
+// Recorded is one "$Format:...$" span of an export-subst file whose
+// expansion is not a function of the commit (%(describe), refs, ...):
+// its format and the text written for it. The tag's signature does not
+// cover it; verify shows it.
+type Recorded struct {
+	Format string `json:"format"`
+	Answer string `json:"answer"`
 }
 
 // Repo is the proof of one repo of a release.
@@ -199,6 +214,14 @@ func (r *Record) Check() error {
 		for _, h := range []string{s.Tagged, s.Deployed} {
 			if err := f.ValidHash(h); err != nil {
 				return fmt.Errorf("export.substituted[%d] (%s): %w", i, s.Path, err)
+			}
+		}
+		if s.Recorded == nil {
+			return fmt.Errorf("export.substituted[%d] (%s): recorded must be an array", i, s.Path)
+		}
+		for j, r := range s.Recorded {
+			if !utf8.ValidString(r.Format) || !utf8.ValidString(r.Answer) || strings.ContainsRune(r.Format, 0) || strings.ContainsRune(r.Format, '$') {
+				return fmt.Errorf("export.substituted[%d] (%s): recorded[%d] is not a span's format and its answer", i, s.Path, j)
 			}
 		}
 	}

@@ -104,7 +104,7 @@ func TestWriteRefusesInconsistentRepos(t *testing.T) {
 			r.Record.LFS = []proof.LFSFile{{Path: "a", Pointer: p}, {Path: "a", Pointer: p}}
 		}, "not after"},
 		{"lfs not a pointer", func(r *proof.Repo) { r.Record.LFS = []proof.LFSFile{{Path: "a", Pointer: "hello\n"}} }, "not a git-lfs"},
-		{"object not its hash", func(r *proof.Repo) { r.Objects = map[string][]byte{strings.Repeat("1", 40): []byte("x")} }, "no commit or tree object"},
+		{"object not its hash", func(r *proof.Repo) { r.Objects = map[string][]byte{strings.Repeat("1", 40): []byte("x")} }, "no commit, tree or blob object"},
 	} {
 		r := good
 		tc.edit(&r)

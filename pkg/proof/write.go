@@ -74,8 +74,9 @@ func Write(release string, r Repo) error {
 			return fmt.Errorf("proof: invalid object name %q", h)
 		}
 		raw := r.Objects[h]
-		if gitobj.HashBytes(f, gitobj.TypeCommit, raw) != h && gitobj.HashBytes(f, gitobj.TypeTree, raw) != h {
-			return fmt.Errorf("proof of %s: object %s is no commit or tree object of that hash", r.Name, h)
+		if gitobj.HashBytes(f, gitobj.TypeCommit, raw) != h && gitobj.HashBytes(f, gitobj.TypeTree, raw) != h &&
+			gitobj.HashBytes(f, gitobj.TypeBlob, raw) != h {
+			return fmt.Errorf("proof of %s: object %s is no commit, tree or blob object of that hash", r.Name, h)
 		}
 		if err := writeNew(filepath.Join(dir, ObjectsDir, h), r.Objects[h]); err != nil {
 			return err
@@ -105,6 +106,11 @@ func MarshalRecord(r Record) ([]byte, error) {
 		e := *r.Export
 		e.Ignored = byPath(e.Ignored, func(i Ignored) string { return i.Path })
 		e.Substituted = byPath(e.Substituted, func(s Substituted) string { return s.Path })
+		for i := range e.Substituted {
+			if e.Substituted[i].Recorded == nil {
+				e.Substituted[i].Recorded = []Recorded{}
+			}
+		}
 		r.Export = &e
 	}
 	if err := r.Check(); err != nil {

@@ -1,118 +1,87 @@
 package release
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
-	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/gitattr"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/proof"
+	"github.com/deploytag/deploytag/pkg/subst"
 )
 
 // exportAttrs are the export-ignore and export-subst attributes of a repo
-// opted into export attributes, read as "git archive" reads them: from
-// the tagged tree's .gitattributes (plus the repo's info/attributes and
-// the user's attributes file), folders asked about as "path/". Only the
-// paths that have one are held. A nil *exportAttrs applies nothing.
+// opted into export attributes, as the tagged tree's own .gitattributes
+// files give them (pkg/gitattr: git's rules, in Go, and nothing from the
+// repo's info/attributes or the user's files), so that the verifier,
+// which reads the same files from the proof, reaches the same answers. A
+// nil *exportAttrs applies nothing.
 type exportAttrs struct {
-	ignored map[string]bool
-	substs  map[string]bool
-	rec     *repoRecord
-	skip    string // the folder being left out, "path/", while its entries go by
+	check  *gitattr.Checker // used by the walker only
+	files  map[string]attrFile
+	loaded []string // folders whose file the checker read: their blobs go into the proof
+	rec    *repoRecord
+	commit []byte // the raw tagged commit, export-subst's source
+	hash   string
+	skip   string // the folder being left out, "path/", while its entries go by
+
+	mu     sync.Mutex
+	substs map[string]bool // files export-subst rewrites (walker writes, writers read)
 }
 
-// loadExportAttrs asks "git check-attr --cached" about every path of the
-// tagged tree, through a temporary index made from it, streaming the
-// listing in and the answers out.
-func loadExportAttrs(ctx context.Context, g *git.Runner, dir, commit string, rec *repoRecord) (*exportAttrs, error) {
-	tmp, err := os.MkdirTemp("", "deploytag-attrs-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	env := []string{"GIT_INDEX_FILE=" + filepath.Join(tmp, "index")}
-	if _, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"read-tree", "--end-of-options", commit}, Env: env}); err != nil {
-		return nil, err
-	}
-	a := &exportAttrs{ignored: map[string]bool{}, substs: map[string]bool{}, rec: rec}
-	// ls-tree feeds check-attr through a pipe; whichever ends first ends
-	// the other (a closed pipe fails the other side's next write or
-	// read), and both are waited for.
-	pr, pw := io.Pipe()
-	walked := make(chan error, 1)
-	go func() {
-		err := g.WalkTree(ctx, dir, commit, func(e git.TreeEntry) error {
-			p := e.Path
-			if e.Mode == "040000" || e.Mode == "160000" {
-				p += "/"
+// attrFile is a folder's .gitattributes blob in the tagged tree.
+type attrFile struct {
+	oid  string
+	data []byte
+}
+
+// loadExportAttrs reads every .gitattributes blob of the tagged tree (one
+// "git ls-tree" and one "git cat-file --batch") for the checker, which
+// reads each folder's when a path below it is first asked about.
+func loadExportAttrs(ctx context.Context, g *git.Runner, dir, commit string, commitRaw []byte, rec *repoRecord) (*exportAttrs, error) {
+	a := &exportAttrs{files: map[string]attrFile{}, rec: rec, commit: commitRaw, hash: commit, substs: map[string]bool{}}
+	var dirs, oids []string
+	err := g.WalkTree(ctx, dir, commit, func(e git.TreeEntry) error {
+		if path.Base(e.Path) == ".gitattributes" && e.Type == "blob" {
+			d := path.Dir(e.Path)
+			if d == "." {
+				d = ""
 			}
-			_, err := io.WriteString(pw, p+"\x00")
-			return err
-		})
-		pw.CloseWithError(err)
-		walked <- err
-	}()
-	out := &attrStream{a: a}
-	_, err = g.Do(ctx, git.Call{Dir: dir, Env: env, Stdin: pr, Stdout: out, Timeout: git.StreamTimeout,
-		Args: []string{"check-attr", "--cached", "--stdin", "-z", "export-ignore", "export-subst"}})
-	ended := errors.New("check-attr ended")
-	pr.CloseWithError(ended)
-	if werr := <-walked; werr != nil && !errors.Is(werr, ended) {
-		err = werr // why check-attr saw its input end early
-	}
-	if err == nil {
-		err = out.err
-	}
+			dirs, oids = append(dirs, d), append(oids, e.Oid)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading export attributes: %w", err)
 	}
-	return a, nil
-}
-
-// attrStream parses "check-attr -z" output (PATH NUL ATTR NUL VALUE NUL)
-// as git writes it, keeping only the paths whose attribute is set.
-type attrStream struct {
-	a       *exportAttrs
-	partial []byte
-	fields  []string
-	err     error
-}
-
-func (s *attrStream) Write(p []byte) (int, error) {
-	n := len(p)
-	for {
-		i := bytes.IndexByte(p, 0)
-		if i < 0 {
-			s.partial = append(s.partial, p...)
-			return n, nil
+	if len(oids) > 0 {
+		objs, err := g.ReadObjects(ctx, dir, oids...)
+		if err != nil {
+			return nil, fmt.Errorf("reading export attributes: %w", err)
 		}
-		s.fields = append(s.fields, string(append(s.partial, p[:i]...)))
-		s.partial, p = s.partial[:0], p[i+1:]
-		if len(s.fields) == 3 {
-			path, attr, val := strings.TrimSuffix(s.fields[0], "/"), s.fields[1], s.fields[2]
-			s.fields = s.fields[:0]
-			if val != "set" {
-				continue
+		for i, o := range objs {
+			if o.Missing || o.Type != "blob" {
+				return nil, fmt.Errorf("reading export attributes: %s of %s is missing", oids[i], path.Join(dirs[i], ".gitattributes"))
 			}
-			switch attr {
-			case "export-ignore":
-				s.a.ignored[path] = true
-			case "export-subst":
-				s.a.substs[path] = true
-			default:
-				s.err = fmt.Errorf("check-attr: unexpected attribute %q", attr)
-			}
+			a.files[dirs[i]] = attrFile{oid: oids[i], data: o.Contents}
 		}
 	}
+	a.check, err = gitattr.New(func(d string) ([]byte, bool, error) {
+		f, ok := a.files[d]
+		if ok {
+			a.loaded = append(a.loaded, d)
+		}
+		return f.data, ok, nil
+	})
+	return a, err
 }
 
 // skipped reports whether full lies in a folder export-ignore left out.
@@ -127,33 +96,42 @@ func (a *exportAttrs) skipped(full string) bool {
 	return false
 }
 
-// ignore reports whether export-ignore leaves e out, and records it.
+// ignore reports whether export-ignore leaves e out, and records it; for a
+// file it also settles whether export-subst rewrites it. The walker alone
+// calls it, in the tree's order.
 func (a *exportAttrs) ignore(full string, e git.TreeEntry) bool {
-	if a == nil || !a.ignored[full] {
+	if a == nil {
 		return false
 	}
-	if e.Mode == "040000" {
-		a.skip = full + "/"
+	ignored, sub, err := a.check.Export(full, e.Mode == "040000" || e.Mode == "160000")
+	if err != nil { // the files are all in memory: cannot happen
+		panic(err)
 	}
-	a.rec.mu.Lock()
-	a.rec.record.Export.Ignored = append(a.rec.record.Export.Ignored, proof.Ignored{Path: full, Mode: e.Mode, Hash: e.Oid})
-	a.rec.mu.Unlock()
-	return true
+	if ignored {
+		if e.Mode == "040000" {
+			a.skip = full + "/"
+		}
+		a.rec.mu.Lock()
+		a.rec.record.Export.Ignored = append(a.rec.record.Export.Ignored, proof.Ignored{Path: full, Mode: e.Mode, Hash: e.Oid})
+		a.rec.mu.Unlock()
+		return true
+	}
+	if sub && (e.Mode == "100644" || e.Mode == "100755") {
+		a.mu.Lock()
+		a.substs[full] = true
+		a.mu.Unlock()
+	}
+	return false
 }
 
 // subst reports whether export-subst rewrites the file at full.
 func (a *exportAttrs) subst(full string) bool {
-	return a != nil && a.substs[full]
-}
-
-// substituted records an export-subst file and the blob of its expansion.
-func (r *repoRecord) substituted(full string, e git.TreeEntry, out []byte) {
-	deployed := gitobj.HashBytes(gitobj.Format(r.record.ObjectFormat), gitobj.TypeBlob, out)
-	r.mu.Lock()
-	r.record.Export.Substituted = append(r.record.Export.Substituted, proof.Substituted{
-		Path: full, Mode: e.Mode, Tagged: e.Oid, Deployed: deployed,
-	})
-	r.mu.Unlock()
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.substs[full]
 }
 
 var describeRE = regexp.MustCompile(`%\(describe(:[^)]*)?\)`)
@@ -171,49 +149,51 @@ func ExcludeDeployTags(format string) string {
 	})
 }
 
-// expand does what "git archive" does to an export-subst file: each
-// "$Format:...$" becomes the commit's pretty format of "...", with
-// %(describe) leaving deploy tags out. The bytes around the placeholders
-// are kept as stored.
-func (a *exportAttrs) expand(ctx context.Context, g *git.Runner, dir, commit string, data []byte) ([]byte, error) {
-	type span struct{ start, end int } // "$Format:" at start, closing "$" at end
-	var spans []span
-	var formats []string
-	for i := 0; ; {
-		b := bytes.Index(data[i:], []byte("$Format:"))
-		if b < 0 {
-			break
-		}
-		b += i
-		c := bytes.IndexByte(data[b+8:], '$')
-		if c < 0 {
-			break
-		}
-		c += b + 8
-		spans = append(spans, span{b, c})
-		formats = append(formats, ExcludeDeployTags(string(data[b+8:c])))
-		i = c + 1
-	}
-	if len(spans) == 0 {
-		return data, nil
-	}
-	format := strings.Join(formats, "%x00")
-	out, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"-c", "log.showSignature=false", "log", "--no-walk",
-		"--date=default", "--pretty=format:" + format, "--end-of-options", commit, "--"}})
+// expand does what "git archive" does to the export-subst file full, e:
+// each "$Format:...$" becomes the tagged commit's pretty format of "...",
+// computed in Go from the raw commit (pkg/subst), so that the verifier
+// recomputes the same bytes from the signed commit. A span whose answer
+// is not the commit's (%(describe), with deploy tags left out; refs; ...)
+// is asked of "git log" on the commit and recorded with its answer. The
+// file's tagged blob goes into the proof, its expansion into the record.
+func (a *exportAttrs) expand(ctx context.Context, g *git.Runner, dir, full string, e git.TreeEntry, data []byte, pd proofDest) ([]byte, error) {
+	out, spans, err := subst.Expand(data, a.commit, a.hash, func(format string) (string, error) {
+		b, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"-c", "log.showSignature=false", "log", "--no-walk",
+			"--date=default", "--pretty=format:" + ExcludeDeployTags(format), "--end-of-options", a.hash, "--"}})
+		return string(b), err
+	})
 	if err != nil {
 		return nil, err
 	}
-	parts := bytes.Split(out, []byte{0})
-	if len(parts) != len(spans) {
-		return nil, fmt.Errorf("git log gave %d expansions for %s placeholders", len(parts), strconv.Itoa(len(spans)))
+	rec := make([]proof.Recorded, 0, len(spans))
+	for _, s := range spans {
+		if !utf8.ValidString(s.Format) || !utf8.ValidString(s.Answer) {
+			return nil, fmt.Errorf("$Format:%s$ (answered %q) is not UTF-8 text, which the proof records", s.Format, s.Answer)
+		}
+		rec = append(rec, proof.Recorded{Format: s.Format, Answer: s.Answer})
 	}
-	var b bytes.Buffer
-	prev := 0
-	for i, s := range spans {
-		b.Write(data[prev:s.start])
-		b.Write(parts[i])
-		prev = s.end + 1
+	if _, err := proof.AddObject(pd.release, pd.repo, pd.format, gitobj.TypeBlob, data); err != nil {
+		return nil, err
 	}
-	b.Write(data[prev:])
-	return b.Bytes(), nil
+	deployed := gitobj.HashBytes(pd.format, gitobj.TypeBlob, out)
+	a.rec.mu.Lock()
+	a.rec.record.Export.Substituted = append(a.rec.record.Export.Substituted, proof.Substituted{
+		Path: full, Mode: e.Mode, Tagged: e.Oid, Deployed: deployed, Recorded: rec,
+	})
+	a.rec.mu.Unlock()
+	return out, nil
+}
+
+// writeBlobs puts into the proof the .gitattributes blobs the checker
+// read, which the verifier checks the record's export entries with.
+func (a *exportAttrs) writeBlobs(pd proofDest) error {
+	if a == nil {
+		return nil
+	}
+	var errs []error
+	for _, d := range a.loaded {
+		_, err := proof.AddObject(pd.release, pd.repo, pd.format, gitobj.TypeBlob, a.files[d].data)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }

@@ -179,10 +179,13 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}
-		t.attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, rr)
+		t.attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, commitRaw, rr)
 	}
 	if err == nil {
 		err = t.run(ctx)
+	}
+	if err == nil {
+		err = t.attrs.writeBlobs(t.proof)
 	}
 	if err == nil {
 		err = t.submodules(ctx, common, s.Path)

@@ -1,14 +1,17 @@
 package release
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -142,8 +145,8 @@ func TestExportAttributesOptIn(t *testing.T) {
 		t.Errorf("ignored = %+v", rec.Export.Ignored)
 	}
 	verBlob := gittest.Git(t, env, dir, "rev-parse", commit+":ver.txt")
-	want := proof.Substituted{Path: "ver.txt", Mode: "100644", Tagged: verBlob, Deployed: hex.EncodeToString(objectHash("sha1", "blob", b))}
-	if len(rec.Export.Substituted) != 1 || rec.Export.Substituted[0] != want {
+	want := proof.Substituted{Path: "ver.txt", Mode: "100644", Tagged: verBlob, Deployed: hex.EncodeToString(objectHash("sha1", "blob", b)), Recorded: []proof.Recorded{}}
+	if len(rec.Export.Substituted) != 1 || !reflect.DeepEqual(rec.Export.Substituted[0], want) {
 		t.Errorf("substituted = %+v, want %+v", rec.Export.Substituted, want)
 	}
 	// Put back what the record says changed, and the tree is the tag's.
@@ -252,5 +255,103 @@ func TestResolveRelativeURL(t *testing.T) {
 		if got := resolveRelativeURL(tc.base, tc.rel); got != tc.want {
 			t.Errorf("resolve(%q, %q) = %q, want %q", tc.base, tc.rel, got, tc.want)
 		}
+	}
+}
+
+// An opted-in repo's release is what git archive makes of the tag with the
+// tree's own .gitattributes (nested files, macros, negations, export-subst
+// placeholders computed from the commit), whatever the deploying repo's
+// info/attributes or the user's attributes file say; and the proof holds
+// every blob the verifier checks the record with.
+func TestExportAttributesAsGitArchive(t *testing.T) {
+	t.Parallel()
+	env := append(gittest.Env(t), "GIT_ATTR_NOSYSTEM=1")
+	dir := filepath.Join(t.TempDir(), "web")
+	gittest.Git(t, env, filepath.Dir(dir), "init", "-q", dir)
+	for p, body := range map[string]string{
+		".gitattributes":      "[attr]pack export-ignore\n.gitattributes export-ignore\ndocs/ pack\n*.tmp export-ignore\n!keep.tmp -export-ignore\nver.txt export-subst\n**/gen/** export-ignore\n\"with space.txt\" export-ignore\n",
+		"README":              "readme\n",
+		"docs/a.md":           "doc\n",
+		"a.tmp":               "tmp\n",
+		"keep.tmp":            "kept? no: negative patterns are ignored\n",
+		"ver.txt":             "H=$Format:%H$ T=$Format:%T$ s=$Format:%s$\nd=$Format:%ad$ I=$Format:%cI$ f=$Format:%f$\nh=$Format:%h$\n",
+		"with space.txt":      "x\n",
+		"lib/.gitattributes":  "*.md export-subst\nkeep.tmp -export-ignore\n[attr]local export-ignore\nlocal.txt local\n",
+		"lib/x.md":            "lib $Format:%an <%ae>$ $Format:%-b$\n",
+		"lib/keep.tmp":        "kept: a deeper file says so\n",
+		"lib/local.txt":       "kept: macros count in the top file only\n",
+		"lib/gen/out.js":      "generated\n",
+		"lib/deep/gen/x/y.js": "generated\n",
+		"lib/deep/z.js":       "z\n",
+	} {
+		gittest.WriteFile(t, dir, p, body, 0o644)
+	}
+	gittest.Git(t, env, dir, "add", "-A")
+	gittest.Git(t, env, dir, "commit", "-q", "-m", "Release: the web app", "-m", "body text")
+	gittest.Git(t, env, dir, "tag", "-a", "-m", testTag, testTag)
+	commit := gittest.Git(t, env, dir, "rev-parse", "HEAD")
+
+	// git archive of the tag, with the tree's attributes only.
+	want := map[string]string{}
+	tr := tar.NewReader(bytes.NewReader(gittest.Raw(t, env, dir, nil, "archive", "--format=tar", commit)))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if h.Typeflag == tar.TypeReg {
+			b, _ := io.ReadAll(tr)
+			want[h.Name] = string(b)
+		}
+	}
+	// Attributes beside the tree must not change the release.
+	gittest.WriteFile(t, dir, ".git/info/attributes", "README export-ignore\n* export-subst\n", 0o644)
+	gittest.WriteFile(t, t.TempDir(), "x", "", 0o644)
+	userAttrs := filepath.Join(t.TempDir(), "attributes")
+	gittest.WriteFile(t, filepath.Dir(userAttrs), "attributes", "lib/deep/z.js export-ignore\n", 0o644)
+	gittest.Git(t, env, dir, "config", "core.attributesFile", userAttrs)
+
+	rel, err := exportOne(t, Source{Name: "web", Path: dir, Commit: commit, ExportAttributes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	root := filepath.Join(rel, "web")
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			b, _ := os.ReadFile(p)
+			r, _ := filepath.Rel(root, p)
+			got[filepath.ToSlash(r)] = string(b)
+		}
+		return err
+	})
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("release:\n%v\ngit archive:\n%v", got, want)
+	}
+	if !strings.Contains(got["ver.txt"], "H="+commit+" ") || !strings.Contains(got["lib/x.md"], "lib Test <test@example.com> body text") {
+		t.Errorf("not expanded: ver.txt %q, lib/x.md %q", got["ver.txt"], got["lib/x.md"])
+	}
+	// The proof holds the blobs of both .gitattributes files and of both
+	// export-subst sources; h= is recorded with git's answer.
+	for _, p := range []string{".gitattributes", "lib/.gitattributes", "ver.txt", "lib/x.md"} {
+		oid := gittest.Git(t, env, dir, "rev-parse", commit+":"+p)
+		if _, err := os.Stat(filepath.Join(rel, proof.Dir, "web", proof.ObjectsDir, oid)); err != nil {
+			t.Errorf("blob of %s not in the proof: %v", p, err)
+		}
+	}
+	var rec proof.Record
+	rb, _ := os.ReadFile(filepath.Join(rel, proof.Dir, "web", proof.RecordFile))
+	if err := proof.UnmarshalRecord(rb, &rec); err != nil {
+		t.Fatal(err)
+	}
+	var ver proof.Substituted
+	for _, s := range rec.Export.Substituted {
+		if s.Path == "ver.txt" {
+			ver = s
+		}
+	}
+	short := gittest.Git(t, env, dir, "rev-parse", "--short", commit)
+	if !reflect.DeepEqual(ver.Recorded, []proof.Recorded{{Format: "%h", Answer: short}}) {
+		t.Errorf("ver.txt recorded %+v, want %%h answered %s", ver.Recorded, short)
 	}
 }

@@ -346,11 +346,10 @@ func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 		}
 		return os.Symlink(string(j.data), p)
 	case t.attrs.subst(full):
-		out, err := t.attrs.expand(ctx, t.g, t.dir, t.commit, j.data)
+		out, err := t.attrs.expand(ctx, t.g, t.dir, full, j.e, j.data, t.proof)
 		if err != nil {
 			return fmt.Errorf("export-subst of %s: %w", full, err)
 		}
-		t.rec.substituted(full, j.e, out)
 		return writeBytes(p, j.e.Mode, out, t.chmod)
 	}
 	if ptr, ok := parseLFSPointer(j.data); ok {

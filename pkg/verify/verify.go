@@ -63,18 +63,22 @@ type Line struct {
 	// Files of the release that differ from the tag's tree, by path
 	// inside the repo's folder (each list left out when empty).
 	Diff
+	// Recorded are the export-subst spans whose text the release's
+	// record gives, not the signed commit: shown, never excused silently.
+	Recorded []RecordedSpan `json:"recorded,omitempty"`
 }
 
 // Shown is how many paths of each kind Text names; --json has them all.
 const Shown = 3
 
-// Text is the line's verdict for people: "ok", or every problem, then per
-// kind of difference its count and the first few paths, separated by
-// "; ". A release with thousands of differences still makes one short
-// line per repo.
+// Text is the line's verdict for people: "ok" (then, if the record gives
+// export-subst spans the signature does not cover, the first few), or
+// every problem, then per kind of difference its count and the first few
+// paths, separated by "; ". A release with thousands of differences still
+// makes one short line per repo.
 func (l Line) Text() string {
 	if l.OK {
-		return "ok"
+		return strings.Join(append([]string{"ok"}, l.recordedText()...), "; ")
 	}
 	parts := append([]string(nil), l.Problems...)
 	for _, k := range l.Diff.kinds() {
@@ -87,6 +91,22 @@ func (l Line) Text() string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// recordedText names the recorded spans, the first few.
+func (l Line) recordedText() []string {
+	if len(l.Recorded) == 0 {
+		return nil
+	}
+	var s []string
+	for _, r := range l.Recorded[:min(len(l.Recorded), Shown)] {
+		s = append(s, fmt.Sprintf("%s $Format:%s$ = %q", r.Path, r.Format, r.Answer))
+	}
+	t := "not covered by the signature, as recorded: " + strings.Join(s, ", ")
+	if n := len(l.Recorded); n > Shown {
+		t += fmt.Sprintf(" and %d more", n-Shown)
+	}
+	return []string{t}
 }
 
 // Report is the outcome of Verify.
