@@ -3,7 +3,8 @@
 // "git -C DIR ARGS..." with a context and a deadline, a cleaned environment
 // (LC_ALL=C, GIT_TERMINAL_PROMPT=0, no inherited GIT_DIR and friends), never
 // through a shell, and in a process group of its own so that a timeout or a
-// cancellation leaves no child behind.
+// cancellation leaves no child behind; a watchdog ends those groups when
+// the tool ends, however it ends (watchdog.go).
 package git
 
 import (
@@ -292,16 +293,24 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
-	// helper it started) is killed. On Linux git is also killed when this
-	// process dies, however it dies (see sysProcAttr), unless the call
-	// must outlive it.
-	cmd.SysProcAttr = sysProcAttr()
+	// helper it started) is killed. When this process dies, however it
+	// dies, git is killed (Linux: see sysProcAttr) and so is its group
+	// (the watchdog), unless the call must outlive it.
+	var err error
 	if c.Outlive {
 		cmd.SysProcAttr = outliveProcAttr()
-	}
-	err := r.start(cmd)
-	if err == nil {
-		err = cmd.Wait()
+		err = cmd.Run()
+	} else {
+		err = r.start(cmd)
+		if err == nil {
+			err = cmd.Wait()
+			if ctx.Err() != nil {
+				// No straggler in the group may survive a leader that
+				// exited as the deadline came.
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			}
+			unwatch(cmd)
+		}
 	}
 	if err == nil {
 		return stdout.Bytes(), nil
@@ -309,11 +318,6 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	e := &Error{Args: c.Args, Dir: c.Dir, ExitCode: -1, Stderr: stderr.String(), Err: err}
 	e.Stdout = stdout.Bytes()
 	if ctx.Err() != nil {
-		// Make sure no straggler in the group survives a clean exit of the
-		// leader. (With ctx done before the start, git never started.)
-		if cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
 		e.Err = ctx.Err()
 		return nil, e
 	}
@@ -324,8 +328,15 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	return nil, e
 }
 
-// start starts cmd, built by command.
-func (r *Runner) start(cmd *exec.Cmd) error { return cmd.Start() }
+// start starts cmd, built by command, and lists its process group with
+// the watchdog; whoever waits for it unwatches it.
+func (r *Runner) start(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	watch(cmd)
+	return nil
+}
 
 // Argv builds the argument list after the git binary.
 func Argv(dir string, args []string) []string {

@@ -213,8 +213,9 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	if err := cmd.Start(); err != nil {
 		return "", nil
 	}
+	watch(cmd) // with the watchdog, as every child of the runner
 	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	go func() { _ = cmd.Wait(); unwatch(cmd); close(exited) }()
 	for {
 		// The socket appears once the master has logged in.
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {

@@ -112,8 +112,10 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 			env = append(env, "GIT_SSH_COMMAND="+ssh.cmd+" -o BatchMode=yes"+opts)
 		}
 	case "http", "https":
-		// A server that stops sending is given up after the deadline
-		// even by a git-remote-http whose git is gone.
+		// A server that stops sending mid-transfer is given up after the
+		// deadline by git-remote-http itself (curl's connect phase, a TLS
+		// handshake included, is not bound by it: the deadline's kill of
+		// the group and the watchdog are).
 		secs := max(int(timeout.Round(time.Second)/time.Second), 1)
 		pre = []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", secs)}
 	}

@@ -113,6 +113,7 @@ func (s *stream) wait() error {
 				err = ctxErr
 			}
 		}
+		unwatch(s.cmd)
 		s.stop()
 		if err != nil {
 			s.waitErr = s.fail(err)

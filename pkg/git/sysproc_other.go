@@ -6,9 +6,8 @@ import "syscall"
 
 // sysProcAttr puts a child in a session of its own (no terminal, its own
 // process group to kill on timeout or interrupt). Outside Linux there is
-// no parent-death signal: a child outlives a tool killed with SIGKILL
-// until its own connection ends (http.lowSpeedTime bounds a stalled
-// HTTP one; ssh's ends when the server drops it).
+// no parent-death signal: the watchdog (see watchdog.go) kills the group
+// of every child when this process dies, SIGKILL included.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
