@@ -309,6 +309,27 @@ command = ["/bin/sh", "-c", "echo staged $DEPLOY_TAG >> ../../../staged"]
 		t.Fatalf("a signed tag with deploytag_signed failed:\n%s", out)
 	}
 	f.wantLive("signed", all3(t4)...)
+
+	t.Log("web2's deploys.log on a full disk at the switch: web2 switched, and counts as switched")
+	out, ok = f.play(map[string]string{"web2": f.wrapper("log-full", "")}, map[string]any{"deploytag_tag": t3})
+	if !ok {
+		t.Fatalf("a switch that could not be logged on web2 failed the deploy:\n%s", out)
+	}
+	f.wantLive("log full on web2", all3(t3)...)
+	if !strings.Contains(out, "switched to "+t3+", but deploys.log could not record it: deploy: error: "+t3+" is live, but deploys.log could not record it: the disk is full") {
+		t.Errorf("the output does not name web2's unrecorded switch:\n%s", out)
+	}
+	for i, r := range f.roots {
+		checkFile(t, filepath.Join(r, "restarts"), strings.Join([]string{t1, t2, t1, t3, t2, t4, t3}, "\n")+"\n")
+		log, _ := os.ReadFile(filepath.Join(r, "deploys.log"))
+		want := 8
+		if f.names[i] == "web2" {
+			want = 7
+		}
+		if n := strings.Count(string(log), `"outcome":"ok"`); n != want {
+			t.Errorf("%s: %d ok deploys logged, want %d:\n%s", f.names[i], n, want, log)
+		}
+	}
 }
 
 func checkFile(t *testing.T, path, want string) {
@@ -327,6 +348,9 @@ func checkFile(t *testing.T, path, want string) {
 //	damaged    changes one byte of the artifact's first file, then deploys
 //	killed     feeds deploy half the artifact on stdin and kills it (SIGKILL)
 //	           once its unpack folder holds files
+//	log-full   switches with the root's deploys.log on a full disk: in a
+//	           mount namespace of its own (unshare, no privilege needed), a
+//	           copy filling a one-page tmpfs is bound over the log
 func (f *fleet) wrapper(kind, arg string) string {
 	f.t.Helper()
 	real := filepath.Join(scripttest.BinDir(), "deploy")
@@ -334,6 +358,20 @@ func (f *fleet) wrapper(kind, arg string) string {
 import glob, os, signal, subprocess, sys, time
 real, kind, arg = %q, %q, %q
 args = sys.argv[1:]
+if kind == "log-full" and "--switch" in args:
+    root = args[args.index("--root") + 1]
+    script = """set -e
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+root=$1
+shift
+full=$(mktemp -d)
+mount -t tmpfs -o size=4k tmpfs "$full"
+cp "$root/deploys.log" "$full/log"
+head -c $((4096 - $(wc -c < "$full/log"))) /dev/zero | tr '\\0' '\\n' >> "$full/log"
+mount --bind "$full/log" "$root/deploys.log"
+exec "$0" "$@"
+"""
+    os.execv("/usr/bin/unshare", ["unshare", "-rm", "/bin/sh", "-c", script, real, root] + args)
 if "--from-artifact" not in args:
     os.execv(real, [real] + args)
 i = args.index("--from-artifact") + 1

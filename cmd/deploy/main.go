@@ -119,7 +119,9 @@
 //
 // 0 on success, 1 if the deploy failed (current is left as it was), 2 for
 // a wrong command line, including an environment or tag name outside its
-// grammar.
+// grammar, 3 if the deploy happened (current switched, the result is on
+// stdout as on success) but deploys.log could not record it, e.g. on a
+// full disk: stderr says why, and the host counts as switched.
 //
 // # Examples
 //

@@ -50,7 +50,10 @@ const maxTrailer = 1 << 20
 // links, devices, fifos), more than the limits allow, bytes other than
 // zeros after the end, and a release whose DEPLOY_TAG does not name the
 // tag. It reads r to its end, so a hash taken over r covers every byte.
-// On error dest may hold part of the release: the caller removes it.
+// On error dest may hold part of the release: the caller removes it; the
+// tag is returned then too once the artifact's first entry named it. A
+// failure to write (a full disk) is returned as it is, never as a corrupt
+// artifact.
 func Unpack(r io.Reader, dest string, lim Limits) (string, error) {
 	lim = lim.withDefaults()
 	cr := &countReader{r: r}
@@ -63,30 +66,30 @@ func Unpack(r io.Reader, dest string, lim Limits) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", corrupt("reading it: %v", err)
+			return u.tag, corrupt("reading it: %v", err)
 		}
 		dataEnd = cr.n + (max(h.Size, 0)+511)/512*512
 		if err := u.entry(h, tr); err != nil {
-			return "", err
+			return u.tag, err
 		}
 	}
 	if u.tag == "" {
-		return "", corrupt("it holds no release")
+		return u.tag, corrupt("it holds no release")
 	}
 	// Go's reader takes a stream that stops between entries for a whole
 	// archive; an artifact must have its end marker (two zero blocks).
 	if cr.n-dataEnd < 1024 {
-		return "", corrupt("it is cut short (no end marker)")
+		return u.tag, corrupt("it is cut short (no end marker)")
 	}
 	if err := zeroTrailer(r); err != nil {
-		return "", err
+		return u.tag, err
 	}
 	b, err := readRegular(filepath.Join(dest, place.TagFile), 512)
 	if err != nil {
-		return "", corrupt("it has no DEPLOY_TAG file")
+		return u.tag, corrupt("it has no DEPLOY_TAG file")
 	}
 	if string(b) != u.tag+"\n" {
-		return "", corrupt("its DEPLOY_TAG says %q, not %s", strings.TrimSpace(string(b)), u.tag)
+		return u.tag, corrupt("its DEPLOY_TAG says %q, not %s", strings.TrimSpace(string(b)), u.tag)
 	}
 	return u.tag, nil
 }
@@ -150,12 +153,16 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		if err != nil {
 			return err
 		}
-		n, err := io.Copy(f, body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		w := &fileWriter{f: f}
+		n, err := io.Copy(w, body)
+		cerr := f.Close()
+		switch {
+		case w.err != nil:
+			return fmt.Errorf("writing %s: %w", name, w.err)
+		case err != nil:
 			return corrupt("reading %s: %v", name, err)
+		case cerr != nil:
+			return fmt.Errorf("writing %s: %w", name, cerr)
 		}
 		if n != h.Size {
 			return corrupt("%s is cut short", name)
@@ -194,6 +201,22 @@ func (u *unpacker) mkdirs(rel string) error {
 	}
 	u.dirs[rel] = true
 	return nil
+}
+
+// fileWriter writes to f and keeps the first write error, so that a
+// failure to write (a full disk) is told from a failure to read the
+// artifact.
+type fileWriter struct {
+	f   *os.File
+	err error
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 // countReader counts the bytes read through it.

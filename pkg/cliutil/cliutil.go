@@ -26,6 +26,10 @@ const (
 	ExitOK      = 0 // success, including "already done"
 	ExitFailure = 1 // anything that failed while doing the work
 	ExitUsage   = 2 // the command line is wrong
+	// ExitUnrecorded: the work is done, only its record is missing (a
+	// deploy switched current, but deploys.log could not be written); the
+	// result is on stdout as on success.
+	ExitUnrecorded = 3
 )
 
 // version is set at build time with -ldflags "-X .../pkg/cliutil.version=...".
@@ -159,7 +163,8 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 
 // ExitCode picks the exit code for err from its type: a *fail.UsageError
 // anywhere in it (OnUsageError makes one of every urfave/cli parse error)
-// is 2, a cli.ExitCoder of our own its code, anything else 1.
+// is 2, an error made only of *fail.Unrecorded (work done, its record
+// missing) 3, a cli.ExitCoder of our own its code, anything else 1.
 func ExitCode(err error) int {
 	var ec cli.ExitCoder
 	switch {
@@ -167,6 +172,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case fail.IsUsage(err):
 		return ExitUsage
+	case fail.OnlyUnrecorded(err):
+		return ExitUnrecorded
 	case errors.As(err, &ec) && ec.ExitCode() != 0 && !childExit(ec):
 		return ec.ExitCode()
 	}

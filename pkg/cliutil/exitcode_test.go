@@ -2,11 +2,14 @@ package cliutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/deploytag/deploytag/pkg/fail"
 )
 
 // A failing subprocess's exit status (git exits 128) wrapped in an error
@@ -27,5 +30,27 @@ func TestChildExitStatusIsAFailure(t *testing.T) {
 	// an explicit cli.Exit still picks its code.
 	if got := ExitCode(cli.Exit("x", 3)); got != 3 {
 		t.Errorf("ExitCode(cli.Exit(3)) = %d", got)
+	}
+}
+
+// Work done with only its record missing exits 3; joined with any
+// failure, 1; the numbers of 0, 1 and 2 never move.
+func TestExitUnrecorded(t *testing.T) {
+	if ExitOK != 0 || ExitFailure != 1 || ExitUsage != 2 || ExitUnrecorded != 3 {
+		t.Fatal("an exit code was renumbered")
+	}
+	unrecorded := &fail.Unrecorded{Err: errors.New("deploys.log")}
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{unrecorded, ExitUnrecorded},
+		{fmt.Errorf("switching: %w", unrecorded), ExitUnrecorded},
+		{errors.Join(unrecorded, errors.New("unlock")), ExitFailure},
+		{errors.Join(unrecorded, fail.Usagef("bad")), ExitUsage},
+	} {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

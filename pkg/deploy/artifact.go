@@ -8,6 +8,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/release"
 )
@@ -32,10 +33,10 @@ func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result,
 	root.Progress = o.Progress
 	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
 	if err != nil {
-		return fmt.Errorf("exporting %s: %w", res.Tag, err)
+		return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, dir))
 	}
 	if err := artifact.Write(o.Artifact, tmp, res.Tag); err != nil {
-		return fmt.Errorf("writing the artifact of %s: %w", res.Tag, err)
+		return fmt.Errorf("writing the artifact of %s: %w", res.Tag, fail.DiskFull(err, "the artifact"))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
@@ -133,7 +134,7 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 	} else {
 		err = o.deploy(ctx, g, &res, repos)
 	}
-	if err != nil && res.Created {
+	if err != nil && res.Created && !fail.OnlyUnrecorded(err) {
 		err = &createdErr{err: err, tag: res.Tag}
 	}
 	return res, err
@@ -227,7 +228,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 	} else {
 		tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
 		if err != nil {
-			return fmt.Errorf("exporting %s: %w", res.Tag, err)
+			return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, root.Dir))
 		}
 		res.Release, outcome, err = root.Install(tmp, res.Tag)
 		if err != nil {

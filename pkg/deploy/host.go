@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
@@ -82,13 +83,13 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 	defer stop()
 	h := sha256.New()
 	tag, err := artifact.Unpack(io.TeeReader(ctxReader{ctx, a.R}, h), tmp, artifact.Limits{})
+	res.Tag = tag // on failure too, when the artifact got as far as naming it
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("unpacking %s: %w", a.Name, context.Cause(ctx))
 		}
-		return fmt.Errorf("unpacking %s: %w", a.Name, err)
+		return fmt.Errorf("unpacking %s: %w", a.Name, fail.DiskFull(err, root.Dir))
 	}
-	res.Tag = tag
 	if got := hex.EncodeToString(h.Sum(nil)); a.SHA256 != "" && !strings.EqualFold(got, a.SHA256) {
 		return fmt.Errorf("%w: %s has sha256 %s, not %s (damaged in transit?); nothing installed", ErrChecksum, a.Name, got, strings.ToLower(a.SHA256))
 	}
@@ -135,18 +136,21 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 	what := "switching to " + tag
 	if tag == "" {
 		what = "rolling back"
+		// Found before the lock as well, so that a rollback that cannot
+		// get the lock is recorded with the tag it tried.
+		res.Tag = rollbackTarget(o.Root)
 	}
 	err := o.underLock(ctx, &res, what, func(root *release.Root) error {
 		live, _ := root.Live()
-		if res.Tag == "" {
+		if tag == "" {
 			prev, ok, err := root.Previous(live)
+			res.Tag = prev
 			if err != nil {
 				return err
 			}
 			if !ok {
 				return fmt.Errorf("nothing to roll back to: no release deployed before %s is kept in %s", orNone(live), root.Dir)
 			}
-			res.Tag = prev
 		}
 		if !root.Kept(res.Tag) {
 			return fmt.Errorf("release %s is not kept in %s; ship its artifact again", res.Tag, root.Dir)
@@ -165,6 +169,21 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 		return o.switchTo(root, &res)
 	}, func(error) bool { return !o.DryRun })
 	return res, err
+}
+
+// rollbackTarget is the release a rollback in the root at dir would go to
+// now, read without the lock, or "" when none is found.
+func rollbackTarget(dir string) string {
+	root, err := release.Open(dir)
+	if err != nil {
+		return ""
+	}
+	live, _ := root.Live()
+	prev, ok, err := root.Previous(live)
+	if err != nil || !ok {
+		return ""
+	}
+	return prev
 }
 
 // ctxReader fails every read once ctx ends.
@@ -239,11 +258,28 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 	defer history.Close()
 	history.Warnf = o.Warnf
 	logged := func(err error) error {
-		if !log(err) {
+		// Every record names its tag: an attempt that failed before any
+		// tag was known (a rollback with nothing to roll back to, an
+		// artifact unreadable from its start) changed nothing and is not
+		// recorded; its error is reported all the same.
+		if !log(err) || res.Tag == "" {
 			return err
 		}
 		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
-		return join(err, lerr)
+		if lerr == nil {
+			return err
+		}
+		lerr = fail.DiskFull(lerr, root.Dir)
+		if err != nil {
+			return join(err, lerr)
+		}
+		// The work is done (current switched): say so, and that its
+		// record is missing.
+		hint := fmt.Sprintf("current names %s as deployed; only its line in %s is missing", res.Tag, place.LogFile)
+		if h := fail.Hint(lerr); h != "" {
+			hint += "; " + h
+		}
+		return &fail.Unrecorded{Err: fail.WithHint(fmt.Errorf("%s is live, but %s could not record it: %w", res.Tag, place.LogFile, lerr), hint)}
 	}
 	holder := fmt.Sprintf("pid %d, %s@%s, %s since %s", os.Getpid(), o.User, o.Host, what, o.Now().UTC().Format(time.RFC3339))
 	lock, err := root.Lock(ctx, o.LockTimeout, holder, func(h string) {

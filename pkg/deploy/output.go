@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 )
 
@@ -29,7 +30,7 @@ func runToArtifact(ctx context.Context, g *git.Runner, o Options, name string, w
 		return res, err
 	}
 	if err := out.Commit(); err != nil {
-		return res, fmt.Errorf("writing %s: %w", name, err)
+		return res, fmt.Errorf("writing %s: %w", name, fail.DiskFull(err, name))
 	}
 	return res, nil
 }

@@ -226,14 +226,25 @@ func Do(ctx context.Context, r Request, e Env) error {
 		return writeResult(e.Stdout, res, o, false)
 	}
 	res, err := Run(ctx, e.Git, o)
-	if err != nil {
+	if err != nil && !fail.OnlyUnrecorded(err) {
 		return err
 	}
 	if o.DryRun && !r.JSON {
 		_, err = io.WriteString(e.Stdout, res.Plan(o))
 		return err
 	}
-	return writeResult(e.Stdout, res, o, r.JSON)
+	return done(writeResult(e.Stdout, res, o, r.JSON), err)
+}
+
+// done is what a deploy whose switch happened returns: the error writing
+// its result, else unrecorded (nil, or the *fail.Unrecorded saying that
+// deploys.log could not record it, after the result was printed as on
+// success).
+func done(werr, unrecorded error) error {
+	if werr != nil {
+		return werr
+	}
+	return unrecorded
 }
 
 // onHost deploys from an artifact, or switches to a kept release, with no
@@ -252,9 +263,9 @@ func (r Request) onHost(ctx context.Context, e Env, o Options) error {
 	} else {
 		res, err = Switch(ctx, o, r.Switch)
 	}
-	if err != nil {
+	if err != nil && !fail.OnlyUnrecorded(err) {
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
-	return writeResult(e.Stdout, res, o, r.JSON)
+	return done(writeResult(e.Stdout, res, o, r.JSON), err)
 }

@@ -3,6 +3,9 @@ package fail
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -39,5 +42,41 @@ func TestUsage(t *testing.T) {
 	}
 	if got := Usagef("bad %q", "-x").Error(); got != `bad "-x"` {
 		t.Errorf("Usagef = %q", got)
+	}
+}
+
+func TestOnlyUnrecorded(t *testing.T) {
+	u := &Unrecorded{Err: errors.New("log")}
+	other := errors.New("x")
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{other, false},
+		{u, true},
+		{fmt.Errorf("in r: %w", u), true},
+		{errors.Join(u, nil), true},
+		{errors.Join(u, &Unrecorded{Err: other}), true},
+		{errors.Join(u, other), false},
+		{errors.Join(errors.Join(u), other), false},
+	} {
+		if got := OnlyUnrecorded(tc.err); got != tc.want {
+			t.Errorf("OnlyUnrecorded(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestDiskFull(t *testing.T) {
+	other := errors.New("x")
+	if DiskFull(other, "/srv") != other || DiskFull(nil, "/srv") != nil {
+		t.Error("DiskFull changed an error that is no full disk")
+	}
+	for _, errno := range []error{syscall.ENOSPC, syscall.EDQUOT} {
+		err := DiskFull(fmt.Errorf("writing f: %w", &os.PathError{Op: "write", Path: "/srv/f", Err: errno}), "/srv")
+		if !strings.HasPrefix(err.Error(), "the disk is full: writing f: write /srv/f: ") || !errors.Is(err, errno) ||
+			Hint(err) != "free some space on the disk holding /srv, then run it again" {
+			t.Errorf("DiskFull(%v) = %q, hint %q", errno, err, Hint(err))
+		}
 	}
 }
