@@ -28,8 +28,10 @@
 //
 // --serve HOST:PORT serves the same over HTTP, reading the standard place
 // on every request: /deploy_tag (text), /deploy_tag.json (JSON), / (a
-// page for people, with a copy button) and /metrics (see Metrics). A bare
-// port binds to 127.0.0.1. SIGINT or SIGTERM shuts it down gracefully.
+// page for people, with a copy button) and /metrics (see Metrics). It
+// binds exactly what it is given: a bare port binds to 127.0.0.1,
+// 0.0.0.0:PORT to IPv4 alone, [::]:PORT to IPv6 alone. SIGINT or SIGTERM
+// shuts it down gracefully.
 //
 // It reads files only: without --basedir, --config, --environment or
 // --all, and outside a basedir, it needs neither git nor a deploy.toml.

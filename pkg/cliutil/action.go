@@ -146,6 +146,34 @@ func Given(c *cli.Context) map[string]bool {
 	return set
 }
 
+// emptyValues refuses an empty value given on the command line to a flag
+// that needs one: --config "", --remote "", --serve "", --root "" (each
+// time, for a repeatable flag). An empty environment variable still
+// counts as unset. Flags of other types (numbers, durations) already fail
+// to parse an empty value.
+func emptyValues(c *cli.Context) error {
+	args, kept := c.App.Metadata[argsKey].([]string)
+	for _, f := range c.App.Flags {
+		name := f.Names()[0]
+		if !c.IsSet(name) || kept && !onCommandLine(args, f.Names()) {
+			continue
+		}
+		empty := false
+		switch f.(type) {
+		case *cli.StringFlag:
+			empty = c.String(name) == ""
+		case *cli.PathFlag:
+			empty = c.Path(name) == ""
+		case *cli.StringSliceFlag:
+			empty = slices.Contains(c.StringSlice(name), "")
+		}
+		if empty {
+			return Usagef("--%s is empty", name)
+		}
+	}
+	return nil
+}
+
 // onCommandLine reports whether one of names stands as a flag in args (a
 // program name, then the arguments), before any "--".
 func onCommandLine(args, names []string) bool {

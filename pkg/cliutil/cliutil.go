@@ -52,15 +52,22 @@ func Usagef(format string, args ...any) error { return fail.Usagef(format, args.
 
 // NewApp builds an App with the behaviour every deploytag binary shares:
 // no "help" command, usage errors exit 2 without printing help to stdout,
-// the library never calls os.Exit, and --version prints Version().
+// the library never calls os.Exit, --version prints Version(), and an
+// empty value given on the command line to a flag that needs one
+// (--config "") is a usage error, never taken for "not given".
 func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFunc) *cli.App {
 	return &cli.App{
-		Name:                   name,
-		Usage:                  usage,
-		ArgsUsage:              argsUsage,
-		Version:                Version(),
-		Flags:                  flags,
-		Action:                 action,
+		Name:      name,
+		Usage:     usage,
+		ArgsUsage: argsUsage,
+		Version:   Version(),
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			if err := emptyValues(c); err != nil {
+				return err
+			}
+			return action(c)
+		},
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {

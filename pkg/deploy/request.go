@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -205,6 +206,9 @@ func Do(ctx context.Context, r Request, e Env) error {
 	if r.OnHost() {
 		return r.onHost(ctx, e, o)
 	}
+	if err := exportAttributesKnown(e.Basedir, e.Config); err != nil {
+		return err
+	}
 	o.Basedir, o.Tag, o.Progress, o.ExportAttributes = e.Basedir, r.Tag, e.Progress, e.Config.ExportAttributes
 	if r.Tag == "" {
 		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
@@ -245,6 +249,24 @@ func done(werr, unrecorded error) error {
 		return werr
 	}
 	return unrecorded
+}
+
+// exportAttributesKnown refuses a name in deploy.toml's export_attributes
+// that is no repo of the basedir, as an unknown name in repos is refused:
+// a typo would otherwise drop a repo's export rules in silence.
+func exportAttributesKnown(dir string, c *config.Config) error {
+	_, err := basedir.Named(dir, c.ExportAttributes)
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for i, e := range errs {
+		errs[i] = fmt.Errorf("%s: export_attributes: %w", c.File, e)
+	}
+	return errors.Join(errs...)
 }
 
 // onHost deploys from an artifact, or switches to a kept release, with no

@@ -69,7 +69,7 @@ func TestOnlyUnrecorded(t *testing.T) {
 
 func TestDiskFull(t *testing.T) {
 	other := errors.New("x")
-	if DiskFull(other, "/srv") != other || DiskFull(nil, "/srv") != nil {
+	if got := DiskFull(other, "/srv"); got.Error() != "x" || Hint(got) != "" || DiskFull(nil, "/srv") != nil {
 		t.Error("DiskFull changed an error that is no full disk")
 	}
 	for _, errno := range []error{syscall.ENOSPC, syscall.EDQUOT} {
