@@ -334,6 +334,14 @@ func (e *NetError) Error() string {
 
 func (e *NetError) Unwrap() error { return e.Err }
 
+// where is the URL of the remote, redacted.
+func (e *NetError) where() string {
+	if e.URL != "" {
+		return e.URL
+	}
+	return e.Remote
+}
+
 // Hint says what to do about the failure.
 func (e *NetError) Hint() string {
 	h := ""
@@ -369,9 +377,14 @@ func (e *NetError) Hint() string {
 	return h
 }
 
-// from fills e from a host verdict another repo met.
+// from fills e from a host verdict another repo met. The cause is the
+// other repo's, but where it quotes that repo's URL it quotes e's own: an
+// error never names another repo's URL as its own.
 func (e *NetError) from(v *NetError) *NetError {
 	e.Kind, e.Cause, e.Timeout, e.Host = v.Kind, v.Cause, v.Timeout, v.Host
+	if theirs, ours := v.where(), e.where(); theirs != "" && theirs != ours {
+		e.Cause = strings.ReplaceAll(e.Cause, theirs, ours)
+	}
 	e.Err = ErrHostFailed
 	if errors.Is(v.Err, context.DeadlineExceeded) {
 		e.Err = fmt.Errorf("%w: %w", ErrHostFailed, context.DeadlineExceeded)

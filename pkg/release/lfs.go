@@ -74,7 +74,7 @@ func (t *treeExport) writeLFS(full, p, mode string, ptr lfsPointer) error {
 	obj := filepath.Join(t.lfsDir, ptr.Oid[0:2], ptr.Oid[2:4], ptr.Oid)
 	src, err := os.Open(obj)
 	if errors.Is(err, os.ErrNotExist) {
-		t.rec.problem("%s: Git LFS object %s is not in the repo; get it with git lfs fetch", full, ptr.Oid)
+		t.rec.problem("cannot deploy %s: Git LFS object %s is not in the repo; get it with git lfs fetch", full, ptr.Oid)
 		return nil
 	}
 	if err != nil {
@@ -91,18 +91,19 @@ func (t *treeExport) writeLFS(full, p, mode string, ptr lfsPointer) error {
 		return err
 	}
 	if n != ptr.Size || hex.EncodeToString(h.Sum(nil)) != ptr.Oid {
-		t.rec.problem("%s: Git LFS object %s in the repo does not match its pointer (%d bytes, sha256 %x)", full, ptr.Oid, n, h.Sum(nil))
+		t.rec.problem("cannot deploy %s: Git LFS object %s in the repo does not match its pointer (%d bytes, sha256 %x)", full, ptr.Oid, n, h.Sum(nil))
 	}
 	return nil
 }
 
-// problemsError turns the problems of a repo into one error per file, so
-// that each is named on its own line with its repo.
+// problemsError turns the problems of a repo (each a sentence of its
+// own) into one error per file or submodule, so that each is named on its
+// own line with its repo.
 func problemsError(repo string, problems []string) error {
 	sort.Strings(problems)
 	errs := make([]error, len(problems))
 	for i, p := range problems {
-		errs[i] = basedir.Errorf(repo, "cannot deploy %s", p)
+		errs[i] = basedir.Errorf(repo, "%s", p)
 	}
 	return errors.Join(errs...)
 }

@@ -74,11 +74,5 @@ func FetchSubmodule(ctx context.Context, g *git.Runner, into string, s Submodule
 	if hasCommit(ctx, g, into, s.Commit) {
 		return nil
 	}
-	if err := fetchCommit(ctx, g, into, s.URL, s.Commit); err != nil {
-		return err
-	}
-	if !hasCommit(ctx, g, into, s.Commit) {
-		return fmt.Errorf("%s does not have commit %s", git.Redact(s.URL), s.Commit)
-	}
-	return nil
+	return fetchCommit(ctx, g, into, s.URL, s.Commit)
 }
