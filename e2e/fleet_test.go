@@ -358,7 +358,9 @@ func (f *fleet) wrapper(kind, arg string) string {
 import glob, os, signal, subprocess, sys, time
 real, kind, arg = %q, %q, %q
 args = sys.argv[1:]
-if kind == "log-full" and "--switch" in args:
+if kind == "log-full":
+    if "--switch" not in args:
+        os.execv(real, [real] + args)
     root = args[args.index("--root") + 1]
     script = """set -e
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin

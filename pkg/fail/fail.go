@@ -1,8 +1,10 @@
 // Package fail holds what decides how an error reaches the user, defined
 // once for every package: a wrong command line (UsageError, exit status
-// 2 instead of 1) and advice for the operator (a Hint, printed as a
-// "tool: hint: ..." line after the error). pkg/cliutil reads both when it
-// prints an error and picks the exit status; nothing matches messages.
+// 2 instead of 1), work done whose record could not be written
+// (Unrecorded, exit status 3), a full disk called one (DiskFull) and
+// advice for the operator (a Hint, printed as a "tool: hint: ..." line
+// after the error). pkg/cliutil reads them when it prints an error and
+// picks the exit status; nothing matches messages.
 package fail
 
 import (
