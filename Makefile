@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test chaos demo bench realworld lint install clean share uninstall dist dist-check
+.PHONY: build test chaos demo bench floors realworld lint install clean share uninstall dist dist-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
@@ -31,8 +31,18 @@ chaos:
 demo: build
 	./scripts/demo.sh
 
+# bench: every goal timed against its loop, into bench/RESULTS.md. Take it
+# on a quiet machine (load average below 1.5): a run above is marked
+# unreliable. BENCH_FLAGS=-quick is a smoke run that keeps nothing.
 bench: build
 	./scripts/bench.sh
+
+# floors [FLOORS_FLAGS=-perf]: what each tool does per repo and per file
+# against its loop (processes, git subcommands, syscalls; under strace),
+# into bench/FLOORS.md; -perf adds where the CPU time goes. Counts hold on
+# a loaded machine.
+floors: build
+	BENCH_FLAGS="-floors $(FLOORS_FLAGS)" ./scripts/bench.sh
 
 # realworld REALWORLD_DIR=DIR [REALWORLD_ONLY="git zstd"]: the whole pipeline
 # over local clones of the public repos scripts/realworld.sh names (its

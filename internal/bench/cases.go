@@ -31,6 +31,12 @@ type Baseline struct {
 	Script string
 	Target float64 // the tool's time over the baseline's must be at most this; 0: no target
 	At     []int   // the sizes Target applies to; nil means all
+	// Goal, when set, is the goal (goals.go) this row serves at the
+	// goal's sizes; its targets are the goal's.
+	Goal string
+	// Sizes the baseline runs at (numbers of repos); nil means all the
+	// case's.
+	Sizes []int
 }
 
 // FlatTarget bounds the cost of 10,000 existing tags per repo against 200.
@@ -62,16 +68,16 @@ var cases = []Case{
 		Baselines: []Baseline{{Name: "rev-parse loop | sha256sum", Script: headsHash}}},
 	{Tool: "tag_for_deploy", Args: "--time {time} {base}", Flat: true,
 		Baselines: []Baseline{
-			{Name: "careful loop", Script: carefulTag, Target: 0.5, At: []int{100, 1000}},
+			{Name: "careful loop", Script: carefulTag, Goal: GoalTag},
 			{Name: "naive loop", Script: naiveTag, Target: 1.0, At: []int{100, 1000}},
 		}},
 	{Tool: "tag_repos", Args: "--basedir {base} {tag}", Flat: true,
 		Baselines: []Baseline{{Name: "naive loop", Script: naiveTag, Target: 0.8, At: []int{1000}}}},
 	{Tool: "push_tag", Variant: "file", Args: "--basedir {base} --remote {remote} {tag}", Remote: "origin",
-		Tagged: true, Sizes: []int{12, 100}, Flat: true,
+		Tagged: true, Sizes: []int{12, 100, 1000}, Flat: true,
 		Baselines: []Baseline{
-			{Name: "serial push loop", Script: serialPush},
-			{Name: "xargs -P4 git push", Script: xargsPush},
+			{Name: "serial push loop", Script: serialPush, Sizes: []int{12, 100}},
+			{Name: "xargs -P4 git push", Script: xargsPush, Goal: GoalPushFile},
 		}},
 	{Tool: "push_tag", Variant: "git://", Args: "--basedir {base} --remote {remote} {tag}", Remote: "daemon",
 		Tagged: true, Sizes: []int{12, 100}, Flat: true,

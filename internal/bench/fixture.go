@@ -114,8 +114,25 @@ func fastImport(tags int) []byte {
 	return s.Bytes()
 }
 
-// fixture makes a basedir of n repos with tags existing tags each.
+// fixture makes a basedir of n repos with tags existing tags each, once:
+// a second call returns the first one's.
 func (b *Bench) fixture(n, tags int) (*Fixture, error) {
+	if f := b.fixtures[[2]int{n, tags}]; f != nil {
+		return f, nil
+	}
+	f, err := b.newFixture(n, tags)
+	if err != nil {
+		return nil, err
+	}
+	if b.fixtures == nil {
+		b.fixtures = map[[2]int]*Fixture{}
+	}
+	b.fixtures[[2]int{n, tags}] = f
+	return f, nil
+}
+
+// newFixture makes the basedir and remotes of a fixture.
+func (b *Bench) newFixture(n, tags int) (*Fixture, error) {
 	work, bare, err := b.template(tags)
 	if err != nil {
 		return nil, err

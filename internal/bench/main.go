@@ -1,7 +1,14 @@
 // Command bench measures the deploytag tools against the shell loops they
-// replace (issue 7). make bench builds the tools and runs it through
-// scripts/bench.sh; it is not part of make test, and not shipped (make
-// build and the release build only cmd/).
+// replace. make bench builds the tools and runs it through scripts/bench.sh;
+// it is not part of make test, and not shipped (make build and the release
+// build only cmd/).
+//
+// Its first table is the goals of "faster at git's floor" (goals.go): each
+// goal a ratio ours / the loop a user would write, measured at two sizes
+// (repos or files) with the cost per repo or per file, paired runs taken
+// in turn, medians, and the load average at the start and the end of each
+// measurement (above UnreliableLoad the row is marked unreliable; so is
+// the whole run).
 //
 // It generates basedirs of 12, 100 and 1000 repos, each repo with a short
 // history, a bare remote and 200 existing annotated tags (packed), plus a
@@ -9,18 +16,24 @@
 // whose binary is built, it runs the tool and each baseline in turn, the
 // order rotating from run to run, each run with a fresh tag, and reports
 // the medians, their ratio, the tool's peak memory and the git processes
-// the tool starts per repo. The table goes to stdout and, with the machine
-// it ran on, to -out.
+// the tool starts per repo. push_tag over a real sshd is ssh.go.
 //
-// On one generated repo of 20,000 files (pair.go) it also verifies the
-// repo's release on its host (no repos, no git) against hashing the same
-// files with find | xargs sha1sum (release.go), and exports the repo with
-// deploy against git archive | tar -x (export.go); -release or -export
-// runs that case alone and replaces only its section of -out.
+// On repos of many files (pair.go) it verifies a release on its host
+// (release.go), exports a repo with deploy against git archive | tar -x
+// (export.go) and deploys an artifact against tar -x then sha1sum
+// (unpack.go), each at two sizes; -release, -export or -unpack runs those
+// cases alone and replaces only their sections of -out. Peak memory of the
+// file tools is taken once on a repo of MemFiles files.
+//
+// -floors counts instead of timing (floors.go): processes, git
+// subcommands and syscalls per repo or per file of each side of each goal,
+// under strace, and where CPU time goes under perf; counts are valid on a
+// loaded machine. It writes its tables into -floors-out.
 //
 // Usage:
 //
-//	go run ./internal/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-only TEXT] [-mem] [-export] [-release]
+//	go run ./internal/bench [-bin bin] [-out bench/RESULTS.md] [-quick] [-keep] [-only TEXT] [-mem]
+//	                        [-export] [-release] [-unpack] [-floors [-floors-out bench/FLOORS.md] [-perf]]
 package main
 
 import (
@@ -47,13 +60,17 @@ type size struct{ n, tags, runs int }
 
 func main() {
 	bin := flag.String("bin", "bin", "folder holding the built tools")
-	out := flag.String("out", "bench/RESULTS.md", "file to write the results to (empty: none)")
-	quick := flag.Bool("quick", false, "small sizes and few runs (a big repo of 2,000 files), to try the harness")
+	out := flag.String("out", "bench/RESULTS.md", "file to write the results to (empty: none; with -quick, none unless given)")
+	quick := flag.Bool("quick", false, "small sizes and few runs, to try the harness")
 	keep := flag.Bool("keep", false, "keep the generated repos")
 	only := flag.String("only", "", "run only the cases whose tool contains this")
 	memOnly := flag.Bool("mem", false, "only the peak memory of each tool, once, at 1000 repos and at 10,000 tags")
 	exportOnly := flag.Bool("export", false, "only the release export case; replaces its section of -out, keeps the rest")
 	releaseOnly := flag.Bool("release", false, "only the release verify case; replaces its section of -out, keeps the rest")
+	unpackOnly := flag.Bool("unpack", false, "only the deploy --from-artifact cases; replaces their sections of -out, keeps the rest")
+	floors := flag.Bool("floors", false, "count processes and syscalls per repo and per file (strace) instead of timing")
+	floorsOut := flag.String("floors-out", "bench/FLOORS.md", "with -floors: the file to write the counts into (empty: none; with -quick, none unless given)")
+	withPerf := flag.Bool("perf", false, "with -floors: also sample where CPU time goes, with perf")
 	flag.Parse()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
@@ -76,16 +93,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	b.memOnly = *memOnly
-	b.big = bigRepo{files: BigFiles, big: BigFilesBig, bytes: BigBytes}
-	if *quick {
-		b.big = bigRepo{files: BigFiles / 10, big: BigFilesBig / 10, bytes: BigBytes / 10}
+	b.memOnly, b.quick = *memOnly, *quick
+	if *quick && !flagGiven("out") {
+		*out = "" // a smoke run's figures judge nothing: printed, not kept
 	}
-	if *exportOnly {
-		err = b.runAlone(&exportCase, *out)
-	} else if *releaseOnly {
-		err = b.runAlone(&releaseCase, *out)
-	} else {
+	if *quick && !flagGiven("floors-out") {
+		*floorsOut = ""
+	}
+	switch {
+	case *floors:
+		err = b.floors(*only, *floorsOut, *withPerf)
+	case *exportOnly:
+		err = b.runAlone([]*pairCase{&exportCase, &exportMixedCase}, *out)
+	case *releaseOnly:
+		err = b.runAlone([]*pairCase{&releaseCase}, *out)
+	case *unpackOnly:
+		err = b.runAlone([]*pairCase{&unpackCase, &unpackMixedCase}, *out)
+	default:
 		err = b.run(sizes, *only, *out)
 	}
 	b.close()
@@ -95,10 +119,18 @@ func main() {
 	}
 }
 
+// flagGiven reports whether the flag was on the command line.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
 // Bench holds the sealed environment, the git daemon and the results.
 type Bench struct {
 	ctx        context.Context
 	memOnly    bool // -mem
+	quick      bool // -quick
 	bin, tmp   string
 	keep       bool
 	env        []string
@@ -106,13 +138,18 @@ type Bench struct {
 	daemonAddr string
 	seq        int // makes every tag, time and folder fresh
 	rows       []row
-	procs      []string  // "tool: git processes per repo" lines
-	dash       *dashRow  // the what-runs-where server, when measured
-	ssh        []sshRow  // push_tag over ssh, when measured
-	big        bigRepo   // the repo of the big-repo cases
-	pairs      []pairRow // the big-repo cases measured
+	procs      []string // "tool: git processes per repo" lines
+	dash       *dashRow // the what-runs-where server, when measured
+	ssh        []sshRow // push_tag over ssh, when measured
+	bigs       map[string]*bigRepo
+	pairs      [][]pairRow         // the file cases measured, each at its sizes
+	mem        []memRow            // the file tools' peak memory
+	results    []result            // the goals' results
+	floorSSH   *sshSetup           // the sshd of -floors, once started
+	fixtures   map[[2]int]*Fixture // by repos and tags, made once
 	started    time.Time
 	loadStart  string
+	load1Start load
 }
 
 func newBench(ctx context.Context, bin string, keep bool) (*Bench, error) {
@@ -124,7 +161,7 @@ func newBench(ctx context.Context, bin string, keep bool) (*Bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bench{ctx: ctx, bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg()}
+	b := &Bench{ctx: ctx, bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg(), load1Start: load1()}
 	home := filepath.Join(tmp, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, err
@@ -299,6 +336,7 @@ type row struct {
 	rss           int64
 	target        float64 // 0: none
 	err           string
+	loads         [2]load // at the start and the end of the measurement
 }
 
 func (r row) ratio() float64 { return r.toolT.Seconds() / r.baseT.Seconds() }
@@ -368,7 +406,9 @@ func (b *Bench) run(sizes []size, only, out string) error {
 				sides = append(sides, nil)
 			} else if sz.tags == 200 {
 				for i := range c.Baselines {
-					sides = append(sides, &side{label: c.Baselines[i].Name, f: f, c: c, bl: &c.Baselines[i]})
+					if bl := &c.Baselines[i]; bl.Sizes == nil || slices.Contains(bl.Sizes, sz.n) {
+						sides = append(sides, &side{label: bl.Name, f: f, c: c, bl: bl})
+					}
 				}
 			} else if ref := fixtures[[2]int{sz.n, 200}]; c.Flat && ref != nil {
 				sides = append(sides, &side{label: fmt.Sprintf("%s, %d tags", c.name(), ref.Tags), f: ref, c: c})
@@ -380,11 +420,13 @@ func (b *Bench) run(sizes []size, only, out string) error {
 			}
 			timed := slices.DeleteFunc(slices.Clone(sides), func(s *side) bool { return s == nil })
 			b.logf("  %s: %d sides × %d runs", c.name(), len(timed), runs)
+			loadStart := load1()
 			err := b.measure(timed, runs)
+			loads := [2]load{loadStart, load1()}
 			for _, s := range sides[1:] {
 				if s == nil {
 					r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: "(peak memory only)", runs: runs,
-						toolT: median(tool.times), rss: tool.rss}
+						toolT: median(tool.times), rss: tool.rss, loads: loads}
 					if err != nil {
 						r.err = err.Error()
 					}
@@ -392,8 +434,14 @@ func (b *Bench) run(sizes []size, only, out string) error {
 					continue
 				}
 				r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: s.label, runs: sz.runs,
-					toolT: median(tool.times), baseT: median(s.times), rss: tool.rss}
+					toolT: median(tool.times), baseT: median(s.times), rss: tool.rss, loads: loads}
+				g := ""
+				if s.bl != nil && s.bl.Goal != "" && sz.tags == 200 && slices.Contains(goalByKey(s.bl.Goal).sizes(b.quick), sz.n) {
+					g = s.bl.Goal
+					r.target = goalByKey(g).target(sz.n, b.quick)
+				}
 				switch {
+				case g != "":
 				case s.bl != nil && sz.tags != 200:
 				case s.bl != nil && (s.bl.At == nil || slices.Contains(s.bl.At, sz.n)):
 					r.target = s.bl.Target
@@ -404,6 +452,10 @@ func (b *Bench) run(sizes []size, only, out string) error {
 					r.err = err.Error()
 				}
 				b.rows = append(b.rows, r)
+				if g != "" {
+					b.results = append(b.results, result{goal: g, size: sz.n, runs: runs, ours: r.toolT, base: r.baseT,
+						rss: r.rss, loadStart: loads[0], loadEnd: loads[1], err: r.err})
+				}
 			}
 			if err != nil {
 				b.logf("  %s failed: %v", c.name(), err)
@@ -425,10 +477,15 @@ func (b *Bench) run(sizes []size, only, out string) error {
 		b.ssh = b.sshBench()
 	}
 	for _, c := range pairCases {
-		if b.has(c.tool) && (only == "" || strings.Contains(c.name, only)) && (c.mem || !b.memOnly) {
-			b.pairs = append(b.pairs, b.runPair(c))
+		if b.has(c.tool) && (only == "" || strings.Contains(c.name, only)) && !b.memOnly && b.ctx.Err() == nil {
+			rows := b.runPair(c)
+			b.pairs = append(b.pairs, rows)
+			for _, r := range rows {
+				b.results = append(b.results, r.result())
+			}
 		}
 	}
+	b.mem = b.memFiles(only)
 	report := b.report()
 	fmt.Print(report)
 	if out == "" {
@@ -513,41 +570,99 @@ func (b *Bench) countProcs(todo []*Case) error {
 
 func (b *Bench) table() string {
 	var s strings.Builder
-	s.WriteString("| repos | tags/repo | tool | against | runs | tool median | baseline median | ratio | target | tool peak RSS |\n")
-	s.WriteString("|---:|---:|---|---|---:|---:|---:|---:|---|---:|\n")
+	s.WriteString("| repos | tags/repo | tool | against | runs | tool median | baseline median | tool per repo | baseline per repo | ratio | target | tool peak RSS |\n")
+	s.WriteString("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, r := range b.rows {
 		r.tool, r.against = cell(r.tool), cell(r.against)
 		mem := peak(r.rss, r.n >= MemTargetAt)
 		if r.err != "" {
-			fmt.Fprintf(&s, "| %d | %d | %s | %s | | | | | FAILED: %s | |\n", r.n, r.tags, r.tool, r.against,
-				strings.ReplaceAll(firstLines(r.err, 2), "\n", " "))
+			fmt.Fprintf(&s, "| %d | %d | %s | %s | | | | | | | FAILED: %s | |\n", r.n, r.tags, r.tool, r.against,
+				cell(strings.ReplaceAll(firstLines(r.err, 2), "\n", " ")))
 			continue
 		}
 		if r.baseT == 0 {
-			fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | | | | %s |\n", r.n, r.tags, r.tool, r.against,
-				r.runs, r.toolT.Seconds(), mem)
+			fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | | %s | | | | %s |\n", r.n, r.tags, r.tool, r.against,
+				r.runs, r.toolT.Seconds(), perUnit(r.toolT, r.n, "repo"), mem)
 			continue
 		}
-		fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | %.3f s | %.2f | %s | %s |\n", r.n, r.tags, r.tool, r.against,
-			r.runs, r.toolT.Seconds(), r.baseT.Seconds(), r.ratio(), r.verdict(), mem)
+		v := r.verdict()
+		if v != "" && unreliable(r.loads[0], r.loads[1]) {
+			v += " (unreliable: load " + r.loads[0].String() + " → " + r.loads[1].String() + ")"
+		}
+		fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | %.3f s | %s | %s | %.2f | %s | %s |\n", r.n, r.tags, r.tool, r.against,
+			r.runs, r.toolT.Seconds(), r.baseT.Seconds(), perUnit(r.toolT, r.n, "repo"), perUnit(r.baseT, r.n, "repo"),
+			r.ratio(), v, mem)
 	}
 	return s.String()
+}
+
+// memTable is the peak memory of every tool measured at MemTargetAt repos
+// and of the file tools on MemFiles files.
+func (b *Bench) memTable() string {
+	var s strings.Builder
+	s.WriteString("| tool | at | peak RSS | target |\n|---|---|---:|---|\n")
+	seen := map[string]bool{}
+	for _, r := range b.rows {
+		if r.n != MemTargetAt || r.tags != 200 || r.rss == 0 || seen[r.tool] {
+			continue
+		}
+		seen[r.tool] = true
+		fmt.Fprintf(&s, "| %s | %d repos | %.1f MiB | %s |\n", cell(r.tool), r.n, float64(r.rss)/(1<<20), memVerdict(r.rss))
+	}
+	for _, r := range b.mem {
+		if r.err != "" {
+			fmt.Fprintf(&s, "| %s | %d files | | FAILED: %s |\n", cell(r.name), r.files, cell(firstLines(r.err, 1)))
+			continue
+		}
+		fmt.Fprintf(&s, "| %s | %d files | %.1f MiB | %s |\n", cell(r.name), r.files, float64(r.rss)/(1<<20), memVerdict(r.rss))
+	}
+	return s.String()
+}
+
+func memVerdict(rss int64) string {
+	if rss < MemTarget {
+		return fmt.Sprintf("< %d MiB met", MemTarget>>20)
+	}
+	return fmt.Sprintf("< %d MiB MISSED", MemTarget>>20)
 }
 
 func (b *Bench) report() string {
 	var s strings.Builder
 	s.WriteString("# Benchmark results\n\nMade by `make bench` (internal/bench). Each row: the tool and a baseline run in turn\n" +
-		"on the same basedir, the order rotating each run, every run with a fresh tag; medians.\n" +
-		"Ratio is tool/baseline (below 1: the tool is faster). Rows against the same tool with 200 tags\n" +
-		"show the cost of 10,000 existing (packed) tags per repo; the loops there ran on the 10,000-tag repos too.\n" +
-		"Peak RSS is the largest of the tool and the git processes it ran (GNU time %M).\n\n")
+		"on the same data, the order rotating each run, every run with a fresh tag or folder; medians.\n" +
+		"Ratio is tool/baseline (below 1: the tool is faster). Per repo and per file: the median over the size.\n" +
+		"Peak RSS is the largest of the tool and the processes it ran (GNU time %M).\n" +
+		"The counts behind these times (processes and syscalls per repo and per file) are in FLOORS.md (`make floors`).\n\n")
 	s.WriteString("## Machine\n\n")
 	for _, l := range machine(b.env, b.loadStart) {
 		s.WriteString("- " + l + "\n")
 	}
-	fmt.Fprintf(&s, "- wall time of the whole run: %s\n\n", time.Since(b.started).Round(time.Second))
-	s.WriteString("## Results\n\n")
-	s.WriteString(b.table())
+	fmt.Fprintf(&s, "- wall time of the whole run: %s\n", time.Since(b.started).Round(time.Second))
+	if end := load1(); unreliable(b.load1Start, end) {
+		fmt.Fprintf(&s, "- **UNRELIABLE RUN**: the 1-minute load average was %s at the start and %s at the end, above %.1f on %d cores:\n"+
+			"  other work shared the CPUs, and the times and ratios below are not the tools'. Re-run on a quiet machine.\n",
+			b.load1Start, end, UnreliableLoad, runtime.NumCPU())
+	} else {
+		fmt.Fprintf(&s, "- the 1-minute load average stayed at or below %.1f at the start and the end: a quiet machine\n", UnreliableLoad)
+	}
+	if b.quick {
+		s.WriteString("- **-quick**: small sizes and few runs, a smoke run of the harness; no figure here judges a goal\n")
+	}
+	s.WriteString("\n## Goals: faster at git's floor\n\nEach goal at two sizes; the load average (1 minute) at the start and the end of\n" +
+		"each measurement, a row above " + fmt.Sprintf("%.1f", UnreliableLoad) + " marked unreliable.\n\n")
+	s.WriteString(goalsTable(b.results, b.quick))
+	if g := growthTable(b.results); g != "" {
+		s.WriteString("\nThe cost of one more repo or file, from the two sizes (the fixed cost of a run left out):\n\n" + g)
+	}
+	if len(b.rows) > 0 || len(b.mem) > 0 {
+		s.WriteString("\n## Peak memory\n\n")
+		s.WriteString(b.memTable())
+	}
+	if len(b.rows) > 0 {
+		s.WriteString("\n## Every tool against its loops\n\nRows against the same tool with 200 tags show the cost of 10,000 existing (packed) tags\n" +
+			"per repo; the loops there ran on the 10,000-tag repos too.\n\n")
+		s.WriteString(b.table())
+	}
 	if b.dash != nil {
 		fmt.Fprintf(&s, "\n## What runs where\n\n`%s`: the median time of one request over %d environments\n"+
 			"whose deploys.log each hold %d lines, against the same with %d lines each, both servers\n"+
@@ -555,20 +670,25 @@ func (b *Bench) report() string {
 		s.WriteString(b.dash.table())
 	}
 	if b.ssh != nil {
-		fmt.Fprintf(&s, "\n## %s\n\n%d repos whose remotes are on one OpenSSH sshd on 127.0.0.1 (internal/sshtest), pushed by\n"+
-			"push_tag (default --jobs), a serial loop of git push and xargs -P4 git push, each run with a fresh tag,\n"+
-			"the order rotating; medians of %d runs. First with the ssh config alone (push_tag shares one connection\n"+
-			"per host), then with the user's own ControlMaster/ControlPersist in it (push_tag leaves sharing to it).\n"+
-			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRepos, SSHRuns)
+		fmt.Fprintf(&s, "\n## %s\n\nRepos whose remotes are on one OpenSSH sshd on 127.0.0.1 (internal/sshtest: its own port,\n"+
+			"keys and config, host-key checking on, sshd's default MaxStartups and MaxSessions). Three sides in turn,\n"+
+			"each run with a fresh tag, medians of %d runs: push_tag (default --jobs; it opens and shares its own\n"+
+			"connection), `xargs -P4 git push` (a connection per push), and `xargs -P8 git push` over one\n"+
+			"ControlMaster the loop opens first (`ssh -fNM`) and closes after, both counted in its time.\n"+
+			"Client CPU: user+system time of the side and the processes it waited for (not sshd's).\n\n", SSHCase, SSHRuns)
 		s.WriteString(sshTable(b.ssh))
 	}
-	for _, r := range b.pairs {
-		s.WriteString("\n" + r.block())
+	for _, rows := range b.pairs {
+		if len(rows) > 0 {
+			s.WriteString("\n" + block(rows[0].c, rows, b.quick))
+		}
 	}
-	s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
-		"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
-	for _, p := range b.procs {
-		s.WriteString(p + "\n")
+	if len(b.procs) > 0 {
+		s.WriteString("\n## git processes per repo\n\nCounted by running each tool once on 3 repos with a logging `git` first on PATH\n" +
+			"(internal/gitprocs; make test asserts the same counts).\n\n| tool | in each repo | outside the repos |\n|---|---|---|\n")
+		for _, p := range b.procs {
+			s.WriteString(p + "\n")
+		}
 	}
 	return s.String()
 }
@@ -608,8 +728,7 @@ func machine(env []string, loadStart string) []string {
 		"kernel: " + run("uname", "-sr"),
 		run("git", "version"),
 		"built with " + runtime.Version(),
-		"load average (1, 5, 15 min) at the start: " + loadStart + "; at the end: " + loadavg() +
-			" (the machine is shared: other work ran during the benchmark)",
+		"load average (1, 5, 15 min) at the start: " + loadStart + "; at the end: " + loadavg(),
 	}
 }
 
