@@ -135,7 +135,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	o := verify.LiveOptions{Offline: offline, Options: verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-		AllowedSigners: env.Config.AllowedSigners, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo}}
+		AllowedSigners: env.Config.AllowedSigners, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress()}}
 	if c.IsSet(signersFlag.Name) {
 		o.AllowedSigners = c.String(signersFlag.Name)
 	}

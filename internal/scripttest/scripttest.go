@@ -60,6 +60,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/deploytag/deploytag/internal/githttp"
+	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
 // binDir holds the binaries and moduleRoot the module, once Main ran.
@@ -298,6 +299,10 @@ func Setup(env *testscript.Env) error {
 		{"PATH", binDir + string(os.PathListSeparator) + env.Getenv("PATH")},
 		{"BINDIR", binDir},
 		{"GUARD", filepath.Join(moduleRoot, "scripts", "guard-deploy-tags")},
+		// Scripts compare stderr exactly: a step that a loaded machine
+		// makes last ten seconds must not gain a progress line. A script
+		// about progress sets its own interval.
+		{cliutil.ProgressEveryVar, "1h"},
 	} {
 		env.Setenv(kv[0], kv[1])
 	}

@@ -35,7 +35,7 @@ var (
 	TimeFlag  = &cli.StringFlag{Name: "time", Usage: "time of the tag in RFC 3339, e.g. 2026-11-25T14:25:01Z (default: now)"}
 	SignFlag  = &cli.BoolFlag{Name: "sign", Usage: "sign the tags (gpg or ssh, as git is configured)"}
 	QuietFlag = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: []string{"DEPLOYTAG_QUIET"},
-		Usage: "print no warnings (errors always print)"}
+		Usage: "print no warnings and no progress (errors always print)"}
 )
 
 // DefaultJobs is the default bound on repos worked on at once: git work is

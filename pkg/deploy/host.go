@@ -17,6 +17,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -82,7 +83,10 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 	})
 	defer stop()
 	h := sha256.New()
-	tag, err := artifact.Unpack(io.TeeReader(ctxReader{ctx, a.R}, h), tmp, artifact.Limits{})
+	pr := progress.Or(o.Progress)
+	pr.Start("unpacking", 0)
+	tag, err := artifact.Unpack(io.TeeReader(progress.CountingReader(pr, ctxReader{ctx, a.R}), h), tmp, artifact.Limits{})
+	pr.Stop()
 	res.Tag = tag // on failure too, when the artifact got as far as naming it
 	if err != nil {
 		if ctx.Err() != nil {

@@ -198,7 +198,8 @@ func Do(ctx context.Context, r Request, e Env) error {
 	o := Options{
 		Environment: r.Environment, Root: e.Root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: e.Environ,
 		Jobs: e.Jobs, User: e.User, Host: e.Host, Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun, LockTimeout: r.LockTimeout,
-		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+		Progress: e.Progress,
+		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
 	}
 	if r.Given["keep"] {
 		o.Keep = r.Keep
@@ -209,7 +210,7 @@ func Do(ctx context.Context, r Request, e Env) error {
 	if err := exportAttributesKnown(e.Basedir, e.Config); err != nil {
 		return err
 	}
-	o.Basedir, o.Tag, o.Progress, o.ExportAttributes = e.Basedir, r.Tag, e.Progress, e.Config.ExportAttributes
+	o.Basedir, o.Tag, o.ExportAttributes = e.Basedir, r.Tag, e.Config.ExportAttributes
 	if r.Tag == "" {
 		repos, err := basedir.Select(e.Basedir, e.Config.Repos, nil, nil)
 		if err != nil {
@@ -276,7 +277,7 @@ func (r Request) onHost(ctx context.Context, e Env, o Options) error {
 	if r.Given["allowed-signers"] {
 		signers = r.AllowedSigners
 	}
-	o.Verify = verifyProof(e.Jobs, r.Signed, signers)
+	o.Verify = verifyProof(e.Jobs, r.Signed, signers, e.Progress)
 	var res Result
 	var err error
 	if r.Given["from-artifact"] {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
@@ -13,10 +14,11 @@ import (
 // checks a release against its own proof with no repos and no git, every
 // difference named (repo, then what), jobs files hashed at once; with
 // signed, each repo's recorded tag object must carry a signature by a key
-// the allowed signers file (ssh) or the gpg keyring accepts.
-func verifyProof(jobs int, signed bool, allowedSigners string) VerifyFunc {
+// the allowed signers file (ssh) or the gpg keyring accepts. pr is told
+// as each repo is checked.
+func verifyProof(jobs int, signed bool, allowedSigners string, pr progress.Reporter) VerifyFunc {
 	return func(ctx context.Context, dir, tag string) error {
-		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed,
+		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed, Progress: pr,
 			Signers: sigcheck.Options{AllowedSigners: allowedSigners}})
 		if err != nil {
 			return err

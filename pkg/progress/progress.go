@@ -1,6 +1,9 @@
-// Package progress shows how far multi-repo work has got: on a terminal,
-// one line on stderr with a count, a bar and the repo just finished,
-// redrawn in place and cleared when the step ends; anywhere else, nothing.
+// Package progress shows how far long work has got, on stderr. On a
+// terminal: one line with a count, a bar and the repo just finished,
+// redrawn in place and cleared when the step ends. Anywhere else (CI,
+// Ansible, cron, a pipe): one plain line every ten seconds or so while a
+// step runs (what, how far, how long), nothing for a step that ends
+// sooner.
 //
 // Work reports to a Reporter, which is safe for concurrent use:
 //
@@ -8,6 +11,9 @@
 //	pr.Start("tagging", len(repos))
 //	defer pr.Stop()
 //	... pr.Done(repo.Name) as each repo finishes ...
+//
+// and, inside the repos, what it has got through: progress.Files(pr, 1)
+// per file written or checked, progress.Bytes(pr, n) per n bytes read.
 package progress
 
 import (
@@ -15,6 +21,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -46,6 +54,48 @@ func Or(r Reporter) Reporter {
 	return r
 }
 
+// Counter is a Reporter that also counts what the current step has got
+// through inside its items (Files, Bytes tell it when it is one).
+type Counter interface {
+	// Count adds files and bytes to the step's counts.
+	Count(files, bytes int64)
+}
+
+// Files tells r, if it counts, that n more files of the current step
+// are done.
+func Files(r Reporter, n int64) {
+	if c, ok := r.(Counter); ok {
+		c.Count(n, 0)
+	}
+}
+
+// Bytes tells r, if it counts, that n more bytes of the current step are
+// done.
+func Bytes(r Reporter, n int64) {
+	if c, ok := r.(Counter); ok {
+		c.Count(0, n)
+	}
+}
+
+// CountingReader passes reads of r on, telling pr how many bytes went by.
+func CountingReader(pr Reporter, r io.Reader) io.Reader {
+	if _, ok := pr.(Counter); !ok {
+		return r
+	}
+	return countingReader{pr, r}
+}
+
+type countingReader struct {
+	pr Reporter
+	r  io.Reader
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	Bytes(c.pr, int64(n))
+	return n, err
+}
+
 // fder is an *os.File, or anything else with a file descriptor.
 type fder interface{ Fd() uintptr }
 
@@ -55,12 +105,18 @@ func IsTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// Every is how often a Ticker writes its line.
+const Every = 10 * time.Second
+
 // New returns a Bar named name (the tool) drawing on w if w is a
-// terminal, and Nop otherwise: piped or redirected, stderr stays free of
-// progress.
-func New(w io.Writer, name string) Reporter {
+// terminal, and otherwise a Ticker writing a line every Every (every, when
+// positive: for tests).
+func New(w io.Writer, name string, every time.Duration) Reporter {
 	if !IsTerminal(w) {
-		return Nop
+		if every <= 0 {
+			every = Every
+		}
+		return NewTicker(w, name, every)
 	}
 	width := 80
 	if cols, _, err := term.GetSize(int(w.(fder).Fd())); err == nil && cols > 0 {
@@ -150,4 +206,119 @@ func (b *Bar) line() string {
 func (b *Bar) draw() {
 	io.WriteString(b.w, "\r"+b.line()+"\x1b[K")
 	b.drawn = true
+}
+
+// Ticker writes, while a step runs, one line every so often on a writer
+// that is no terminal (a CI log, Ansible's output, a file):
+//
+//	deploy: exporting: 1/3 repos, 12345 files, 40s
+//
+// what the step is, how far it has got (repos done of all, and the files
+// or bytes counted, when any) and how long it has run. A step that ends
+// before the first line writes nothing; so does Stop.
+type Ticker struct {
+	w     io.Writer
+	name  string
+	every time.Duration
+
+	mu          sync.Mutex
+	step        string
+	done, total int
+	start       time.Time
+	files       atomic.Int64
+	bytes       atomic.Int64
+	quit        chan struct{}
+	ended       chan struct{}
+}
+
+// NewTicker returns a Ticker named name (the tool) writing on w every
+// every.
+func NewTicker(w io.Writer, name string, every time.Duration) *Ticker {
+	return &Ticker{w: w, name: name, every: every}
+}
+
+// Start implements Reporter.
+func (t *Ticker) Start(step string, total int) {
+	t.Stop()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.step, t.done, t.total, t.start = step, 0, total, time.Now()
+	t.files.Store(0)
+	t.bytes.Store(0)
+	t.quit, t.ended = make(chan struct{}), make(chan struct{})
+	go t.tick(t.quit, t.ended)
+}
+
+func (t *Ticker) tick(quit, ended chan struct{}) {
+	defer close(ended)
+	tk := time.NewTicker(t.every)
+	defer tk.Stop()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-tk.C:
+			// One write per line: whole among other lines on stderr.
+			io.WriteString(t.w, t.Line()+"\n")
+		}
+	}
+}
+
+// Done implements Reporter.
+func (t *Ticker) Done(string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done = min(t.done+1, max(t.total, 0))
+}
+
+// Count implements Counter.
+func (t *Ticker) Count(files, bytes int64) {
+	t.files.Add(files)
+	t.bytes.Add(bytes)
+}
+
+// Stop implements Reporter: no line is written after it returns.
+func (t *Ticker) Stop() {
+	t.mu.Lock()
+	quit, ended := t.quit, t.ended
+	t.quit, t.ended = nil, nil
+	t.mu.Unlock()
+	if quit != nil {
+		close(quit)
+		<-ended
+	}
+}
+
+// Line is the line the Ticker writes now.
+func (t *Ticker) Line() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var far []string
+	if t.total > 0 {
+		far = append(far, fmt.Sprintf("%d/%d repos", t.done, t.total))
+	}
+	if n := t.files.Load(); n == 1 {
+		far = append(far, "1 file")
+	} else if n > 1 {
+		far = append(far, fmt.Sprintf("%d files", n))
+	}
+	if n := t.bytes.Load(); n > 0 {
+		far = append(far, Size(n))
+	}
+	far = append(far, time.Since(t.start).Round(time.Second).String())
+	return fmt.Sprintf("%s: %s: %s", t.name, t.step, strings.Join(far, ", "))
+}
+
+// Size writes n bytes for people: 512 B, 1.5 KiB, 120.3 MiB, 2.0 GiB.
+func Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGT"[exp])
 }

@@ -2,10 +2,13 @@ package progress
 
 import (
 	"bytes"
+	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 )
@@ -59,18 +62,18 @@ func TestBarConcurrent(t *testing.T) {
 	}
 }
 
-func TestNewOnlyOnTerminal(t *testing.T) {
+func TestNewBarOnATerminalTickerElsewhere(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	defer w.Close()
-	if New(w, "x") != Nop {
-		t.Error("New on a pipe is not Nop")
+	if tk, ok := New(w, "x", 0).(*Ticker); !ok || tk.every != Every {
+		t.Errorf("New on a pipe = %#v, want a Ticker every %s", New(w, "x", 0), Every)
 	}
-	if New(&bytes.Buffer{}, "x") != Nop {
-		t.Error("New on a buffer is not Nop")
+	if tk, ok := New(&bytes.Buffer{}, "x", time.Second).(*Ticker); !ok || tk.every != time.Second {
+		t.Error("New on a buffer is not a Ticker every second")
 	}
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -78,8 +81,88 @@ func TestNewOnlyOnTerminal(t *testing.T) {
 	}
 	defer ptmx.Close()
 	defer tty.Close()
-	if _, ok := New(tty, "x").(*Bar); !ok {
+	if _, ok := New(tty, "x", time.Millisecond).(*Bar); !ok {
 		t.Error("New on a terminal is not a Bar")
+	}
+}
+
+// syncBuffer is a buffer a Ticker's goroutine writes while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestTickerLine(t *testing.T) {
+	tk := NewTicker(&bytes.Buffer{}, "deploy", time.Hour)
+	tk.Start("exporting", 3)
+	defer tk.Stop()
+	tk.Done("a")
+	if got := tk.Line(); !regexp.MustCompile(`^deploy: exporting: 1/3 repos, 0s$`).MatchString(got) {
+		t.Errorf("line %q", got)
+	}
+	Files(tk, 12345)
+	Bytes(tk, 3<<20+1<<19)
+	if got := tk.Line(); !regexp.MustCompile(`^deploy: exporting: 1/3 repos, 12345 files, 3\.5 MiB, 0s$`).MatchString(got) {
+		t.Errorf("line %q", got)
+	}
+	tk.Start("unpacking", 0) // a new step: counts start again
+	n, err := io.Copy(io.Discard, CountingReader(tk, strings.NewReader(strings.Repeat("x", 2048))))
+	if got := tk.Line(); n != 2048 || err != nil || got != "deploy: unpacking: 2.0 KiB, 0s" {
+		t.Errorf("line %q after reading %d bytes (%v)", got, n, err)
+	}
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 30: "5.0 GiB", 3 << 40: "3.0 TiB"} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// A Ticker writes whole lines while a step runs, and none once Stop has
+// returned.
+func TestTickerWritesWhileAStepRuns(t *testing.T) {
+	var buf syncBuffer
+	tk := NewTicker(&buf, "push_tag", time.Millisecond)
+	tk.Start("pushing", 2)
+	for !strings.Contains(buf.String(), "\n") {
+		time.Sleep(time.Millisecond)
+	}
+	tk.Done("a")
+	tk.Stop()
+	out := buf.String()
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if !regexp.MustCompile(`^push_tag: pushing: [01]/2 repos, \d+[mµn]?s$`).MatchString(l) {
+			t.Errorf("line %q", l)
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	if buf.String() != out {
+		t.Errorf("wrote after Stop: %q", strings.TrimPrefix(buf.String(), out))
+	}
+	tk.Stop() // again: nothing to stop
+}
+
+// Reporters that do not count (Nop, Bar) are left alone by Files and
+// Bytes, and a reader is passed on as it is.
+func TestCountersOnlyWhereCounted(t *testing.T) {
+	b := NewBar(&bytes.Buffer{}, "x", 80)
+	b.Start("s", 1)
+	Files(b, 3)
+	Bytes(Nop, 3)
+	r := strings.NewReader("x")
+	if CountingReader(b, r) != io.Reader(r) || CountingReader(Nop, r) != io.Reader(r) {
+		t.Error("a reader is wrapped for a reporter that does not count")
 	}
 }
 

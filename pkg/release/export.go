@@ -16,6 +16,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -57,7 +58,7 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 	err = basedir.Fanout{Jobs: jobs, Step: "exporting", Progress: r.Progress}.Each(ctx, len(srcs),
 		func(i int) string { return srcs[i].Name },
 		func(ctx context.Context, i int) error {
-			w, err := Export(ctx, g, tag, srcs[i], tmp)
+			w, err := export(ctx, g, tag, srcs[i], tmp, r.Progress)
 			warnings[i] = w
 			return err
 		})
@@ -149,6 +150,11 @@ func writeNew(path, content string) error {
 // It returns warnings for the operator (an export-subst placeholder that
 // names the deploy tag is rewritten, not warned about).
 func Export(ctx context.Context, g *git.Runner, tag string, s Source, release string) ([]string, error) {
+	return export(ctx, g, tag, s, release, nil)
+}
+
+// export is Export, telling pr of each file written (progress.Files).
+func export(ctx context.Context, g *git.Runner, tag string, s Source, release string, pr progress.Reporter) ([]string, error) {
 	dest := filepath.Join(release, s.Name)
 	if err := os.Mkdir(dest, 0o755); err != nil {
 		return nil, err
@@ -175,6 +181,7 @@ func Export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 		g: g, dir: s.Path, commit: s.Commit, tree: tree, dest: dest, cf: cf, stop: stop, lfsDir: lfsObjects(common), rec: rr,
 		proof:     proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
 		tagPrefix: tagPrefix(tag),
+		pr:        progress.Or(pr),
 		chmod:     umaskStrips(),
 	}
 	if err == nil && s.ExportAttributes {

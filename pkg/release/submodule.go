@@ -75,7 +75,7 @@ func (t *treeExport) exportSubmodule(ctx context.Context, dir, subWork, full str
 		var tree string
 		tree, err = commitTree(raw)
 		sub := &treeExport{
-			g: t.g, dir: dir, commit: l.Oid, tree: tree, cf: cf, stop: stop, rec: t.rec, proof: t.proof, chmod: t.chmod,
+			g: t.g, dir: dir, commit: l.Oid, tree: tree, cf: cf, stop: stop, rec: t.rec, proof: t.proof, chmod: t.chmod, pr: t.pr,
 			dest:   filepath.Join(t.dest, filepath.FromSlash(l.Path)),
 			prefix: full + "/",
 			lfsDir: lfsObjects(dir),

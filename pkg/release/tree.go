@@ -19,6 +19,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
@@ -55,8 +56,9 @@ type treeExport struct {
 	attrs  *exportAttrs
 	rec    *repoRecord
 
-	tagPrefix string // the deploy tag's prefix, for hints
-	chmod     bool   // the umask takes bits off 0755: set each file's mode
+	tagPrefix string            // the deploy tag's prefix, for hints
+	chmod     bool              // the umask takes bits off 0755: set each file's mode
+	pr        progress.Reporter // told of each file written
 
 	known map[string]bool // folders made, relative to dest ("." is dest)
 	links []git.TreeEntry // gitlinks met, filled once the tree is written
@@ -121,6 +123,8 @@ func (t *treeExport) run(ctx context.Context) error {
 					if ctx.Err() == nil {
 						if err := t.writeSmall(ctx, j); err != nil {
 							fail(err)
+						} else if j.e.Type == "blob" {
+							progress.Files(t.pr, 1)
 						}
 					}
 					mem.Release(min(int64(len(j.data)), inFlight))
@@ -240,7 +244,11 @@ func (r *blobReader) read(ctx context.Context, e git.TreeEntry) error {
 	whole := e.Type == "tree" || h.Size <= smallBlob || e.Mode == "120000" || t.attrs.subst(t.prefix+e.Path)
 	if !whole {
 		r.flush() // the writers work while this one streams
-		return t.writeFile(e.Path, e.Mode, t.cf, r.buf)
+		if err := t.writeFile(e.Path, e.Mode, t.cf, r.buf); err != nil {
+			return err
+		}
+		progress.Files(t.pr, 1)
+		return nil
 	}
 	if e.Mode == "120000" && h.Size > maxSymlink {
 		return fmt.Errorf("symlink %s: target of %d bytes", t.prefix+e.Path, h.Size)

@@ -54,7 +54,7 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 		return nil, err
 	}
 	if o.Offline {
-		return Release(ctx, rel, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs,
+		return Release(ctx, rel, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress,
 			Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
 	}
 	if o.Tag == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
@@ -29,6 +30,8 @@ type ReleaseOptions struct {
 	// signature that Signers accepts.
 	Signed  bool
 	Signers sigcheck.Options
+	// Progress, when set, is told as each repo's files are checked.
+	Progress progress.Reporter
 }
 
 // ProofLine is the name of the report line on the proof folder itself.
@@ -202,7 +205,7 @@ func tagManifest(p *proof.Repo) (string, manifest.Manifest, error) {
 // repos checks each repo of the manifest: its commit, signature and files.
 func (rc *releaseCheck) repos(ctx context.Context) error {
 	sem := make(chan struct{}, rc.o.Jobs)
-	fan := basedir.Fanout{Jobs: rc.o.Jobs}
+	fan := basedir.Fanout{Jobs: rc.o.Jobs, Step: "checking", Progress: rc.o.Progress}
 	return fan.Each(ctx, len(rc.names), func(i int) string { return rc.names[i] }, func(ctx context.Context, i int) error {
 		// header made every repo's line; each goroutine writes its own.
 		n := rc.names[i]

@@ -29,6 +29,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -52,6 +53,9 @@ type Options struct {
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
 	ManifestRepo string
+	// Progress, when set, is told as each repo of a release is checked
+	// against its proof.
+	Progress progress.Reporter
 }
 
 // Line is the verdict on one repo, or on one file of the release
@@ -156,7 +160,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	if _, err := proof.Open(o.Release); err != nil {
 		return verifyRepos(ctx, g, o, true)
 	}
-	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs,
+	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress,
 		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
 	if err != nil {
 		return nil, err
