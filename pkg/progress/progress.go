@@ -215,7 +215,7 @@ func (b *Bar) draw() {
 //
 // what the step is, how far it has got (repos done of all, and the files
 // or bytes counted, when any) and how long it has run. A step that ends
-// before the first line writes nothing; so does Stop.
+// within the first interval writes nothing.
 type Ticker struct {
 	w     io.Writer
 	name  string
@@ -227,6 +227,7 @@ type Ticker struct {
 	start       time.Time
 	files       atomic.Int64
 	bytes       atomic.Int64
+	wrote       bool // a line of this step was written
 	quit        chan struct{}
 	ended       chan struct{}
 }
@@ -242,7 +243,7 @@ func (t *Ticker) Start(step string, total int) {
 	t.Stop()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.step, t.done, t.total, t.start = step, 0, total, time.Now()
+	t.step, t.done, t.total, t.start, t.wrote = step, 0, total, time.Now(), false
 	t.files.Store(0)
 	t.bytes.Store(0)
 	t.quit, t.ended = make(chan struct{}), make(chan struct{})
@@ -258,10 +259,18 @@ func (t *Ticker) tick(quit, ended chan struct{}) {
 		case <-quit:
 			return
 		case <-tk.C:
-			// One write per line: whole among other lines on stderr.
-			io.WriteString(t.w, t.Line()+"\n")
+			t.write()
 		}
 	}
+}
+
+// write writes the line, in one write: whole among other lines on stderr.
+func (t *Ticker) write() {
+	line := t.Line()
+	t.mu.Lock()
+	t.wrote = true
+	t.mu.Unlock()
+	io.WriteString(t.w, line+"\n")
 }
 
 // Done implements Reporter.
@@ -277,15 +286,25 @@ func (t *Ticker) Count(files, bytes int64) {
 	t.bytes.Add(bytes)
 }
 
-// Stop implements Reporter: no line is written after it returns.
+// Stop implements Reporter: no line is written after it returns. A step
+// that ran for a whole interval without a line (its writer never got the
+// processor in time) gets one now: every step that lasts an interval
+// shows.
 func (t *Ticker) Stop() {
 	t.mu.Lock()
 	quit, ended := t.quit, t.ended
 	t.quit, t.ended = nil, nil
 	t.mu.Unlock()
-	if quit != nil {
-		close(quit)
-		<-ended
+	if quit == nil {
+		return
+	}
+	close(quit)
+	<-ended
+	t.mu.Lock()
+	owe := !t.wrote && time.Since(t.start) >= t.every
+	t.mu.Unlock()
+	if owe {
+		t.write()
 	}
 }
 

@@ -151,6 +151,24 @@ func TestTickerWritesWhileAStepRuns(t *testing.T) {
 		t.Errorf("wrote after Stop: %q", strings.TrimPrefix(buf.String(), out))
 	}
 	tk.Stop() // again: nothing to stop
+
+	// A step that lasted an interval shows, even if its writer never ran
+	// in time (here: an interval of an hour, a step started an hour ago).
+	var late syncBuffer
+	tk = NewTicker(&late, "deploy", time.Hour)
+	tk.Start("checking", 1)
+	tk.mu.Lock()
+	tk.start = tk.start.Add(-time.Hour)
+	tk.mu.Unlock()
+	tk.Stop()
+	if got := late.String(); got != "deploy: checking: 0/1 repos, 1h0m0s\n" {
+		t.Errorf("a step that lasted an interval wrote %q", got)
+	}
+	tk.Start("exporting", 1)
+	tk.Stop()
+	if got := late.String(); got != "deploy: checking: 0/1 repos, 1h0m0s\n" {
+		t.Errorf("a step shorter than the interval wrote %q", strings.TrimPrefix(got, "deploy: checking: 0/1 repos, 1h0m0s\n"))
+	}
 }
 
 // Reporters that do not count (Nop, Bar) are left alone by Files and
