@@ -315,7 +315,9 @@ remotes_have() { # remotes_have TAG: each bare copy has the tag object of the re
 	done
 }
 current_is() { [ "$(readlink "$1/current")" = "releases/$2" ] && [ "$(cat "$1/current/DEPLOY_TAG")" = "$2" ]; }
-all_ok() { ! grep -qv $'\tok$' "$1"; }
+# all_ok FILE: verify_deploy_tag's lines all say ok (a note may follow,
+# "ok; not covered by the signature, as recorded: ...").
+all_ok() { ! grep -Ev $'\tok(; .*)?$' "$1"; }
 # checked_out DIR TAG: each repo of DIR is at the tag, clean (untracked
 # files too), every submodule initialised at its recorded commit, every LFS
 # file with its content, as git and git-lfs see them.
@@ -493,6 +495,7 @@ pipeline() {
 	check "$s" from-artifact "current is not $new" current_is "$r2" "$new" || bad=1
 	compare "$s" "$new" "$r2/releases/$new" from-artifact || bad=1
 	step "$s" verify-host2 "verify_deploy_tag --root, no git" "${host[@]}" verify_deploy_tag --root "$r2" || bad=1
+	check "$s" verify-host2 "a line is not ok" all_ok "$logs/verify-host2.out" || bad=1
 
 	mkdir -p "$work/$s/empty"
 	step "$s" checkout "checkout_deploy_tag into an empty folder, the tag and one repo's name" \
@@ -504,6 +507,7 @@ pipeline() {
 	check "$s" rollback "current is not $old" current_is "$r1" "$old" || bad=1
 	compare "$s" "$old" "$r1/releases/$old" rollback || bad=1
 	step "$s" verify-rollback "verify_deploy_tag --root, no git" "${host[@]}" verify_deploy_tag --root "$r1" "$old" || bad=1
+	check "$s" verify-rollback "a line is not ok" all_ok "$logs/verify-rollback.out" || bad=1
 
 	line "$s" total "$([ $bad = 0 ] && echo ok || echo FAIL)" "$(secs "$t0")"
 	return $bad
