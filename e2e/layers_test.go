@@ -23,8 +23,8 @@ var layers = map[string]int{
 	"basedir": 5, "config": 5, "live": 5,
 	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4, "flock": 4,
 	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3, "subst": 3,
-	"place":     2,
-	"deploytag": 1,
+	"place": 2,
+	"names": 1,
 }
 
 const module = "github.com/deploytag/deploytag/"

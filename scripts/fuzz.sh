@@ -25,8 +25,8 @@ grep -v '^#' <<'LIST' | xargs -P 2 -L 1 sh -c '
 	fi' "$out"
 # package       target: the parser of outside input it feeds
 pkg/manifest    FuzzParse
-pkg/deploytag   FuzzTagName
-pkg/deploytag   FuzzEnvironment
+pkg/names       FuzzTagName
+pkg/names       FuzzEnvironment
 pkg/config      FuzzParse
 pkg/place       FuzzLogBackward
 pkg/place       FuzzAppend

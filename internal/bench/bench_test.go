@@ -9,8 +9,8 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/internal/releasetest"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // These tests check the parts of the benchmark that need no built tools:
@@ -159,7 +159,7 @@ func TestFixture(t *testing.T) {
 			t.Fatalf("%s has tags %v, want 7", name, tags)
 		}
 		for _, tag := range tags {
-			if !deploytag.IsDeployTag(tag) {
+			if !names.IsDeployTag(tag) {
 				t.Errorf("%s: %s is no deploy tag", name, tag)
 			}
 		}

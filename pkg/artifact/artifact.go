@@ -24,12 +24,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // MTime is the modification time every entry of tag's artifact carries.
 func MTime(tag string) time.Time {
-	if t, ok := deploytag.Parse(tag); ok {
+	if t, ok := names.Parse(tag); ok {
 		return t.Time
 	}
 	return time.Unix(0, 0).UTC()
@@ -40,7 +40,7 @@ func MTime(tag string) time.Time {
 // file that changes size while it is read is an error. Symlinks are
 // written as themselves, never followed.
 func Write(w io.Writer, dir, tag string) error {
-	if err := deploytag.ValidTagName(tag); err != nil {
+	if err := names.ValidTagName(tag); err != nil {
 		return err
 	}
 	tw := tar.NewWriter(w)

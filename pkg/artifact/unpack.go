@@ -12,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -118,7 +118,7 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 	}
 	if u.tag == "" {
 		tag := strings.TrimSuffix(h.Name, "/")
-		if h.Typeflag != tar.TypeDir || deploytag.ValidTagName(tag) != nil {
+		if h.Typeflag != tar.TypeDir || names.ValidTagName(tag) != nil {
 			return corrupt("its first entry %q is not the folder of a tag", h.Name)
 		}
 		u.tag, u.seen = tag, map[string]bool{".": true}

@@ -3,8 +3,8 @@ package checkout
 import (
 	"fmt"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // CheckArgs checks what checkout_deploy_tag's command line sets in o, the
@@ -14,7 +14,7 @@ import (
 // An error says what is wrong with the command line (the caller makes it
 // a usage error).
 func (o Options) CheckArgs(templateSet bool) error {
-	if err := deploytag.ValidTagName(o.Tag); err != nil {
+	if err := names.ValidTagName(o.Tag); err != nil {
 		return err
 	}
 	if templateSet {

@@ -49,7 +49,7 @@ const DefaultTimeout = 60 * time.Second
 // Options say which tag to check out where.
 type Options struct {
 	Basedir string
-	Tag     string // checked by the caller with deploytag.ValidTagName
+	Tag     string // checked by the caller with names.ValidTagName
 	// URLTemplate gives the URL of a missing repo, {name} standing for its
 	// name; checked by the caller with ValidURLTemplate. Empty: derived
 	// from the remote URL of the first existing repo (by name) that has one.

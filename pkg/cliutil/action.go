@@ -11,9 +11,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // The steps most Actions open with, written once.
@@ -77,7 +77,7 @@ func EnvironmentArg(c *cli.Context) (string, error) {
 	if !c.IsSet("environment") {
 		return name, nil
 	}
-	return name, Usage(deploytag.ValidEnvironment(name))
+	return name, Usage(names.ValidEnvironment(name))
 }
 
 // ManifestFlag is --manifest FILE (- for stdin), a manifest file the tool

@@ -12,8 +12,8 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // The flags several binaries share, defined once. Precedence is flag, then
@@ -233,12 +233,12 @@ func (e *Env) RemoteEnv() (string, error) {
 func (e *Env) prefixFlag(c *cli.Context) (string, error) {
 	if c.IsSet(PrefixFlag.Name) && c.String(PrefixFlag.Name) != "" {
 		p := c.String(PrefixFlag.Name)
-		return p, Usage(deploytag.ValidPrefix(p))
+		return p, Usage(names.ValidPrefix(p))
 	}
 	if e.Config.Prefix != "" {
 		return e.Config.Prefix, nil
 	}
-	return deploytag.DefaultPrefix, nil
+	return names.DefaultPrefix, nil
 }
 
 // signFlag returns --sign, else the config's sign.
@@ -273,7 +273,7 @@ func Time(c *cli.Context) (time.Time, error) {
 	if !c.IsSet(TimeFlag.Name) {
 		return time.Now().UTC(), nil
 	}
-	t, err := deploytag.ParseTime(c.String(TimeFlag.Name))
+	t, err := names.ParseTime(c.String(TimeFlag.Name))
 	return t, Usage(err)
 }
 
@@ -296,5 +296,5 @@ func (e *Env) Repos(operands []string) ([]basedir.Repo, error) {
 
 // TagOperand checks a tag operand against the tag grammar (usage error).
 func TagOperand(tag string) error {
-	return Usage(deploytag.ValidTagName(tag))
+	return Usage(names.ValidTagName(tag))
 }

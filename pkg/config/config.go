@@ -39,8 +39,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // FileName is the config file looked for in a basedir.
@@ -88,7 +88,7 @@ func (e Environment) Pushes() bool { return e.Push == nil || *e.Push }
 
 var remoteRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// ValidRemote checks a remote name against deploytag's grammar.
+// ValidRemote checks a remote name against our grammar.
 func ValidRemote(name string) error {
 	if !remoteRE.MatchString(name) || strings.Contains(name, "..") || len(name) > 128 {
 		return fmt.Errorf("invalid remote name %q", name)
@@ -176,7 +176,7 @@ func (c *Config) check() error {
 		return err
 	}
 	if c.Prefix != "" {
-		if err := deploytag.ValidPrefix(c.Prefix); err != nil {
+		if err := names.ValidPrefix(c.Prefix); err != nil {
 			return fmt.Errorf("prefix: %w", err)
 		}
 	}
@@ -209,15 +209,15 @@ func (c *Config) check() error {
 			return fmt.Errorf("commit_urls.%s: %w", n, err)
 		}
 	}
-	names := make([]string, 0, len(c.Environments))
+	envs := make([]string, 0, len(c.Environments))
 	for n := range c.Environments {
-		names = append(names, n)
+		envs = append(envs, n)
 	}
-	sort.Strings(names)
-	for _, n := range names {
+	sort.Strings(envs)
+	for _, n := range envs {
 		e := c.Environments[n]
 		key := "environments." + n
-		if err := deploytag.ValidEnvironment(n); err != nil {
+		if err := names.ValidEnvironment(n); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 		if e.Keep < 0 {

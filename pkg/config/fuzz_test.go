@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // Any deploy.toml either fails with one error naming the file, or gives a
@@ -28,14 +28,14 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("accepted repo %q", r)
 			}
 		}
-		if c.Prefix != "" && deploytag.ValidPrefix(c.Prefix) != nil {
+		if c.Prefix != "" && names.ValidPrefix(c.Prefix) != nil {
 			t.Fatalf("accepted prefix %q", c.Prefix)
 		}
 		if c.Remote != "" && ValidRemote(c.Remote) != nil {
 			t.Fatalf("accepted remote %q", c.Remote)
 		}
 		for name, e := range c.Environments {
-			if deploytag.ValidEnvironment(name) != nil {
+			if names.ValidEnvironment(name) != nil {
 				t.Fatalf("accepted environment %q", name)
 			}
 			if e.Workdir != "" && ValidWorkdir(e.Workdir) != nil {

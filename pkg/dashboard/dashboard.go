@@ -25,10 +25,10 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/tagread"
 )
@@ -97,7 +97,7 @@ func (c *cache[K, V]) put(k K, v V) {
 func New(o Options) (*Server, error) {
 	s := &Server{o: o, byName: map[string]Env{}}
 	for _, e := range o.Envs {
-		if err := deploytag.ValidEnvironment(e.Name); err != nil {
+		if err := names.ValidEnvironment(e.Name); err != nil {
 			return nil, err
 		}
 		if _, dup := s.byName[e.Name]; dup {
@@ -245,8 +245,8 @@ func (s *Server) History(e Env, limit int) ([]Deploy, bool, error) {
 				if d.Outcome != place.OutcomeOK || d.Tag == prev {
 					continue
 				}
-				a, okA := deploytag.Parse(d.Tag)
-				b, okB := deploytag.Parse(prev)
+				a, okA := names.Parse(d.Tag)
+				b, okB := names.Parse(prev)
 				if okA && okB && !a.Time.Equal(b.Time) {
 					d.Rollback = a.Time.Before(b.Time)
 				} else {
@@ -308,7 +308,7 @@ var ErrUnknownTag = errors.New("no manifest found for the tag")
 // the roots (those of prefer first), else from the repos' annotated tag.
 // Tags never move, so the answer is kept.
 func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manifest.Manifest, error) {
-	if err := deploytag.ValidTagName(tag); err != nil {
+	if err := names.ValidTagName(tag); err != nil {
 		return nil, err
 	}
 	m, ok := s.manifests.get(tag)
@@ -385,13 +385,13 @@ func RootName(root string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if deploytag.ValidEnvironment(ent.Environment) == nil {
+		if names.ValidEnvironment(ent.Environment) == nil {
 			return ent.Environment, nil
 		}
 		break
 	}
 	name := filepath.Base(root)
-	if err := deploytag.ValidEnvironment(name); err != nil {
+	if err := names.ValidEnvironment(name); err != nil {
 		return "", fmt.Errorf("cannot name the environment of root %s: its deploys.log names none and its folder name is not one", root)
 	}
 	return name, nil

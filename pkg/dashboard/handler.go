@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/live"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // DefaultLimit is how many attempts /environments/NAME.json lists without
@@ -55,7 +55,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		from, to := q.Get("from"), q.Get("to")
 		for _, t := range []string{from, to} {
-			if e := deploytag.ValidTagName(t); e != nil {
+			if e := names.ValidTagName(t); e != nil {
 				http.Error(w, "want ?from=TAG&to=TAG: "+e.Error(), http.StatusBadRequest)
 				return
 			}

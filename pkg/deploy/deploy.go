@@ -32,12 +32,12 @@ type PushFunc func(ctx context.Context, tag string, repos []basedir.Repo) error
 
 // Options say what to deploy where.
 type Options struct {
-	Environment string // checked by the caller against deploytag.ValidEnvironment
+	Environment string // checked by the caller against names.ValidEnvironment
 	Basedir     string
 	Root        string // the environment's root, made on demand
 
 	// Tag, when set, is the existing tag to deploy (checked by the caller
-	// against deploytag.ValidTagName); no tag is created. Otherwise a new
+	// against names.ValidTagName); no tag is created. Otherwise a new
 	// tag is made by the tag_for_deploy flow with Tagging.
 	Tag     string
 	Tagging tagging.DeployOptions

@@ -10,9 +10,9 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/push"
 	"github.com/deploytag/deploytag/pkg/tagging"
@@ -93,7 +93,7 @@ func (r Request) Check() error {
 	case !r.Given["environment"]:
 		return fail.Usagef("--environment is required")
 	}
-	if err := deploytag.ValidEnvironment(r.Environment); err != nil {
+	if err := names.ValidEnvironment(r.Environment); err != nil {
 		return fail.Usage(err)
 	}
 	if r.Keep < 0 {
@@ -106,7 +106,7 @@ func (r Request) Check() error {
 		return err
 	}
 	if r.Given["tag"] {
-		if err := deploytag.ValidTagName(r.Tag); err != nil {
+		if err := names.ValidTagName(r.Tag); err != nil {
 			return fail.Usage(err)
 		}
 		if set := r.given(tagMakers...); len(set) > 0 {
@@ -158,7 +158,7 @@ func (r Request) checkModes() error {
 	case r.Given["sha256"] && !sha256RE.MatchString(r.SHA256):
 		return fail.Usagef("--sha256 %q is not 64 hex digits", r.SHA256)
 	case r.Given["switch"]:
-		return fail.Usage(deploytag.ValidTagName(r.Switch))
+		return fail.Usage(names.ValidTagName(r.Switch))
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // whenever it cannot be sure (another ref backend such as reftable, an
 // unreadable file, the ref or its lock present): the caller then asks git,
 // which gives the exact answer and the exact error. name must already have
-// passed deploytag.ValidTagName.
+// passed names.ValidTagName.
 //
 // It exists so that tagging a freshly named deploy tag needs no git
 // process to learn that the name is free.

@@ -158,7 +158,7 @@ func ParseStatus(out []byte) (Status, error) {
 
 // TagOptions describe a new annotated tag.
 type TagOptions struct {
-	Name    string // already checked against deploytag.ValidTagName
+	Name    string // already checked against names.ValidTagName
 	Commit  string // full object name
 	Message string
 	Sign    bool // "git tag -s": gpg or ssh, as git is configured

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // A DEPLOY_TAG file read as a tag gives a valid tag name and nothing else.
@@ -20,7 +20,7 @@ func FuzzParseTag(f *testing.F) {
 			}
 			return
 		}
-		if deploytag.ValidTagName(tag) != nil || strings.TrimSuffix(string(b), "\n") != tag {
+		if names.ValidTagName(tag) != nil || strings.TrimSuffix(string(b), "\n") != tag {
 			t.Fatalf("ParseTag(%q) = %q", b, tag)
 		}
 	})

@@ -24,8 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -85,7 +85,7 @@ func ParseTag(b []byte, where string) (string, error) {
 	if strings.ContainsAny(s, "\n\r") {
 		return "", fmt.Errorf("malformed %s: want one line holding the tag (%s)", place.TagFile, where)
 	}
-	if err := deploytag.ValidTagName(s); err != nil {
+	if err := names.ValidTagName(s); err != nil {
 		return "", fmt.Errorf("malformed %s: %w (%s)", place.TagFile, err, where)
 	}
 	return s, nil

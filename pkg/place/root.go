@@ -4,7 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // RootSources are the places the root of an environment comes from, in
@@ -32,7 +32,7 @@ func ResolveRoot(s RootSources) (string, error) {
 	if s.Environment == "" {
 		return "", errors.New("no root: give --root DIR or --environment ENV")
 	}
-	if err := deploytag.ValidEnvironment(s.Environment); err != nil {
+	if err := names.ValidEnvironment(s.Environment); err != nil {
 		return "", err
 	}
 	state := s.StateHome

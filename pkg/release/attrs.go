@@ -10,10 +10,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitattr"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/subst"
 )
@@ -143,9 +143,9 @@ func ExcludeDeployTags(format string) string {
 	return describeRE.ReplaceAllStringFunc(format, func(m string) string {
 		opts := strings.TrimSuffix(strings.TrimPrefix(m, "%(describe"), ")")
 		if opts == "" {
-			return "%(describe:exclude=" + deploytag.DescribeExclude + ")"
+			return "%(describe:exclude=" + names.DescribeExclude + ")"
 		}
-		return "%(describe" + opts + ",exclude=" + deploytag.DescribeExclude + ")"
+		return "%(describe" + opts + ",exclude=" + names.DescribeExclude + ")"
 	})
 }
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -23,7 +23,7 @@ func (r *Root) Live() (tag string, ok bool) {
 		return "", false
 	}
 	dir, tag := filepath.Split(filepath.Clean(target))
-	if filepath.Clean(dir) != place.ReleasesDir || deploytag.ValidTagName(tag) != nil {
+	if filepath.Clean(dir) != place.ReleasesDir || names.ValidTagName(tag) != nil {
 		return "", false
 	}
 	return tag, true
@@ -84,7 +84,7 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 	}
 	var rels []rel
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") || deploytag.ValidTagName(e.Name()) != nil {
+		if strings.HasPrefix(e.Name(), ".") || names.ValidTagName(e.Name()) != nil {
 			continue
 		}
 		fi, err := os.Lstat(r.ReleasePath(e.Name()))
@@ -133,7 +133,7 @@ func (r *Root) Previous(live string) (tag string, ok bool, err error) {
 		if err != nil {
 			return "", false, fmt.Errorf("reading the deploy log: %w", err)
 		}
-		if e.Outcome == place.OutcomeOK && e.Tag != live && deploytag.ValidTagName(e.Tag) == nil && r.Kept(e.Tag) {
+		if e.Outcome == place.OutcomeOK && e.Tag != live && names.ValidTagName(e.Tag) == nil && r.Kept(e.Tag) {
 			return e.Tag, true, nil
 		}
 	}

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/versionwarn"
 )
@@ -74,7 +74,7 @@ func ForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deployed, e
 	if at.IsZero() {
 		at = time.Now()
 	}
-	t, err := deploytag.New(o.Prefix, at, m.Hash())
+	t, err := names.New(o.Prefix, at, m.Hash())
 	if err != nil {
 		return Deployed{}, err
 	}

@@ -3,8 +3,8 @@ package tagging
 import (
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // NewTag is a new deploy tag for the commits of m, with prefix and time,
@@ -17,10 +17,10 @@ type NewTag struct {
 	Repos  manifest.Manifest `json:"repos"`
 }
 
-// Name names the deploy tag of m (see deploytag.New). Its JSON form is
+// Name names the deploy tag of m (see names.New). Its JSON form is
 // create_deploy_tag --json (docs/json.md).
 func Name(prefix string, at time.Time, m manifest.Manifest) (NewTag, error) {
-	t, err := deploytag.New(prefix, at, m.Hash())
+	t, err := names.New(prefix, at, m.Hash())
 	if err != nil {
 		return NewTag{}, err
 	}

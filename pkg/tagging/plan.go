@@ -3,8 +3,8 @@ package tagging
 import (
 	"context"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // PlanForDeploy does every check ForDeploy does and names the tag it
@@ -18,7 +18,7 @@ func PlanForDeploy(ctx context.Context, g *git.Runner, o DeployOptions) (Deploye
 	if err != nil {
 		return Deployed{}, err
 	}
-	t, err := deploytag.New(o.Prefix, o.Time, m.Hash())
+	t, err := names.New(o.Prefix, o.Time, m.Hash())
 	if err != nil {
 		return Deployed{}, err
 	}

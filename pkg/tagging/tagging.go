@@ -24,7 +24,7 @@ import (
 
 // Options say what to tag.
 type Options struct {
-	Tag   string         // checked by the caller against deploytag.ValidTagName
+	Tag   string         // checked by the caller against names.ValidTagName
 	Repos []basedir.Repo // the repos to tag
 	// Commits, when set, gives the commit to tag in each repo; a repo
 	// missing from it is an error. Otherwise HEAD is tagged.

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // TagInfo is one deploy tag found in the repos.
@@ -38,7 +38,7 @@ type ListOptions struct {
 }
 
 // List returns the deploy tags of the repos, newest first (by the time in
-// the name, then by name, descending). Tags that deploytag.Parse does not
+// the name, then by name, descending). Tags that names.Parse does not
 // accept (v1.2.3, release-x) are never listed. Every repo that cannot be
 // read is named and nothing is returned.
 func List(ctx context.Context, g *git.Runner, o ListOptions) ([]TagInfo, error) {
@@ -74,7 +74,7 @@ func List(ctx context.Context, g *git.Runner, o ListOptions) ([]TagInfo, error) 
 		for t := range has {
 			ti := all[t]
 			if ti == nil {
-				p, _ := deploytag.Parse(t)
+				p, _ := names.Parse(t)
 				ti = &TagInfo{Tag: t, Time: p.Time, Present: []string{}, Missing: []string{}}
 				all[t] = ti
 			}
@@ -156,7 +156,7 @@ func ParseTagList(b []byte) (map[string]localTag, error) {
 			return nil, fmt.Errorf("for-each-ref: malformed record %q", rec)
 		}
 		name, typ, msg := f[0], f[1], f[2]
-		if !deploytag.IsDeployTag(name) {
+		if !names.IsDeployTag(name) {
 			continue
 		}
 		m, _ := recorded(name, typ, msg)
@@ -188,7 +188,7 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	}
 	out := map[string]bool{}
 	for _, r := range refs {
-		if t, ok := strings.CutPrefix(r.Name, "refs/tags/"); ok && deploytag.IsDeployTag(t) {
+		if t, ok := strings.CutPrefix(r.Name, "refs/tags/"); ok && names.IsDeployTag(t) {
 			out[t] = true
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/deploytag"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // ManifestQuery is what deploy_manifest is asked on its command line:
@@ -34,12 +34,12 @@ func (q ManifestQuery) Check() error {
 		return errors.New("no operands expected without --diff")
 	}
 	for _, t := range q.Operands {
-		if err := deploytag.ValidTagName(t); err != nil && t != HEAD {
+		if err := names.ValidTagName(t); err != nil && t != HEAD {
 			return err
 		}
 	}
 	if q.TagSet {
-		return deploytag.ValidTagName(q.Tag)
+		return names.ValidTagName(q.Tag)
 	}
 	return nil
 }

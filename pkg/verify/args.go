@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/deploytag/deploytag/pkg/deploytag"
+	"github.com/deploytag/deploytag/pkg/names"
 )
 
 // TagOperand is verify_deploy_tag's TAG from its operands: at most one,
@@ -20,5 +20,5 @@ func TagOperand(operands []string, withRelease bool) (string, error) {
 	case len(operands) == 0:
 		return "", nil
 	}
-	return operands[0], deploytag.ValidTagName(operands[0])
+	return operands[0], names.ValidTagName(operands[0])
 }

@@ -38,7 +38,7 @@ import (
 
 // Options say what to verify.
 type Options struct {
-	Tag   string // checked by the caller against deploytag.ValidTagName
+	Tag   string // checked by the caller against names.ValidTagName
 	Repos []basedir.Repo
 	// Release, when set, is a release folder whose files must be the
 	// tag's trees.

@@ -1,4 +1,4 @@
-package deploytag
+package names
 
 import (
 	"strings"

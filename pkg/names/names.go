@@ -1,11 +1,11 @@
-// Package deploytag holds the grammar of deploy tags and of the other names
+// Package names holds the grammar of deploy tags and of the other names
 // users type: tag names, prefixes and environment names. It does no I/O.
 //
 // A deploy tag is PREFIX_YYYYMMDD_HHMMSS_HASH7: the time is UTC and HASH7 is
 // the first seven hex digits of the SHA-256 of the canonical manifest of the
 // commits it names, so tags sort by time as plain strings and the same code
 // gets the same suffix.
-package deploytag
+package names
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ var (
 	maxPrefLen  = 32
 )
 
-// ValidTagName checks a tag name against deploytag's grammar, which is
+// ValidTagName checks a tag name against our grammar, which is
 // stricter than git's: [A-Za-z0-9][A-Za-z0-9._+-]*, at most 128
 // characters, not HEAD, and acceptable to "git check-ref-format" as
 // refs/tags/NAME. A name shaped like a deploy tag must be one in full
