@@ -9,6 +9,6 @@ import (
 	_ "github.com/deploytag/deploytag/pkg/deploy"
 	_ "github.com/deploytag/deploytag/pkg/live"
 	_ "github.com/deploytag/deploytag/pkg/push"
-	_ "github.com/deploytag/deploytag/pkg/tagread"
+	_ "github.com/deploytag/deploytag/pkg/tags"
 	_ "github.com/deploytag/deploytag/pkg/verify"
 )

@@ -45,7 +45,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 func app() *cli.App {
@@ -68,13 +68,13 @@ func run(c *cli.Context) error {
 	if !c.IsSet(cliutil.CommitsFlag.Name) {
 		var repos []basedir.Repo
 		if repos, err = env.Repos(c.Args().Slice()); err == nil {
-			m, err = tagging.Heads(c.Context, env.Git, repos, env.Jobs)
+			m, err = tags.Heads(c.Context, env.Git, repos, env.Jobs)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	t, err := tagging.Name(env.Prefix, env.Time, m)
+	t, err := tags.Name(env.Prefix, env.Time, m)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 var (
@@ -67,7 +67,7 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	q := tagread.ManifestQuery{Tag: c.String(tagFlag.Name), TagSet: c.IsSet(tagFlag.Name), Diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
+	q := tags.ManifestQuery{Tag: c.String(tagFlag.Name), TagSet: c.IsSet(tagFlag.Name), Diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
 		Log: c.Bool(logFlag.Name), Operands: c.Args().Slice()}
 	if err := q.Check(); err != nil {
 		return cliutil.Usage(err)

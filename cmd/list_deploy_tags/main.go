@@ -52,7 +52,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 var (
@@ -81,17 +81,17 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := tagread.ListOptions{Repos: repos, Timeout: env.Timeout, Jobs: env.Jobs, Limit: c.Int(limitFlag.Name)}
+	opts := tags.ListOptions{Repos: repos, Timeout: env.Timeout, Jobs: env.Jobs, Limit: c.Int(limitFlag.Name)}
 	if c.Bool(remoteFlag.Name) {
 		if opts.Remote, err = env.RemoteEnv(); err != nil {
 			return err
 		}
 	}
-	tags, err := tagread.List(c.Context, env.Git, opts)
+	list, err := tags.List(c.Context, env.Git, opts)
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, tags, tagread.ListLines(tags, c.Bool(longFlag.Name)))
+	return cliutil.Output(c, list, tags.ListLines(list, c.Bool(longFlag.Name)))
 }
 
 func main() { os.Exit(cliutil.Main(app())) }

@@ -49,7 +49,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
@@ -82,7 +82,7 @@ func run(c *cli.Context) error {
 	}
 	o := env.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name))
 	o.VersionWarnings = true
-	d, err := tagging.ForDeploy(c.Context, env.Git, o)
+	d, err := tags.ForDeploy(c.Context, env.Git, o)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/cliutil"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 func app() *cli.App {
@@ -75,7 +75,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := tagging.RunOperands(c.Context, env.Git, env.TagOptions(tag, m), env.Basedir, env.Config.Repos, operands, env.Stdin)
+	names, err := tags.RunOperands(c.Context, env.Git, env.TagOptions(tag, m), env.Basedir, env.Config.Repos, operands, env.Stdin)
 	if err != nil {
 		return err
 	}

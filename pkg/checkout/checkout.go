@@ -37,7 +37,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // DefaultMaxRepos is Options.MaxRepos when 0.
@@ -456,7 +456,7 @@ func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...stri
 // verifyTag checks the copy of the tag in dir (a repo of the basedir or
 // a new clone of it): annotated, recording a manifest, at commit.
 func (w *work) verifyTag(ctx context.Context, p *repoPlan, dir string) error {
-	c, _ := tagread.ReadCopy(ctx, w.g, basedir.Repo{Name: p.name, Path: dir}, w.o.Tag)
+	c, _ := tags.ReadCopy(ctx, w.g, basedir.Repo{Name: p.name, Path: dir}, w.o.Tag)
 	return errors.Join(c.Problems(p.commit)...)
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // deploy makes repos a, b, c with bare remotes in remotes/NAME.git, tags
@@ -24,7 +24,7 @@ func deploy(t *testing.T) (*git.Runner, []string, string, string) {
 	ctx := context.Background()
 	env, g, _, repos := gittest.World(t, "a", "b", "c")
 	remotes := t.TempDir()
-	d, err := tagging.ForDeploy(ctx, g, tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC), Jobs: 2})
+	d, err := tags.ForDeploy(ctx, g, tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC), Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

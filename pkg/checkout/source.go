@@ -12,8 +12,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/tagging"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // findManifest reads the tag's manifest from the first source that has it:
@@ -46,7 +45,7 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 		tried = append(tried, fmt.Sprintf("basedir %s holds no repos", w.o.Basedir))
 	}
 
-	local := tagread.FirstManifest(ctx, w.g, order, tag)
+	local := tags.FirstManifest(ctx, w.g, order, tag)
 	if local.Manifest != nil {
 		return local.Manifest, "tag " + tag + " in " + local.All[local.From].Repo.Name, nil
 	}
@@ -80,7 +79,7 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 		if err != nil || m != nil {
 			return m, where, err
 		}
-		tried = append(tried, fmt.Sprintf("no %s on branch %s of %s or its remote", tagging.ManifestPath(tag), tagging.ManifestBranch, mr))
+		tried = append(tried, fmt.Sprintf("no %s on branch %s of %s or its remote", tags.ManifestPath(tag), tags.ManifestBranch, mr))
 	}
 
 	m, where, more, err := w.remoteManifest(ctx)
@@ -117,7 +116,7 @@ func (w *work) sourceOrder() []basedir.Repo {
 // may be a scratch repo the tag was fetched into); nil when the tag is
 // absent, an error naming r when the copy records none.
 func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, error) {
-	c, m := tagread.ReadCopy(ctx, w.g, r, w.o.Tag)
+	c, m := tags.ReadCopy(ctx, w.g, r, w.o.Tag)
 	if m != nil || c.Missing {
 		return m, nil
 	}
@@ -128,19 +127,19 @@ func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manife
 // into its remote-tracking ref (never forced) and reads manifests/<TAG>
 // there, else on the local branch.
 func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
-	tracking := "refs/remotes/" + w.o.Remote + "/" + tagging.ManifestBranch
+	tracking := "refs/remotes/" + w.o.Remote + "/" + tags.ManifestBranch
 	_, ferr := w.net(ctx, w.g.Fetch, git.NetCall{Dir: r.Path, Remote: w.o.Remote, Args: []string{"--no-tags", "--no-recurse-submodules"},
-		Refs: []string{"refs/heads/" + tagging.ManifestBranch + ":" + tracking}})
-	refs := []string{tracking, "refs/heads/" + tagging.ManifestBranch}
+		Refs: []string{"refs/heads/" + tags.ManifestBranch + ":" + tracking}})
+	refs := []string{tracking, "refs/heads/" + tags.ManifestBranch}
 	if ferr != nil {
 		refs = refs[1:]
 	}
 	for _, ref := range refs {
-		m, err := tagging.ReadManifest(ctx, w.g, r.Path, ref, w.o.Tag)
+		m, err := tags.ReadManifest(ctx, w.g, r.Path, ref, w.o.Tag)
 		var ge *git.Error
 		switch {
 		case err == nil:
-			return m, ref + ":" + tagging.ManifestPath(w.o.Tag) + " in " + r.Name, nil
+			return m, ref + ":" + tags.ManifestPath(w.o.Tag) + " in " + r.Name, nil
 		case !errors.As(err, &ge):
 			return nil, "", basedir.Wrap(r.Name, err) // a malformed manifest
 		}
@@ -187,21 +186,21 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		if n != w.o.ManifestRepo {
 			continue
 		}
-		branch := "refs/heads/" + tagging.ManifestBranch
+		branch := "refs/heads/" + tags.ManifestBranch
 		if _, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: scratch, Remote: url, Args: []string{"--no-tags", "--depth=1"},
 			Refs: []string{branch + ":" + branch}}); err != nil {
-			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tagging.ManifestBranch+" from "+url, err), n))
+			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tags.ManifestBranch+" from "+url, err), n))
 			continue
 		}
-		m, err := tagging.ReadManifest(ctx, w.g, scratch, "", w.o.Tag)
+		m, err := tags.ReadManifest(ctx, w.g, scratch, "", w.o.Tag)
 		var ge *git.Error
 		switch {
 		case err == nil:
-			return m, tagging.ManifestPath(w.o.Tag) + " on " + tagging.ManifestBranch + " at " + git.Redact(url), nil, nil
+			return m, tags.ManifestPath(w.o.Tag) + " on " + tags.ManifestBranch + " at " + git.Redact(url), nil, nil
 		case !errors.As(err, &ge):
 			return nil, "", nil, basedir.Wrap(n, err)
 		}
-		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tagging.ManifestPath(w.o.Tag), tagging.ManifestBranch, git.Redact(url), n))
+		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tags.ManifestPath(w.o.Tag), tags.ManifestBranch, git.Redact(url), n))
 	}
 	return nil, "", tried, nil
 }

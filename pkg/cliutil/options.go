@@ -8,22 +8,22 @@ import (
 	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/push"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // TaggingOptions are the options of the tag_for_deploy flow over repos as
 // the env's flags and config set them (prefix, time, sign, jobs, manifest
 // repo), with its warnings, notes and progress.
-func (e *Env) TaggingOptions(repos []basedir.Repo, allowDirty bool) tagging.DeployOptions {
-	return tagging.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign, AllowDirty: allowDirty,
+func (e *Env) TaggingOptions(repos []basedir.Repo, allowDirty bool) tags.DeployOptions {
+	return tags.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign, AllowDirty: allowDirty,
 		Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf, Progress: e.Progress(), Waiting: e.waitingTag}
 }
 
 // TagOptions are the options of tagging tag on the commits m lists (or
 // HEADs) as the env's flags set them (sign, jobs), with its notes and
 // progress; the caller adds the repos.
-func (e *Env) TagOptions(tag string, m manifest.Manifest) tagging.Options {
-	return tagging.Options{Tag: tag, Commits: m, Sign: e.Sign, Jobs: e.Jobs, Progress: e.Progress(), Waiting: e.waitingTag}
+func (e *Env) TagOptions(tag string, m manifest.Manifest) tags.Options {
+	return tags.Options{Tag: tag, Commits: m, Sign: e.Sign, Jobs: e.Jobs, Progress: e.Progress(), Waiting: e.waitingTag}
 }
 
 func (e *Env) waitingTag(repo string) { e.Notef("waiting for another tagging run (%s)", repo) }

@@ -30,7 +30,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // Env is one environment served: its name and its root.
@@ -294,10 +294,10 @@ func (s *Server) Detail(e Env, limit int) Detail {
 // deploy_manifest --diff --log --json, plus warnings about repos whose
 // commits could not be counted.
 type Diff struct {
-	From     string           `json:"from"`
-	To       string           `json:"to"`
-	Repos    []tagread.Change `json:"repos"`
-	Warnings []string         `json:"warnings"`
+	From     string        `json:"from"`
+	To       string        `json:"to"`
+	Repos    []tags.Change `json:"repos"`
+	Warnings []string      `json:"warnings"`
 }
 
 // ErrUnknownTag is returned when no root holds a release of a tag and no
@@ -329,7 +329,7 @@ func (s *Server) Manifest(ctx context.Context, tag string, prefer ...Env) (manif
 		break
 	}
 	if m == nil && s.HasRepos() {
-		got, err := tagread.TagManifest(ctx, s.o.Git, s.o.Repos, tag)
+		got, err := tags.TagManifest(ctx, s.o.Git, s.o.Repos, tag)
 		if err != nil {
 			s.logErr(err)
 		}
@@ -363,9 +363,9 @@ func (s *Server) Diff(ctx context.Context, from, to string, prefer ...Env) (*Dif
 	if s.HasRepos() {
 		repos = s.o.Repos
 	}
-	changes, warns := tagread.Diff(ctx, s.o.Git, repos, a, b, true, s.o.Jobs)
+	changes, warns := tags.Diff(ctx, s.o.Git, repos, a, b, true, s.o.Jobs)
 	if changes == nil {
-		changes = []tagread.Change{}
+		changes = []tags.Change{}
 	}
 	d = &Diff{From: from, To: to, Repos: changes, Warnings: []string{}}
 	for _, w := range warns {

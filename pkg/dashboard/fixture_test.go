@@ -19,7 +19,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/git"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // system is three environments deployed for real (pkg/deploy over real
@@ -124,7 +124,7 @@ func newSystem(t *testing.T) *system {
 // tag makes a deploy tag of the HEADs at time at, in every repo.
 func (s *system) tag(t *testing.T, at time.Time) string {
 	t.Helper()
-	d, err := tagging.ForDeploy(context.Background(), s.g, tagging.DeployOptions{Repos: s.repos, Prefix: "DEPLOY", Time: at})
+	d, err := tags.ForDeploy(context.Background(), s.g, tags.DeployOptions{Repos: s.repos, Prefix: "DEPLOY", Time: at})
 	if err != nil {
 		t.Fatal(err)
 	}

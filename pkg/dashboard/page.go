@@ -13,7 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/live"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // The pages' style is a constant, allowed by its hash; their one script
@@ -242,7 +242,7 @@ func (s *Server) compare(ctx context.Context, sts []Status) *compareView {
 			names[e.Name] = true
 		}
 	}
-	diffs := make([]map[string]tagread.Change, len(sts))
+	diffs := make([]map[string]tags.Change, len(sts))
 	for i := 1; i < len(sts); i++ {
 		if sts[i].Tag == nil || sts[i-1].Tag == nil || mans[i] == nil || mans[i-1] == nil {
 			continue
@@ -252,7 +252,7 @@ func (s *Server) compare(ctx context.Context, sts []Status) *compareView {
 			s.logErr(err)
 			continue
 		}
-		diffs[i] = map[string]tagread.Change{}
+		diffs[i] = map[string]tags.Change{}
 		for _, c := range d.Repos {
 			diffs[i][c.Name] = c
 		}

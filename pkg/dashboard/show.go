@@ -7,7 +7,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/live"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // ShowOptions configure Show: where the roots and the repos are.
@@ -71,7 +71,7 @@ func showRelease(ctx context.Context, q live.Query, o ShowOptions, h live.Handle
 		if err != nil {
 			return live.Shown{}, err
 		}
-		h.Enrich = func(ctx context.Context, info *live.Info) { tagread.AddVersions(ctx, o.Git, repos, info, o.Jobs) }
+		h.Enrich = func(ctx context.Context, info *live.Info) { tags.AddVersions(ctx, o.Git, repos, info, o.Jobs) }
 	}
 	return q.Show(ctx, h, o.Warnf)
 }

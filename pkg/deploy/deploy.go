@@ -23,7 +23,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // PushFunc pushes tag to the remotes of repos. It is called before
@@ -40,7 +40,7 @@ type Options struct {
 	// against names.ValidTagName); no tag is created. Otherwise a new
 	// tag is made by the tag_for_deploy flow with Tagging.
 	Tag     string
-	Tagging tagging.DeployOptions
+	Tagging tags.DeployOptions
 
 	// Push, when set, pushes the tag before anything is deployed. Nil
 	// means this environment does not push (push = false, --no-push).
@@ -108,13 +108,13 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 		}
 		res.Tag, res.Manifest, repos = t.Tag, t.Manifest, t.Repos
 	case o.DryRun:
-		d, err := tagging.PlanForDeploy(ctx, g, o.Tagging)
+		d, err := tags.PlanForDeploy(ctx, g, o.Tagging)
 		if err != nil {
 			return Result{}, err
 		}
 		res.Tag, res.Manifest, repos = d.Tag, d.Manifest, o.Tagging.Repos
 	default:
-		d, err := tagging.ForDeploy(ctx, g, o.Tagging)
+		d, err := tags.ForDeploy(ctx, g, o.Tagging)
 		if err != nil {
 			return Result{}, err
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 func setup(t *testing.T) (*git.Runner, string, []basedir.Repo) {
@@ -32,7 +32,7 @@ func TestPushComesFirst(t *testing.T) {
 	var pushedRepos []string
 	o := Options{
 		Environment: "qa", Basedir: base, Root: root, Jobs: 2, LockTimeout: time.Second,
-		Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
+		Tagging: tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 		Push: func(ctx context.Context, tag string, rs []basedir.Repo) error {
 			sawReleases, _ = os.ReadDir(filepath.Join(root, place.ReleasesDir))
 			pushedTag = tag
@@ -50,7 +50,7 @@ func TestPushComesFirst(t *testing.T) {
 		t.Errorf("push of %q to %v saw releases %v; want %s to a,b before any release", pushedTag, pushedRepos, sawReleases, res.Tag)
 	}
 
-	o.Tag, o.Tagging = res.Tag, tagging.DeployOptions{}
+	o.Tag, o.Tagging = res.Tag, tags.DeployOptions{}
 	o.Root = filepath.Join(t.TempDir(), "root2")
 	o.Push = func(context.Context, string, []basedir.Repo) error { return errors.New("remote said no (b)") }
 	_, err = Run(context.Background(), g, o)
@@ -73,7 +73,7 @@ func TestDryRunMakesNothing(t *testing.T) {
 	g, base, repos := setup(t)
 	root := filepath.Join(t.TempDir(), "root")
 	o := Options{Environment: "qa", Basedir: base, Root: root, DryRun: true, Command: []string{"./x", "a b"},
-		Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}}
+		Tagging: tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}}
 	res, err := Run(context.Background(), g, o)
 	if err != nil {
 		t.Fatal(err)

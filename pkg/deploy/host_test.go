@@ -16,12 +16,12 @@ import (
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // buildArtifacts tags the repos of a fresh basedir n times (a commit in
 // between) and returns each tag's artifact, built by Run with Artifact.
-func buildArtifacts(t *testing.T, n int) (tags []string, arts [][]byte) {
+func buildArtifacts(t *testing.T, n int) (made []string, arts [][]byte) {
 	t.Helper()
 	g, base, repos := setup(t)
 	env := gittest.Env(t)
@@ -33,7 +33,7 @@ func buildArtifacts(t *testing.T, n int) (tags []string, arts [][]byte) {
 		}
 		var b bytes.Buffer
 		o := Options{Environment: "production", Basedir: base, Jobs: 2, Artifact: &b,
-			Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, i, 0, 0, time.UTC)}}
+			Tagging: tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 10, i, 0, 0, time.UTC)}}
 		res, err := Run(context.Background(), g, o)
 		if err != nil {
 			t.Fatal(err)
@@ -41,9 +41,9 @@ func buildArtifacts(t *testing.T, n int) (tags []string, arts [][]byte) {
 		if res.Root != "" || res.Release != "" {
 			t.Errorf("an artifact build reports root %q release %q", res.Root, res.Release)
 		}
-		tags, arts = append(tags, res.Tag), append(arts, b.Bytes())
+		made, arts = append(made, res.Tag), append(arts, b.Bytes())
 	}
-	return tags, arts
+	return made, arts
 }
 
 // tamperVerify stands in for the proof check: a release holding a file

@@ -15,7 +15,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/push"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // Request is a deploy as its command line asks for it: deploy's own flags
@@ -175,7 +175,7 @@ type Env struct {
 
 	// Tagging and Push are the options of the tag_for_deploy flow and of a
 	// push as the shared flags set them; the deploy adds its repos.
-	Tagging tagging.DeployOptions
+	Tagging tags.DeployOptions
 	Push    push.Options
 
 	Stdin          io.Reader // the artifact, with --from-artifact -

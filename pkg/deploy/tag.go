@@ -6,7 +6,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // Tagged is an existing deploy tag, checked in the basedir.
@@ -17,7 +17,7 @@ type Tagged struct {
 }
 
 // CheckTag reads every copy of an existing deploy tag in the basedir
-// (tagread.ReadCopies) and checks it (tagread.Copies.Check): the manifest
+// (tags.ReadCopies) and checks it (tags.Copies.Check): the manifest
 // is the one recorded by the preferred repo's copy if it records one,
 // else by the first repo's (by name) that does; every repo it names must
 // be in the basedir and carry the tag, annotated, at the recorded commit,
@@ -39,7 +39,7 @@ func CheckTag(ctx context.Context, g *git.Runner, dir, tag, preferred string, jo
 			order = append(order, r)
 		}
 	}
-	copies, err := tagread.ReadCopies(ctx, g, order, tag, jobs)
+	copies, err := tags.ReadCopies(ctx, g, order, tag, jobs)
 	if err != nil {
 		return Tagged{}, err
 	}

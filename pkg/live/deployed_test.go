@@ -12,7 +12,7 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/live"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // A small Go service mounts the handler over a release made by the real
@@ -24,7 +24,7 @@ func TestHandlerOverARealDeploy(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "root")
 	res, err := deploy.Run(ctx, g, deploy.Options{
 		Environment: "production", Basedir: base, Root: root, Jobs: 2, LockTimeout: 5 * time.Second,
-		Tagging: tagging.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)},
+		Tagging: tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)},
 	})
 	must(t, err)
 

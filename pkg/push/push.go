@@ -24,7 +24,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/progress"
-	"github.com/deploytag/deploytag/pkg/tagging"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // DefaultTimeout is the deadline of each network step when Options gives none.
@@ -149,7 +149,7 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	ref := "refs/tags/" + o.Tag
 	revs := []string{ref, ref + "^{commit}"}
 	if r.Name == o.ManifestRepo {
-		revs = append(revs, "refs/heads/"+tagging.ManifestBranch)
+		revs = append(revs, "refs/heads/"+tags.ManifestBranch)
 	}
 	objs, err := g.Resolve(ctx, r.Path, revs...)
 	if err != nil {
@@ -202,7 +202,7 @@ func PushCall(dir, remote, tag string, branch bool) git.NetCall {
 	c := git.NetCall{Dir: dir, Remote: remote, Args: []string{"--porcelain", "--no-follow-tags", "--recurse-submodules=no"},
 		Refs: []string{ref + ":" + ref}}
 	if branch {
-		b := "refs/heads/" + tagging.ManifestBranch
+		b := "refs/heads/" + tags.ManifestBranch
 		c.Refs = append(c.Refs, b+":"+b)
 	}
 	return c
@@ -244,9 +244,9 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 		errs = append(errs, t.netError(o, "push", runErr))
 	}
 	if t.branch && pushed {
-		b := "refs/heads/" + tagging.ManifestBranch
+		b := "refs/heads/" + tags.ManifestBranch
 		if outcome, st := Judge(statuses, b); outcome != Confirmed {
-			err := fmt.Errorf("remote %s refused branch %s: %s", o.Remote, tagging.ManifestBranch, describe(st))
+			err := fmt.Errorf("remote %s refused branch %s: %s", o.Remote, tags.ManifestBranch, describe(st))
 			if outcome == Unreported {
 				err = t.netError(o, "push", runErr)
 			}

@@ -15,7 +15,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // LiveOptions say what Live checks: the repos (Options) and, when Root is
@@ -81,7 +81,7 @@ func compareWithRepos(ctx context.Context, g *git.Runner, rep *Report, repos []b
 	if len(at) == 0 {
 		return nil
 	}
-	copies, err := tagread.ReadCopies(ctx, g, at, rep.Tag, jobs)
+	copies, err := tags.ReadCopies(ctx, g, at, rep.Tag, jobs)
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
-	"github.com/deploytag/deploytag/pkg/tagging"
-	"github.com/deploytag/deploytag/pkg/tagread"
+	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // Options say what to verify.
@@ -137,9 +136,9 @@ func (r *Report) Failed() []string {
 }
 
 // repoState is what Verify read of one repo: its copy of the tag (read
-// by tagread, which keeps no manifest per copy) and its work tree.
+// by pkg/tags, which keeps no manifest per copy) and its work tree.
 type repoState struct {
-	copy   *tagread.Copy
+	copy   *tags.Copy
 	head   string
 	dirty  []string
 	sigErr error
@@ -176,7 +175,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 // with releaseOnly the work trees are not judged (no HEAD, no
 // uncommitted changes).
 func verifyRepos(ctx context.Context, g *git.Runner, o Options, releaseOnly bool) (*Report, error) {
-	copies, err := tagread.ReadCopies(ctx, g, o.Repos, o.Tag, o.Jobs)
+	copies, err := tags.ReadCopies(ctx, g, o.Repos, o.Tag, o.Jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +218,7 @@ func verifyRepos(ctx context.Context, g *git.Runner, o Options, releaseOnly bool
 		lines[n] = l
 		i := copies.Find(n)
 		if i < 0 {
-			l.Problems = append(l.Problems, tagread.NotInBasedir(o.Tag).Error())
+			l.Problems = append(l.Problems, tags.NotInBasedir(o.Tag).Error())
 			continue
 		}
 		for _, err := range copies.Problems(i) {
@@ -231,10 +230,10 @@ func verifyRepos(ctx context.Context, g *git.Runner, o Options, releaseOnly bool
 		l.Problems = append(l.Problems, states[i].problems(want)...)
 	}
 	if st := byName[o.ManifestRepo]; st != nil && lines[o.ManifestRepo] != nil {
-		if m, err := tagging.ReadManifest(ctx, g, st.copy.Repo.Path, "", o.Tag); err == nil && !equal(m, refManifest) {
+		if m, err := tags.ReadManifest(ctx, g, st.copy.Repo.Path, "", o.Tag); err == nil && !equal(m, refManifest) {
 			l := lines[o.ManifestRepo]
 			l.Problems = append(l.Problems, fmt.Sprintf("%s on branch %s differs from the tag's manifest",
-				tagging.ManifestPath(o.Tag), tagging.ManifestBranch))
+				tags.ManifestPath(o.Tag), tags.ManifestBranch))
 		}
 	}
 	if o.Release != "" {
@@ -291,7 +290,7 @@ func rank(n string) int {
 
 // problems says what is wrong with the repo's work tree (want: the
 // commit the manifest records for it, "" if none) and, when asked, the
-// tag's signature; its copy of the tag is tagread's to judge.
+// tag's signature; its copy of the tag is pkg/tags' to judge.
 func (st *repoState) problems(want string) []string {
 	var p []string
 	if want != "" && st.head != want {

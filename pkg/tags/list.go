@@ -1,4 +1,4 @@
-package tagread
+package tags
 
 import (
 	"context"

@@ -1,10 +1,4 @@
-// Package tagread reads deploy tags back from the repos of a basedir: each
-// repo's copy of a tag and what is wrong with it (the one reader and the
-// one wording deploy, checkout and verify use), the manifest a deploy tag
-// records, which deploy tags exist locally or on the remotes, what changed
-// between two deploys, and which release versions a deployed commit
-// contains.
-package tagread
+package tags
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package tagread
+package tags
 
 import (
 	"bytes"
@@ -79,8 +79,6 @@ func notNamedErr(tag string) error {
 func NotInBasedir(tag string) error { return fmt.Errorf("repo of tag %s is not in the basedir", tag) }
 
 func inNoRepoErr(tag string) error { return fmt.Errorf("tag %s is in no repo of the basedir", tag) }
-
-func short(oid string) string { return oid[:min(12, len(oid))] }
 
 // recorded is the one rule for what a copy of tag records: only an
 // annotated tag (objType "tag") records a manifest, in its message.

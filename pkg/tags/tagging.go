@@ -1,12 +1,4 @@
-// Package tagging applies one tag to many repos, all or nothing.
-//
-// A Plan checks every repo before any is tagged: the commit to tag exists,
-// the tag is either absent or already at that commit (then it counts as
-// done), and no stale lock blocks it. Apply then creates the annotated tags
-// in parallel; if any fails, it deletes exactly the tags it created, and
-// only while they still point where it put them. No tag is ever moved or
-// deleted otherwise.
-package tagging
+package tags
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package tagread
+package tags
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
-	"github.com/deploytag/deploytag/pkg/tagging"
 )
 
 // HEAD, given where a tag is expected, stands for the basedir's checked-out
@@ -33,7 +32,7 @@ func TagManifest(ctx context.Context, g *git.Runner, repos []basedir.Repo, tag s
 // ManifestOf returns the manifest of the HEADs (tag "HEAD") or of a tag.
 func ManifestOf(ctx context.Context, g *git.Runner, repos []basedir.Repo, tag string, jobs int) (manifest.Manifest, error) {
 	if tag == HEAD {
-		return tagging.Heads(ctx, g, repos, jobs)
+		return Heads(ctx, g, repos, jobs)
 	}
 	return TagManifest(ctx, g, repos, tag)
 }
