@@ -30,7 +30,7 @@ pkg/names       FuzzEnvironment
 pkg/config      FuzzParse
 pkg/place       FuzzLogBackward
 pkg/place       FuzzAppend
-pkg/git         FuzzRedact
+pkg/redact      FuzzRedact
 pkg/live  FuzzParseTag
 pkg/proof       FuzzUnmarshalRecord
 pkg/proof       FuzzParsePointer

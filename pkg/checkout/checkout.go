@@ -37,6 +37,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -446,9 +447,9 @@ func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...stri
 	se := git.Stderr(err)
 	switch {
 	case strings.Contains(se, "couldn't find remote ref"):
-		return fmt.Errorf("%s has no tag %s", git.Redact(what), w.o.Tag)
+		return fmt.Errorf("%s has no tag %s", redact.Credentials(what), w.o.Tag)
 	case strings.Contains(se, "would clobber existing tag") || strings.Contains(se, "[rejected]"):
-		return fmt.Errorf("tag %s here is not the one on %s; tags are never moved", w.o.Tag, git.Redact(what))
+		return fmt.Errorf("tag %s here is not the one on %s; tags are never moved", w.o.Tag, redact.Credentials(what))
 	}
 	return w.netError("fetching tag "+w.o.Tag+" from "+what, err)
 }
@@ -463,7 +464,7 @@ func (w *work) verifyTag(ctx context.Context, p *repoPlan, dir string) error {
 // netError words a failed network step, saying when it timed out, with
 // the cause ssh, git or the server gave and what to do about it.
 func (w *work) netError(what string, err error) error {
-	what = git.Redact(what)
+	what = redact.Credentials(what)
 	var ne *git.NetError
 	if errors.As(err, &ne) && ne.Kind != git.KindTimeout && ne.Kind != git.KindInterrupted {
 		return fail.WithHint(fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint())
@@ -499,7 +500,7 @@ func reason(err error) string {
 			msg = err.Error()
 		}
 	}
-	return git.Redact(msg)
+	return redact.Credentials(msg)
 }
 
 // wrapAll names repo in err, or in each error of a join, so that each

@@ -10,6 +10,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -107,7 +108,7 @@ func (w *work) fetchSubmodule(ctx context.Context, modDir string, s release.Subm
 			_ = os.RemoveAll(modDir)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("fetching from %s timed out after %s", git.Redact(s.URL), w.o.Timeout)
+			return fmt.Errorf("fetching from %s timed out after %s", redact.Credentials(s.URL), w.o.Timeout)
 		}
 		return errors.New(reason(err))
 	}

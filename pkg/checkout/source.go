@@ -12,6 +12,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -180,7 +181,7 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		err := w.fetchTagFrom(ctx, scratch, url, "--depth=1")
 		if err == nil {
 			m, err := w.tagManifest(ctx, basedir.Repo{Name: n, Path: scratch})
-			return m, "tag " + w.o.Tag + " at " + git.Redact(url), nil, err
+			return m, "tag " + w.o.Tag + " at " + redact.Credentials(url), nil, err
 		}
 		tried = append(tried, fmt.Sprintf("%s (%s)", err, n))
 		if n != w.o.ManifestRepo {
@@ -196,11 +197,11 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 		var ge *git.Error
 		switch {
 		case err == nil:
-			return m, tags.ManifestPath(w.o.Tag) + " on " + tags.ManifestBranch + " at " + git.Redact(url), nil, nil
+			return m, tags.ManifestPath(w.o.Tag) + " on " + tags.ManifestBranch + " at " + redact.Credentials(url), nil, nil
 		case !errors.As(err, &ge):
 			return nil, "", nil, basedir.Wrap(n, err)
 		}
-		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tags.ManifestPath(w.o.Tag), tags.ManifestBranch, git.Redact(url), n))
+		tried = append(tried, fmt.Sprintf("no %s on branch %s at %s (%s)", tags.ManifestPath(w.o.Tag), tags.ManifestBranch, redact.Credentials(url), n))
 	}
 	return nil, "", tried, nil
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // Placeholder is what a URL template writes for the repo name.
@@ -63,4 +63,4 @@ func DeriveTemplate(url string) (string, error) {
 	return t, nil
 }
 
-func redactTemplate(s string) string { return git.Redact(s) }
+func redactTemplate(s string) string { return redact.Credentials(s) }

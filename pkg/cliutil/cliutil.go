@@ -18,7 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/pkg/fail"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // Exit codes. They are part of the interface and are never renumbered.
@@ -193,14 +193,14 @@ func Report(w io.Writer, name string, err error) {
 	for _, e := range flatten(err) {
 		// Redacted once more here: no credential in a URL reaches stderr,
 		// whichever package worded the error.
-		msg := git.Redact(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
+		msg := redact.Credentials(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
 		// An interrupt (SIGINT, SIGTERM, SIGHUP) cancels the root context:
 		// say so in words, never as Go's "context canceled", even where a
 		// package formatted the cancellation with %v.
 		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
 		if h := fail.Hint(e); h != "" {
-			fmt.Fprintf(w, "%s: hint: %s\n", name, git.Redact(h))
+			fmt.Fprintf(w, "%s: hint: %s\n", name, redact.Credentials(h))
 		}
 	}
 	if fail.IsUsage(err) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // FetchedRefs is the namespace FetchCommit fetches a server's branches
@@ -62,7 +64,7 @@ func (r *Runner) FetchCommit(ctx context.Context, dir, url, commit string) error
 	if byID != nil {
 		why += ", and asked for it by its id it said: " + cause(byID)
 	}
-	return fmt.Errorf("%s has no commit %s: %s", Redact(url), commit, why)
+	return fmt.Errorf("%s has no commit %s: %s", redact.Credentials(url), commit, why)
 }
 
 // cause is what a failed fetch said: a *NetError's cause, else its

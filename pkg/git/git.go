@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // MinVersion is the oldest git the tools accept. 2.25 is the first with
@@ -74,7 +76,7 @@ func (e *Error) Error() string {
 	case msg == "" && e.Err != nil:
 		msg = e.Err.Error()
 	}
-	return fmt.Sprintf("git %s in %s: %s", sub, e.Dir, Redact(msg))
+	return fmt.Sprintf("git %s in %s: %s", sub, e.Dir, redact.Credentials(msg))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -250,7 +252,7 @@ func (r *Runner) Run(ctx context.Context, dir string, args ...string) ([]byte, e
 func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
 	if r.trace != nil {
 		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ git %s\n", Redact(strings.Join(argv, " ")))
+		fmt.Fprintf(r.trace, "+ git %s\n", redact.Credentials(strings.Join(argv, " ")))
 		r.traceMu.Unlock()
 	}
 	cmd := exec.CommandContext(ctx, r.path, argv...)

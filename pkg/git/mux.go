@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // DefaultHostJobs bounds the network steps running at once against one
@@ -203,7 +205,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	line := ssh.cmd + " -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no" + opts + " -N " + sshTarget(h)
 	if r.trace != nil {
 		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ %s\n", Redact(line))
+		fmt.Fprintf(r.trace, "+ %s\n", redact.Credentials(line))
 		r.traceMu.Unlock()
 	}
 	cmd := exec.Command("sh", "-c", "exec "+line)

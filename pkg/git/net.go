@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // AllowedProtocols are the transports a network verb may use, given to git
@@ -69,7 +71,7 @@ func NetArgv(verb string, c NetCall) []string {
 // known, and failures turned into a *NetError whose every word is redacted.
 func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, error) {
 	if c.Remote == "" || strings.HasPrefix(c.Remote, "-") {
-		return nil, fmt.Errorf("%s: bad remote %q", verb, Redact(c.Remote))
+		return nil, fmt.Errorf("%s: bad remote %q", verb, redact.Credentials(c.Remote))
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -80,10 +82,10 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 		url = c.Remote
 	}
 	h := ParseHost(url)
-	secrets := Secrets(c.Remote, c.URL)
-	ne := &NetError{Verb: verb, Remote: Redact(c.Remote), Timeout: timeout, secrets: secrets}
+	secrets := redact.Secrets(c.Remote, c.URL)
+	ne := &NetError{Verb: verb, Remote: redact.Credentials(c.Remote), Timeout: timeout, secrets: secrets}
 	if c.URL != "" && c.URL != c.Remote {
-		ne.URL = Redact(c.URL)
+		ne.URL = redact.Credentials(c.URL)
 	}
 	n := r.netState()
 	if v := n.verdict(h); v != nil {
@@ -406,9 +408,9 @@ func (e *NetError) classify(err error) {
 	stderr := Stderr(err)
 	e.Kind, e.Cause = Classify(stderr)
 	if e.Cause == "" {
-		e.Cause = Redact(err.Error())
+		e.Cause = redact.Credentials(err.Error())
 	}
-	e.Cause = RedactSecrets(e.Cause, e.secrets)
+	e.Cause = redact.Hide(e.Cause, e.secrets)
 }
 
 // classes map what ssh, curl or git print to a kind, in order of telling:
@@ -472,48 +474,5 @@ func clean(l string) string {
 	l = strings.TrimPrefix(l, "fatal: ")
 	l = strings.TrimPrefix(l, "error: ")
 	l = strings.TrimSuffix(l, "\r")
-	return Redact(strings.TrimSpace(l))
-}
-
-// Secrets returns the credentials the given URLs carry (userinfo, and the
-// values of query parameters that hold secrets), to be hidden wherever
-// they appear: git prints some URLs without their scheme.
-func Secrets(urls ...string) []string {
-	var out []string
-	for _, u := range urls {
-		if scheme, rest, ok := strings.Cut(u, "://"); ok {
-			host := rest
-			if i := strings.IndexAny(host, "/?#"); i >= 0 {
-				host = host[:i]
-			}
-			if i := strings.LastIndexByte(host, '@'); i > 0 {
-				// A password; or a user name that is a token (https), but
-				// not a mere user name like ssh's "git".
-				ui := host[:i]
-				if _, pw, ok := strings.Cut(ui, ":"); ok && pw != "" {
-					out = append(out, pw)
-				} else if !ok && strings.HasPrefix(strings.ToLower(scheme), "http") {
-					out = append(out, ui+"@") // hidden only before an @
-				}
-			}
-		}
-		for _, m := range secretParam.FindAllStringSubmatch(u, -1) {
-			if v := strings.TrimPrefix(m[0], m[1]); v != "" {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-// RedactSecrets is Redact, also hiding each of secrets wherever it appears.
-func RedactSecrets(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if user, ok := strings.CutSuffix(sec, "@"); ok && user != "" {
-			s = strings.ReplaceAll(s, sec, "***@")
-		} else if sec != "" {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return Redact(s)
+	return redact.Credentials(strings.TrimSpace(l))
 }

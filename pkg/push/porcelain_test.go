@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 func TestParsePorcelain(t *testing.T) {
@@ -151,7 +152,7 @@ func TestRedact(t *testing.T) {
 		{"/srv/git/x.git", "'/srv/git/x.git' does not appear to be a git repository", "'/srv/git/x.git' does not appear to be a git repository"},
 		{"ssh://a:b@c:22/x", "see https://u:p@elsewhere/", "see https://***@elsewhere/"},
 	} {
-		tg := target{secrets: git.Secrets(tc.url)}
+		tg := target{secrets: redact.Secrets(tc.url)}
 		if got := tg.redact(tc.msg); got != tc.want {
 			t.Errorf("redact(%q) with URL %q = %q, want %q", tc.msg, tc.url, got, tc.want)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -168,7 +169,7 @@ func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (targe
 	case len(rc.Push) == 0:
 		errs = append(errs, fmt.Errorf("no remote %q to push to", o.Remote))
 	}
-	t.secrets = git.Secrets(append(slices.Clone(rc.Push), rc.Fetch...)...)
+	t.secrets = redact.Secrets(append(slices.Clone(rc.Push), rc.Fetch...)...)
 	t.lsRemote = []string{o.Remote}
 	if !slices.Equal(rc.Push, rc.Fetch) {
 		t.lsRemote = rc.Push
@@ -192,7 +193,7 @@ func joinFor(repo string, errs []error) error {
 // redact hides credentials: those of the remote's URLs wherever they
 // appear (git prints some without their scheme), then any URL's.
 func (t target) redact(s string) string {
-	return git.RedactSecrets(s, t.secrets)
+	return redact.Hide(s, t.secrets)
 }
 
 // PushCall is the push of one repo: only the tag (and the manifest

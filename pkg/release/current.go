@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // Live returns the tag of the live release: the name current points at,
@@ -57,7 +57,7 @@ func NewEntry(t time.Time, env, tag, user, host string, err error) place.Entry {
 	e := place.Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: place.OutcomeOK}
 	if err != nil {
 		e.Outcome = place.OutcomeFailed
-		e.Error = git.Redact(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
+		e.Error = redact.Credentials(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
 	}
 	return e
 }

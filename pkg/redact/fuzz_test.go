@@ -1,4 +1,4 @@
-package git
+package redact
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 	"unicode"
 )
 
-// A password in a URL's userinfo never survives Redact, wherever the URL
-// sits in the text, and Redact is idempotent.
+// A password in a URL's userinfo never survives Credentials, wherever the URL
+// sits in the text, and Credentials is idempotent.
 func FuzzRedact(f *testing.F) {
 	f.Add("fatal: unable to access 'https://", "ann", "s3cretpw", "@host/repo.git/'")
 	f.Add("", "", "tok3n", "@example.com")
@@ -28,12 +28,12 @@ func FuzzRedact(f *testing.F) {
 			if !strings.HasPrefix(url, "https://") && before != "" && !strings.ContainsAny(before[len(before)-1:], " \t'\"(=") {
 				continue // a bare user:pass@host (or :pass@host) is redacted as a word of its own
 			}
-			out := Redact(in)
+			out := Credentials(in)
 			if strings.Contains(out, secret) {
-				t.Fatalf("Redact(%q) = %q keeps the secret", in, out)
+				t.Fatalf("Credentials(%q) = %q keeps the secret", in, out)
 			}
-			if Redact(out) != out {
-				t.Fatalf("Redact is not idempotent on %q", out)
+			if Credentials(out) != out {
+				t.Fatalf("Credentials is not idempotent on %q", out)
 			}
 		}
 	})
