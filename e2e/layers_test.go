@@ -20,10 +20,10 @@ var layers = map[string]int{
 	"push": 8, "verify": 8, "release": 8, "artifact": 8,
 	"tags":    6,
 	"basedir": 5, "config": 5, "live": 5,
-	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4, "flock": 4,
+	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4,
 	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3, "subst": 3,
 	"place": 2,
-	"names": 1, "redact": 1,
+	"names": 1, "redact": 1, "flock": 1,
 }
 
 const module = "github.com/deploytag/deploytag/"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/release"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 const tag = "DEPLOY_20261125_142501_3f9a2c1"
@@ -128,7 +128,7 @@ func TestUnpackRoundTrip(t *testing.T) {
 	if err != nil || got != tag {
 		t.Fatalf("Unpack = %q, %v", got, err)
 	}
-	same, err := release.SameTree(src, dest)
+	same, err := place.SameTree(src, dest)
 	if err != nil || !same {
 		t.Fatalf("unpacked release differs from the one written (%v)", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 )
 
@@ -26,12 +27,11 @@ func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result,
 		return err
 	}
 	defer os.RemoveAll(dir)
-	root, err := release.Open(dir)
+	root, err := place.Open(dir)
 	if err != nil {
 		return err
 	}
-	root.Progress = o.Progress
-	tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+	tmp, err := release.Build(ctx, g, root, res.Tag, res.Manifest, srcs, release.Options{Jobs: o.Jobs, Progress: o.Progress})
 	if err != nil {
 		return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, dir))
 	}

@@ -87,7 +87,7 @@ type Result struct {
 	Release  string // <root>/releases/<TAG>
 	Created  bool   // the tag came from the tag_for_deploy flow of this run
 	Pushed   bool
-	Outcome  release.Outcome
+	Outcome  place.Outcome
 	Previous string // the tag live before, if any
 	Pruned   []string
 }
@@ -175,7 +175,7 @@ func (e *createdErr) Hint() string {
 // deploy takes the root's lock, does the steps after the tag is settled
 // and logs the outcome, failed or not, before letting the next deploy in.
 func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
-	return o.underLock(ctx, res, "deploying "+res.Tag, func(root *release.Root) error {
+	return o.underLock(ctx, res, "deploying "+res.Tag, func(root *place.Root) error {
 		return o.locked(ctx, g, root, res, repos)
 	}, func(error) bool { return true })
 }
@@ -209,14 +209,12 @@ func (o *Options) pushThenSources(ctx context.Context, res *Result, repos []base
 
 // locked pushes, builds and installs the release, runs the command and
 // switches current. The lock is held.
-func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root, res *Result, repos []basedir.Repo) error {
-	root.Progress = o.Progress
-	root.Warnf = o.Warnf
+func (o *Options) locked(ctx context.Context, g *git.Runner, root *place.Root, res *Result, repos []basedir.Repo) error {
 	srcs, err := o.pushThenSources(ctx, res, repos, "nothing deployed")
 	if err != nil {
 		return err
 	}
-	var outcome release.Outcome
+	var outcome place.Outcome
 	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs, o.Jobs) {
 		// A rollback to a release still on disk: checked against its
 		// proof and the repos, switched to without exporting it again.
@@ -224,9 +222,9 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		if res.Release, err = root.Reuse(res.Tag); err != nil {
 			return err
 		}
-		outcome = release.Intact
+		outcome = place.Intact
 	} else {
-		tmp, err := root.Build(ctx, g, res.Tag, res.Manifest, srcs, o.Jobs)
+		tmp, err := release.Build(ctx, g, root, res.Tag, res.Manifest, srcs, release.Options{Jobs: o.Jobs, Progress: o.Progress, Warnf: o.Warnf})
 		if err != nil {
 			return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, root.Dir))
 		}
@@ -237,7 +235,7 @@ func (o *Options) locked(ctx context.Context, g *git.Runner, root *release.Root,
 		}
 	}
 	res.Outcome = outcome
-	if outcome == release.Restored {
+	if outcome == place.Restored {
 		o.Warnf("release %s differed from the tag (edited by hand?): restored the tagged files", res.Tag)
 	}
 	if len(o.Command) > 0 {

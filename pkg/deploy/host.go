@@ -18,7 +18,6 @@ import (
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
-	"github.com/deploytag/deploytag/pkg/release"
 )
 
 // VerifyFunc checks the release in the folder dir, of tag, against its own
@@ -57,13 +56,13 @@ func FromArtifact(ctx context.Context, o Options, a Artifact) (Result, error) {
 		return Result{}, errors.New("no verifier for releases from artifacts")
 	}
 	res := Result{}
-	err := o.underLock(ctx, &res, "installing an artifact", func(root *release.Root) error {
+	err := o.underLock(ctx, &res, "installing an artifact", func(root *place.Root) error {
 		return o.fromArtifact(ctx, root, &res, a)
 	}, func(err error) bool { return err != nil || !a.Stage })
 	return res, err
 }
 
-func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Result, a Artifact) error {
+func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Result, a Artifact) error {
 	tmp, err := root.MkTemp("artifact")
 	if err != nil {
 		return err
@@ -100,14 +99,14 @@ func (o *Options) fromArtifact(ctx context.Context, root *release.Root, res *Res
 	if err := o.Verify(ctx, tmp, tag); err != nil {
 		return fmt.Errorf("release %s in %s does not verify; nothing installed: %w", tag, a.Name, err)
 	}
-	var outcome release.Outcome
+	var outcome place.Outcome
 	res.Release, outcome, err = root.Install(tmp, tag)
 	if err != nil {
 		return fmt.Errorf("installing release %s: %w", tag, err)
 	}
 	installed = true
 	res.Outcome = outcome
-	if outcome == release.Restored {
+	if outcome == place.Restored {
 		o.Warnf("release %s differed from the artifact (edited by hand?): restored it", tag)
 	}
 	if err := o.readManifest(res); err != nil {
@@ -144,7 +143,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 		// get the lock is recorded with the tag it tried.
 		res.Tag = rollbackTarget(o.Root)
 	}
-	err := o.underLock(ctx, &res, what, func(root *release.Root) error {
+	err := o.underLock(ctx, &res, what, func(root *place.Root) error {
 		live, _ := root.Live()
 		if tag == "" {
 			prev, ok, err := root.Previous(live)
@@ -178,7 +177,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 // rollbackTarget is the release a rollback in the root at dir would go to
 // now, read without the lock, or "" when none is found.
 func rollbackTarget(dir string) string {
-	root, err := release.Open(dir)
+	root, err := place.Open(dir)
 	if err != nil {
 		return ""
 	}
@@ -212,7 +211,7 @@ func orNone(tag string) string {
 
 // switchTo switches current to res.Tag and prunes, keeping the live
 // release and the one before it.
-func (o *Options) switchTo(root *release.Root, res *Result) error {
+func (o *Options) switchTo(root *place.Root, res *Result) error {
 	res.Previous, _ = root.Live()
 	// The one before the new live release: the live one, or when the same
 	// tag is deployed again, the one deployed before it.
@@ -249,8 +248,8 @@ func (o *Options) readManifest(res *Result) error {
 
 // underLock opens the root, takes its lock, removes what an interrupted
 // deploy left, runs fn and, when log says so, logs the outcome.
-func (o *Options) underLock(ctx context.Context, res *Result, what string, fn func(*release.Root) error, log func(error) bool) error {
-	root, err := release.Open(o.Root)
+func (o *Options) underLock(ctx context.Context, res *Result, what string, fn func(*place.Root) error, log func(error) bool) error {
+	root, err := place.Open(o.Root)
 	if err != nil {
 		return err
 	}
@@ -269,7 +268,7 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 		if !log(err) || res.Tag == "" {
 			return err
 		}
-		lerr := history.Append(release.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
+		lerr := history.Append(place.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
 		if lerr == nil {
 			return err
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/release"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -69,7 +68,7 @@ func hostOptions(t *testing.T, calls *[]string) Options {
 
 func live(t *testing.T, root string) string {
 	t.Helper()
-	r := &release.Root{Dir: root}
+	r := &place.Root{Dir: root}
 	tag, _ := r.Live()
 	return tag
 }
@@ -268,7 +267,7 @@ func TestFromArtifactInterrupted(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Join(o.Root, place.ReleasesDir)); len(ents) != 0 {
 		t.Errorf("an interrupted unpack left %v", ents)
 	}
-	r := &release.Root{Dir: o.Root}
+	r := &place.Root{Dir: o.Root}
 	l, err := r.Lock(context.Background(), time.Second, "next", nil)
 	if err != nil {
 		t.Fatalf("the lock stayed held: %v", err)

@@ -23,7 +23,7 @@ import (
 // against the signed trees), and the proof holding the repos' own tag and
 // commit objects. Any doubt says no, and the caller exports the tag
 // again, which also restores a release edited by hand.
-func keptIntact(ctx context.Context, g *git.Runner, root *release.Root, tag string, m manifest.Manifest, srcs []release.Source, jobs int) bool {
+func keptIntact(ctx context.Context, g *git.Runner, root *place.Root, tag string, m manifest.Manifest, srcs []release.Source, jobs int) bool {
 	dir := root.ReleasePath(tag)
 	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
 		return false

@@ -8,8 +8,8 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/push"
-	"github.com/deploytag/deploytag/pkg/release"
 )
 
 // deployRecord is the --json output (docs/json.md).
@@ -35,7 +35,7 @@ func writeJSON(w io.Writer, res Result, o Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
 		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
-		Restored: res.Outcome == release.Restored, Pruned: res.Pruned, DryRun: o.DryRun,
+		Restored: res.Outcome == place.Restored, Pruned: res.Pruned, DryRun: o.DryRun,
 		Manifest: res.Manifest,
 	}
 	if r.Manifest == nil {

@@ -1,17 +1,12 @@
-// Package live reads the deploy tag of a running system from the
-// standard place, for any Go program: a service can call Read on its own
-// folder to learn what code it runs, and mount Handler to tell people.
-//
-// The standard place is a root folder laid out by the deploy tool:
-//
-//	<root>/current                  symlink to releases/<TAG>
-//	<root>/releases/<TAG>/DEPLOY_TAG       the tag and a newline
-//	<root>/releases/<TAG>/DEPLOY_MANIFEST  one "repo  commit" line per repo
-//	<root>/releases/<TAG>/<repo>/          the repo's files at the tag
-//	<root>/deploys.log              one JSON object per deploy attempt
+// Package live is what a running program reads of its own deploy: the
+// deploy tag and manifest of a release in the standard place (its layout
+// is pkg/place's), for any Go program: a service can call Read on its own
+// folder to learn what code it runs, and mount Handler to tell people;
+// WriteMetrics is the Prometheus text every server of the tag serves.
 //
 // The package reads files only; it runs no git and imports nothing of
-// deploytag beyond the pure name and manifest grammars.
+// deploytag beyond the standard place's names and the name and manifest
+// grammars.
 package live
 
 import (

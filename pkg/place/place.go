@@ -1,19 +1,29 @@
-// Package place is the standard place on disk, defined once: the names of
-// the files and folders of an environment's root and of a release's top,
-// which root an environment has (flag, environment variable, config, XDG
-// default), and deploys.log's record, its appender and its reader. It
-// reads and writes plain files only, so a deployed program can use it
-// through pkg/live without pulling in git.
+// Package place is the standard place on disk, defined once: an
+// environment's root, the releases it keeps, which one is live, who may
+// change it, and its history. Its layout is drawn here and nowhere else:
 //
 //	ROOT/
-//	  current -> releases/TAG     the live release (a symlink)
+//	  current -> releases/TAG     the live release (a relative symlink)
 //	  releases/TAG/               one release
 //	    DEPLOY_TAG                the tag and a newline
 //	    DEPLOY_MANIFEST           its manifest
 //	    DEPLOY_PROOF/             what proves it (pkg/proof)
-//	    REPO/...                  each repo's tagged tree
+//	    REPO/...                  each repo's tagged tree (pkg/release)
 //	  deploys.log                 one JSON line per deploy attempt
 //	  deploy.lock                 held by the deploy at work
+//
+// It names these files, resolves which root an environment has (flag,
+// environment variable, config, XDG default), opens a root (Open), takes
+// its lock, installs a release put together in a hidden folder under
+// releases/ (Install: renamed to its tag's name only when complete, so a
+// crash never leaves a half-built release under a tag's name), switches
+// current atomically, prunes, and appends to and reads deploys.log.
+// Nothing is written outside the root, and no symlink found inside the
+// root is ever followed out of it: paths the package writes are checked
+// with Lstat and opened O_NOFOLLOW.
+//
+// It reads and writes plain files only and starts no process, so a
+// deployed program can use it through pkg/live without pulling in git.
 package place
 
 // Names inside an environment's root.

@@ -1,3 +1,9 @@
+// Package release makes a release: one deploy tag's code exported from
+// git byte for byte, every repo of its manifest at the tagged commit (the
+// tree walked with one ls-tree and one cat-file per repo, Git LFS content,
+// submodules, and export attributes on opt-in), with the proof that lets
+// a host with no git check it (pkg/proof). Where releases are kept, which
+// one is live and who may change them is pkg/place's.
 package release
 
 import (
@@ -33,14 +39,24 @@ type Source struct {
 	ExportAttributes bool
 }
 
+// Options say how Build works.
+type Options struct {
+	Jobs int // repos exported at once
+	// Progress, when set, is told as each repo is exported.
+	Progress progress.Reporter
+	// Warnf, when set, is told what Build finds worth a warning.
+	Warnf func(format string, args ...any)
+}
+
 // Build exports every source at its commit into a new hidden folder under
-// releases/, adds DEPLOY_TAG, DEPLOY_MANIFEST and DEPLOY_PROOF at its top
-// and returns the folder. Repos are exported in parallel, at most jobs at
-// once (see Export). Every repo that cannot be exported exactly is named,
-// with every file or submodule at fault; on error the folder is removed.
-// Call it with the lock held.
-func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.Manifest, srcs []Source, jobs int) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+tag+"-")
+// root's releases/ (root.MkTemp), adds DEPLOY_TAG, DEPLOY_MANIFEST and
+// DEPLOY_PROOF at its top and returns the folder, for root.Install. Repos
+// are exported in parallel, at most o.Jobs at once (see Export). Every
+// repo that cannot be exported exactly is named, with every file or
+// submodule at fault; on error the folder is removed. Call it with the
+// root's lock held.
+func Build(ctx context.Context, g *git.Runner, root *place.Root, tag string, m manifest.Manifest, srcs []Source, o Options) (string, error) {
+	tmp, err := root.MkTemp(tag)
 	if err != nil {
 		return "", err
 	}
@@ -48,24 +64,21 @@ func (r *Root) Build(ctx context.Context, g *git.Runner, tag string, m manifest.
 		os.RemoveAll(tmp)
 		return "", err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fail(err)
-	}
 	if err := proof.Init(tmp); err != nil {
 		return fail(err)
 	}
 	warnings := make([][]string, len(srcs))
-	err = basedir.Fanout{Jobs: jobs, Step: "exporting", Progress: r.Progress}.Each(ctx, len(srcs),
+	err = basedir.Fanout{Jobs: o.Jobs, Step: "exporting", Progress: o.Progress}.Each(ctx, len(srcs),
 		func(i int) string { return srcs[i].Name },
 		func(ctx context.Context, i int) error {
-			w, err := export(ctx, g, tag, srcs[i], tmp, r.Progress)
+			w, err := export(ctx, g, tag, srcs[i], tmp, o.Progress)
 			warnings[i] = w
 			return err
 		})
-	if r.Warnf != nil {
+	if o.Warnf != nil {
 		for i, ws := range warnings {
 			for _, w := range ws {
-				r.Warnf("%s (%s)", w, srcs[i].Name)
+				o.Warnf("%s (%s)", w, srcs[i].Name)
 			}
 		}
 	}

@@ -31,9 +31,9 @@ func buildOne(t *testing.T) string {
 }
 
 // newRoot opens a root in a new folder.
-func newRoot(t *testing.T) *Root {
+func newRoot(t *testing.T) *place.Root {
 	t.Helper()
-	r, err := Open(filepath.Join(t.TempDir(), "root"))
+	r, err := place.Open(filepath.Join(t.TempDir(), "root"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func newRoot(t *testing.T) *Root {
 // built is release T1 of repos a and b, built in a new root.
 type built struct {
 	g    *git.Runner
-	r    *Root
+	r    *place.Root
 	m    manifest.Manifest
 	srcs []Source
 	tmp  string // the build, not installed
@@ -64,7 +64,7 @@ func buildT1(t *testing.T, env []string, base string) built {
 	f.m, _ = manifest.New(entries...)
 	f.r = newRoot(t)
 	var err error
-	if f.tmp, err = f.r.Build(context.Background(), f.g, "T1", f.m, f.srcs, 2); err != nil {
+	if f.tmp, err = Build(context.Background(), f.g, f.r, "T1", f.m, f.srcs, Options{Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -1,4 +1,4 @@
-package release
+package place
 
 import (
 	"bufio"
@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Outcome says what Install found under the tag's name.
@@ -23,7 +22,8 @@ const (
 	Restored                // the existing release differed and was replaced
 )
 
-// Install puts the release built in tmp (by Build) under releases/<TAG>.
+// Install puts the release put together in tmp (by pkg/release's Build, or
+// unpacked from an artifact) under releases/<TAG>.
 // If a release of the tag is already there and equals tmp, it is kept and
 // tmp removed; if it differs (edited by hand) or is not a real folder, it
 // is replaced by tmp. It returns the release's path. Call it with the lock
@@ -60,7 +60,7 @@ func (r *Root) Install(tmp, tag string) (string, Outcome, error) {
 		}
 		return final, Restored, touch(final)
 	}
-	old, err := os.MkdirTemp(r.path(place.ReleasesDir), oldPrefix+tag+"-")
+	old, err := os.MkdirTemp(r.path(ReleasesDir), oldPrefix+tag+"-")
 	if err != nil {
 		return "", 0, err
 	}

@@ -1,4 +1,4 @@
-package release
+package place
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,4 @@
-package release
+package place
 
 import (
 	"errors"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/names"
-	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/redact"
 )
 
@@ -18,12 +17,12 @@ import (
 // read as a link and never followed. ok is false when there is no current
 // link or it does not name a release of this root.
 func (r *Root) Live() (tag string, ok bool) {
-	target, err := os.Readlink(r.path(place.CurrentLink))
+	target, err := os.Readlink(r.path(CurrentLink))
 	if err != nil {
 		return "", false
 	}
 	dir, tag := filepath.Split(filepath.Clean(target))
-	if filepath.Clean(dir) != place.ReleasesDir || names.ValidTagName(tag) != nil {
+	if filepath.Clean(dir) != ReleasesDir || names.ValidTagName(tag) != nil {
 		return "", false
 	}
 	return tag, true
@@ -42,21 +41,21 @@ func (r *Root) Switch(tag string) error {
 	if err := os.Remove(tmp); err != nil {
 		return err
 	}
-	if err := os.Symlink(filepath.Join(place.ReleasesDir, tag), tmp); err != nil {
+	if err := os.Symlink(filepath.Join(ReleasesDir, tag), tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, r.path(place.CurrentLink)); err != nil {
+	if err := os.Rename(tmp, r.path(CurrentLink)); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("switching %s: %w", r.path(place.CurrentLink), err)
+		return fmt.Errorf("switching %s: %w", r.path(CurrentLink), err)
 	}
 	return nil
 }
 
 // NewEntry makes a log entry at t.
-func NewEntry(t time.Time, env, tag, user, host string, err error) place.Entry {
-	e := place.Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: place.OutcomeOK}
+func NewEntry(t time.Time, env, tag, user, host string, err error) Entry {
+	e := Entry{Time: t.UTC().Format(time.RFC3339), Environment: env, Tag: tag, User: user, Host: host, Outcome: OutcomeOK}
 	if err != nil {
-		e.Outcome = place.OutcomeFailed
+		e.Outcome = OutcomeFailed
 		e.Error = redact.Credentials(strings.ReplaceAll(err.Error(), "\n", "; ")) // no credential reaches the log
 	}
 	return e
@@ -65,7 +64,7 @@ func NewEntry(t time.Time, env, tag, user, host string, err error) place.Entry {
 // OpenLog opens deploys.log for appending, making it if needed, never
 // through a symlink. Opening it before deploying means a log that cannot
 // be written stops the deploy before anything changes.
-func (r *Root) OpenLog() (*place.History, error) { return place.OpenLog(r.path(place.LogFile)) }
+func (r *Root) OpenLog() (*History, error) { return OpenLog(r.path(LogFile)) }
 
 // Prune removes releases beyond the keep most recently deployed, never
 // the ones named in protect (the live release and the one before it).
@@ -74,7 +73,7 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 	if keep <= 0 {
 		return nil, nil
 	}
-	ents, err := os.ReadDir(r.path(place.ReleasesDir))
+	ents, err := os.ReadDir(r.path(ReleasesDir))
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +128,11 @@ func (r *Root) Prune(keep int, protect ...string) ([]string, error) {
 // kept. ok is false when there is none. Lines that are not log entries (a
 // torn last line) are skipped.
 func (r *Root) Previous(live string) (tag string, ok bool, err error) {
-	for e, err := range place.Backward(r.path(place.LogFile)) {
+	for e, err := range Backward(r.path(LogFile)) {
 		if err != nil {
 			return "", false, fmt.Errorf("reading the deploy log: %w", err)
 		}
-		if e.Outcome == place.OutcomeOK && e.Tag != live && names.ValidTagName(e.Tag) == nil && r.Kept(e.Tag) {
+		if e.Outcome == OutcomeOK && e.Tag != live && names.ValidTagName(e.Tag) == nil && r.Kept(e.Tag) {
 			return e.Tag, true, nil
 		}
 	}

@@ -1,4 +1,4 @@
-package release
+package place
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/flock"
-	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // Lock is the held deploy lock of a root: an flock on <root>/deploy.lock,
@@ -33,7 +32,7 @@ var ErrLockTimeout = errors.New("another deploy holds the lock")
 // Lock waits until the lock is free, ctx ends or timeout passes. holder
 // is written into the lock file for the next waiter to read.
 func (r *Root) Lock(ctx context.Context, timeout time.Duration, holder string, waiting func(holder string)) (*Lock, error) {
-	path := r.path(place.LockFile)
+	path := r.path(LockFile)
 	f, err := flock.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening the lock: %w", noFollowErr(path, err))

@@ -1,21 +1,4 @@
-// Package release keeps the standard place of an environment: a root
-// folder holding every exported release, the "current" symlink to the live
-// one, a lock that lets one deploy at a time in, and deploys.log.
-//
-//	<root>/
-//	  current -> releases/<TAG>      the live release (a relative symlink)
-//	  releases/<TAG>/DEPLOY_TAG      the tag and a newline
-//	  releases/<TAG>/DEPLOY_MANIFEST the manifest of the tag
-//	  releases/<TAG>/<repo>/...      each repo exported from git at the tag
-//	  deploys.log                    one JSON line per deploy attempt
-//	  deploy.lock                    held while a deploy runs
-//
-// A release is built in a hidden temporary folder under releases/ and
-// renamed to its tag's name only when complete, so a crash never leaves a
-// half-built release under a tag's name. Nothing is written outside the
-// root, and no symlink found inside the root is ever followed out of it:
-// paths the package writes are checked with Lstat and opened O_NOFOLLOW.
-package release
+package place
 
 import (
 	"errors"
@@ -25,11 +8,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/deploytag/deploytag/pkg/place"
-	"github.com/deploytag/deploytag/pkg/progress"
 )
 
-// Hidden names inside the root (the others are pkg/place's).
+// Hidden names inside the root, beside the names above.
 const (
 	tmpPrefix     = ".tmp-"     // releases/.tmp-<TAG>-*: a release being built
 	oldPrefix     = ".old-"     // releases/.old-<TAG>-*: a release being replaced
@@ -39,10 +20,6 @@ const (
 // Root is the standard place of one environment.
 type Root struct {
 	Dir string // absolute
-	// Progress, when set, is told as Build exports each repo.
-	Progress progress.Reporter
-	// Warnf, when set, is told what Build finds worth a warning.
-	Warnf func(format string, args ...any)
 }
 
 // Open makes the root and its releases folder if needed. The root itself
@@ -59,7 +36,7 @@ func Open(dir string) (*Root, error) {
 		return nil, fmt.Errorf("making the root: %w", err)
 	}
 	r := &Root{Dir: abs}
-	if err := mkdirNoFollow(r.path(place.ReleasesDir)); err != nil {
+	if err := mkdirNoFollow(r.path(ReleasesDir)); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -70,7 +47,7 @@ func (r *Root) path(elem ...string) string {
 }
 
 // ReleasePath is where the release of tag lives.
-func (r *Root) ReleasePath(tag string) string { return r.path(place.ReleasesDir, tag) }
+func (r *Root) ReleasePath(tag string) string { return r.path(ReleasesDir, tag) }
 
 // mkdirAllOpen makes dir and each missing folder on the way to it, as
 // os.MkdirAll does, but each one 0755 past the umask.
@@ -144,8 +121,8 @@ func (r *Root) Clean() error {
 			}
 		}
 	}
-	rm(r.path(place.ReleasesDir), tmpPrefix)
-	rm(r.path(place.ReleasesDir), oldPrefix)
+	rm(r.path(ReleasesDir), tmpPrefix)
+	rm(r.path(ReleasesDir), oldPrefix)
 	rm(r.Dir, currentPrefix)
 	return errors.Join(errs...)
 }
@@ -155,7 +132,7 @@ func (r *Root) Clean() error {
 // name; Clean removes it if the deploy is interrupted. Call it with the
 // lock held.
 func (r *Root) MkTemp(name string) (string, error) {
-	tmp, err := os.MkdirTemp(r.path(place.ReleasesDir), tmpPrefix+name+"-")
+	tmp, err := os.MkdirTemp(r.path(ReleasesDir), tmpPrefix+name+"-")
 	if err != nil {
 		return "", err
 	}
