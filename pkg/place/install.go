@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
 )
 
 // Outcome says what Install found under the tag's name.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-
 )
 
 // Hidden names inside the root, beside the names above.
