@@ -258,8 +258,11 @@ func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, r.path, argv...)
 	cmd.Env = r.env
 	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	// On cancel the group is asked to end (SIGTERM: git removes its lock
+	// files); after WaitDelay the leader is killed, and Do or the stream
+	// ends what is left of the group (endGroup).
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = groupGrace
 	return cmd
 }
 
@@ -309,7 +312,7 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 			if ctx.Err() != nil {
 				// No straggler in the group may survive a leader that
 				// exited as the deadline came.
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				endGroup(cmd.Process.Pid)
 			}
 			unwatch(cmd)
 		}

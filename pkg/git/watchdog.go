@@ -21,10 +21,11 @@ import (
 // end, to one small shell per tool process, in a session of its own,
 // whose stdin is a pipe only this process holds (close-on-exec). When
 // this process ends, the kernel closes the pipe; the shell reads the end
-// of its input and kills every group still listed. Outside Linux, where
-// there is no parent-death signal, it is the only guard. A group is
-// listed from its start to the moment its leader has been waited for
-// (and, when its call was cut short, the whole group killed); a call
+// of its input and ends every group still listed (SIGTERM, then
+// SIGKILL). Outside Linux, where there is no parent-death signal, it is
+// the only guard. A group is listed from its start to the moment its
+// leader has been waited for (and, when its call was cut short, the
+// whole group ended); a call
 // that must outlive the tool (Call.Outlive) is never listed.
 var watchdog struct {
 	once sync.Once
@@ -32,8 +33,10 @@ var watchdog struct {
 	w    *os.File // nil when no shell could be started
 }
 
-// watchdogScript keeps the listed groups in g, " 12 34 ", and kills them
-// all at the end of its input. Signals meant for the tool's terminal
+// watchdogScript keeps the listed groups in g, " 12 34 ", and ends them
+// all at the end of its input: SIGTERM, so that git removes its lock files
+// (a local remote's receive-pack runs in the group of its push), then,
+// after the same grace as endGroup's, SIGKILL. Signals meant for the tool's terminal
 // group never reach it (its own session); it ignores the rest but
 // SIGKILL.
 // Its first line names it in ps.
@@ -46,7 +49,10 @@ while read -r op p; do
 	-) case $g in *" $p "*) g="${g%%" $p "*} ${g#*" $p "}" ;; esac ;;
 	esac
 done
-for p in $g; do kill -9 "-$p" 2>/dev/null; done`
+[ "$g" = ' ' ] && exit 0
+for p in $g; do kill -TERM "-$p" 2>/dev/null; done
+sleep 2
+for p in $g; do kill -KILL "-$p" 2>/dev/null; done`
 
 // watch lists the process group of cmd, just started, with the
 // watchdog.
