@@ -14,6 +14,7 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/internal/scripttest"
 	"github.com/deploytag/deploytag/internal/sshtest"
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // fleet is three hosts, each a real sshd on its own 127.0.0.1 port with
@@ -33,11 +34,7 @@ type fleet struct {
 }
 
 func newFleet(t *testing.T) *fleet {
-	for _, tool := range []string{"ansible-playbook", "python3", sshtest.SSHD} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed (scripts/test-deps.sh installs it): %v", tool, err)
-		}
-	}
+	testneed.Need(t, "ansible-playbook", "python3", "sshd", "ssh", "ssh-keygen", "unshare")
 	f := &fleet{t: t, work: t.TempDir(), names: []string{"web1", "web2", "web3"}}
 	f.gitEnv, _, f.base, _ = gittest.World(t, "api", "web")
 	for _, n := range f.names {
@@ -283,10 +280,7 @@ command = ["/bin/sh", "-c", "echo staged $DEPLOY_TAG >> ../../../staged"]
 
 	t.Log("deploytag_signed: an unsigned tag is refused by every host, a signed one goes live")
 	key := filepath.Join(f.work, "signer")
-	keygen, err := exec.LookPath("ssh-keygen")
-	if err != nil {
-		t.Fatal(err)
-	}
+	keygen := testneed.Path(t, "ssh-keygen")
 	gittest.Output(t, exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-C", "signer", "-f", key))
 	pub, _ := os.ReadFile(key + ".pub")
 	signers := filepath.Join(f.work, "allowed_signers")

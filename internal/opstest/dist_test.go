@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // TestMakeDist runs make dist in a clean copy of the tree tagged v1.2.3,
@@ -45,11 +47,7 @@ import (
 // $DIST_KEEP set (make dist-check sets it to dist-check/ in the tree) the
 // dist/ it built is copied there at the end, pass or fail.
 func TestMakeDist(t *testing.T) {
-	for _, tool := range []string{"make", "sha256sum", "dpkg", "dpkg-deb", "rpm", "man"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed (scripts/test-deps.sh installs it): %v", tool, err)
-		}
-	}
+	testneed.Need(t, "make", "sha256sum", "dpkg", "dpkg-deb", "rpm", "man")
 	start := time.Now()
 	progressf(start, "copying the tree into a clean repository tagged v1.2.3")
 	src, commit := cleanClone(t)

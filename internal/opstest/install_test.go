@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/internal/scripttest"
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // TestMakeInstall installs from a fresh repository holding the module's
@@ -23,11 +24,7 @@ import (
 // page per tool that man renders without warnings, and bash and zsh
 // completion offering each tool's flags.
 func TestMakeInstall(t *testing.T) {
-	for _, tool := range []string{"make", "man", "bash", "zsh"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed (.ci/run installs it): %v", tool, err)
-		}
-	}
+	testneed.Need(t, "make", "man", "bash", "zsh")
 	src, commit := cleanClone(t)
 	prefix := filepath.Join(t.TempDir(), "usr")
 	run(t, src, nil, "make", "install", "PREFIX="+prefix)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/scripttest"
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // fakeApt is an apt-get (and a sudo that runs it) that records each call
@@ -66,11 +67,7 @@ func pathWithout(t *testing.T, missing ...string) string {
 		if strings.Contains(" "+strings.Join(missing, " ")+" ", " "+p+" ") {
 			continue
 		}
-		real, err := exec.LookPath(p)
-		if err != nil {
-			t.Fatalf("%s is needed (scripts/test-deps.sh installs it): %v", p, err)
-		}
-		if err := os.Symlink(real, filepath.Join(dir, p)); err != nil {
+		if err := os.Symlink(testneed.Path(t, p), filepath.Join(dir, p)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,8 +12,15 @@
 // Every script has $BINDIR (the binaries) and $GUARD (the remote guard
 // hook, scripts/guard-deploy-tags of this module) set.
 //
+// Every script needs git: Main fails without it. A script that needs
+// another program says so at its top with need (internal/testneed):
+// missing, the script is skipped with a line naming it, or fails with
+// CI=true or DEPLOYTAG_TEST_ALL=1. No script uses [exec:...] conditions
+// or skip for that.
+//
 // Extra script commands:
 //
+//	need PROG...               skip (or fail: see above) unless every PROG is on PATH
 //	stdout2env NAME            set $NAME to the last stdout, trimmed
 //	mkrepos DIR NAME...        make DIR/NAME repos, one commit each
 //	commit DIR [MSG]           change DIR/CHANGES and commit it
@@ -60,6 +67,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/deploytag/deploytag/internal/githttp"
+	"github.com/deploytag/deploytag/internal/testneed"
 	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
@@ -70,6 +78,10 @@ var binDir, moduleRoot string
 // shared by every test package of a go test run: see SharedBuild), runs
 // the tests and returns their exit code. Call it from TestMain.
 func Main(m *testing.M) int {
+	if reason, _ := testneed.Check("", "git"); reason != "" {
+		fmt.Fprintln(os.Stderr, "scripttest:", reason)
+		return 1
+	}
 	dir, err := SharedBuild()
 	if err == nil {
 		moduleRoot, err = ModuleRoot()
@@ -277,8 +289,12 @@ const GitConfig = `[user]
 	directory = *
 `
 
+// tKey holds a script's testscript.T in its Values, for need.
+type tKey struct{}
+
 // Setup seals a script's environment.
 func Setup(env *testscript.Env) error {
+	env.Values[tKey{}] = env.T()
 	home := filepath.Join(env.WorkDir, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
@@ -312,6 +328,7 @@ func Setup(env *testscript.Env) error {
 // Commands returns the extra script commands.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"need":         need,
 		"stdout2env":   stdout2env,
 		"mkrepos":      mkrepos,
 		"commit":       commit,
@@ -325,6 +342,27 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"freeport":     freeport,
 		"httpget":      httpget,
 		"metrics":      metricsCmd,
+	}
+}
+
+// need PROG...: the script goes on only if every PROG is on the script's
+// PATH; else it is skipped with testneed's one-line reason, or fails
+// with it (CI=true, DEPLOYTAG_TEST_ALL=1, or git missing).
+func need(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: need PROG...")
+	}
+	reason, fail := testneed.Check(ts.Getenv("PATH"), args...)
+	switch {
+	case reason == "":
+	case fail:
+		ts.Fatalf("%s", reason)
+	default:
+		t, ok := ts.Value(tKey{}).(testscript.T)
+		if !ok {
+			ts.Fatalf("need: the script was not set up by scripttest.Setup")
+		}
+		t.Skip(reason)
 	}
 }
 

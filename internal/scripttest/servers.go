@@ -48,9 +48,15 @@ func scriptServers[S any](ts *testscript.TestScript, all map[*testscript.TestScr
 // $NAME_HOSTKEY (its host key, "TYPE BASE64", for known_hosts lines).
 //
 // sshd stop|restart NAME: stop (every process included) or restart it.
+//
+// Starting one needs sshd, ssh and ssh-keygen, as "need" does (a script
+// names them at its top all the same, before it does any work).
 func sshdCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
 		ts.Fatalf("usage: sshd NAME | sshd stop|restart NAME")
+	}
+	if len(args) == 1 {
+		need(ts, false, []string{"sshd", "ssh", "ssh-keygen"})
 	}
 	serversMu.Lock()
 	defer serversMu.Unlock()

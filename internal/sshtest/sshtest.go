@@ -27,10 +27,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // SSHD is the server binary the tests drive.
-const SSHD = "/usr/sbin/sshd"
+const SSHD = testneed.SSHD
 
 // Options tune a server; the zero value is a plain one.
 type Options struct {
@@ -66,9 +68,11 @@ type Server struct {
 }
 
 // New starts a server in a temporary folder of t and stops it at cleanup,
-// failing the test if any of its processes survives.
+// failing the test if any of its processes survives. Without sshd, ssh
+// or ssh-keygen the test is skipped, or fails, as testneed.Need decides.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
+	testneed.Need(t, "sshd", "ssh", "ssh-keygen")
 	s, err := Start(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)

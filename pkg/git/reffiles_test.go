@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 func gitT(t *testing.T, dir string, args ...string) {
@@ -21,9 +23,7 @@ func gitT(t *testing.T, dir string, args ...string) {
 }
 
 func TestTagCertainlyAbsent(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
-	}
+	testneed.Need(t, "git")
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
 	gitT(t, dir, "init", "-q", repo)

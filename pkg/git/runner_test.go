@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 func newRunner(t *testing.T, env []string) *Runner {
@@ -100,6 +102,7 @@ func TestCreateTagNeverReplaces(t *testing.T) {
 // leaves no git process behind.
 func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 	t.Parallel()
+	testneed.Need(t, "pgrep")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

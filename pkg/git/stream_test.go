@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 // The pipelines to a long-lived git (cat-file --batch, ls-tree) end in
@@ -72,6 +74,7 @@ func within(t *testing.T, what string, done <-chan error) error {
 // gitsIn lists the live processes whose command line names dir.
 func gitsIn(t *testing.T, dir string) string {
 	t.Helper()
+	testneed.Need(t, "pgrep")
 	out, _ := exec.Command("pgrep", "-f", "-a", dir).Output()
 	return strings.TrimSpace(string(out))
 }
@@ -79,6 +82,7 @@ func gitsIn(t *testing.T, dir string) string {
 // gitPid is the pid of the one git running in dir.
 func gitPid(t *testing.T, dir string) int {
 	t.Helper()
+	testneed.Need(t, "pgrep")
 	for range 500 {
 		out, _ := exec.Command("pgrep", "-f", dir).Output()
 		if f := strings.Fields(string(out)); len(f) == 1 {

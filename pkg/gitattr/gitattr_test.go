@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/testneed"
 	"github.com/deploytag/deploytag/pkg/gitattr"
 )
 
@@ -157,9 +157,7 @@ func TestAgainstGitCases(t *testing.T) {
 // alphabet so that they meet often, every answer checked against git.
 func TestAgainstGitRandom(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testneed.Need(t, "git")
 	w := newWorld(t)
 	rng := rand.New(rand.NewSource(22))
 	elems := []string{"a", "b", "ab", "x.txt", "t", ".c", "a b"}
@@ -238,9 +236,7 @@ func TestAgainstGitRandom(t *testing.T) {
 // FuzzAgainstGit: any top-level .gitattributes and any path (a folder
 // when dir is set): gitattr gives the attributes git check-attr gives.
 func FuzzAgainstGit(f *testing.F) {
-	if _, err := exec.LookPath("git"); err != nil {
-		f.Skip("git not installed")
-	}
+	testneed.Need(f, "git")
 	f.Add([]byte("*.txt export-subst\ntests/ export-ignore\n"), "tests", true)
 	f.Add([]byte("[attr]m export-ignore\n**/a/** m -export-subst\n"), "x/a/b", false)
 	f.Add([]byte("\"a\\040b\" export-ignore\n!a foo\n"), "a b", false)

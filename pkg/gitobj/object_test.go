@@ -9,14 +9,13 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/testneed"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 )
 
 // sshSigning gives env an ssh signing key and returns it.
 func sshSigning(t *testing.T, env []string, dir string) string {
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		t.Fatal("ssh-keygen is needed (openssh-client)")
-	}
+	testneed.Need(t, "ssh-keygen")
 	key := filepath.Join(t.TempDir(), "key")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "k", "-f", key).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)

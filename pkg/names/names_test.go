@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deploytag/deploytag/internal/testneed"
 )
 
 var tagNames = []struct {
@@ -70,9 +72,7 @@ func TestValidTagName(t *testing.T) {
 
 // Every name our grammar accepts must also pass git's own check.
 func TestValidTagNamesPassGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is required")
-	}
+	testneed.Need(t, "git")
 	for _, tc := range tagNames {
 		if !tc.ok {
 			continue

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/internal/testneed"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
@@ -33,11 +34,7 @@ func emptyKeyring(t *testing.T) string {
 // gpgHome makes a keyring with one signing key and returns its folder and
 // the key's id; the agent gpg starts for it is stopped when the test ends.
 func gpgHome(t *testing.T) (home, id string) {
-	for _, p := range []string{"gpg", "gpgconf"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Fatalf("%s is needed (Debian's gnupg)", p)
-		}
-	}
+	testneed.Need(t, "gpg", "gpgconf")
 	home = emptyKeyring(t)
 	out, err := exec.Command("gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key",
 		"Tester <test@example.com>", "ed25519", "sign", "never").CombinedOutput()
