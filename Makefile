@@ -3,9 +3,9 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 TOOLS   ?= $(notdir $(wildcard cmd/*))
 VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X github.com/deploytag/deploytag/pkg/cliutil.version=$(VERSION)
+LDFLAGS := -X github.com/deploytag/deploytag/internal/cmdline.version=$(VERSION)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
-LDFLAGS += -X github.com/deploytag/deploytag/pkg/cliutil.commit=$(COMMIT)
+LDFLAGS += -X github.com/deploytag/deploytag/internal/cmdline.commit=$(COMMIT)
 GO      ?= go
 
 .PHONY: build test chaos demo bench floors realworld lint install clean share uninstall dist dist-check

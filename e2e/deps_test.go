@@ -4,8 +4,8 @@ package e2e
 // not see as inputs; importing the packages the binaries are made of keeps
 // a cached pass from outliving a change to them.
 import (
+	_ "github.com/deploytag/deploytag/internal/cmdline"
 	_ "github.com/deploytag/deploytag/pkg/checkout"
-	_ "github.com/deploytag/deploytag/pkg/cliutil"
 	_ "github.com/deploytag/deploytag/pkg/deploy"
 	_ "github.com/deploytag/deploytag/pkg/live"
 	_ "github.com/deploytag/deploytag/pkg/push"

@@ -100,36 +100,36 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/checkout"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
 var (
 	urlTemplateFlag = &cli.StringFlag{Name: "url-template", EnvVars: []string{"DEPLOYTAG_URL_TEMPLATE"},
 		Usage: "URL of a missing repo, {name} standing for its name (default: derived from an existing repo's remote)"}
-	manifestFlag = cliutil.ManifestFlag("read the deploy's manifest from FILE (- for stdin) instead of looking for it")
+	manifestFlag = cmdline.ManifestFlag("read the deploy's manifest from FILE (- for stdin) instead of looking for it")
 	maxReposFlag = &cli.IntFlag{Name: "max-repos", Value: checkout.DefaultMaxRepos,
 		Usage: "refuse a manifest naming more repos than N, before anything is fetched or cloned"}
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("checkout_deploy_tag", "check out every repo of a deploy tag, cloning the missing ones",
+	return cmdline.NewApp("checkout_deploy_tag", "check out every repo of a deploy tag, cloning the missing ones",
 		"TAG [REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, urlTemplateFlag, manifestFlag, maxReposFlag, cliutil.RemoteFlag,
-			cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, urlTemplateFlag, manifestFlag, maxReposFlag, cmdline.RemoteFlag,
+			cmdline.TimeoutFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
 	if c.NArg() < 1 {
-		return cliutil.Usagef("want a TAG, got no operand")
+		return cmdline.Usagef("want a TAG, got no operand")
 	}
 	o := checkout.Options{Tag: c.Args().First(), Sources: c.Args().Tail(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
 		MaxRepos: c.Int(maxReposFlag.Name)}
 	if err := o.CheckArgs(c.IsSet(urlTemplateFlag.Name)); err != nil {
-		return cliutil.Usage(err)
+		return cmdline.Usage(err)
 	}
-	env, err := cliutil.Setup(c)
+	env, err := cmdline.Setup(c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, nil, strings.Join(res.Repos, "\n")+"\n")
+	return cmdline.Output(c, nil, strings.Join(res.Repos, "\n")+"\n")
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

@@ -43,29 +43,29 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
+	return cmdline.NewApp("create_deploy_tag", "print a new deploy tag for the repos' HEADs or a manifest",
 		"[REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, cliutil.CommitsFlag, cliutil.TimeFlag, cliutil.JobsFlag,
-			cliutil.JSONFlag, cliutil.QuietFlag},
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, cmdline.PrefixFlag, cmdline.CommitsFlag, cmdline.TimeFlag, cmdline.JobsFlag,
+			cmdline.JSONFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	if c.IsSet(cliutil.CommitsFlag.Name) && c.NArg() > 0 {
-		return cliutil.Usagef("give either --manifest or REPO operands, not both")
+	if c.IsSet(cmdline.CommitsFlag.Name) && c.NArg() > 0 {
+		return cmdline.Usagef("give either --manifest or REPO operands, not both")
 	}
-	env, err := cliutil.Setup(c)
+	env, err := cmdline.Setup(c)
 	if err != nil {
 		return err
 	}
 	m, err := env.ManifestArg(c, nil)
-	if !c.IsSet(cliutil.CommitsFlag.Name) {
+	if !c.IsSet(cmdline.CommitsFlag.Name) {
 		var repos []basedir.Repo
 		if repos, err = env.Repos(c.Args().Slice()); err == nil {
 			m, err = tags.Heads(c.Context, env.Git, repos, env.Jobs)
@@ -78,7 +78,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, t, t.Tag+"\n")
+	return cmdline.Output(c, t, t.Tag+"\n")
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

@@ -141,12 +141,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/deploy"
 )
 
 var (
-	envFlag         = cliutil.EnvironmentFlag("environment to deploy to (dev, qa, production, ...)")
+	envFlag         = cmdline.EnvironmentFlag("environment to deploy to (dev, qa, production, ...)")
 	tagFlag         = &cli.StringFlag{Name: "tag", Usage: "existing deploy tag to deploy (default: make one for the checked-out code)"}
 	rootFlag        = &cli.StringFlag{Name: "root", EnvVars: []string{"DEPLOY_ROOT"}, TakesFile: true, Usage: "the environment's root (default: config root, else $XDG_STATE_HOME/deploytag/ENV)"}
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
@@ -165,27 +165,27 @@ var (
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
-		[]cli.Flag{envFlag, tagFlag, cliutil.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cliutil.ConfigFlag,
-			cliutil.JobsFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.QuietFlag, cliutil.JSONFlag, artifactFlag, fromFlag, sha256Flag, stageFlag,
+	return cmdline.NewApp("deploy", "deploy a tag (made and pushed if not given) to an environment's standard place", "",
+		[]cli.Flag{envFlag, tagFlag, cmdline.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cmdline.ConfigFlag,
+			cmdline.JobsFlag, cmdline.RemoteFlag, cmdline.TimeoutFlag, cmdline.PrefixFlag, cmdline.SignFlag, allowDirtyFlag,
+			cmdline.TimeFlag, cmdline.QuietFlag, cmdline.JSONFlag, artifactFlag, fromFlag, sha256Flag, stageFlag,
 			switchFlag, rollbackFlag, signedFlag, signersFlag, keepFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
 	r := deploy.Request{Operands: c.Args().Slice(), Environment: c.String(envFlag.Name), Tag: c.String(tagFlag.Name),
-		NoPush: c.Bool(noPushFlag.Name), DryRun: c.Bool(dryRunFlag.Name), JSON: c.Bool(cliutil.JSONFlag.Name),
+		NoPush: c.Bool(noPushFlag.Name), DryRun: c.Bool(dryRunFlag.Name), JSON: c.Bool(cmdline.JSONFlag.Name),
 		AllowDirty: c.Bool(allowDirtyFlag.Name), LockTimeout: c.Duration(lockTimeoutFlag.Name), Keep: c.Int(keepFlag.Name),
 		Artifact: c.String(artifactFlag.Name), FromArtifact: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name),
 		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name),
-		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cliutil.Given(c)}
+		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cmdline.Given(c)}
 	if err := r.Check(); err != nil {
 		return err
 	}
-	setup := cliutil.Setup // the repos' git, or none on a host
+	setup := cmdline.Setup // the repos' git, or none on a host
 	if r.OnHost() {
-		setup = cliutil.SetupFiles
+		setup = cmdline.SetupFiles
 	}
 	e, err := setup(c)
 	if err != nil {
@@ -198,4 +198,4 @@ func run(c *cli.Context) error {
 	return deploy.Do(c.Context, r, e.DeployEnv(root))
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

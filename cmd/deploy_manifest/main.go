@@ -50,7 +50,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -61,8 +61,8 @@ var (
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("deploy_manifest", "print the manifest of the HEADs or of a deploy tag, or diff two deploys", "[FROM TO]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, tagFlag, diffFlag, logFlag, cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	return cmdline.NewApp("deploy_manifest", "print the manifest of the HEADs or of a deploy tag, or diff two deploys", "[FROM TO]",
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, tagFlag, diffFlag, logFlag, cmdline.JSONFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
@@ -70,9 +70,9 @@ func run(c *cli.Context) error {
 	q := tags.ManifestQuery{Tag: c.String(tagFlag.Name), TagSet: c.IsSet(tagFlag.Name), Diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
 		Log: c.Bool(logFlag.Name), Operands: c.Args().Slice()}
 	if err := q.Check(); err != nil {
-		return cliutil.Usage(err)
+		return cmdline.Usage(err)
 	}
-	env, repos, err := cliutil.SetupRepos(c, nil)
+	env, repos, err := cmdline.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, record, text)
+	return cmdline.Output(c, record, text)
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

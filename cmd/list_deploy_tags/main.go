@@ -51,7 +51,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
@@ -62,22 +62,22 @@ var (
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("list_deploy_tags", "list deploy tags, newest first", "",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, remoteFlag, cliutil.TimeoutFlag, limitFlag, longFlag,
-			cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	return cmdline.NewApp("list_deploy_tags", "list deploy tags, newest first", "",
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, remoteFlag, cmdline.TimeoutFlag, limitFlag, longFlag,
+			cmdline.JSONFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
 	switch {
 	case c.NArg() != 0:
-		return cliutil.Usagef("no operands expected")
+		return cmdline.Usagef("no operands expected")
 	case c.Int(limitFlag.Name) < 0:
-		return cliutil.Usagef("--limit must be 0 (all) or more, not %d", c.Int(limitFlag.Name))
-	case c.Bool(longFlag.Name) && c.Bool(cliutil.JSONFlag.Name):
-		return cliutil.Usagef("give --long or --json, not both")
+		return cmdline.Usagef("--limit must be 0 (all) or more, not %d", c.Int(limitFlag.Name))
+	case c.Bool(longFlag.Name) && c.Bool(cmdline.JSONFlag.Name):
+		return cmdline.Usagef("give --long or --json, not both")
 	}
-	env, repos, err := cliutil.SetupRepos(c, nil)
+	env, repos, err := cmdline.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, list, tags.ListLines(list, c.Bool(longFlag.Name)))
+	return cmdline.Output(c, list, tags.ListLines(list, c.Bool(longFlag.Name)))
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

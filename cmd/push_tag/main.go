@@ -68,19 +68,19 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/push"
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("push_tag", "push one tag to the remote of every repo, in parallel, never forced",
+	return cmdline.NewApp("push_tag", "push one tag to the remote of every repo, in parallel, never forced",
 		"TAG [REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.RemoteFlag, cliutil.TimeoutFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, cmdline.RemoteFlag, cmdline.TimeoutFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	tag, env, err := cliutil.SetupTag(c)
+	tag, env, err := cmdline.SetupTag(c)
 	if err != nil {
 		return err
 	}
@@ -93,4 +93,4 @@ func run(c *cli.Context) error {
 	return push.Push(c.Context, env.Git, o)
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/internal/scripttest"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
 func TestMain(m *testing.M) { os.Exit(scripttest.Main(m)) }
@@ -39,7 +39,7 @@ func TestExitCodes(t *testing.T) {
 	} {
 		var stdout, stderr strings.Builder
 		args := append([]string{"push_tag", "--basedir", base}, tc.args...)
-		code := cliutil.Run(context.Background(), app(), args, strings.NewReader(""), &stdout, &stderr)
+		code := cmdline.Run(context.Background(), app(), args, strings.NewReader(""), &stdout, &stderr)
 		if code != tc.code || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "push_tag: error: ") {
 			t.Errorf("push_tag %q: exit %d, stdout %q, stderr %q; want exit %d, empty stdout, one error", tc.args, code, stdout.String(), stderr.String(), tc.code)
 		}

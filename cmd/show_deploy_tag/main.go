@@ -101,57 +101,57 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 	"github.com/deploytag/deploytag/pkg/dashboard"
 	"github.com/deploytag/deploytag/pkg/live"
 )
 
 var (
-	environmentFlag = cliutil.EnvironmentFlag("environment whose live tag to show")
+	environmentFlag = cmdline.EnvironmentFlag("environment whose live tag to show")
 	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
 	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json, / and /metrics on HOST:PORT"}
 	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
 )
 
 func app() *cli.App {
-	a := cliutil.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
-		[]cli.Flag{environmentFlag, rootFlag, allFlag, cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.JSONFlag, serveFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	a := cmdline.NewApp("show_deploy_tag", "print the deploy tag of a deployed release", "[PATH]",
+		[]cli.Flag{environmentFlag, rootFlag, allFlag, cmdline.BasedirFlag, cmdline.ConfigFlag, cmdline.JSONFlag, serveFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 	a.DisableSliceFlagSeparator = true // a root may hold a comma
 	return a
 }
 
 func run(c *cli.Context) error {
-	envName, err := cliutil.EnvironmentArg(c)
+	envName, err := cmdline.EnvironmentArg(c)
 	if err != nil {
 		return err
 	}
 	q := live.Query{Paths: c.Args().Slice(), Roots: c.StringSlice(rootFlag.Name), Environment: envName, All: c.Bool(allFlag.Name),
-		JSON: c.Bool(cliutil.JSONFlag.Name), Serve: c.IsSet(serveFlag.Name), Addr: c.String(serveFlag.Name)}
+		JSON: c.Bool(cmdline.JSONFlag.Name), Serve: c.IsSet(serveFlag.Name), Addr: c.String(serveFlag.Name)}
 	if err := q.Check(); err != nil {
-		return cliutil.Usage(err)
+		return cmdline.Usage(err)
 	}
 	// Git and deploy.toml are needed only for --all, versions (with --json
 	// and --serve, from the basedir: by default the current folder, when
 	// it holds repos) and configured roots: an app asking for its tag
 	// needs neither installed.
-	withRepos := c.IsSet(cliutil.BasedirFlag.Name) || (q.JSON || q.Serve) && basedir.HoldsRepos(c.String(cliutil.BasedirFlag.Name))
-	env, err := cliutil.SetupIf(c, q.All || withRepos || c.IsSet(cliutil.ConfigFlag.Name) || envName != "")
+	withRepos := c.IsSet(cmdline.BasedirFlag.Name) || (q.JSON || q.Serve) && basedir.HoldsRepos(c.String(cmdline.BasedirFlag.Name))
+	env, err := cmdline.SetupIf(c, q.All || withRepos || c.IsSet(cmdline.ConfigFlag.Name) || envName != "")
 	if err != nil {
 		return err
 	}
 	s, err := dashboard.Show(c.Context, q, dashboard.ShowOptions{Config: env.Config, Basedir: env.Basedir,
-		ConfiguredRoot: env.ConfiguredRoot, ReleaseRoot: env.ReleaseRoot, RootFromEnv: os.Getenv(cliutil.RootEnvVar) != "",
+		ConfiguredRoot: env.ConfiguredRoot, ReleaseRoot: env.ReleaseRoot, RootFromEnv: os.Getenv(cmdline.RootEnvVar) != "",
 		Git: env.Git, Repos: func() ([]basedir.Repo, error) { return env.Repos(nil) }, Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf})
 	switch {
 	case err != nil:
 		return err
 	case q.Serve:
-		cliutil.Serves(c.App)
+		cmdline.Serves(c.App)
 		return live.Serve(c.Context, q.Addr, s.Handler, env.Serving)
 	}
-	return cliutil.Output(c, s.Record, s.Text)
+	return cmdline.Output(c, s.Record, s.Text)
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

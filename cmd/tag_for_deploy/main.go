@@ -48,31 +48,31 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
 
 func app() *cli.App {
-	return cliutil.NewApp("tag_for_deploy", "create a deploy tag for the checked-out code and apply it to every repo",
+	return cmdline.NewApp("tag_for_deploy", "create a deploy tag for the checked-out code and apply it to every repo",
 		"[BASEDIR]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.PrefixFlag, cliutil.SignFlag, allowDirtyFlag,
-			cliutil.TimeFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, cmdline.PrefixFlag, cmdline.SignFlag, allowDirtyFlag,
+			cmdline.TimeFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	dir := c.String(cliutil.BasedirFlag.Name)
+	dir := c.String(cmdline.BasedirFlag.Name)
 	switch {
 	case c.NArg() > 1:
-		return cliutil.Usagef("too many operands: want at most one BASEDIR")
-	case c.NArg() == 1 && c.IsSet(cliutil.BasedirFlag.Name):
-		return cliutil.Usagef("give BASEDIR or --basedir, not both")
+		return cmdline.Usagef("too many operands: want at most one BASEDIR")
+	case c.NArg() == 1 && c.IsSet(cmdline.BasedirFlag.Name):
+		return cmdline.Usagef("give BASEDIR or --basedir, not both")
 	case c.NArg() == 1:
 		dir = c.Args().First()
 	}
-	env, err := cliutil.SetupIn(c, dir)
+	env, err := cmdline.SetupIn(c, dir)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, nil, d.Tag+"\n")
+	return cmdline.Output(c, nil, d.Tag+"\n")
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

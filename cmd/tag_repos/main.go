@@ -54,19 +54,19 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
+	return cmdline.NewApp("tag_repos", "apply one annotated tag to many repos, all or nothing",
 		"TAG [REPO...]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, cliutil.CommitsFlag, cliutil.SignFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, cmdline.CommitsFlag, cmdline.SignFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	tag, env, err := cliutil.SetupTag(c)
+	tag, env, err := cmdline.SetupTag(c)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cliutil.Output(c, nil, strings.Join(names, "\n")+"\n")
+	return cmdline.Output(c, nil, strings.Join(names, "\n")+"\n")
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

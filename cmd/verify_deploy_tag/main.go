@@ -101,26 +101,26 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/deploytag/deploytag/pkg/cliutil"
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
 var (
-	environmentFlag = cliutil.EnvironmentFlag("check the live release of this environment (with no repos at hand: against its own proof)")
+	environmentFlag = cmdline.EnvironmentFlag("check the live release of this environment (with no repos at hand: against its own proof)")
 	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
 	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
 )
 
 func app() *cli.App {
-	return cliutil.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "[TAG]",
-		[]cli.Flag{cliutil.BasedirFlag, cliutil.ConfigFlag, environmentFlag, rootFlag, signedFlag, signersFlag,
-			cliutil.JSONFlag, cliutil.JobsFlag, cliutil.QuietFlag},
+	return cmdline.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "[TAG]",
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, environmentFlag, rootFlag, signedFlag, signersFlag,
+			cmdline.JSONFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
 
 func run(c *cli.Context) error {
-	envName, err := cliutil.EnvironmentArg(c)
+	envName, err := cmdline.EnvironmentArg(c)
 	if err != nil {
 		return err
 	}
@@ -128,9 +128,9 @@ func run(c *cli.Context) error {
 	release := envName != "" || root != ""
 	tag, err := verify.TagOperand(c.Args().Slice(), release)
 	if err != nil {
-		return cliutil.Usage(err)
+		return cmdline.Usage(err)
 	}
-	env, repos, offline, err := cliutil.SetupReposOrNot(c, release)
+	env, repos, offline, err := cmdline.SetupReposOrNot(c, release)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return rep.Write(c.App.Writer, c.Bool(cliutil.JSONFlag.Name))
+	return rep.Write(c.App.Writer, c.Bool(cmdline.JSONFlag.Name))
 }
 
-func main() { os.Exit(cliutil.Main(app())) }
+func main() { os.Exit(cmdline.Main(app())) }

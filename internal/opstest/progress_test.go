@@ -14,9 +14,9 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/internal/scripttest"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
 // runTool runs a built tool with stdout to a pipe and stderr either to a
@@ -67,7 +67,7 @@ func runTool(t *testing.T, env []string, tty bool, tool string, args ...string) 
 // no terminal (the interval is settable for tests only): every step that
 // starts a git process lasts longer than that.
 func ticking(env []string) []string {
-	return append(append([]string(nil), env...), cliutil.ProgressEveryVar+"=1ms")
+	return append(append([]string(nil), env...), cmdline.ProgressEveryVar+"=1ms")
 }
 
 // progressLines checks that stderr, written without a terminal, is only
@@ -142,7 +142,7 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 		t.Errorf("piped tag_repos --quiet printed %q", stderr)
 	}
 	// A step shorter than the interval (ten seconds, here an hour): nothing.
-	if _, stderr = runTool(t, append(env, cliutil.ProgressEveryVar+"=1h"), false, "tag_repos", "--basedir", base, "v5"); stderr != "" {
+	if _, stderr = runTool(t, append(env, cmdline.ProgressEveryVar+"=1h"), false, "tag_repos", "--basedir", base, "v5"); stderr != "" {
 		t.Errorf("piped tag_repos printed %q for steps shorter than the interval", stderr)
 	}
 }

@@ -66,9 +66,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/internal/githttp"
 	"github.com/deploytag/deploytag/internal/testneed"
-	"github.com/deploytag/deploytag/pkg/cliutil"
 )
 
 // binDir holds the binaries and moduleRoot the module, once Main ran.
@@ -318,7 +318,7 @@ func Setup(env *testscript.Env) error {
 		// Scripts compare stderr exactly: a step that a loaded machine
 		// makes last ten seconds must not gain a progress line. A script
 		// about progress sets its own interval.
-		{cliutil.ProgressEveryVar, "1h"},
+		{cmdline.ProgressEveryVar, "1h"},
 	} {
 		env.Setenv(kv[0], kv[1])
 	}

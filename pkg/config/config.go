@@ -22,7 +22,7 @@
 //	keep    = 5                      # releases kept, live and previous always
 //
 // Precedence is flag, then environment variable, then this file; the
-// package only reads the file, cliutil applies the order.
+// package only reads the file, internal/cmdline applies the order.
 package config
 
 import (

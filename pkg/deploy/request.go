@@ -49,7 +49,7 @@ type Request struct {
 	// whatever their value: an empty --tag is a bad tag, not no tag. A
 	// flag set only by its environment variable ($DEPLOYTAG_PREFIX,
 	// $DEPLOYTAG_REMOTE) is a default, not given, and never conflicts
-	// (cliutil.Given).
+	// (cmdline.Given).
 	Given map[string]bool
 }
 

@@ -9,7 +9,7 @@ import (
 // Unrecorded is work that was done whose record could not be written: a
 // deploy switched current, but deploys.log could not take its line. The
 // tool still prints its result, reports the error and exits with a status
-// of its own (pkg/cliutil ExitUnrecorded), so that a fleet runner counts
+// of its own (internal/cmdline ExitUnrecorded), so that a fleet runner counts
 // the host as switched.
 type Unrecorded struct{ Err error }
 

@@ -3,7 +3,7 @@
 // 2 instead of 1), work done whose record could not be written
 // (Unrecorded, exit status 3), a full disk called one (DiskFull) and
 // advice for the operator (a Hint, printed as a "tool: hint: ..." line
-// after the error). pkg/cliutil reads them when it prints an error and
+// after the error). internal/cmdline reads them when it prints an error and
 // picks the exit status; nothing matches messages.
 package fail
 

@@ -1,9 +1,9 @@
-// Package cliutil is the command-line scaffolding every deploytag binary
+// Package cmdline is the command-line scaffolding every deploytag binary
 // shares: one way to build a urfave/cli App, the common flags, the error
 // format ("tool: error: ..." on stderr, one line per culprit) and the exit
 // codes. Only this package and cmd/* touch the process's streams, its
 // environment and its exit code.
-package cliutil
+package cmdline
 
 import (
 	"context"
@@ -32,7 +32,7 @@ const (
 	ExitUnrecorded = 3
 )
 
-// version is set at build time with -ldflags "-X .../pkg/cliutil.version=...".
+// version is set at build time with -ldflags "-X .../internal/cmdline.version=...".
 var version = ""
 
 // Version returns the version the binary was built as, with the commit it
@@ -80,7 +80,7 @@ func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFu
 // Main runs app with the process's arguments and streams, cancelling on
 // SIGINT and SIGTERM, and returns the exit code. A binary's main is
 //
-//	func main() { os.Exit(cliutil.Main(app())) }
+//	func main() { os.Exit(cmdline.Main(app())) }
 //
 // SIGHUP (the terminal or ssh session went away) is handled as SIGINT and
 // SIGTERM are: the context ends, the work in progress stops and is cleaned

@@ -1,4 +1,4 @@
-package cliutil
+package cmdline
 
 import (
 	"regexp"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// commit is set at build time with -ldflags "-X .../pkg/cliutil.commit=$(git rev-parse HEAD)".
+// commit is set at build time with -ldflags "-X .../internal/cmdline.commit=$(git rev-parse HEAD)".
 var commit = ""
 
 // describe turns what the build recorded into "VERSION (commit HASH, GO)",
