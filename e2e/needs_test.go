@@ -32,15 +32,14 @@ var goAdHocAllowed = map[string]string{
 // testneed.Need or testneed.Path, so a missing program is skipped with
 // its name on a developer's machine and fails under CI=true or
 // DEPLOYTAG_TEST_ALL=1, never skipped in silence or failed for want of
-// it. The test helpers of internal/ count as tests; the programs there
-// (bench, docgen) do not.
+// it. A Go file counts as test code when it is a _test.go file or
+// imports "testing" (the helpers of internal/); shipped code and the
+// programs (bench, docgen) do not.
 func TestNoAdHocSkips(t *testing.T) {
 	for _, f := range trackedFiles(t) {
 		isScript := strings.HasSuffix(f.rel, ".txtar")
-		isTest := strings.HasSuffix(f.rel, "_test.go") ||
-			strings.HasPrefix(f.rel, "internal/") && strings.HasSuffix(f.rel, ".go") &&
-				!strings.HasPrefix(f.rel, "internal/bench/") && !strings.HasPrefix(f.rel, "internal/docgen/")
-		if !isScript && !isTest || goAdHocAllowed[f.rel] != "" {
+		isGo := strings.HasSuffix(f.rel, ".go")
+		if !isScript && !isGo || goAdHocAllowed[f.rel] != "" {
 			continue
 		}
 		b, err := os.ReadFile(f.abs)
@@ -48,6 +47,9 @@ func TestNoAdHocSkips(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(b)
+		if isGo && !strings.HasSuffix(f.rel, "_test.go") && !strings.Contains(text, "\t\"testing\"\n") {
+			continue // shipped code or a program: no test in it
+		}
 		re := goAdHocRE
 		if isScript {
 			// the script itself: what follows its first file section is data.
