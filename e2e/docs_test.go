@@ -149,3 +149,25 @@ func TestDocsVersionsExist(t *testing.T) {
 		}
 	}
 }
+
+// outsideRE finds a pointer at a design page kept outside the repository:
+// the word written in capitals, as that file's name is (built from
+// parts, so this file does not match itself).
+var outsideRE = regexp.MustCompile(`\bDESIG` + `N\b`)
+
+// TestDocsSelfContained: no tracked file points at a design page outside
+// the repository. The decisions the code rests on are in docs/design.md;
+// a doc, comment or test name cites that, or says the thing itself.
+func TestDocsSelfContained(t *testing.T) {
+	for _, f := range trackedFiles(t) {
+		b, err := os.ReadFile(f.abs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if outsideRE.MatchString(line) {
+				t.Errorf("%s:%d points outside the repository (%q): cite docs/design.md or say it here", f.rel, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package e2e holds the scripts that drive several binaries together, for
-// the invariants of DESIGN.md that span the whole suite: no force flag
+// the promises of docs/design.md that span the whole suite: no force flag
 // ever reaches git, and nothing a user typed reaches git as an option.
 package e2e
 

@@ -9,7 +9,8 @@ import (
 	"github.com/deploytag/deploytag/internal/scripttest"
 )
 
-// recordTools print a record, so they take --json (DESIGN, issue 8).
+// recordTools print a record (a tag, a deploy, a report, a manifest, a
+// list), so they take --json (issue 8).
 var recordTools = []string{"create_deploy_tag", "deploy", "show_deploy_tag", "verify_deploy_tag", "deploy_manifest", "list_deploy_tags"}
 
 // TestCommonFlags checks the flags every tool shares: --help, --version

@@ -7,7 +7,7 @@ import (
 )
 
 // LookupEnvironment returns the table for name. When the file defines no
-// environment at all, any name takes every default (DESIGN: an
+// environment at all, any name takes every default (docs/design.md: an
 // environment needs no configuration). When it defines some, a name that
 // is not among them is an error naming the file, which catches typos such
 // as "prodution" before anything is deployed.
