@@ -57,13 +57,17 @@ func runTestDeps(t *testing.T, path string, env ...string) (stderr string, calls
 	return errb.String(), calls, err
 }
 
-// pathWithout is a folder of links to the programs test-deps.sh runs
-// and looks for, less those in missing, for use as the whole PATH.
+// testDepsPATH are the programs test-deps.sh runs and looks for on PATH
+// (it looks for sshd at its Debian place).
+var testDepsPATH = []string{"bash", "env", "id", "sed", "paste", "git", "gpg", "pgrep", "ssh-keygen", "git-lfs",
+	"chromium", "man", "zsh", "ansible-playbook", "rpm"}
+
+// pathWithout is a folder of links to testDepsPATH, less those in
+// missing, for use as the whole PATH.
 func pathWithout(t *testing.T, missing ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, p := range []string{"bash", "env", "id", "sed", "paste", "git", "gpg", "pgrep", "ssh-keygen", "git-lfs",
-		"chromium", "man", "zsh", "ansible-playbook", "rpm"} {
+	for _, p := range testDepsPATH {
 		if strings.Contains(" "+strings.Join(missing, " ")+" ", " "+p+" ") {
 			continue
 		}
@@ -75,10 +79,12 @@ func pathWithout(t *testing.T, missing ...string) string {
 }
 
 // TestTestDepsPresent: on a machine where every program the tests drive
-// is installed (this one: each test needing one fails without it), make
-// test's first step changes nothing: apt-get is never called (the fake
-// one first on PATH fails if it is), and it prints nothing.
+// is installed, make test's first step changes nothing: apt-get is never
+// called (the fake one first on PATH fails if it is), and it prints
+// nothing. A machine that lacks one is not such a machine: the test is
+// skipped there, or fails under CI (testneed).
 func TestTestDepsPresent(t *testing.T) {
+	testneed.Need(t, append([]string{"sshd"}, testDepsPATH...)...)
 	stderr, calls, err := runTestDeps(t, os.Getenv("PATH"), "APT_FAIL=1")
 	if err != nil || stderr != "" || calls != nil {
 		t.Errorf("with every program present: %v, stderr %q, apt-get called as %q", err, stderr, calls)
