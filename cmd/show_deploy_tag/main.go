@@ -127,29 +127,32 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	q := live.Query{Paths: c.Args().Slice(), Roots: c.StringSlice(rootFlag.Name), Environment: envName, All: c.Bool(allFlag.Name),
-		JSON: c.Bool(cmdline.JSONFlag.Name), Serve: c.IsSet(serveFlag.Name), Addr: c.String(serveFlag.Name)}
-	if err := q.Check(); err != nil {
+	q := query{paths: c.Args().Slice(), roots: c.StringSlice(rootFlag.Name), environment: envName, all: c.Bool(allFlag.Name),
+		json: c.Bool(cmdline.JSONFlag.Name), serve: c.IsSet(serveFlag.Name), addr: c.String(serveFlag.Name)}
+	if err := q.check(); err != nil {
 		return cmdline.Usage(err)
 	}
 	// Git and deploy.toml are needed only for --all, versions (with --json
 	// and --serve, from the basedir: by default the current folder, when
 	// it holds repos) and configured roots: an app asking for its tag
 	// needs neither installed.
-	withRepos := c.IsSet(cmdline.BasedirFlag.Name) || (q.JSON || q.Serve) && basedir.HoldsRepos(c.String(cmdline.BasedirFlag.Name))
-	env, err := cmdline.SetupIf(c, q.All || withRepos || c.IsSet(cmdline.ConfigFlag.Name) || envName != "")
+	withRepos := c.IsSet(cmdline.BasedirFlag.Name) || (q.json || q.serve) && basedir.HoldsRepos(c.String(cmdline.BasedirFlag.Name))
+	env, err := cmdline.SetupIf(c, q.all || withRepos || c.IsSet(cmdline.ConfigFlag.Name) || envName != "")
 	if err != nil {
 		return err
 	}
-	s, err := dashboard.Show(c.Context, q, dashboard.ShowOptions{Config: env.Config, Basedir: env.Basedir,
-		ConfiguredRoot: env.ConfiguredRoot, ReleaseRoot: env.ReleaseRoot, RootFromEnv: os.Getenv(cmdline.RootEnvVar) != "",
-		Git: env.Git, Repos: func() ([]basedir.Repo, error) { return env.Repos(nil) }, Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf})
+	o := dashboard.ShowOptions{Config: env.Config, Git: env.Git, Repos: func() ([]basedir.Repo, error) { return env.Repos(nil) },
+		Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf}
+	if err := q.where(env, &o); err != nil {
+		return err
+	}
+	s, err := dashboard.Show(c.Context, o)
 	switch {
 	case err != nil:
 		return err
-	case q.Serve:
+	case q.serve:
 		cmdline.Serves(c.App)
-		return live.Serve(c.Context, q.Addr, s.Handler, env.Serving)
+		return live.Serve(c.Context, q.addr, s.Handler, env.Serving)
 	}
 	return cmdline.Output(c, s.Record, s.Text)
 }

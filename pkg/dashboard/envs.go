@@ -6,10 +6,9 @@ import (
 	"strings"
 
 	"github.com/deploytag/deploytag/pkg/config"
-	"github.com/deploytag/deploytag/pkg/fail"
 )
 
-// Envs is what --all shows: the configured environments (their roots
+// Envs is what runs where: the configured environments (their roots
 // made absolute), then each of roots not among them, named by RootName.
 // A root already listed is left out.
 func Envs(configured []Env, roots []string) ([]Env, error) {
@@ -39,11 +38,11 @@ func Envs(configured []Env, roots []string) ([]Env, error) {
 	return envs, nil
 }
 
-// Configured is what --all shows: every environment of cfg, in the
-// file's order, at the root rootOf gives it, then each of roots not among
-// them (see Envs). Nothing to show is a usage error naming the config
-// file (cfg.File, else deploy.toml in basedir).
-func Configured(cfg *config.Config, basedir string, rootOf func(env string) (string, error), roots []string) ([]Env, error) {
+// Configured is every environment of cfg, in the file's order, at the
+// root rootOf gives it, then each of roots not among them (see Envs):
+// what runs where. None at all (no environment configured, no root
+// given) is for the caller to word.
+func Configured(cfg *config.Config, rootOf func(env string) (string, error), roots []string) ([]Env, error) {
 	var configured []Env
 	for _, name := range cfg.EnvironmentOrder {
 		root, err := rootOf(name)
@@ -52,18 +51,10 @@ func Configured(cfg *config.Config, basedir string, rootOf func(env string) (str
 		}
 		configured = append(configured, Env{Name: name, Root: root})
 	}
-	envs, err := Envs(configured, roots)
-	if err != nil || len(envs) > 0 {
-		return envs, err
-	}
-	file := cfg.File
-	if file == "" {
-		file = filepath.Join(basedir, config.FileName)
-	}
-	return nil, fail.Usagef("--all: no environment: %s defines none and no --root was given", file)
+	return Envs(configured, roots)
 }
 
-// StatusLines is the text --all prints: one "ENV TAG" line a status, "-"
+// StatusLines is the text of what runs where: one "ENV TAG" line a status, "-"
 // for no tag.
 func StatusLines(sts []Status) string {
 	var b strings.Builder
