@@ -126,7 +126,7 @@ func run(c *cli.Context) error {
 	}
 	o := checkout.Options{Tag: c.Args().First(), Sources: c.Args().Tail(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
 		MaxRepos: c.Int(maxReposFlag.Name)}
-	if err := o.CheckArgs(c.IsSet(urlTemplateFlag.Name)); err != nil {
+	if err := checkOperands(o, c.IsSet(urlTemplateFlag.Name)); err != nil {
 		return cmdline.Usage(err)
 	}
 	env, err := cmdline.Setup(c)

@@ -51,7 +51,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/internal/cmdline"
-	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 var (
@@ -67,16 +66,16 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	q := tags.ManifestQuery{Tag: c.String(tagFlag.Name), TagSet: c.IsSet(tagFlag.Name), Diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
-		Log: c.Bool(logFlag.Name), Operands: c.Args().Slice()}
-	if err := q.Check(); err != nil {
+	q := query{tag: c.String(tagFlag.Name), tagSet: c.IsSet(tagFlag.Name), diff: c.Bool(diffFlag.Name) || c.Bool(logFlag.Name),
+		log: c.Bool(logFlag.Name), operands: c.Args().Slice()}
+	if err := q.check(); err != nil {
 		return cmdline.Usage(err)
 	}
 	env, repos, err := cmdline.SetupRepos(c, nil)
 	if err != nil {
 		return err
 	}
-	record, text, err := q.Answer(c.Context, env.Git, repos, env.Jobs, env.Warnf)
+	record, text, err := q.answer(c.Context, env.Git, repos, env.Jobs, env.Warnf)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func run(c *cli.Context) error {
 	}
 	root := c.String(rootFlag.Name)
 	release := envName != "" || root != ""
-	tag, err := verify.TagOperand(c.Args().Slice(), release)
+	tag, err := tagOperand(c.Args().Slice(), release)
 	if err != nil {
 		return cmdline.Usage(err)
 	}

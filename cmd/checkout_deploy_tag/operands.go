@@ -1,24 +1,25 @@
-package checkout
+package main
 
 import (
 	"fmt"
 
+	"github.com/deploytag/deploytag/pkg/checkout"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/names"
 )
 
-// CheckArgs checks what checkout_deploy_tag's command line sets in o, the
-// way Run expects it: the tag in the tag grammar, the URL template (when
-// templateSet: an empty one given is refused too), the REPO operands
-// (Sources) in the repo name grammar, and MaxRepos at least 1.
-// An error says what is wrong with the command line (the caller makes it
+// checkOperands checks what checkout_deploy_tag's command line sets in o,
+// the way checkout.Run expects it: the tag in the tag grammar, the URL
+// template (when templateSet: an empty one given is refused too), the
+// REPO operands (Sources) in the repo name grammar, and MaxRepos at least
+// 1. An error says what is wrong with the command line (the caller makes it
 // a usage error).
-func (o Options) CheckArgs(templateSet bool) error {
+func checkOperands(o checkout.Options, templateSet bool) error {
 	if err := names.ValidTagName(o.Tag); err != nil {
 		return err
 	}
 	if templateSet {
-		if err := ValidURLTemplate(o.URLTemplate); err != nil {
+		if err := checkout.ValidURLTemplate(o.URLTemplate); err != nil {
 			return err
 		}
 	}

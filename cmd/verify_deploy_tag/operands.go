@@ -1,4 +1,4 @@
-package verify
+package main
 
 import (
 	"errors"
@@ -7,11 +7,11 @@ import (
 	"github.com/deploytag/deploytag/pkg/names"
 )
 
-// TagOperand is verify_deploy_tag's TAG from its operands: at most one,
+// tagOperand is verify_deploy_tag's TAG from its operands: at most one,
 // in the tag grammar, and left out ("") only when a live release is
 // checked (withRelease), whose tag it then is. An error says what is
 // wrong with the command line (the caller makes it a usage error).
-func TagOperand(operands []string, withRelease bool) (string, error) {
+func tagOperand(operands []string, withRelease bool) (string, error) {
 	switch {
 	case len(operands) > 1:
 		return "", fmt.Errorf("want at most one TAG, got %d operands", len(operands))
