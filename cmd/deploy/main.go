@@ -142,7 +142,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/deploytag/deploytag/internal/cmdline"
-	"github.com/deploytag/deploytag/pkg/deploy"
 )
 
 var (
@@ -174,17 +173,17 @@ func app() *cli.App {
 }
 
 func run(c *cli.Context) error {
-	r := deploy.Request{Operands: c.Args().Slice(), Environment: c.String(envFlag.Name), Tag: c.String(tagFlag.Name),
+	r := request{Operands: c.Args().Slice(), Environment: c.String(envFlag.Name), Tag: c.String(tagFlag.Name),
 		NoPush: c.Bool(noPushFlag.Name), DryRun: c.Bool(dryRunFlag.Name), JSON: c.Bool(cmdline.JSONFlag.Name),
 		AllowDirty: c.Bool(allowDirtyFlag.Name), LockTimeout: c.Duration(lockTimeoutFlag.Name), Keep: c.Int(keepFlag.Name),
 		Artifact: c.String(artifactFlag.Name), FromArtifact: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name),
 		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name),
 		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cmdline.Given(c)}
-	if err := r.Check(); err != nil {
+	if err := r.check(); err != nil {
 		return err
 	}
 	setup := cmdline.Setup // the repos' git, or none on a host
-	if r.OnHost() {
+	if r.onHost() {
 		setup = cmdline.SetupFiles
 	}
 	e, err := setup(c)
@@ -195,7 +194,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return deploy.Do(c.Context, r, e.DeployEnv(root))
+	return r.do(c.Context, e, root)
 }
 
 func main() { os.Exit(cmdline.Main(app())) }

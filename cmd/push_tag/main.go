@@ -88,9 +88,8 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := env.PushOptions()
-	o.Tag, o.Repos, o.Out = tag, repos, c.App.Writer
-	return push.Push(c.Context, env.Git, o)
+	return push.Push(c.Context, env.Git, push.Options{Tag: tag, Repos: repos, Remote: env.Remote, Timeout: env.Timeout, Jobs: env.Jobs,
+		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(), HookSaid: env.HookSaid, Out: c.App.Writer})
 }
 
 func main() { os.Exit(cmdline.Main(app())) }

@@ -80,9 +80,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := env.TaggingOptions(repos, c.Bool(allowDirtyFlag.Name))
-	o.VersionWarnings = true
-	d, err := tags.ForDeploy(c.Context, env.Git, o)
+	d, err := tags.ForDeploy(c.Context, env.Git, tags.DeployOptions{Repos: repos, Prefix: env.Prefix, Time: env.Time, Sign: env.Sign,
+		AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf,
+		Progress: env.Progress(), Waiting: env.WaitingTag, VersionWarnings: true})
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := tags.RunOperands(c.Context, env.Git, env.TagOptions(tag, m), env.Basedir, env.Config.Repos, operands, env.Stdin)
+	names, err := tags.RunOperands(c.Context, env.Git, tags.Options{Tag: tag, Commits: m, Sign: env.Sign, Jobs: env.Jobs, Progress: env.Progress(), Waiting: env.WaitingTag}, env.Basedir, env.Config.Repos, operands, env.Stdin)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
+	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
@@ -135,7 +136,7 @@ func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
 		err = o.deploy(ctx, g, &res, repos)
 	}
 	if err != nil && res.Created && !fail.OnlyUnrecorded(err) {
-		err = &createdErr{err: err, tag: res.Tag}
+		err = &CreatedError{Err: err, Tag: res.Tag}
 	}
 	return res, err
 }
@@ -158,18 +159,45 @@ func (o *Options) defaults() {
 	}
 }
 
-// createdErr names the tag this run created, so the operator can retry it.
-type createdErr struct {
-	err error
-	tag string
+// CreatedError is a deploy that failed after it created its tag: the tag
+// stays in the repos, and once the cause is fixed the deploy can be
+// retried with it.
+type CreatedError struct {
+	Err error
+	Tag string
+	// Retry, when set, is the command that retries the deploy with Tag,
+	// named in the hint (the command line words it).
+	Retry string
 }
 
-func (e *createdErr) Error() string {
-	return fmt.Sprintf("deploying %s: %v", e.tag, e.err)
+func (e *CreatedError) Error() string {
+	return fmt.Sprintf("deploying %s: %v", e.Tag, e.Err)
 }
-func (e *createdErr) Unwrap() error { return e.err }
-func (e *createdErr) Hint() string {
-	return fmt.Sprintf("tag %s stays in the repos; once the cause is fixed, retry with: deploy --tag %s", e.tag, e.tag)
+func (e *CreatedError) Unwrap() error { return e.Err }
+func (e *CreatedError) Hint() string {
+	h := fmt.Sprintf("tag %s stays in the repos", e.Tag)
+	if e.Retry != "" {
+		h += "; once the cause is fixed, retry with: " + e.Retry
+	}
+	return h
+}
+
+// CheckExportAttributes refuses a name in deploy.toml's export_attributes
+// that is no repo of the basedir dir, as an unknown name in repos is
+// refused: a typo would otherwise drop a repo's export rules in silence.
+func CheckExportAttributes(dir string, c *config.Config) error {
+	_, err := basedir.Named(dir, c.ExportAttributes)
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for i, e := range errs {
+		errs[i] = fmt.Errorf("%s: export_attributes: %w", c.File, e)
+	}
+	return errors.Join(errs...)
 }
 
 // deploy takes the root's lock, does the steps after the tag is settled

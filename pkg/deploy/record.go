@@ -29,9 +29,9 @@ type deployRecord struct {
 	Manifest    manifest.Manifest `json:"repos"`
 }
 
-// writeJSON prints what the deploy did (or, for a dry run, would do) as
-// one JSON record: deploy --json.
-func writeJSON(w io.Writer, res Result, o Options) error {
+// WriteJSON prints what the deploy did (or, for a dry run, would do) as
+// one JSON record (docs/json.md).
+func WriteJSON(w io.Writer, res Result, o Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
 		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
@@ -62,10 +62,10 @@ func writeJSON(w io.Writer, res Result, o Options) error {
 	return enc.Encode(r)
 }
 
-// pusher is the push step of real environments: push_tag's code, run
+// Pusher is the push step of real environments: push_tag's code, run
 // before anything is deployed, with o's remote, timeout, jobs, manifest
 // repo and progress, for the tag and repos of the deploy.
-func pusher(g *git.Runner, o push.Options) PushFunc {
+func Pusher(g *git.Runner, o push.Options) PushFunc {
 	return func(ctx context.Context, tag string, repos []basedir.Repo) error {
 		o.Tag, o.Repos = tag, repos
 		return push.Push(ctx, g, o)

@@ -10,13 +10,13 @@ import (
 	"github.com/deploytag/deploytag/pkg/verify"
 )
 
-// verifyProof is the VerifyFunc of a real host: verify.Release, which
+// ProofVerifier is the VerifyFunc of a real host: verify.Release, which
 // checks a release against its own proof with no repos and no git, every
 // difference named (repo, then what), jobs files hashed at once; with
 // signed, each repo's recorded tag object must carry a signature by a key
 // the allowed signers file (ssh) or the gpg keyring accepts. pr is told
 // as each repo is checked.
-func verifyProof(jobs int, signed bool, allowedSigners string, pr progress.Reporter) VerifyFunc {
+func ProofVerifier(jobs int, signed bool, allowedSigners string, pr progress.Reporter) VerifyFunc {
 	return func(ctx context.Context, dir, tag string) error {
 		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed, Progress: pr,
 			Signers: sigcheck.Options{AllowedSigners: allowedSigners}})

@@ -1,27 +1,25 @@
-package deploy
+package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"time"
 
+	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/config"
+	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/fail"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/names"
-	"github.com/deploytag/deploytag/pkg/progress"
-	"github.com/deploytag/deploytag/pkg/push"
-	"github.com/deploytag/deploytag/pkg/tags"
 )
 
-// Request is a deploy as its command line asks for it: deploy's own flags
-// as given, before anything is read or run. Check says whether the
-// command line makes sense; Do carries it out.
-type Request struct {
+// request is a deploy as its command line asks for it: deploy's own flags
+// as given, before anything is read or run. check says whether the
+// command line makes sense; do carries it out.
+type request struct {
 	Operands    []string // deploy takes none
 	Environment string
 	Tag         string // an existing tag to deploy; none makes one
@@ -66,7 +64,7 @@ var (
 var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
 // given returns those of names that r.Given holds, in the order given.
-func (r Request) given(names ...string) []string {
+func (r request) given(names ...string) []string {
 	var set []string
 	for _, n := range names {
 		if r.Given[n] {
@@ -76,17 +74,17 @@ func (r Request) given(names ...string) []string {
 	return set
 }
 
-// OnHost reports whether r runs on a host with no repos and no git:
+// onHost reports whether r runs on a host with no repos and no git:
 // --from-artifact, --switch or --rollback.
-func (r Request) OnHost() bool {
+func (r request) onHost() bool {
 	return r.Given["from-artifact"] || r.Given["switch"] || r.Given["rollback"]
 }
 
-// Check returns a *fail.UsageError (exit status 2) for a command line
+// check returns a *fail.UsageError (exit status 2) for a command line
 // that is wrong in itself: an operand, no --environment or one outside
 // its grammar, a negative --keep or --lock-timeout, a bad tag name, or
 // flags that cannot go together. It reads nothing and runs nothing.
-func (r Request) Check() error {
+func (r request) check() error {
 	switch {
 	case len(r.Operands) > 0:
 		return fail.Usagef("unexpected operand %q: deploy takes flags only", r.Operands[0])
@@ -102,7 +100,7 @@ func (r Request) Check() error {
 	if r.LockTimeout < 0 {
 		return fail.Usagef("--lock-timeout must not be negative, not %s", r.LockTimeout)
 	}
-	if err := r.checkModes(); err != nil || r.OnHost() {
+	if err := r.checkModes(); err != nil || r.onHost() {
 		return err
 	}
 	if r.Given["tag"] {
@@ -127,7 +125,7 @@ func (r Request) Check() error {
 // checkModes checks the flags of the modes that run on a host from an
 // artifact or a kept release: one mode at a time, and none of the flags
 // that need repos.
-func (r Request) checkModes() error {
+func (r request) checkModes() error {
 	modes := r.given(modeFlags...)
 	if len(modes) > 1 {
 		return fail.Usagef("--%s and --%s cannot go together", modes[0], modes[1])
@@ -135,7 +133,7 @@ func (r Request) checkModes() error {
 	if set := r.given(hostOnlyOf...); len(set) > 0 && !r.Given["from-artifact"] {
 		return fail.Usagef("--%s goes with --from-artifact", set[0])
 	}
-	if set := r.given(signedOf...); len(set) > 0 && !r.OnHost() {
+	if set := r.given(signedOf...); len(set) > 0 && !r.onHost() {
 		return fail.Usagef("--%s goes with --from-artifact, --switch or --rollback", set[0])
 	}
 	switch {
@@ -144,7 +142,7 @@ func (r Request) checkModes() error {
 	case r.Given["allowed-signers"] && !r.Signed:
 		return fail.Usagef("--allowed-signers goes with --signed")
 	}
-	if !r.OnHost() {
+	if !r.onHost() {
 		return nil
 	}
 	if set := r.given(repoFlags...); len(set) > 0 {
@@ -163,51 +161,28 @@ func (r Request) checkModes() error {
 	return nil
 }
 
-// Env is what a deploy takes from the tool around it: the shared flags
-// and deploy.toml as the command line scaffolding reads them for every
-// tool, the environment's root resolved, and the streams.
-type Env struct {
-	Git     *git.Runner // nil for the modes on a host (Request.OnHost)
-	Config  *config.Config
-	Basedir string
-	Root    string // the environment's root (--root, $DEPLOY_ROOT, deploy.toml, XDG)
-	Jobs    int
-
-	// Tagging and Push are the options of the tag_for_deploy flow and of a
-	// push as the shared flags set them; the deploy adds its repos.
-	Tagging tags.DeployOptions
-	Push    push.Options
-
-	Stdin          io.Reader // the artifact, with --from-artifact -
-	Stdout, Stderr io.Writer // the result; the command's output and messages
-	Warnf          func(format string, args ...any)
-	Progress       progress.Reporter
-
-	User, Host string   // who deploys from where, for deploys.log
-	Environ    []string // the environment the command starts from
-}
-
-// Do carries out a checked request in e and writes its result to
-// e.Stdout: the tag (or the artifact's bytes, with --artifact -), the plan
-// of a dry run, or the JSON record.
-func Do(ctx context.Context, r Request, e Env) error {
+// do carries out a checked request with e (the shared flags and
+// deploy.toml as internal/cmdline reads them) in the environment's root,
+// and writes its result on stdout: the tag (or the artifact's bytes, with
+// --artifact -), the plan of a dry run, or the JSON record.
+func (r request) do(ctx context.Context, e *cmdline.Env, root string) error {
 	ecfg, err := e.Config.LookupEnvironment(r.Environment)
 	if err != nil {
 		return err
 	}
-	o := Options{
-		Environment: r.Environment, Root: e.Root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: e.Environ,
-		Jobs: e.Jobs, User: e.User, Host: e.Host, Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun, LockTimeout: r.LockTimeout,
-		Progress: e.Progress,
-		Notef:    func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
+	o := deploy.Options{
+		Environment: r.Environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
+		Jobs: e.Jobs, User: cmdline.UserName(), Host: cmdline.HostName(), Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun,
+		LockTimeout: r.LockTimeout, Progress: e.Progress(),
+		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
 	}
 	if r.Given["keep"] {
 		o.Keep = r.Keep
 	}
-	if r.OnHost() {
-		return r.onHost(ctx, e, o)
+	if r.onHost() {
+		return r.doOnHost(ctx, e, o)
 	}
-	if err := exportAttributesKnown(e.Basedir, e.Config); err != nil {
+	if err := deploy.CheckExportAttributes(e.Basedir, e.Config); err != nil {
 		return err
 	}
 	o.Basedir, o.Tag, o.ExportAttributes = e.Basedir, r.Tag, e.Config.ExportAttributes
@@ -216,29 +191,38 @@ func Do(ctx context.Context, r Request, e Env) error {
 		if err != nil {
 			return err
 		}
-		o.Tagging = e.Tagging
-		o.Tagging.Repos, o.Tagging.AllowDirty = repos, r.AllowDirty
+		o.Tagging = taggingOptions(e, repos, r.AllowDirty)
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !r.NoPush {
-		o.Push = pusher(e.Git, e.Push)
+		o.Push = deploy.Pusher(e.Git, pushOptions(e))
 	}
 	if r.Artifact != "" {
-		res, err := runToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
+		res, err := deploy.RunToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
 		if err != nil || r.Artifact == "-" {
-			return err
+			return retryHint(err)
 		}
 		return writeResult(e.Stdout, res, o, false)
 	}
-	res, err := Run(ctx, e.Git, o)
+	res, err := deploy.Run(ctx, e.Git, o)
 	if err != nil && !fail.OnlyUnrecorded(err) {
-		return err
+		return retryHint(err)
 	}
 	if o.DryRun && !r.JSON {
 		_, err = io.WriteString(e.Stdout, res.Plan(o))
 		return err
 	}
 	return done(writeResult(e.Stdout, res, o, r.JSON), err)
+}
+
+// retryHint names, in the hint of a deploy that failed after it made its
+// tag, the command line that retries it with that tag.
+func retryHint(err error) error {
+	var ce *deploy.CreatedError
+	if errors.As(err, &ce) {
+		ce.Retry = "deploy --" + tagFlag.Name + " " + ce.Tag
+	}
+	return err
 }
 
 // done is what a deploy whose switch happened returns: the error writing
@@ -252,43 +236,50 @@ func done(werr, unrecorded error) error {
 	return unrecorded
 }
 
-// exportAttributesKnown refuses a name in deploy.toml's export_attributes
-// that is no repo of the basedir, as an unknown name in repos is refused:
-// a typo would otherwise drop a repo's export rules in silence.
-func exportAttributesKnown(dir string, c *config.Config) error {
-	_, err := basedir.Named(dir, c.ExportAttributes)
-	if err == nil {
-		return nil
+// writeResult prints what deploy prints on stdout: with asJSON the
+// record (deploy.WriteJSON), else the tag and a newline.
+func writeResult(w io.Writer, res deploy.Result, o deploy.Options, asJSON bool) error {
+	if asJSON {
+		return deploy.WriteJSON(w, res, o)
 	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for i, e := range errs {
-		errs[i] = fmt.Errorf("%s: export_attributes: %w", c.File, e)
-	}
-	return errors.Join(errs...)
+	_, err := w.Write([]byte(res.Tag + "\n"))
+	return err
 }
 
-// onHost deploys from an artifact, or switches to a kept release, with no
-// repos and no git.
-func (r Request) onHost(ctx context.Context, e Env, o Options) error {
+// doOnHost deploys from an artifact, or switches to a kept release, with
+// no repos and no git.
+func (r request) doOnHost(ctx context.Context, e *cmdline.Env, o deploy.Options) error {
 	signers := e.Config.AllowedSigners
 	if r.Given["allowed-signers"] {
 		signers = r.AllowedSigners
 	}
-	o.Verify = verifyProof(e.Jobs, r.Signed, signers, e.Progress)
-	var res Result
+	o.Verify = deploy.ProofVerifier(e.Jobs, r.Signed, signers, o.Progress)
+	var res deploy.Result
 	var err error
 	if r.Given["from-artifact"] {
-		a := Artifact{Name: r.FromArtifact, SHA256: r.SHA256, Stage: r.Stage}
-		res, err = fromArtifactFile(ctx, o, a, e.Stdin)
+		res, err = fromArtifact(ctx, o, deploy.Artifact{Name: r.FromArtifact, SHA256: r.SHA256, Stage: r.Stage}, e.Stdin)
 	} else {
-		res, err = Switch(ctx, o, r.Switch)
+		res, err = deploy.Switch(ctx, o, r.Switch)
 	}
 	if err != nil && !fail.OnlyUnrecorded(err) {
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
 	return done(writeResult(e.Stdout, res, o, r.JSON), err)
+}
+
+// fromArtifact is deploy.FromArtifact reading a.Name: "-" is stdin (named
+// "stdin" in messages), any other name a file.
+func fromArtifact(ctx context.Context, o deploy.Options, a deploy.Artifact, stdin io.Reader) (deploy.Result, error) {
+	if a.Name == "-" {
+		a.Name, a.R = "stdin", stdin
+		return deploy.FromArtifact(ctx, o, a)
+	}
+	f, err := os.Open(a.Name)
+	if err != nil {
+		return deploy.Result{}, err
+	}
+	defer f.Close()
+	a.R = f
+	return deploy.FromArtifact(ctx, o, a)
 }

@@ -1,4 +1,4 @@
-package deploy
+package main
 
 import (
 	"strconv"
@@ -9,11 +9,11 @@ import (
 	"github.com/deploytag/deploytag/pkg/fail"
 )
 
-// req is the Request of a command line: "--name=value" and "--name" set
+// req is the request of a command line: "--name=value" and "--name" set
 // a flag as given, anything else is an operand.
-func req(t *testing.T, args ...string) Request {
+func req(t *testing.T, args ...string) request {
 	t.Helper()
-	r := Request{Given: map[string]bool{}}
+	r := request{Given: map[string]bool{}}
 	bools := map[string]*bool{"no-push": &r.NoPush, "dry-run": &r.DryRun, "json": &r.JSON, "allow-dirty": &r.AllowDirty,
 		"stage": &r.Stage, "rollback": &r.Rollback, "signed": &r.Signed}
 	strs := map[string]*string{"environment": &r.Environment, "tag": &r.Tag, "artifact": &r.Artifact,
@@ -116,7 +116,7 @@ func TestRequestCheckRefuses(t *testing.T) {
 		{[]string{"--environment=qa", "--from-artifact=r.tar", "--signed", "--allowed-signers="}, "--allowed-signers is empty"},
 		{[]string{"--environment=qa", "--rollback", "--allowed-signers=s"}, "--allowed-signers goes with --signed"},
 	} {
-		err := req(t, tc.args...).Check()
+		err := req(t, tc.args...).check()
 		switch {
 		case err == nil:
 			t.Errorf("%q: no error, want %q", tc.args, tc.want)
@@ -148,11 +148,11 @@ func TestRequestCheckPasses(t *testing.T) {
 		{[]string{"--environment=qa", "--rollback", "--signed", "--allowed-signers=/etc/s"}, true},
 	} {
 		r := req(t, tc.args...)
-		if err := r.Check(); err != nil {
+		if err := r.check(); err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 		}
-		if r.OnHost() != tc.onHost {
-			t.Errorf("%q: OnHost is %v, want %v", tc.args, r.OnHost(), tc.onHost)
+		if r.onHost() != tc.onHost {
+			t.Errorf("%q: onHost is %v, want %v", tc.args, r.onHost(), tc.onHost)
 		}
 	}
 }
