@@ -23,7 +23,7 @@ var layers = map[string]int{
 	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4,
 	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3, "subst": 3,
 	"place": 2,
-	"names": 1, "redact": 1, "flock": 1,
+	"names": 1, "redact": 1, "flock": 1, "proc": 1,
 }
 
 const module = "github.com/deploytag/deploytag/"

@@ -2,14 +2,12 @@ package git
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -52,7 +50,7 @@ func (r *Runner) CatFile(ctx context.Context, dir string) (*CatFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CatFile{s: s, in: bufio.NewWriterSize(s.stdin, 64<<10), out: bufio.NewReaderSize(s.stdout, 64<<10)}, nil
+	return &CatFile{s: s, in: bufio.NewWriterSize(s.In, 64<<10), out: bufio.NewReaderSize(s.Out, 64<<10)}, nil
 }
 
 // CatFileArgs is the argv of CatFile. git maps pack files into memory a
@@ -171,25 +169,6 @@ func (c *CatFile) Close() error {
 		return c.fail(ferr)
 	}
 	return nil
-}
-
-// lockedBuffer is git's stderr, written by exec's copier while a reader
-// may look at it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // ParseBatchHeader parses one header line of "cat-file --batch":

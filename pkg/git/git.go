@@ -1,10 +1,11 @@
 // Package git runs the system git as a subprocess. It is the only place in
 // deploytag that starts git: every call goes through a Runner, which runs
 // "git -C DIR ARGS..." with a context and a deadline, a cleaned environment
-// (LC_ALL=C, GIT_TERMINAL_PROMPT=0, no inherited GIT_DIR and friends), never
-// through a shell, and in a process group of its own so that a timeout or a
-// cancellation leaves no child behind; a watchdog ends those groups when
-// the tool ends, however it ends (watchdog.go).
+// (LC_ALL=C, GIT_TERMINAL_PROMPT=0, no inherited GIT_DIR and friends), the
+// arguments that keep a repo's own programs from running (Trust,
+// SafeArgs), never through a shell, and as a child bound to the tool
+// (pkg/proc: its own process group, ended when the call's context ends
+// and when the tool ends, however it ends).
 package git
 
 import (
@@ -17,11 +18,11 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/deploytag/deploytag/pkg/proc"
 	"github.com/deploytag/deploytag/pkg/redact"
 )
 
@@ -244,27 +245,35 @@ func (r *Runner) Run(ctx context.Context, dir string, args ...string) ([]byte, e
 	return r.Do(ctx, Call{Dir: dir, Args: args})
 }
 
-// command builds the git command for argv as every call runs it: cleaned
-// environment, traced, in a session of its own whose whole group is
-// killed when ctx ends, a child that dies with this process (see
-// sysProcAttr). Do adds its own stdio and, for a call that must outlive
-// this process, unbinds it; startStream adds pipes.
-func (r *Runner) command(ctx context.Context, argv []string) *exec.Cmd {
-	if r.trace != nil {
-		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ git %s\n", redact.Credentials(strings.Join(argv, " ")))
-		r.traceMu.Unlock()
-	}
-	cmd := exec.CommandContext(ctx, r.path, argv...)
+// command builds the git command for argv as every call runs it: a
+// child bound to this process (pkg/proc: a session of its own whose
+// group ends when ctx ends, killed with this process, watched), with the
+// cleaned environment, traced. Do adds its own stdio and, for a call
+// that must outlive this process, unbinds it; startStream adds pipes.
+func (r *Runner) command(ctx context.Context, argv []string) *proc.Cmd {
+	r.Trace("git " + strings.Join(argv, " "))
+	cmd := proc.Command(ctx, r.path, argv...)
 	cmd.Env = r.env
-	cmd.SysProcAttr = sysProcAttr()
-	// On cancel the group is asked to end (SIGTERM: git removes its lock
-	// files); after WaitDelay the leader is killed, and Do or the stream
-	// ends what is left of the group (endGroup).
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = groupGrace
 	return cmd
 }
+
+// Trace writes "+ LINE" (redacted) to the runner's trace, if it has one:
+// each command a run starts, for DEPLOYTAG_TRACE.
+func (r *Runner) Trace(line string) {
+	if r.trace == nil {
+		return
+	}
+	r.traceMu.Lock()
+	fmt.Fprintf(r.trace, "+ %s\n", redact.Credentials(line))
+	r.traceMu.Unlock()
+}
+
+// Env is the environment every call starts from: the caller's, cleaned
+// (see New).
+func (r *Runner) Env() []string { return r.env }
+
+// Timeout bounds every call that has no deadline of its own.
+func (r *Runner) Timeout() time.Duration { return r.timeout }
 
 // Do runs one call and returns its stdout. On failure it returns *Error.
 func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
@@ -298,25 +307,13 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 	cmd.Stderr = &stderr
 	// git gets a session of its own: it has no terminal to prompt on, and
 	// on timeout or cancel its whole process group (git and any ssh or
-	// helper it started) is killed. When this process dies, however it
-	// dies, git is killed (Linux: see sysProcAttr) and so is its group
-	// (the watchdog), unless the call must outlive it.
-	var err error
+	// helper it started) is ended. When this process dies, however it
+	// dies, git is killed (Linux: the parent-death signal) and so is its
+	// group (the watchdog), unless the call must outlive it.
 	if c.Outlive {
-		cmd.SysProcAttr = outliveProcAttr()
-		err = cmd.Run()
-	} else {
-		err = r.start(cmd)
-		if err == nil {
-			err = cmd.Wait()
-			if ctx.Err() != nil {
-				// No straggler in the group may survive a leader that
-				// exited as the deadline came.
-				endGroup(cmd.Process.Pid)
-			}
-			unwatch(cmd)
-		}
+		cmd.Outlive()
 	}
+	err := cmd.Run()
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
@@ -331,16 +328,6 @@ func (r *Runner) Do(ctx context.Context, c Call) ([]byte, error) {
 		e.ExitCode = ee.ExitCode()
 	}
 	return nil, e
-}
-
-// start starts cmd, built by command, and lists its process group with
-// the watchdog; whoever waits for it unwatches it.
-func (r *Runner) start(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	watch(cmd)
-	return nil
 }
 
 // Argv builds the argument list after the git binary.

@@ -35,7 +35,7 @@ func (r *Runner) WalkTree(ctx context.Context, dir, commit string, fn func(TreeE
 		return err
 	}
 	var fnErr error
-	rerr := walkEntries(bufio.NewReaderSize(s.stdout, 64<<10), func(e TreeEntry) error {
+	rerr := walkEntries(bufio.NewReaderSize(s.Out, 64<<10), func(e TreeEntry) error {
 		fnErr = fn(e)
 		return fnErr
 	})

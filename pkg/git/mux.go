@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/deploytag/deploytag/pkg/redact"
+	"github.com/deploytag/deploytag/pkg/proc"
 )
 
 // DefaultHostJobs bounds the network steps running at once against one
@@ -45,7 +44,7 @@ type master struct {
 	ready chan struct{}
 	opts  string    // ssh options that use it; "" when not shared
 	err   *NetError // the host's verdict when it could not connect
-	cmd   *exec.Cmd // the running master, or nil
+	cmd   *proc.Cmd // the running master, or nil
 	done  chan struct{}
 }
 
@@ -155,9 +154,8 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	// would use, without connecting.)
 	gctx, gcancel := context.WithTimeout(ctx, min(timeout, 5*time.Second))
 	defer gcancel()
-	g := exec.CommandContext(gctx, "sh", "-c", "exec "+ssh.cmd+" -G "+sshTarget(h))
+	g := proc.Command(gctx, "sh", "-c", "exec "+ssh.cmd+" -G "+sshTarget(h))
 	g.Env = r.env
-	g.SysProcAttr = sysProcAttr()
 	g.Cancel = func() error { return syscall.Kill(-g.Process.Pid, syscall.SIGKILL) }
 	g.WaitDelay = time.Second
 	out, err := g.Output()
@@ -203,21 +201,17 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	defer cancel()
 	var stderr bytes.Buffer
 	line := ssh.cmd + " -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no" + opts + " -N " + sshTarget(h)
-	if r.trace != nil {
-		r.traceMu.Lock()
-		fmt.Fprintf(r.trace, "+ %s\n", redact.Credentials(line))
-		r.traceMu.Unlock()
-	}
-	cmd := exec.Command("sh", "-c", "exec "+line)
+	r.Trace(line)
+	// Not bound to ctx, which is the first step's: the master lives until
+	// Close, with the watchdog as every child (pkg/proc).
+	cmd := proc.Command(context.Background(), "sh", "-c", "exec "+line)
 	cmd.Env = r.env
 	cmd.Stderr = &stderr
-	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return "", nil
 	}
-	watch(cmd) // with the watchdog, as every child of the runner
 	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); unwatch(cmd); close(exited) }()
+	go func() { _ = cmd.Wait(); close(exited) }()
 	for {
 		// The socket appears once the master has logged in.
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {

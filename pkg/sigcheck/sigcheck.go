@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/proc"
 )
 
 // Options say what a signature is checked against.
@@ -58,8 +59,10 @@ func Verify(ctx context.Context, payload, sig []byte, o Options) error {
 	}
 }
 
+// run runs name with args and stdin as a child bound to this process
+// (pkg/proc): its whole process group ends with ctx, and with this process.
 func run(ctx context.Context, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := proc.Command(ctx, name, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

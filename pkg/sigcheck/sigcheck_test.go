@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/internal/testneed"
@@ -85,5 +86,34 @@ func TestGPG(t *testing.T) {
 	}
 	if err := sigcheck.Verify(ctx, tag.Payload, nil, sigcheck.Options{}); !errors.Is(err, sigcheck.ErrUnsigned) {
 		t.Errorf("no signature: %v", err)
+	}
+}
+
+// A checker that never answers and leaves a child holding its stdout
+// ends with the check's context: Verify returns, and neither it nor its
+// child is left (pkg/proc ends the checker's whole process group).
+func TestCheckerEndsWithItsContext(t *testing.T) {
+	testneed.Need(t, "pgrep")
+	bin := t.TempDir()
+	fake := "#!/bin/sh\nsleep 317 &\nexec sleep 318\n"
+	if err := os.WriteFile(filepath.Join(bin, "gpg"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	sig := []byte("-----BEGIN PGP SIGNATURE-----\n\niQ==\n-----END PGP SIGNATURE-----\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sigcheck.Verify(ctx, []byte("payload\n"), sig, sigcheck.Options{}) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a checker that never answered passed the signature")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Verify did not return a minute after its context ended")
+	}
+	if out, _ := exec.Command("pgrep", "-f", "sleep 31[78]").Output(); len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("the checker or its child outlived the check: pids %s", out)
 	}
 }

@@ -1,4 +1,4 @@
-package git
+package proc
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 )
 
 // The watchdog ends what this process started when this process ends,
-// however it ends, SIGKILL included. Every child the runner starts has
+// however it ends, SIGKILL included. Every child Command starts has
 // a process group of its own (a session), and the kernel's parent-death
 // signal (Linux) reaches only the child itself: git dies with the tool,
 // but not what git started in turn. A git-remote-https whose server
@@ -24,9 +24,9 @@ import (
 // of its input and ends every group still listed (SIGTERM, then
 // SIGKILL). Outside Linux, where there is no parent-death signal, it is
 // the only guard. A group is listed from its start to the moment its
-// leader has been waited for (and, when its call was cut short, the
-// whole group ended); a call
-// that must outlive the tool (Call.Outlive) is never listed.
+// leader has been waited for (and, when it was cut short, the whole group
+// ended); a child that must outlive the tool (Cmd.Outlive) is never
+// listed.
 var watchdog struct {
 	once sync.Once
 	mu   sync.Mutex
@@ -36,7 +36,7 @@ var watchdog struct {
 // watchdogScript keeps the listed groups in g, " 12 34 ", and ends them
 // all at the end of its input: SIGTERM, so that git removes its lock files
 // (a local remote's receive-pack runs in the group of its push), then,
-// after the same grace as endGroup's, SIGKILL. Signals meant for the tool's terminal
+// after the same grace as EndGroup's, SIGKILL. Signals meant for the tool's terminal
 // group never reach it (its own session); it ignores the rest but
 // SIGKILL.
 // Its first line names it in ps.

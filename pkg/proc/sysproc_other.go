@@ -1,6 +1,6 @@
 //go:build !linux
 
-package git
+package proc
 
 import "syscall"
 
@@ -13,5 +13,5 @@ func sysProcAttr() *syscall.SysProcAttr {
 }
 
 // outliveProcAttr is sysProcAttr for a child that must finish even if
-// this process dies (Call.Outlive).
+// this process dies (Cmd.Outlive).
 func outliveProcAttr() *syscall.SysProcAttr { return sysProcAttr() }
