@@ -19,7 +19,7 @@ var layers = map[string]int{
 	"deploy":           9, "checkout": 9, "dashboard": 9,
 	"push": 8, "verify": 8, "release": 8, "artifact": 8,
 	"tags":    6,
-	"basedir": 5, "config": 5, "live": 5,
+	"basedir": 5, "config": 5, "live": 5, "network": 5,
 	"git": 4, "proof": 4, "sigcheck": 4, "versionwarn": 4, "progress": 4,
 	"manifest": 3, "gitobj": 3, "fail": 3, "gitattr": 3, "subst": 3,
 	"place": 2,

@@ -135,7 +135,7 @@ func run(c *cli.Context) error {
 	}
 	o.Basedir, o.Stdin, o.ManifestRepo, o.Repos, o.Remote = env.Basedir, env.Stdin, env.Config.ManifestRepo, env.Config.Repos, env.Remote
 	o.Timeout, o.Jobs, o.Warnf, o.Progress = env.Timeout, env.Jobs, env.Warnf, env.Progress()
-	res, err := checkout.Run(c.Context, env.Git, o)
+	res, err := checkout.Run(c.Context, env.Net, o)
 	if err != nil {
 		return err
 	}

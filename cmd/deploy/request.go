@@ -195,16 +195,16 @@ func (r request) do(ctx context.Context, e *cmdline.Env, root string) error {
 	}
 	o.Tagging.ManifestRepo = e.Config.ManifestRepo
 	if ecfg.Pushes() && !r.NoPush {
-		o.Push = deploy.Pusher(e.Git, pushOptions(e))
+		o.Push = deploy.Pusher(e.Net, pushOptions(e))
 	}
 	if r.Artifact != "" {
-		res, err := deploy.RunToArtifact(ctx, e.Git, o, r.Artifact, e.Stdout)
+		res, err := deploy.RunToArtifact(ctx, e.Net, o, r.Artifact, e.Stdout)
 		if err != nil || r.Artifact == "-" {
 			return retryHint(err)
 		}
 		return writeResult(e.Stdout, res, o, false)
 	}
-	res, err := deploy.Run(ctx, e.Git, o)
+	res, err := deploy.Run(ctx, e.Net, o)
 	if err != nil && !fail.OnlyUnrecorded(err) {
 		return retryHint(err)
 	}

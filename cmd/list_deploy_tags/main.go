@@ -87,7 +87,7 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	list, err := tags.List(c.Context, env.Git, opts)
+	list, err := tags.List(c.Context, env.Net, opts)
 	if err != nil {
 		return err
 	}

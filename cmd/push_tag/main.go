@@ -88,7 +88,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return push.Push(c.Context, env.Git, push.Options{Tag: tag, Repos: repos, Remote: env.Remote, Timeout: env.Timeout, Jobs: env.Jobs,
+	return push.Push(c.Context, env.Net, push.Options{Tag: tag, Repos: repos, Remote: env.Remote, Timeout: env.Timeout, Jobs: env.Jobs,
 		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(), HookSaid: env.HookSaid, Out: c.App.Writer})
 }
 

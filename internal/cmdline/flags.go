@@ -14,6 +14,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/names"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // The flags several binaries share, defined once. Precedence is flag, then
@@ -42,11 +43,13 @@ var (
 // mostly waiting on processes and disks, so a few per core.
 func DefaultJobs() int { return min(4*runtime.NumCPU(), 16) }
 
-// Env is what an Action needs to do its work: a git runner, the loaded
-// config, the basedir and the streams.
+// Env is what an Action needs to do its work: a git runner (and the same
+// with the network policy), the loaded config, the basedir and the
+// streams.
 type Env struct {
 	Name    string
 	Git     *git.Runner
+	Net     *network.Client // Git with the network policy, for the steps that reach remotes
 	Config  *config.Config
 	Basedir string
 	Stdin   io.Reader
@@ -136,8 +139,8 @@ func setup(c *cli.Context, dir string, withGit bool) (*Env, error) {
 		if err != nil {
 			return nil, err
 		}
-		OnExit(c.App, g.Close)
-		e.Git = g
+		e.Git, e.Net = g, network.New(g, network.Options{})
+		OnExit(c.App, e.Net.Close)
 	}
 	path, required := filepath.Join(e.Basedir, config.FileName), false
 	if hasFlag(c, ConfigFlag.Name) && c.String(ConfigFlag.Name) != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // Env is the sealed environment of every git run by these helpers.
@@ -63,6 +64,14 @@ func Runner(t testing.TB, env []string) *git.Runner {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// Client returns g with the network policy (network.New), its shared
+// ssh connections ended when the test ends.
+func Client(t testing.TB, g *git.Runner) *network.Client {
+	c := network.New(g, network.Options{})
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // World makes a sealed environment and a basedir of repos NAME..., one

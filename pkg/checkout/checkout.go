@@ -14,7 +14,7 @@
 // so the basedir's repos are as they were (tags fetched stay: a fetched
 // tag is the remote's, and tags never move).
 //
-// Every network step (fetch, clone) goes through pkg/git's network verbs:
+// Every network step (fetch, clone) goes through pkg/network:
 // its own deadline, only the allowed transports (never ext::), ssh in
 // batch mode, never a prompt. Tags are fetched with a
 // non-forcing refspec, so a local tag of the same name at another object
@@ -36,6 +36,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
@@ -95,7 +96,7 @@ type repoPlan struct {
 }
 
 type work struct {
-	g        *git.Runner
+	g        *network.Client
 	o        Options
 	existing []basedir.Repo
 	template string // o.URLTemplate, or derived
@@ -105,7 +106,7 @@ type work struct {
 
 // Run makes every repo of the tag's manifest exist in the basedir,
 // detached at the commit the manifest records, or changes no repo.
-func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
+func Run(ctx context.Context, g *network.Client, o Options) (Result, error) {
 	if o.Remote == "" {
 		o.Remote = "origin"
 	}
@@ -293,7 +294,7 @@ func (w *work) cloneMissing(ctx context.Context, p *repoPlan) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.net(ctx, w.g.Clone, git.NetCall{Remote: url, Args: []string{"--quiet", "--no-checkout", "--origin", w.o.Remote},
+	_, err = w.net(ctx, w.g.Clone, network.Call{Remote: url, Args: []string{"--quiet", "--no-checkout", "--origin", w.o.Remote},
 		Refs: []string{clone}})
 	if err != nil {
 		return w.netError("cloning "+url, err)
@@ -408,10 +409,10 @@ func (e *tooManyErr) Error() string {
 }
 func (e *tooManyErr) Hint() string { return "if that many is right, raise --max-repos" }
 
-// net runs a network verb of pkg/git (which applies the network policy)
+// net runs a network verb of pkg/network (which applies the policy)
 // with the deadline, and the URL and ssh command the remote's config
 // gives, read in one git process.
-func (w *work) net(ctx context.Context, verb func(context.Context, git.NetCall) ([]byte, error), c git.NetCall) ([]byte, error) {
+func (w *work) net(ctx context.Context, verb func(context.Context, network.Call) ([]byte, error), c network.Call) ([]byte, error) {
 	rc, err := w.g.RemoteConfig(ctx, c.Dir, c.Remote)
 	if err != nil {
 		return nil, err
@@ -432,7 +433,7 @@ func (w *work) fetchTag(ctx context.Context, dir string) error {
 func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...string) error {
 	ref := "refs/tags/" + w.o.Tag
 	args := append([]string{"--no-tags", "--no-recurse-submodules"}, extra...)
-	_, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: dir, Remote: from, Args: args, Refs: []string{ref + ":" + ref}})
+	_, err := w.net(ctx, w.g.Fetch, network.Call{Dir: dir, Remote: from, Args: args, Refs: []string{ref + ":" + ref}})
 	if err == nil {
 		return nil
 	}
@@ -457,7 +458,7 @@ func (w *work) fetchTagFrom(ctx context.Context, dir, from string, extra ...stri
 // verifyTag checks the copy of the tag in dir (a repo of the basedir or
 // a new clone of it): annotated, recording a manifest, at commit.
 func (w *work) verifyTag(ctx context.Context, p *repoPlan, dir string) error {
-	c, _ := tags.ReadCopy(ctx, w.g, basedir.Repo{Name: p.name, Path: dir}, w.o.Tag)
+	c, _ := tags.ReadCopy(ctx, w.g.Runner, basedir.Repo{Name: p.name, Path: dir}, w.o.Tag)
 	return errors.Join(c.Problems(p.commit)...)
 }
 
@@ -465,8 +466,8 @@ func (w *work) verifyTag(ctx context.Context, p *repoPlan, dir string) error {
 // the cause ssh, git or the server gave and what to do about it.
 func (w *work) netError(what string, err error) error {
 	what = redact.Credentials(what)
-	var ne *git.NetError
-	if errors.As(err, &ne) && ne.Kind != git.KindTimeout && ne.Kind != git.KindInterrupted {
+	var ne *network.Error
+	if errors.As(err, &ne) && ne.Kind != network.KindTimeout && ne.Kind != network.KindInterrupted {
 		return fail.WithHint(fmt.Errorf("%s: %s", what, ne.Cause), ne.Hint())
 	}
 	switch {

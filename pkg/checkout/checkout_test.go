@@ -12,14 +12,14 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
 // deploy makes repos a, b, c with bare remotes in remotes/NAME.git, tags
 // them for a deploy, pushes the tags and returns the runner, the
 // environment, the remotes' folder and the tag.
-func deploy(t *testing.T) (*git.Runner, []string, string, string) {
+func deploy(t *testing.T) (*network.Client, []string, string, string) {
 	t.Helper()
 	ctx := context.Background()
 	env, g, _, repos := gittest.World(t, "a", "b", "c")
@@ -33,7 +33,7 @@ func deploy(t *testing.T) (*git.Runner, []string, string, string) {
 		gittest.Git(t, env, remotes, "init", "-q", "--bare", bare)
 		gittest.Git(t, env, r.Path, "push", "-q", bare, "HEAD:refs/heads/main", "refs/tags/"+d.Tag)
 	}
-	return g, env, remotes, d.Tag
+	return gittest.Client(t, g), env, remotes, d.Tag
 }
 
 func TestRunClonesThenIsIdempotent(t *testing.T) {

@@ -71,7 +71,7 @@ func (w *work) prepare(ctx context.Context, p *repoPlan, top string) error {
 		if err := w.prepareLFS(ctx, u, dir, top); err != nil {
 			errs = append(errs, err)
 		}
-		subs, err := release.Submodules(ctx, w.g, dir, u.commit)
+		subs, err := release.Submodules(ctx, w.g.Runner, dir, u.commit)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (w *work) prepare(ctx context.Context, p *repoPlan, top string) error {
 }
 
 // fetchSubmodule gets s into its git directory through the export's
-// fetch (pkg/release, pkg/git's network policy, --timeout), and gives a
+// fetch (pkg/release, pkg/network's policy, --timeout), and gives a
 // new one its URL as origin, as git does, so that its own relative
 // submodule URLs resolve against it.
 func (w *work) fetchSubmodule(ctx context.Context, modDir string, s release.Submodule) error {
@@ -123,7 +123,7 @@ func (w *work) fetchSubmodule(ctx context.Context, modDir string, s release.Subm
 // prepareLFS lists u's LFS files (dir is its work tree or git directory)
 // and, with git-lfs, fetches the objects its store lacks.
 func (w *work) prepareLFS(ctx context.Context, u *unit, dir, top string) error {
-	files, err := release.LFSPointers(ctx, w.g, dir, u.commit)
+	files, err := release.LFSPointers(ctx, w.g.Runner, dir, u.commit)
 	if err != nil || len(files) == 0 {
 		return err
 	}

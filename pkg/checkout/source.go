@@ -12,6 +12,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
@@ -46,7 +47,7 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 		tried = append(tried, fmt.Sprintf("basedir %s holds no repos", w.o.Basedir))
 	}
 
-	local := tags.FirstManifest(ctx, w.g, order, tag)
+	local := tags.FirstManifest(ctx, w.g.Runner, order, tag)
 	if local.Manifest != nil {
 		return local.Manifest, "tag " + tag + " in " + local.All[local.From].Repo.Name, nil
 	}
@@ -117,7 +118,7 @@ func (w *work) sourceOrder() []basedir.Repo {
 // may be a scratch repo the tag was fetched into); nil when the tag is
 // absent, an error naming r when the copy records none.
 func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, error) {
-	c, m := tags.ReadCopy(ctx, w.g, r, w.o.Tag)
+	c, m := tags.ReadCopy(ctx, w.g.Runner, r, w.o.Tag)
 	if m != nil || c.Missing {
 		return m, nil
 	}
@@ -129,14 +130,14 @@ func (w *work) tagManifest(ctx context.Context, r basedir.Repo) (manifest.Manife
 // there, else on the local branch.
 func (w *work) branchManifest(ctx context.Context, r basedir.Repo) (manifest.Manifest, string, error) {
 	tracking := "refs/remotes/" + w.o.Remote + "/" + tags.ManifestBranch
-	_, ferr := w.net(ctx, w.g.Fetch, git.NetCall{Dir: r.Path, Remote: w.o.Remote, Args: []string{"--no-tags", "--no-recurse-submodules"},
+	_, ferr := w.net(ctx, w.g.Fetch, network.Call{Dir: r.Path, Remote: w.o.Remote, Args: []string{"--no-tags", "--no-recurse-submodules"},
 		Refs: []string{"refs/heads/" + tags.ManifestBranch + ":" + tracking}})
 	refs := []string{tracking, "refs/heads/" + tags.ManifestBranch}
 	if ferr != nil {
 		refs = refs[1:]
 	}
 	for _, ref := range refs {
-		m, err := tags.ReadManifest(ctx, w.g, r.Path, ref, w.o.Tag)
+		m, err := tags.ReadManifest(ctx, w.g.Runner, r.Path, ref, w.o.Tag)
 		var ge *git.Error
 		switch {
 		case err == nil:
@@ -188,12 +189,12 @@ func (w *work) remoteManifest(ctx context.Context) (manifest.Manifest, string, [
 			continue
 		}
 		branch := "refs/heads/" + tags.ManifestBranch
-		if _, err := w.net(ctx, w.g.Fetch, git.NetCall{Dir: scratch, Remote: url, Args: []string{"--no-tags", "--depth=1"},
+		if _, err := w.net(ctx, w.g.Fetch, network.Call{Dir: scratch, Remote: url, Args: []string{"--no-tags", "--depth=1"},
 			Refs: []string{branch + ":" + branch}}); err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%s)", w.netError("fetching branch "+tags.ManifestBranch+" from "+url, err), n))
 			continue
 		}
-		m, err := tags.ReadManifest(ctx, w.g, scratch, "", w.o.Tag)
+		m, err := tags.ReadManifest(ctx, w.g.Runner, scratch, "", w.o.Tag)
 		var ge *git.Error
 		switch {
 		case err == nil:

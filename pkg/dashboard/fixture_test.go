@@ -101,7 +101,7 @@ func newSystem(t *testing.T) *system {
 		if fail {
 			o.Command = []string{"false"}
 		}
-		_, err := deploy.Run(context.Background(), s.g, o)
+		_, err := deploy.Run(context.Background(), gittest.Client(t, s.g), o)
 		if (err != nil) != fail {
 			t.Fatalf("deploy %s to %s: %v", tag, envName, err)
 		}

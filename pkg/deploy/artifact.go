@@ -9,7 +9,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/fail"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/release"
 )
@@ -17,7 +17,7 @@ import (
 // writeArtifact exports the release of res.Tag into a temporary folder
 // outside any root and writes it to o.Artifact as an artifact. Nothing
 // is switched, locked or logged: this machine deploys nothing.
-func (o *Options) writeArtifact(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
+func (o *Options) writeArtifact(ctx context.Context, g *network.Client, res *Result, repos []basedir.Repo) error {
 	srcs, err := o.pushThenSources(ctx, res, repos, "no artifact written")
 	if err != nil {
 		return err

@@ -19,8 +19,8 @@ import (
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/fail"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/release"
@@ -97,25 +97,25 @@ type Result struct {
 // repo not in the basedir) is found before anything is made or locked.
 // Every attempt that gets as far as the root's lock is logged in
 // deploys.log, failed or not.
-func Run(ctx context.Context, g *git.Runner, o Options) (Result, error) {
+func Run(ctx context.Context, g *network.Client, o Options) (Result, error) {
 	o.defaults()
 	res := Result{Root: o.Root}
 	var repos []basedir.Repo
 	switch {
 	case o.Tag != "":
-		t, err := CheckTag(ctx, g, o.Basedir, o.Tag, o.Tagging.ManifestRepo, o.Jobs)
+		t, err := CheckTag(ctx, g.Runner, o.Basedir, o.Tag, o.Tagging.ManifestRepo, o.Jobs)
 		if err != nil {
 			return Result{}, err
 		}
 		res.Tag, res.Manifest, repos = t.Tag, t.Manifest, t.Repos
 	case o.DryRun:
-		d, err := tags.PlanForDeploy(ctx, g, o.Tagging)
+		d, err := tags.PlanForDeploy(ctx, g.Runner, o.Tagging)
 		if err != nil {
 			return Result{}, err
 		}
 		res.Tag, res.Manifest, repos = d.Tag, d.Manifest, o.Tagging.Repos
 	default:
-		d, err := tags.ForDeploy(ctx, g, o.Tagging)
+		d, err := tags.ForDeploy(ctx, g.Runner, o.Tagging)
 		if err != nil {
 			return Result{}, err
 		}
@@ -202,7 +202,7 @@ func CheckExportAttributes(dir string, c *config.Config) error {
 
 // deploy takes the root's lock, does the steps after the tag is settled
 // and logs the outcome, failed or not, before letting the next deploy in.
-func (o *Options) deploy(ctx context.Context, g *git.Runner, res *Result, repos []basedir.Repo) error {
+func (o *Options) deploy(ctx context.Context, g *network.Client, res *Result, repos []basedir.Repo) error {
 	return o.underLock(ctx, res, "deploying "+res.Tag, func(root *place.Root) error {
 		return o.locked(ctx, g, root, res, repos)
 	}, func(error) bool { return true })
@@ -237,13 +237,13 @@ func (o *Options) pushThenSources(ctx context.Context, res *Result, repos []base
 
 // locked pushes, builds and installs the release, runs the command and
 // switches current. The lock is held.
-func (o *Options) locked(ctx context.Context, g *git.Runner, root *place.Root, res *Result, repos []basedir.Repo) error {
+func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Root, res *Result, repos []basedir.Repo) error {
 	srcs, err := o.pushThenSources(ctx, res, repos, "nothing deployed")
 	if err != nil {
 		return err
 	}
 	var outcome place.Outcome
-	if keptIntact(ctx, g, root, res.Tag, res.Manifest, srcs, o.Jobs) {
+	if keptIntact(ctx, g.Runner, root, res.Tag, res.Manifest, srcs, o.Jobs) {
 		// A rollback to a release still on disk: checked against its
 		// proof and the repos, switched to without exporting it again.
 		var err error

@@ -11,15 +11,15 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
-func setup(t *testing.T) (*git.Runner, string, []basedir.Repo) {
+func setup(t *testing.T) (*network.Client, string, []basedir.Repo) {
 	t.Helper()
 	_, g, base, repos := gittest.World(t, "a", "b")
-	return g, base, repos
+	return gittest.Client(t, g), base, repos
 }
 
 // The push step runs before anything is built, and a failing push

@@ -7,13 +7,13 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/fail"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // RunToArtifact is Run with the release written as an artifact to name
 // instead of deployed: "-" is w (stdout), any other name a file that
 // appears only once the whole artifact is written.
-func RunToArtifact(ctx context.Context, g *git.Runner, o Options, name string, w io.Writer) (Result, error) {
+func RunToArtifact(ctx context.Context, g *network.Client, o Options, name string, w io.Writer) (Result, error) {
 	if name == "-" {
 		o.Artifact = w
 		return Run(ctx, g, o)

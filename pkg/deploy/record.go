@@ -6,8 +6,8 @@ import (
 	"io"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/push"
 )
@@ -65,7 +65,7 @@ func WriteJSON(w io.Writer, res Result, o Options) error {
 // Pusher is the push step of real environments: push_tag's code, run
 // before anything is deployed, with o's remote, timeout, jobs, manifest
 // repo and progress, for the tag and repos of the deploy.
-func Pusher(g *git.Runner, o push.Options) PushFunc {
+func Pusher(g *network.Client, o push.Options) PushFunc {
 	return func(ctx context.Context, tag string, repos []basedir.Repo) error {
 		o.Tag, o.Repos = tag, repos
 		return push.Push(ctx, g, o)

@@ -100,10 +100,6 @@ type Runner struct {
 	timeout time.Duration
 
 	traceMu sync.Mutex
-
-	hostJobs int
-	netOnce  sync.Once
-	net      *netState
 }
 
 // Options configure a Runner.
@@ -114,9 +110,6 @@ type Options struct {
 	Timeout time.Duration
 	// Env is the environment to start from; nil means os.Environ().
 	Env []string
-	// HostJobs bounds the network steps at once against one host; 0 means
-	// DefaultHostJobs.
-	HostJobs int
 }
 
 var (
@@ -133,12 +126,9 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	r := &Runner{path: path, env: cleanEnv(env), trace: opts.Trace, timeout: opts.Timeout, hostJobs: opts.HostJobs}
+	r := &Runner{path: path, env: cleanEnv(env), trace: opts.Trace, timeout: opts.Timeout}
 	if r.timeout <= 0 {
 		r.timeout = DefaultTimeout
-	}
-	if r.hostJobs <= 0 {
-		r.hostJobs = DefaultHostJobs
 	}
 	if v, ok := versionOnce.Load(path); ok {
 		if v != nil {

@@ -32,7 +32,7 @@ import (
 // and sequence.editor only for commands that ask for a message; credential
 // helpers, core.sshCommand, core.askPass (already off: GIT_ASKPASS is
 // empty), remote.<name>.uploadpack and receivepack only for the network
-// verbs, whose policy lives with them. The script test
+// verbs, whose policy lives with them (pkg/network). The script test
 // e2e invariant_repoconfig.txtar plants each of these in a repo and runs every
 // read-only tool and pre-check against it.
 type Trust uint8

@@ -42,7 +42,7 @@ func (r *Runner) catFileBatch(ctx context.Context, dir, batch string, revs []str
 	}
 	out, err := r.Do(ctx, Call{Dir: dir, Args: []string{"cat-file", batch}, Stdin: &in})
 	if err != nil {
-		return nil, notARepo(err)
+		return nil, NotARepo(err)
 	}
 	return out, nil
 }
@@ -110,7 +110,7 @@ func (r *Runner) Status(ctx context.Context, dir string) (Status, error) {
 	out, err := r.Do(ctx, Call{Dir: dir, Trust: TrustFilters, Args: []string{"--no-optional-locks", "status", "--porcelain=v2", "-z",
 		"--branch", "--no-renames", "--untracked-files=normal", "--ignore-submodules=untracked"}})
 	if err != nil {
-		return Status{}, notARepo(err)
+		return Status{}, NotARepo(err)
 	}
 	return ParseStatus(out)
 }
@@ -259,8 +259,8 @@ func (r *Runner) RemoteURL(ctx context.Context, dir, remote string) (string, err
 	return strings.TrimSpace(string(out)), nil
 }
 
-// notARepo turns git's "not a git repository" failure into ErrNotARepo.
-func notARepo(err error) error {
+// NotARepo turns git's "not a git repository" failure into ErrNotARepo.
+func NotARepo(err error) error {
 	if err != nil && ExitCode(err) == 128 && strings.Contains(Stderr(err), "not a git repository") {
 		return fmt.Errorf("%w: %w", ErrNotARepo, err)
 	}

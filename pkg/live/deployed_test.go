@@ -22,7 +22,7 @@ func TestHandlerOverARealDeploy(t *testing.T) {
 	env, g, base, repos := gittest.World(t, "tutor-js", "tutor-server")
 	ctx := context.Background()
 	root := filepath.Join(t.TempDir(), "root")
-	res, err := deploy.Run(ctx, g, deploy.Options{
+	res, err := deploy.Run(ctx, gittest.Client(t, g), deploy.Options{
 		Environment: "production", Basedir: base, Root: root, Jobs: 2, LockTimeout: 5 * time.Second,
 		Tagging: tags.DeployOptions{Repos: repos, Prefix: "DEPLOY", Time: time.Date(2026, 11, 25, 14, 25, 1, 0, time.UTC)},
 	})

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/redact"
 )
 
@@ -127,14 +127,14 @@ func TestJudge(t *testing.T) {
 }
 
 func TestPushCall(t *testing.T) {
-	got := git.NetArgv("push", PushCall("", "origin", "DEPLOY_20261125_142501_abcdef0", true))
+	got := network.Argv("push", PushCall("", "origin", "DEPLOY_20261125_142501_abcdef0", true))
 	want := []string{"push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no", "--", "origin",
 		"refs/tags/DEPLOY_20261125_142501_abcdef0:refs/tags/DEPLOY_20261125_142501_abcdef0",
 		"refs/heads/deploy-manifests:refs/heads/deploy-manifests"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
-	for _, a := range git.NetArgv("push", PushCall("", "origin", "v1", false)) {
+	for _, a := range network.Argv("push", PushCall("", "origin", "v1", false)) {
 		if a == "--force" || a == "-f" || a == "--tags" || a == "--mirror" || strings.HasPrefix(a, "+") || strings.HasPrefix(a, "--force") {
 			t.Errorf("push argv has %q", a)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/tags"
@@ -78,7 +79,7 @@ type target struct {
 // pointing elsewhere fails that repo, naming repo, remote and both objects,
 // and the others still go. It returns errors.Join of per-repo errors
 // (*basedir.RepoError).
-func Push(ctx context.Context, g *git.Runner, o Options) error {
+func Push(ctx context.Context, g *network.Client, o Options) error {
 	if len(o.Repos) == 0 {
 		return errors.New("no repos to push")
 	}
@@ -132,7 +133,7 @@ func Push(ctx context.Context, g *git.Runner, o Options) error {
 
 // preflight checks every repo, in parallel and without the network, and
 // returns the targets or every problem found.
-func preflight(ctx context.Context, g *git.Runner, o Options) ([]target, error) {
+func preflight(ctx context.Context, g *network.Client, o Options) ([]target, error) {
 	targets := make([]target, len(o.Repos))
 	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, len(o.Repos), func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
 		var err error
@@ -145,7 +146,7 @@ func preflight(ctx context.Context, g *git.Runner, o Options) ([]target, error) 
 	return targets, nil
 }
 
-func check(ctx context.Context, g *git.Runner, o Options, r basedir.Repo) (target, error) {
+func check(ctx context.Context, g *network.Client, o Options, r basedir.Repo) (target, error) {
 	t := target{repo: r}
 	ref := "refs/tags/" + o.Tag
 	revs := []string{ref, ref + "^{commit}"}
@@ -198,9 +199,9 @@ func (t target) redact(s string) string {
 
 // PushCall is the push of one repo: only the tag (and the manifest
 // branch), never forced, no other tags, no submodules.
-func PushCall(dir, remote, tag string, branch bool) git.NetCall {
+func PushCall(dir, remote, tag string, branch bool) network.Call {
 	ref := "refs/tags/" + tag
-	c := git.NetCall{Dir: dir, Remote: remote, Args: []string{"--porcelain", "--no-follow-tags", "--recurse-submodules=no"},
+	c := network.Call{Dir: dir, Remote: remote, Args: []string{"--porcelain", "--no-follow-tags", "--recurse-submodules=no"},
 		Refs: []string{ref + ":" + ref}}
 	if branch {
 		b := "refs/heads/" + tags.ManifestBranch
@@ -211,7 +212,7 @@ func PushCall(dir, remote, tag string, branch bool) git.NetCall {
 
 // pushOne pushes one repo and reports whether its remote confirmed the tag,
 // with the error of whatever failed (the tag or the branch).
-func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, error) {
+func pushOne(ctx context.Context, g *network.Client, o Options, t target) (bool, error) {
 	c := PushCall(t.repo.Path, o.Remote, o.Tag, t.branch)
 	c.URL, c.SSHCommand, c.Timeout = t.url, t.ssh, o.Timeout
 	out, runErr := g.Push(ctx, c)
@@ -260,14 +261,14 @@ func pushOne(ctx context.Context, g *git.Runner, o Options, t target) (bool, err
 // elsewhere finds out, with ls-remote, where the remote's tag points after
 // the remote refused ours because one of that name exists. It confirms the
 // tag if the remote has it at our object after all.
-func (t target) elsewhere(ctx context.Context, g *git.Runner, o Options) (bool, error) {
+func (t target) elsewhere(ctx context.Context, g *network.Client, o Options) (bool, error) {
 	ref := "refs/tags/" + o.Tag
 	for _, where := range t.lsRemote {
 		url := where
 		if where == o.Remote {
 			url = t.url
 		}
-		out, err := g.LsRemote(ctx, git.NetCall{Dir: t.repo.Path, Remote: where, URL: url, Refs: []string{ref, ref + "^{}"},
+		out, err := g.LsRemote(ctx, network.Call{Dir: t.repo.Path, Remote: where, URL: url, Refs: []string{ref, ref + "^{}"},
 			SSHCommand: t.ssh, Timeout: o.Timeout})
 		if err != nil {
 			return false, t.netError(o, "ls-remote", err)
@@ -307,7 +308,7 @@ func timedOut(err error) bool { return errors.Is(err, context.DeadlineExceeded) 
 
 // netError describes a network step that failed without a per-ref report.
 func (t target) netError(o Options, step string, err error) error {
-	var ne *git.NetError
+	var ne *network.Error
 	if errors.As(err, &ne) && !errors.Is(err, context.Canceled) {
 		return ne
 	}

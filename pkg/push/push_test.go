@@ -12,16 +12,16 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/basedir"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/push"
 )
 
 // world makes a sealed git runner and repos, each with one commit and the
 // annotated tag T; those in withRemote get a bare origin.
-func world(t *testing.T, names []string, withRemote map[string]bool) (*git.Runner, []basedir.Repo, string) {
+func world(t *testing.T, names []string, withRemote map[string]bool) (*network.Client, []basedir.Repo, string) {
 	t.Helper()
 	env := gittest.Env(t)
-	g := gittest.Runner(t, env)
+	g := gittest.Client(t, gittest.Runner(t, env))
 	base := gittest.Repos(t, env, names...)
 	remotes := t.TempDir()
 	var repos []basedir.Repo

@@ -21,6 +21,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
@@ -55,7 +56,7 @@ type Options struct {
 // repo that cannot be exported exactly is named, with every file or
 // submodule at fault; on error the folder is removed. Call it with the
 // root's lock held.
-func Build(ctx context.Context, g *git.Runner, root *place.Root, tag string, m manifest.Manifest, srcs []Source, o Options) (string, error) {
+func Build(ctx context.Context, g *network.Client, root *place.Root, tag string, m manifest.Manifest, srcs []Source, o Options) (string, error) {
 	tmp, err := root.MkTemp(tag)
 	if err != nil {
 		return "", err
@@ -162,12 +163,12 @@ func writeNew(path, content string) error {
 //
 // It returns warnings for the operator (an export-subst placeholder that
 // names the deploy tag is rewritten, not warned about).
-func Export(ctx context.Context, g *git.Runner, tag string, s Source, release string) ([]string, error) {
+func Export(ctx context.Context, g *network.Client, tag string, s Source, release string) ([]string, error) {
 	return export(ctx, g, tag, s, release, nil)
 }
 
 // export is Export, telling pr of each file written (progress.Files).
-func export(ctx context.Context, g *git.Runner, tag string, s Source, release string, pr progress.Reporter) ([]string, error) {
+func export(ctx context.Context, g *network.Client, tag string, s Source, release string, pr progress.Reporter) ([]string, error) {
 	dest := filepath.Join(release, s.Name)
 	if err := os.Mkdir(dest, 0o755); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func export(ctx context.Context, g *git.Runner, tag string, s Source, release st
 	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}
-		t.attrs, err = loadExportAttrs(ctx, g, s.Path, s.Commit, commitRaw, rr)
+		t.attrs, err = loadExportAttrs(ctx, g.Runner, s.Path, s.Commit, commitRaw, rr)
 	}
 	if err == nil {
 		err = t.run(ctx)

@@ -59,7 +59,7 @@ func exactRepo(t *testing.T, env []string, format string) (dir, commit string) {
 func exportOne(t *testing.T, s Source) (string, error) {
 	t.Helper()
 	env := gittest.Env(t)
-	g := gittest.Runner(t, env)
+	g := gittest.Client(t, gittest.Runner(t, env))
 	rel := t.TempDir()
 	if err := proof.Init(rel); err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func TestExportFailingEarlyInALongWalkEnds(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "long")
 	commit, missing := gittest.LongBrokenRepo(t, env, dir)
 	gittest.Git(t, env, dir, "tag", "-a", "-m", testTag, testTag)
-	g := gittest.Runner(t, env)
+	g := gittest.Client(t, gittest.Runner(t, env))
 	for i := range 20 {
 		rel := t.TempDir()
 		if err := proof.Init(rel); err != nil {

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -42,7 +42,7 @@ func newRoot(t *testing.T) *place.Root {
 
 // built is release T1 of repos a and b, built in a new root.
 type built struct {
-	g    *git.Runner
+	g    *network.Client
 	r    *place.Root
 	m    manifest.Manifest
 	srcs []Source
@@ -53,7 +53,7 @@ type built struct {
 // them in a new root.
 func buildT1(t *testing.T, env []string, base string) built {
 	t.Helper()
-	f := built{g: gittest.Runner(t, env)}
+	f := built{g: gittest.Client(t, gittest.Runner(t, env))}
 	var entries []manifest.Entry
 	for _, n := range []string{"a", "b"} {
 		c := gittest.Git(t, env, filepath.Join(base, n), "rev-parse", "HEAD")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -27,7 +28,7 @@ func (t *treeExport) submodules(ctx context.Context, gitDir, workTree string) er
 	if len(t.links) == 0 {
 		return nil
 	}
-	mods, err := readGitmodules(ctx, t.g, t.dir, t.commit)
+	mods, err := readGitmodules(ctx, t.g.Runner, t.dir, t.commit)
 	if err != nil {
 		return err
 	}
@@ -115,11 +116,11 @@ func (t *treeExport) submoduleRepo(ctx context.Context, gitDir, subWork string, 
 		candidates = append(candidates, private)
 	}
 	for _, d := range candidates {
-		if hasCommit(ctx, t.g, d, commit) {
+		if hasCommit(ctx, t.g.Runner, d, commit) {
 			return d, nil
 		}
 	}
-	url, err := t.submoduleURL(ctx, gitDir, m)
+	url, err := submoduleURL(ctx, t.g.Runner, t.dir, m)
 	if err != nil {
 		return "", err
 	}
@@ -135,12 +136,13 @@ func (t *treeExport) submoduleRepo(ctx context.Context, gitDir, subWork string, 
 	return into, nil
 }
 
-// submoduleURL is the URL to fetch submodule m from: the repo's
-// submodule.<name>.url if set, else .gitmodules', a relative one resolved
-// against the repo's origin (or, without one, its own folder).
-func (t *treeExport) submoduleURL(ctx context.Context, gitDir string, m module) (string, error) {
+// submoduleURL is the URL to fetch submodule m of the repo at dir from:
+// the repo's submodule.<name>.url if set, else .gitmodules', a relative
+// one resolved against the repo's origin (or, without one, its own
+// folder).
+func submoduleURL(ctx context.Context, g *git.Runner, dir string, m module) (string, error) {
 	url := m.url
-	if out, err := t.g.Run(ctx, t.dir, "config", "--get", "--end-of-options", "submodule."+m.name+".url"); err == nil {
+	if out, err := g.Run(ctx, dir, "config", "--get", "--end-of-options", "submodule."+m.name+".url"); err == nil {
 		url = strings.TrimSpace(string(out))
 	}
 	if url == "" {
@@ -153,10 +155,10 @@ func (t *treeExport) submoduleURL(ctx context.Context, gitDir string, m module) 
 		return url, nil
 	}
 	base := ""
-	if u, err := t.g.RemoteURL(ctx, t.dir, "origin"); err == nil {
+	if u, err := g.RemoteURL(ctx, dir, "origin"); err == nil {
 		base = u
 	} else {
-		abs, err := filepath.Abs(t.dir)
+		abs, err := filepath.Abs(dir)
 		if err != nil {
 			return "", err
 		}
@@ -193,9 +195,9 @@ func resolveRelativeURL(base, rel string) string {
 }
 
 // fetchCommit fetches commit from url into the git directory dir:
-// pkg/git's FetchCommit (by its id, then what the server advertises, into
+// pkg/network's FetchCommit (by its id, then what the server advertises, into
 // a namespace of deploytag's own; the network policy throughout).
-func fetchCommit(ctx context.Context, g *git.Runner, dir, url, commit string) error {
+func fetchCommit(ctx context.Context, g *network.Client, dir, url, commit string) error {
 	return g.FetchCommit(ctx, dir, url, commit)
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // Submodule is one gitlink of a commit's tree, as .gitmodules of that
@@ -39,7 +40,6 @@ func Submodules(ctx context.Context, g *git.Runner, dir, commit string) ([]Submo
 	if err != nil {
 		return nil, err
 	}
-	t := &treeExport{g: g, dir: dir}
 	subs := make([]Submodule, 0, len(links))
 	for _, l := range links {
 		m, ok := mods[l.Path]
@@ -49,7 +49,7 @@ func Submodules(ctx context.Context, g *git.Runner, dir, commit string) ([]Submo
 		if !safePath(m.name) {
 			return nil, fmt.Errorf("submodule %s: name %q is not a plain path", l.Path, m.name)
 		}
-		url, err := t.submoduleURL(ctx, "", m)
+		url, err := submoduleURL(ctx, g, dir, m)
 		if err != nil {
 			return nil, fmt.Errorf("submodule %s: %w", l.Path, err)
 		}
@@ -60,9 +60,9 @@ func Submodules(ctx context.Context, g *git.Runner, dir, commit string) ([]Submo
 
 // FetchSubmodule makes s.Commit present in the git directory into,
 // creating it (bare) if it does not exist, and fetching the commit from
-// s.URL, through pkg/git's network policy, only when into lacks it: the
+// s.URL, through pkg/network's policy, only when into lacks it: the
 // export's own fetch of a missing submodule commit.
-func FetchSubmodule(ctx context.Context, g *git.Runner, into string, s Submodule) error {
+func FetchSubmodule(ctx context.Context, g *network.Client, into string, s Submodule) error {
 	if !isGitDir(into) {
 		if err := os.MkdirAll(filepath.Dir(into), 0o755); err != nil {
 			return err
@@ -71,7 +71,7 @@ func FetchSubmodule(ctx context.Context, g *git.Runner, into string, s Submodule
 			return err
 		}
 	}
-	if hasCommit(ctx, g, into, s.Commit) {
+	if hasCommit(ctx, g.Runner, into, s.Commit) {
 		return nil
 	}
 	return fetchCommit(ctx, g, into, s.URL, s.Commit)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/versionwarn"
@@ -40,7 +41,7 @@ const (
 // commit) into a folder, streaming its blobs from one "git cat-file
 // --batch" and writing files in parallel.
 type treeExport struct {
-	g      *git.Runner
+	g      *network.Client
 	dir    string // where git runs (a work tree or a git dir)
 	commit string
 	dest   string // the folder, which exists
@@ -354,7 +355,7 @@ func (t *treeExport) writeSmall(ctx context.Context, j blobJob) error {
 		}
 		return os.Symlink(string(j.data), p)
 	case t.attrs.subst(full):
-		out, err := t.attrs.expand(ctx, t.g, t.dir, full, j.e, j.data, t.proof)
+		out, err := t.attrs.expand(ctx, t.g.Runner, t.dir, full, j.e, j.data, t.proof)
 		if err != nil {
 			return fmt.Errorf("export-subst of %s: %w", full, err)
 		}

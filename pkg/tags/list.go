@@ -13,6 +13,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/names"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // TagInfo is one deploy tag found in the repos.
@@ -41,13 +42,13 @@ type ListOptions struct {
 // the name, then by name, descending). Tags that names.Parse does not
 // accept (v1.2.3, release-x) are never listed. Every repo that cannot be
 // read is named and nothing is returned.
-func List(ctx context.Context, g *git.Runner, o ListOptions) ([]TagInfo, error) {
+func List(ctx context.Context, g *network.Client, o ListOptions) ([]TagInfo, error) {
 	n := len(o.Repos)
 	local := make([]map[string]localTag, n)
 	remote := make([]map[string]bool, n)
 	err := basedir.Fanout{Jobs: o.Jobs}.Each(ctx, n, func(i int) string { return o.Repos[i].Name }, func(ctx context.Context, i int) error {
 		var err error
-		local[i], err = localTags(ctx, g, o.Repos[i].Path)
+		local[i], err = localTags(ctx, g.Runner, o.Repos[i].Path)
 		if err == nil && o.Remote != "" {
 			remote[i], err = remoteTags(ctx, g, o.Repos[i].Path, o.Remote, o.Timeout)
 		}
@@ -165,7 +166,7 @@ func ParseTagList(b []byte) (map[string]localTag, error) {
 	return out, nil
 }
 
-func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout time.Duration) (map[string]bool, error) {
+func remoteTags(ctx context.Context, g *network.Client, dir, remote string, timeout time.Duration) (map[string]bool, error) {
 	rc, err := g.RemoteConfig(ctx, dir, remote)
 	if err != nil {
 		return nil, err
@@ -173,11 +174,11 @@ func remoteTags(ctx context.Context, g *git.Runner, dir, remote string, timeout 
 	if len(rc.Fetch) == 0 {
 		return nil, fmt.Errorf("%w %q in %s", git.ErrNoRemote, remote, dir)
 	}
-	b, err := g.LsRemote(ctx, git.NetCall{Dir: dir, Remote: remote, URL: rc.Fetch[0], Args: []string{"--tags"},
+	b, err := g.LsRemote(ctx, network.Call{Dir: dir, Remote: remote, URL: rc.Fetch[0], Args: []string{"--tags"},
 		Refs: []string{"refs/tags/*"}, SSHCommand: rc.SSHCommand, Timeout: timeout})
 	if err != nil {
-		var ne *git.NetError
-		if errors.As(err, &ne) && ne.Kind == git.KindTimeout {
+		var ne *network.Error
+		if errors.As(err, &ne) && ne.Kind == network.KindTimeout {
 			return nil, fail.WithHint(fmt.Errorf("remote %s (%s) timed out after %s", remote, ne.URL, timeout), ne.Hint())
 		}
 		return nil, err

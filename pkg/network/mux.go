@@ -1,4 +1,4 @@
-package git
+package network
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 // what forges allow one client.
 const DefaultHostJobs = 8
 
-// netState is what a Runner's network verbs share during one run: the
+// netState is what a Client's network verbs share during one run: the
 // per-host bound, each host's verdict once one is known, and the ssh
 // connection kept open to each host.
 type netState struct {
@@ -31,7 +31,7 @@ type netState struct {
 
 	mu       sync.Mutex
 	sem      map[Host]chan struct{}
-	verdicts map[Host]*NetError
+	verdicts map[Host]*Error
 	masters  map[string]*master // by ssh command and host
 	dir      string             // private folder of the control sockets
 	seq      int
@@ -43,20 +43,20 @@ type netState struct {
 type master struct {
 	ready chan struct{}
 	opts  string    // ssh options that use it; "" when not shared
-	err   *NetError // the host's verdict when it could not connect
+	err   *Error    // the host's verdict when it could not connect
 	cmd   *proc.Cmd // the running master, or nil
 	done  chan struct{}
 }
 
-func (r *Runner) netState() *netState {
-	r.netOnce.Do(func() {
-		r.net = &netState{hostJobs: r.hostJobs, sem: map[Host]chan struct{}{},
-			verdicts: map[Host]*NetError{}, masters: map[string]*master{}}
+func (cl *Client) net() *netState {
+	cl.once.Do(func() {
+		cl.st = &netState{hostJobs: cl.hostJobs, sem: map[Host]chan struct{}{},
+			verdicts: map[Host]*Error{}, masters: map[string]*master{}}
 	})
-	return r.net
+	return cl.st
 }
 
-func (n *netState) verdict(h Host) *NetError {
+func (n *netState) verdict(h Host) *Error {
 	if h.Name == "" {
 		return nil
 	}
@@ -65,7 +65,7 @@ func (n *netState) verdict(h Host) *NetError {
 	return n.verdicts[h]
 }
 
-func (n *netState) setVerdict(h Host, e *NetError) {
+func (n *netState) setVerdict(h Host, e *Error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.verdicts[h] == nil {
@@ -102,7 +102,7 @@ func (n *netState) acquire(ctx context.Context, h Host) (func(), error) {
 // sharing (ControlMaster or ControlPath set), and the host's verdict when
 // the connection cannot be made: every step to that host then fails at
 // once with the same cause.
-func (n *netState) mux(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeout time.Duration) (string, *NetError) {
+func (n *netState) mux(ctx context.Context, cl *Client, h Host, ssh sshCmd, timeout time.Duration) (string, *Error) {
 	key := ssh.cmd + "\x00" + h.String()
 	n.mu.Lock()
 	if n.closed {
@@ -116,14 +116,14 @@ func (n *netState) mux(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeo
 		case <-m.ready:
 			return m.opts, m.err
 		case <-ctx.Done():
-			return "", &NetError{Kind: KindInterrupted, Err: ctx.Err()}
+			return "", &Error{Kind: KindInterrupted, Err: ctx.Err()}
 		}
 	}
 	m = &master{ready: make(chan struct{})}
 	n.masters[key] = m
 	n.mu.Unlock()
 	defer close(m.ready)
-	m.opts, m.err = n.open(ctx, r, h, ssh, timeout, m)
+	m.opts, m.err = n.open(ctx, cl, h, ssh, timeout, m)
 	if m.err != nil && m.err.Kind == KindOther {
 		// Not a verdict on the host (a server that refuses sessions
 		// without a command, say): each step connects on its own.
@@ -149,13 +149,13 @@ func sshTarget(h Host) string {
 	return t + "-- " + shellQuote(h.Name)
 }
 
-func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, timeout time.Duration, m *master) (string, *NetError) {
+func (n *netState) open(ctx context.Context, cl *Client, h Host, ssh sshCmd, timeout time.Duration, m *master) (string, *Error) {
 	// Does the user's own config decide? (ssh -G prints the options it
 	// would use, without connecting.)
 	gctx, gcancel := context.WithTimeout(ctx, min(timeout, 5*time.Second))
 	defer gcancel()
 	g := proc.Command(gctx, "sh", "-c", "exec "+ssh.cmd+" -G "+sshTarget(h))
-	g.Env = r.env
+	g.Env = cl.Env()
 	g.Cancel = func() error { return syscall.Kill(-g.Process.Pid, syscall.SIGKILL) }
 	g.WaitDelay = time.Second
 	out, err := g.Output()
@@ -201,11 +201,11 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	defer cancel()
 	var stderr bytes.Buffer
 	line := ssh.cmd + " -o BatchMode=yes -o ControlMaster=yes -o ControlPersist=no" + opts + " -N " + sshTarget(h)
-	r.Trace(line)
+	cl.Trace(line)
 	// Not bound to ctx, which is the first step's: the master lives until
 	// Close, with the watchdog as every child (pkg/proc).
 	cmd := proc.Command(context.Background(), "sh", "-c", "exec "+line)
-	cmd.Env = r.env
+	cmd.Env = cl.Env()
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return "", nil
@@ -220,7 +220,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 		}
 		select {
 		case <-exited:
-			e := &NetError{Err: errors.New("ssh exited")}
+			e := &Error{Err: errors.New("ssh exited")}
 			e.Kind, e.Cause = Classify(stderr.String())
 			if e.Cause == "" {
 				e.Cause = "ssh to " + h.String() + " exited without a word"
@@ -230,7 +230,7 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			_ = cmd.Process.Kill()
 			<-exited
-			e := &NetError{Err: ctx.Err(), Timeout: timeout}
+			e := &Error{Err: ctx.Err(), Timeout: timeout}
 			if errors.Is(ctx.Err(), context.Canceled) {
 				e.Kind = KindInterrupted
 				return "", e
@@ -246,13 +246,13 @@ func (n *netState) open(ctx context.Context, r *Runner, h Host, ssh sshCmd, time
 	}
 }
 
-// Close ends every shared ssh connection the runner opened and removes
+// Close ends every shared ssh connection the client opened and removes
 // their private folder. Steps started after Close connect on their own.
-func (r *Runner) Close() error {
-	if r.net == nil {
+func (cl *Client) Close() error {
+	if cl.st == nil {
 		return nil
 	}
-	n := r.net
+	n := cl.st
 	n.mu.Lock()
 	n.closed = true
 	masters := n.masters

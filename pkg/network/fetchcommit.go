@@ -1,4 +1,4 @@
-package git
+package network
 
 import (
 	"context"
@@ -14,17 +14,17 @@ import (
 const FetchedRefs = "refs/deploytag/fetched/"
 
 // FetchCommitCall is the argv of FetchCommit's fetch of commit itself from
-// url (NetArgv of it is what git runs): no tags, no submodules, no ref
+// url (Argv of it is what git runs): no tags, no submodules, no ref
 // written, not even FETCH_HEAD.
-func FetchCommitCall(dir, url, commit string) NetCall {
-	return NetCall{Dir: dir, Remote: url, Args: fetchCommitArgs, Refs: []string{commit}}
+func FetchCommitCall(dir, url, commit string) Call {
+	return Call{Dir: dir, Remote: url, Args: fetchCommitArgs, Refs: []string{commit}}
 }
 
 // FetchAdvertisedCall is the argv of FetchCommit's second try: every
 // branch and tag url advertises, each into FetchedRefs (heads/, tags/),
 // never forced.
-func FetchAdvertisedCall(dir, url string) NetCall {
-	return NetCall{Dir: dir, Remote: url, Args: fetchCommitArgs,
+func FetchAdvertisedCall(dir, url string) Call {
+	return Call{Dir: dir, Remote: url, Args: fetchCommitArgs,
 		Refs: []string{"refs/heads/*:" + FetchedRefs + "heads/*", "refs/tags/*:" + FetchedRefs + "tags/*"}}
 }
 
@@ -39,23 +39,23 @@ var fetchCommitArgs = []string{"--quiet", "--no-tags", "--no-recurse-submodules"
 // does not bring it, for every branch and tag the server advertises
 // (FetchAdvertisedCall), so a commit reachable from one of them comes
 // along. It returns nil once dir has the commit, even if a ref in
-// FetchedRefs could not be updated; otherwise a *NetError naming url with
+// FetchedRefs could not be updated; otherwise a *Error naming url with
 // what the server said, or an error saying that url gave no commit
 // of that id. A failure no second try can help (the host, the
 // credentials, the repo's existence) is returned after the first.
-func (r *Runner) FetchCommit(ctx context.Context, dir, url, commit string) error {
-	_, err := r.Fetch(ctx, FetchCommitCall(dir, url, commit))
-	if r.hasCommit(ctx, dir, commit) {
+func (cl *Client) FetchCommit(ctx context.Context, dir, url, commit string) error {
+	_, err := cl.Fetch(ctx, FetchCommitCall(dir, url, commit))
+	if cl.hasCommit(ctx, dir, commit) {
 		return nil
 	}
-	var ne *NetError
+	var ne *Error
 	if errors.As(err, &ne) && ne.Kind != KindOther {
 		return err
 	}
 	byID := err
-	_, err = r.Fetch(ctx, FetchAdvertisedCall(dir, url))
+	_, err = cl.Fetch(ctx, FetchAdvertisedCall(dir, url))
 	switch {
-	case r.hasCommit(ctx, dir, commit):
+	case cl.hasCommit(ctx, dir, commit):
 		return nil
 	case err != nil:
 		return err
@@ -67,17 +67,17 @@ func (r *Runner) FetchCommit(ctx context.Context, dir, url, commit string) error
 	return fmt.Errorf("%s has no commit %s: %s", redact.Credentials(url), commit, why)
 }
 
-// cause is what a failed fetch said: a *NetError's cause, else its
+// cause is what a failed fetch said: a *Error's cause, else its
 // message.
 func cause(err error) string {
-	var ne *NetError
+	var ne *Error
 	if errors.As(err, &ne) && ne.Cause != "" {
 		return ne.Cause
 	}
 	return err.Error()
 }
 
-func (r *Runner) hasCommit(ctx context.Context, dir, commit string) bool {
-	objs, err := r.Resolve(ctx, dir, commit+"^{commit}")
+func (cl *Client) hasCommit(ctx context.Context, dir, commit string) bool {
+	objs, err := cl.Resolve(ctx, dir, commit+"^{commit}")
 	return err == nil && len(objs) == 1 && !objs[0].Missing && objs[0].Oid == commit
 }

@@ -1,4 +1,4 @@
-package git
+package network
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/redact"
 )
 
@@ -19,8 +20,8 @@ import (
 // redacted like any other.
 const AllowedProtocols = "file:git:ssh:https:http"
 
-// NetCall is one network verb: git VERB ARGS -- REMOTE REFS...
-type NetCall struct {
+// Call is one network verb: git VERB ARGS -- REMOTE REFS...
+type Call struct {
 	Dir    string   // the repo it runs in; "" for Clone
 	Remote string   // a remote's name or a URL, as git is given it
 	Args   []string // the verb's own options
@@ -37,28 +38,28 @@ type NetCall struct {
 }
 
 // Push runs "git push ARGS -- REMOTE REFS..." under the network policy.
-func (r *Runner) Push(ctx context.Context, c NetCall) ([]byte, error) {
-	return r.network(ctx, "push", c)
+func (cl *Client) Push(ctx context.Context, c Call) ([]byte, error) {
+	return cl.network(ctx, "push", c)
 }
 
 // Fetch runs "git fetch ARGS -- REMOTE REFS..." under the network policy.
-func (r *Runner) Fetch(ctx context.Context, c NetCall) ([]byte, error) {
-	return r.network(ctx, "fetch", c)
+func (cl *Client) Fetch(ctx context.Context, c Call) ([]byte, error) {
+	return cl.network(ctx, "fetch", c)
 }
 
 // LsRemote runs "git ls-remote ARGS -- REMOTE PATTERNS..." under the
 // network policy.
-func (r *Runner) LsRemote(ctx context.Context, c NetCall) ([]byte, error) {
-	return r.network(ctx, "ls-remote", c)
+func (cl *Client) LsRemote(ctx context.Context, c Call) ([]byte, error) {
+	return cl.network(ctx, "ls-remote", c)
 }
 
 // Clone runs "git clone ARGS -- URL DIR" under the network policy.
-func (r *Runner) Clone(ctx context.Context, c NetCall) ([]byte, error) {
-	return r.network(ctx, "clone", c)
+func (cl *Client) Clone(ctx context.Context, c Call) ([]byte, error) {
+	return cl.network(ctx, "clone", c)
 }
 
-// NetArgv is the argv of a network verb (after any "-c" settings).
-func NetArgv(verb string, c NetCall) []string {
+// Argv is the argv of a network verb (after any "-c" settings).
+func Argv(verb string, c Call) []string {
 	argv := append([]string{verb}, c.Args...)
 	argv = append(argv, "--", c.Remote)
 	return append(argv, c.Refs...)
@@ -68,14 +69,14 @@ func NetArgv(verb string, c NetCall) []string {
 // AllowedProtocols, no prompt (no terminal, no askpass, ssh in batch
 // mode), a deadline after which git and all it started are killed, at most
 // the host's share of connections at once, the host's verdict once one is
-// known, and failures turned into a *NetError whose every word is redacted.
-func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, error) {
+// known, and failures turned into a *Error whose every word is redacted.
+func (cl *Client) network(ctx context.Context, verb string, c Call) ([]byte, error) {
 	if c.Remote == "" || strings.HasPrefix(c.Remote, "-") {
 		return nil, fmt.Errorf("%s: bad remote %q", verb, redact.Credentials(c.Remote))
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
-		timeout = r.timeout
+		timeout = cl.Timeout()
 	}
 	url := c.URL
 	if url == "" {
@@ -83,11 +84,11 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 	}
 	h := ParseHost(url)
 	secrets := redact.Secrets(c.Remote, c.URL)
-	ne := &NetError{Verb: verb, Remote: redact.Credentials(c.Remote), Timeout: timeout, secrets: secrets}
+	ne := &Error{Verb: verb, Remote: redact.Credentials(c.Remote), Timeout: timeout, secrets: secrets}
 	if c.URL != "" && c.URL != c.Remote {
 		ne.URL = redact.Credentials(c.URL)
 	}
-	n := r.netState()
+	n := cl.net()
 	if v := n.verdict(h); v != nil {
 		return nil, ne.from(v)
 	}
@@ -105,9 +106,9 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 	var pre []string
 	switch h.Scheme {
 	case "ssh":
-		ssh := r.sshCommand(c.SSHCommand)
+		ssh := cl.sshCommand(c.SSHCommand)
 		if ssh.like {
-			opts, verr := n.mux(ctx, r, h, ssh, timeout)
+			opts, verr := n.mux(ctx, cl, h, ssh, timeout)
 			if verr != nil {
 				return nil, ne.from(verr)
 			}
@@ -123,11 +124,11 @@ func (r *Runner) network(ctx context.Context, verb string, c NetCall) ([]byte, e
 	}
 	// fetch, push and clone write refs, and run the repo's hooks as plain
 	// git would; ls-remote only reads.
-	trust := TrustHooks
+	trust := git.TrustHooks
 	if verb == "ls-remote" {
 		trust = 0
 	}
-	out, err := r.Do(ctx, Call{Dir: c.Dir, Args: append(pre, NetArgv(verb, c)...), Env: env, Timeout: timeout, Trust: trust})
+	out, err := cl.Do(ctx, git.Call{Dir: c.Dir, Args: append(pre, Argv(verb, c)...), Env: env, Timeout: timeout, Trust: trust})
 	if err == nil {
 		return out, nil
 	}
@@ -147,9 +148,9 @@ type sshCmd struct {
 
 // sshCommand finds the ssh command as git does: GIT_SSH_COMMAND, else
 // core.sshCommand, else GIT_SSH, else ssh.
-func (r *Runner) sshCommand(core string) sshCmd {
+func (cl *Client) sshCommand(core string) sshCmd {
 	var envCmd, envProg string
-	for _, kv := range r.env {
+	for _, kv := range cl.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "GIT_SSH_COMMAND":
@@ -286,10 +287,10 @@ func (k Kind) HostWide() bool {
 	return false
 }
 
-// NetError is a network verb that failed. Its message is one line:
+// Error is a network verb that failed. Its message is one line:
 // "VERB REMOTE (URL) failed: CAUSE", the cause being the line of ssh, git
 // or the server that says what went wrong; Hint says what to do.
-type NetError struct {
+type Error struct {
 	Verb    string // push, fetch, ls-remote, clone
 	Remote  string // as git was given it, redacted
 	URL     string // the URL Remote stands for when it is a name, redacted
@@ -304,11 +305,11 @@ type NetError struct {
 	secrets []string
 }
 
-// ErrHostFailed is what a NetError wraps when its verdict came from
+// ErrHostFailed is what a Error wraps when its verdict came from
 // another repo on the same host.
 var ErrHostFailed = errors.New("the host failed for another repo")
 
-func (e *NetError) Error() string {
+func (e *Error) Error() string {
 	what := e.Verb + " " + e.Remote
 	switch e.Verb {
 	case "push":
@@ -334,10 +335,10 @@ func (e *NetError) Error() string {
 	return what + " failed: " + e.Cause
 }
 
-func (e *NetError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // where is the URL of the remote, redacted.
-func (e *NetError) where() string {
+func (e *Error) where() string {
 	if e.URL != "" {
 		return e.URL
 	}
@@ -345,7 +346,7 @@ func (e *NetError) where() string {
 }
 
 // Hint says what to do about the failure.
-func (e *NetError) Hint() string {
+func (e *Error) Hint() string {
 	h := ""
 	switch e.Kind {
 	case KindTimeout:
@@ -382,7 +383,7 @@ func (e *NetError) Hint() string {
 // from fills e from a host verdict another repo met. The cause is the
 // other repo's, but where it quotes that repo's URL it quotes e's own: an
 // error never names another repo's URL as its own.
-func (e *NetError) from(v *NetError) *NetError {
+func (e *Error) from(v *Error) *Error {
 	e.Kind, e.Cause, e.Timeout, e.Host = v.Kind, v.Cause, v.Timeout, v.Host
 	if theirs, ours := v.where(), e.where(); theirs != "" && theirs != ours {
 		e.Cause = strings.ReplaceAll(e.Cause, theirs, ours)
@@ -395,7 +396,7 @@ func (e *NetError) from(v *NetError) *NetError {
 }
 
 // classify sets e's kind and cause from git's failure.
-func (e *NetError) classify(err error) {
+func (e *Error) classify(err error) {
 	e.Err = err
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -405,7 +406,7 @@ func (e *NetError) classify(err error) {
 		e.Kind = KindInterrupted
 		return
 	}
-	stderr := Stderr(err)
+	stderr := git.Stderr(err)
 	e.Kind, e.Cause = Classify(stderr)
 	if e.Cause == "" {
 		e.Cause = redact.Credentials(err.Error())

@@ -1,10 +1,13 @@
-package git
+package network
 
 import (
 	"context"
+
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 // Remote is what git's config says about pushing to one remote: its URLs
@@ -13,7 +16,7 @@ import (
 type Remote struct {
 	Fetch []string // remote.<name>.url, rewritten
 	Push  []string // the URLs "git push <name>" pushes to
-	// SSHCommand is core.sshCommand, or "" when unset (for NetCall).
+	// SSHCommand is core.sshCommand, or "" when unset (for Call).
 	SSHCommand string
 }
 
@@ -28,10 +31,10 @@ func RemoteConfigArgs(remote string) []string {
 
 // RemoteConfig reads, in one git process, what Remote says about remote as
 // seen from dir. A remote without URLs yields a Remote with none.
-func (r *Runner) RemoteConfig(ctx context.Context, dir, remote string) (Remote, error) {
-	out, err := r.Run(ctx, dir, RemoteConfigArgs(remote)...)
-	if err != nil && ExitCode(err) != 1 { // 1: nothing matched
-		return Remote{}, notARepo(err)
+func (cl *Client) RemoteConfig(ctx context.Context, dir, remote string) (Remote, error) {
+	out, err := cl.Run(ctx, dir, RemoteConfigArgs(remote)...)
+	if err != nil && git.ExitCode(err) != 1 { // 1: nothing matched
+		return Remote{}, git.NotARepo(err)
 	}
 	return ParseRemoteConfig(out, remote)
 }

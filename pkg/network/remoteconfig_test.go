@@ -1,4 +1,4 @@
-package git
+package network
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/pkg/git"
 )
 
 func TestParseRemoteConfig(t *testing.T) {
@@ -79,10 +81,11 @@ func TestParseRemoteConfig(t *testing.T) {
 func TestRemoteConfigAgreesWithGit(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	g, err := New(ctx, Options{Env: []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1"}})
+	r, err := git.New(ctx, git.Options{Env: []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := New(r, Options{})
 	configs := [][]string{
 		{"remote.origin.url", "/srv/a.git"},
 		{"remote.origin.url", "https://u:secret@h/a.git", "remote.origin.pushurl", "ssh://h/a.git", "remote.origin.pushurl", "/p.git"},

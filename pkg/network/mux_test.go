@@ -1,4 +1,4 @@
-package git_test
+package network_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/internal/sshtest"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // Steps to one ssh host, run at once, share one login; Close ends the
@@ -51,17 +52,18 @@ func TestSSHSharedConnection(t *testing.T) {
 		}
 		var trace strings.Builder
 		var traceMu sync.Mutex
-		g, err := git.New(context.Background(), git.Options{Env: append(env, "GIT_SSH_COMMAND="+sshCmd),
+		r, err := git.New(context.Background(), git.Options{Env: append(env, "GIT_SSH_COMMAND="+sshCmd),
 			Trace: writerFunc(func(p []byte) (int, error) { traceMu.Lock(); defer traceMu.Unlock(); return trace.Write(p) })})
 		if err != nil {
 			t.Fatal(err)
 		}
+		g := network.New(r, network.Options{})
 		before := strings.Count(srv.Log(), "Accepted publickey")
 		var wg sync.WaitGroup
 		errs := make([]error, 6)
 		for i := range 6 {
 			wg.Go(func() {
-				_, errs[i] = g.LsRemote(context.Background(), git.NetCall{Dir: t.TempDir(),
+				_, errs[i] = g.LsRemote(context.Background(), network.Call{Dir: t.TempDir(),
 					Remote: srv.AliasURL(filepath.Join(srv.Root, fmt.Sprintf("r%d.git", i))), Timeout: time.Minute})
 			})
 		}

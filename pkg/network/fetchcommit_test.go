@@ -1,4 +1,4 @@
-package git
+package network
 
 import (
 	"slices"
@@ -11,11 +11,11 @@ import (
 // the repo's own refs.
 func TestFetchCommitCalls(t *testing.T) {
 	const c = "0123456789abcdef0123456789abcdef01234567"
-	byID := NetArgv("fetch", FetchCommitCall("d", "https://h/x.git", c))
+	byID := Argv("fetch", FetchCommitCall("d", "https://h/x.git", c))
 	if want := []string{"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--", "https://h/x.git", c}; !slices.Equal(byID, want) {
 		t.Errorf("by id: %q, want %q", byID, want)
 	}
-	adv := NetArgv("fetch", FetchAdvertisedCall("d", "https://h/x.git"))
+	adv := Argv("fetch", FetchAdvertisedCall("d", "https://h/x.git"))
 	refs := adv[slices.Index(adv, "https://h/x.git")+1:]
 	if len(refs) != 2 {
 		t.Fatalf("advertised: %q", adv)
@@ -31,13 +31,13 @@ func TestFetchCommitCalls(t *testing.T) {
 // A host's verdict given to another repo on that host quotes that repo's
 // own URL, never the URL of the repo that met it first.
 func TestVerdictQuotesOwnURL(t *testing.T) {
-	v := &NetError{Verb: "fetch", Remote: "http://h/a.git", Kind: KindRefused,
+	v := &Error{Verb: "fetch", Remote: "http://h/a.git", Kind: KindRefused,
 		Cause: "unable to access 'http://h/a.git/': Failed to connect to h port 80", Host: "h"}
-	e := (&NetError{Verb: "fetch", Remote: "http://h/b.git"}).from(v)
+	e := (&Error{Verb: "fetch", Remote: "http://h/b.git"}).from(v)
 	if want := "unable to access 'http://h/b.git/': Failed to connect to h port 80"; e.Cause != want {
 		t.Errorf("cause %q, want %q", e.Cause, want)
 	}
-	named := (&NetError{Verb: "push", Remote: "origin", URL: "http://h/c.git"}).from(v)
+	named := (&Error{Verb: "push", Remote: "origin", URL: "http://h/c.git"}).from(v)
 	if !strings.Contains(named.Error(), "'http://h/c.git/'") || strings.Contains(named.Error(), "a.git") {
 		t.Errorf("%q quotes another repo's URL", named.Error())
 	}

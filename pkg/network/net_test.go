@@ -1,4 +1,4 @@
-package git_test
+package network_test
 
 import (
 	"context"
@@ -12,26 +12,26 @@ import (
 
 	"github.com/deploytag/deploytag/internal/githttp"
 	"github.com/deploytag/deploytag/internal/gittest"
-	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 )
 
 // verbs are the four network verbs, each run against remote from a repo
 // (Clone into a new folder).
-var verbs = map[string]func(ctx context.Context, g *git.Runner, repo, remote string, timeout time.Duration) error{
-	"push": func(ctx context.Context, g *git.Runner, repo, remote string, timeout time.Duration) error {
-		_, err := g.Push(ctx, git.NetCall{Dir: repo, Remote: remote, Refs: []string{"HEAD:refs/heads/x"}, Timeout: timeout})
+var verbs = map[string]func(ctx context.Context, g *network.Client, repo, remote string, timeout time.Duration) error{
+	"push": func(ctx context.Context, g *network.Client, repo, remote string, timeout time.Duration) error {
+		_, err := g.Push(ctx, network.Call{Dir: repo, Remote: remote, Refs: []string{"HEAD:refs/heads/x"}, Timeout: timeout})
 		return err
 	},
-	"fetch": func(ctx context.Context, g *git.Runner, repo, remote string, timeout time.Duration) error {
-		_, err := g.Fetch(ctx, git.NetCall{Dir: repo, Remote: remote, Refs: []string{"refs/heads/main:refs/remotes/x/main"}, Timeout: timeout})
+	"fetch": func(ctx context.Context, g *network.Client, repo, remote string, timeout time.Duration) error {
+		_, err := g.Fetch(ctx, network.Call{Dir: repo, Remote: remote, Refs: []string{"refs/heads/main:refs/remotes/x/main"}, Timeout: timeout})
 		return err
 	},
-	"ls-remote": func(ctx context.Context, g *git.Runner, repo, remote string, timeout time.Duration) error {
-		_, err := g.LsRemote(ctx, git.NetCall{Dir: repo, Remote: remote, Timeout: timeout})
+	"ls-remote": func(ctx context.Context, g *network.Client, repo, remote string, timeout time.Duration) error {
+		_, err := g.LsRemote(ctx, network.Call{Dir: repo, Remote: remote, Timeout: timeout})
 		return err
 	},
-	"clone": func(ctx context.Context, g *git.Runner, repo, remote string, timeout time.Duration) error {
-		_, err := g.Clone(ctx, git.NetCall{Remote: remote, Args: []string{"--quiet"},
+	"clone": func(ctx context.Context, g *network.Client, repo, remote string, timeout time.Duration) error {
+		_, err := g.Clone(ctx, network.Call{Remote: remote, Args: []string{"--quiet"},
 			Refs: []string{filepath.Join(filepath.Dir(repo), "clone-"+filepath.Base(repo))}, Timeout: timeout})
 		return err
 	},
@@ -39,8 +39,9 @@ var verbs = map[string]func(ctx context.Context, g *git.Runner, repo, remote str
 
 // servedWorld makes a world with repo r, and a bare a.git served over
 // smart HTTP with opts.
-func servedWorld(t *testing.T, opts githttp.Options) (g *git.Runner, repo string, s *githttp.Server) {
-	env, g, base, _ := gittest.World(t, "r")
+func servedWorld(t *testing.T, opts githttp.Options) (g *network.Client, repo string, s *githttp.Server) {
+	env, r, base, _ := gittest.World(t, "r")
+	g = gittest.Client(t, r)
 	srvRoot := t.TempDir()
 	gittest.Git(t, env, srvRoot, "init", "-q", "--bare", "a.git")
 	return g, filepath.Join(base, "r"), githttp.New(t, srvRoot, opts)
@@ -50,7 +51,8 @@ func servedWorld(t *testing.T, opts githttp.Options) (g *git.Runner, repo string
 // allows it: the command in the URL never runs.
 func TestNetVerbsRefuseExt(t *testing.T) {
 	t.Parallel()
-	env, g, base, _ := gittest.World(t, "r")
+	env, r, base, _ := gittest.World(t, "r")
+	g := gittest.Client(t, r)
 	repo := filepath.Join(base, "r")
 	gittest.Git(t, env, repo, "config", "protocol.ext.allow", "always")
 	gittest.Git(t, env, repo, "config", "protocol.allow", "always")
@@ -63,8 +65,8 @@ func TestNetVerbsRefuseExt(t *testing.T) {
 				continue
 			}
 			err := run(context.Background(), g, repo, r, 20*time.Second)
-			var ne *git.NetError
-			if !errors.As(err, &ne) || ne.Kind != git.KindProtocol {
+			var ne *network.Error
+			if !errors.As(err, &ne) || ne.Kind != network.KindProtocol {
 				t.Errorf("%s %s: got %v, want a refused transport", verb, r, err)
 			}
 			if _, err := os.Stat(planted); err == nil {
@@ -82,8 +84,8 @@ func TestNetVerbsNeverPrompt(t *testing.T) {
 	for verb, run := range verbs {
 		start := time.Now()
 		err := run(context.Background(), g, repo, s.RepoURL("a.git"), time.Minute)
-		var ne *git.NetError
-		if !errors.As(err, &ne) || ne.Kind != git.KindAuth || !strings.Contains(ne.Cause, "could not read Username") {
+		var ne *network.Error
+		if !errors.As(err, &ne) || ne.Kind != network.KindAuth || !strings.Contains(ne.Cause, "could not read Username") {
 			t.Errorf("%s: got %v, want an auth failure without a prompt", verb, err)
 		} else if ne.Hint() == "" {
 			t.Errorf("%s: no hint", verb)
@@ -98,7 +100,8 @@ func TestNetVerbsNeverPrompt(t *testing.T) {
 // and says so.
 func TestNetVerbsTimeout(t *testing.T) {
 	t.Parallel()
-	_, g, base, _ := gittest.World(t, "r")
+	_, r, base, _ := gittest.World(t, "r")
+	g := gittest.Client(t, r)
 	repo := filepath.Join(base, "r")
 	addr, stop, err := githttp.Hang()
 	if err != nil {
@@ -108,8 +111,8 @@ func TestNetVerbsTimeout(t *testing.T) {
 	for verb, run := range verbs {
 		start := time.Now()
 		err := run(context.Background(), g, repo, "git://"+addr+"/"+verb+".git", time.Second)
-		var ne *git.NetError
-		if !errors.As(err, &ne) || ne.Kind != git.KindTimeout || !strings.Contains(err.Error(), "timed out after 1s") {
+		var ne *network.Error
+		if !errors.As(err, &ne) || ne.Kind != network.KindTimeout || !strings.Contains(err.Error(), "timed out after 1s") {
 			t.Errorf("%s: got %v, want a timeout", verb, err)
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -130,8 +133,8 @@ func TestNetVerbsRedact(t *testing.T) {
 	url := strings.Replace(s.AuthURL("a.git"), "deployer", "deployer", 1) + "?private_token=tok-SECRET2&access_token=tok-SECRET3"
 	for verb, run := range verbs {
 		err := run(context.Background(), g, repo, url, time.Minute)
-		var ne *git.NetError
-		if !errors.As(err, &ne) || ne.Kind != git.KindServer {
+		var ne *network.Error
+		if !errors.As(err, &ne) || ne.Kind != network.KindServer {
 			t.Errorf("%s: got %v, want a server failure", verb, err)
 			continue
 		}
@@ -147,7 +150,8 @@ func TestNetVerbsRedact(t *testing.T) {
 // steps to it fail at once with the same cause, naming the host.
 func TestNetHostVerdict(t *testing.T) {
 	t.Parallel()
-	_, g, base, _ := gittest.World(t, "r")
+	_, r, base, _ := gittest.World(t, "r")
+	g := gittest.Client(t, r)
 	repo := filepath.Join(base, "r")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,20 +160,20 @@ func TestNetHostVerdict(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // now refused
 	first := verbs["ls-remote"](context.Background(), g, repo, "git://"+addr+"/a.git", time.Minute)
-	var ne *git.NetError
-	if !errors.As(first, &ne) || ne.Kind != git.KindRefused || ne.Host != "" {
+	var ne *network.Error
+	if !errors.As(first, &ne) || ne.Kind != network.KindRefused || ne.Host != "" {
 		t.Fatalf("first: %v", first)
 	}
 	second := verbs["fetch"](context.Background(), g, repo, "git://"+addr+"/b.git", time.Minute)
-	var ne2 *git.NetError
-	if !errors.As(second, &ne2) || ne2.Kind != git.KindRefused || ne2.Cause != ne.Cause || ne2.Host != addr ||
-		!errors.Is(second, git.ErrHostFailed) || !strings.Contains(ne2.Hint(), addr) {
+	var ne2 *network.Error
+	if !errors.As(second, &ne2) || ne2.Kind != network.KindRefused || ne2.Cause != ne.Cause || ne2.Host != addr ||
+		!errors.Is(second, network.ErrHostFailed) || !strings.Contains(ne2.Hint(), addr) {
 		t.Fatalf("second: %v (%+v)", second, ne2)
 	}
 }
 
 func TestParseHost(t *testing.T) {
-	for in, want := range map[string]git.Host{
+	for in, want := range map[string]network.Host{
 		"ssh://git@forge.example:2222/org/r.git": {Scheme: "ssh", User: "git", Name: "forge.example", Port: "2222"},
 		"git+ssh://forge/r":                      {Scheme: "ssh", Name: "forge"},
 		"git@github.com:org/r.git":               {Scheme: "ssh", User: "git", Name: "github.com"},
@@ -182,7 +186,7 @@ func TestParseHost(t *testing.T) {
 		"file:///srv/r":                          {Scheme: "file"},
 		"ext::ssh -p 22 h %S r":                  {Scheme: "ext"},
 	} {
-		if got := git.ParseHost(in); got != want {
+		if got := network.ParseHost(in); got != want {
 			t.Errorf("ParseHost(%q) = %+v, want %+v", in, got, want)
 		}
 	}
@@ -191,26 +195,26 @@ func TestParseHost(t *testing.T) {
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		stderr string
-		kind   git.Kind
+		kind   network.Kind
 		cause  string
 	}{
 		{"No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\nHost key verification failed.\r\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights",
-			git.KindHostKeyUnknown, "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking."},
+			network.KindHostKeyUnknown, "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking."},
 		{"@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@\nHost key for [h]:22 has changed and you have requested strict checking.\nHost key verification failed.\n",
-			git.KindHostKeyChanged, "Host key for [h]:22 has changed and you have requested strict checking."},
-		{"git@127.0.0.1: Permission denied (publickey).\r\nfatal: Could not read from remote repository.\n", git.KindAuth, "git@127.0.0.1: Permission denied (publickey)."},
-		{"ssh: connect to host 127.0.0.1 port 1: Connection refused\r\nfatal: Could not read from remote repository.\n", git.KindRefused, "ssh: connect to host 127.0.0.1 port 1: Connection refused"},
-		{"ssh: Could not resolve hostname nohost.invalid: Name or service not known\r\n", git.KindDNS, "ssh: Could not resolve hostname nohost.invalid: Name or service not known"},
-		{"fatal: unable to access 'http://***@h/a.git/': The requested URL returned error: 403\n", git.KindForbidden, "unable to access 'http://***@h/a.git/': The requested URL returned error: 403"},
-		{"fatal: repository 'http://h/a.git/' not found\n", git.KindNotFound, "repository 'http://h/a.git/' not found"},
-		{"fatal: '/srv/x.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n", git.KindNotFound, "'/srv/x.git' does not appear to be a git repository"},
-		{"fatal: unable to access 'https://h/a.git/': The requested URL returned error: 502\n", git.KindServer, "unable to access 'https://h/a.git/': The requested URL returned error: 502"},
-		{"fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n", git.KindRefused, "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"},
-		{"remote: nope\nerror: failed to push some refs\n", git.KindOther, "failed to push some refs"},
+			network.KindHostKeyChanged, "Host key for [h]:22 has changed and you have requested strict checking."},
+		{"git@127.0.0.1: Permission denied (publickey).\r\nfatal: Could not read from remote repository.\n", network.KindAuth, "git@127.0.0.1: Permission denied (publickey)."},
+		{"ssh: connect to host 127.0.0.1 port 1: Connection refused\r\nfatal: Could not read from remote repository.\n", network.KindRefused, "ssh: connect to host 127.0.0.1 port 1: Connection refused"},
+		{"ssh: Could not resolve hostname nohost.invalid: Name or service not known\r\n", network.KindDNS, "ssh: Could not resolve hostname nohost.invalid: Name or service not known"},
+		{"fatal: unable to access 'http://***@h/a.git/': The requested URL returned error: 403\n", network.KindForbidden, "unable to access 'http://***@h/a.git/': The requested URL returned error: 403"},
+		{"fatal: repository 'http://h/a.git/' not found\n", network.KindNotFound, "repository 'http://h/a.git/' not found"},
+		{"fatal: '/srv/x.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n", network.KindNotFound, "'/srv/x.git' does not appear to be a git repository"},
+		{"fatal: unable to access 'https://h/a.git/': The requested URL returned error: 502\n", network.KindServer, "unable to access 'https://h/a.git/': The requested URL returned error: 502"},
+		{"fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n", network.KindRefused, "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"},
+		{"remote: nope\nerror: failed to push some refs\n", network.KindOther, "failed to push some refs"},
 		{"fatal: unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none\n",
-			git.KindCertificate, "unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none"},
+			network.KindCertificate, "unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none"},
 	} {
-		kind, cause := git.Classify(tc.stderr)
+		kind, cause := network.Classify(tc.stderr)
 		if kind != tc.kind || cause != tc.cause {
 			t.Errorf("Classify(%q) = %v %q, want %v %q", tc.stderr, kind, cause, tc.kind, tc.cause)
 		}
