@@ -147,7 +147,7 @@ import (
 var (
 	envFlag         = cmdline.EnvironmentFlag("environment to deploy to (dev, qa, production, ...)")
 	tagFlag         = &cli.StringFlag{Name: "tag", Usage: "existing deploy tag to deploy (default: make one for the checked-out code)"}
-	rootFlag        = &cli.StringFlag{Name: "root", EnvVars: []string{"DEPLOY_ROOT"}, TakesFile: true, Usage: "the environment's root (default: config root, else $XDG_STATE_HOME/deploytag/ENV)"}
+	rootFlag        = cmdline.RootFlag("the environment's root (default: $"+cmdline.RootEnvVar+", else config root, else $XDG_STATE_HOME/deploytag/ENV)", false)
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
 	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another deploy to the environment to finish"}
@@ -190,7 +190,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	root, err := e.RootFlag(c, rootFlag.Name, r.Environment)
+	root, err := e.Root(cmdline.RootArg(c), r.Environment)
 	if err != nil {
 		return err
 	}

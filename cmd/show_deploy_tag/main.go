@@ -109,7 +109,7 @@ import (
 
 var (
 	environmentFlag = cmdline.EnvironmentFlag("environment whose live tag to show")
-	rootFlag        = &cli.StringSliceFlag{Name: "root", Usage: "root of the standard place (holds current, releases, deploys.log); with --all, repeatable", TakesFile: true}
+	rootFlag        = cmdline.RootFlag("root of the standard place (holds current, releases, deploys.log); with --all, repeatable", true)
 	serveFlag       = &cli.StringFlag{Name: "serve", Usage: "serve /deploy_tag, /deploy_tag.json, / and /metrics on HOST:PORT"}
 	allFlag         = &cli.BoolFlag{Name: "all", Usage: "every environment of deploy.toml, and each --root: what runs where"}
 )
@@ -127,7 +127,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	q := query{paths: c.Args().Slice(), roots: c.StringSlice(rootFlag.Name), environment: envName, all: c.Bool(allFlag.Name),
+	q := query{paths: c.Args().Slice(), roots: cmdline.Roots(c), environment: envName, all: c.Bool(allFlag.Name),
 		json: c.Bool(cmdline.JSONFlag.Name), serve: c.IsSet(serveFlag.Name), addr: c.String(serveFlag.Name)}
 	if err := q.check(); err != nil {
 		return cmdline.Usage(err)

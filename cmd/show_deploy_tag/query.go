@@ -89,6 +89,6 @@ func (q query) where(env *cmdline.Env, o *dashboard.ShowOptions) error {
 		return nil
 	}
 	var err error
-	o.Root, err = env.ReleaseRoot(q.root(), q.environment)
+	o.Root, err = env.Root(q.root(), q.environment)
 	return err
 }

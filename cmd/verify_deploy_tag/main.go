@@ -21,7 +21,9 @@
 //
 // With --environment or --root it checks the live release of that root
 // (<root>/current), and TAG may be left out: it defaults to the tag the
-// release's DEPLOY_TAG names. Every release carries its proof
+// release's DEPLOY_TAG names. The root of --environment is found as
+// deploy finds it: $DEPLOY_ROOT, else the environment's root in
+// deploy.toml, else $XDG_STATE_HOME/deploytag/ENV. Every release carries its proof
 // (DEPLOY_PROOF/, see docs/proof.md): per repo the raw tag and commit
 // objects and what the export did. From it, with no repos and no git, the
 // release is checked link by link: each repo's files are hashed in Go as
@@ -107,7 +109,7 @@ import (
 
 var (
 	environmentFlag = cmdline.EnvironmentFlag("check the live release of this environment (with no repos at hand: against its own proof)")
-	rootFlag        = &cli.StringFlag{Name: "root", Usage: "check the live release of this root (with no repos at hand: against its own proof)", TakesFile: true}
+	rootFlag        = cmdline.RootFlag("check the live release of this root (with no repos at hand: against its own proof)", false)
 	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
 	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
 )
@@ -124,7 +126,7 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	root := c.String(rootFlag.Name)
+	root := cmdline.RootArg(c)
 	release := envName != "" || root != ""
 	tag, err := tagOperand(c.Args().Slice(), release)
 	if err != nil {
@@ -140,7 +142,7 @@ func run(c *cli.Context) error {
 		o.AllowedSigners = c.String(signersFlag.Name)
 	}
 	if release {
-		if o.Root, err = env.ReleaseRoot(root, envName); err != nil {
+		if o.Root, err = env.Root(root, envName); err != nil {
 			return err
 		}
 	}

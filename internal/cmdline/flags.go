@@ -27,12 +27,12 @@ var (
 	JobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: DefaultJobs(), EnvVars: []string{"DEPLOYTAG_JOBS"},
 		Usage: "repos worked on at once", DefaultText: "4 per CPU, at most 16"}
 	JSONFlag    = &cli.BoolFlag{Name: "json", Usage: "print one JSON record instead of lines"}
-	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
+	TimeoutFlag = &cli.DurationFlag{Name: "timeout", Value: network.DefaultTimeout, EnvVars: []string{"DEPLOYTAG_TIMEOUT"},
 		Usage: "deadline for each network step of one repo (push, fetch, clone, ls-remote), not for the whole run"}
 	RemoteFlag = &cli.StringFlag{Name: "remote", EnvVars: []string{"DEPLOYTAG_REMOTE"},
-		Usage: "git remote to use (default: config remote, else origin)"}
+		Usage: "git remote to use (default: config remote, else " + network.DefaultRemote + ")"}
 	PrefixFlag = &cli.StringFlag{Name: "prefix", EnvVars: []string{"DEPLOYTAG_PREFIX"},
-		Usage: "deploy tag prefix (default: config prefix, else DEPLOY)"}
+		Usage: "deploy tag prefix (default: config prefix, else " + names.DefaultPrefix + ")"}
 	TimeFlag  = &cli.StringFlag{Name: "time", Usage: "time of the tag in RFC 3339, e.g. 2026-11-25T14:25:01Z (default: now)"}
 	SignFlag  = &cli.BoolFlag{Name: "sign", Usage: "sign the tags (gpg or ssh, as git is configured)"}
 	QuietFlag = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: []string{"DEPLOYTAG_QUIET"},
@@ -223,7 +223,7 @@ func (e *Env) RemoteName(name string) (string, error) {
 	case e.Config.Remote != "":
 		return e.Config.Remote, nil
 	}
-	return "origin", nil
+	return network.DefaultRemote, nil
 }
 
 // RemoteEnv is the remote named by $DEPLOYTAG_REMOTE, else the config's,

@@ -1,22 +1,50 @@
 package cmdline
 
 import (
+	"errors"
 	"os"
 	"os/user"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
-// RootEnvVar names the variable that sets the root of the standard place.
+// RootEnvVar names the variable that sets the root of the standard place
+// after --root and before deploy.toml, for every tool that resolves a
+// root (Env.Root, the one place that reads it).
 const RootEnvVar = "DEPLOY_ROOT"
 
-// ReleaseRoot resolves the root of the standard place for environment:
-// root (from --root) if set, else $DEPLOY_ROOT, else the environment's root
-// in deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state when
-// unset).
-func (e *Env) ReleaseRoot(root, environment string) (string, error) {
+// rootName is the name of --root, declared by RootFlag alone.
+const rootName = "root"
+
+// RootFlag is --root DIR, the root of an environment's standard place:
+// the one declaration every tool takes it by. usage says what the tool
+// does with it; with repeat it may be given more than once (Roots reads
+// each), else once (RootArg). $DEPLOY_ROOT is not the flag's: Env.Root
+// takes it after the flag, for every tool alike.
+func RootFlag(usage string, repeat bool) cli.Flag {
+	if repeat {
+		return &cli.StringSliceFlag{Name: rootName, Usage: usage, TakesFile: true}
+	}
+	return &cli.StringFlag{Name: rootName, Usage: usage, TakesFile: true}
+}
+
+// RootArg is --root as given on the command line, "" when it is not.
+func RootArg(c *cli.Context) string { return c.String(rootName) }
+
+// Roots is each --root given on the command line (RootFlag with repeat).
+func Roots(c *cli.Context) []string { return c.StringSlice(rootName) }
+
+// Root resolves the root of the standard place for environment: root
+// (--root) if set, else $DEPLOY_ROOT, else the environment's root in
+// deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state when
+// unset: place.DefaultRoot). A relative path is returned as given
+// (relative to the working directory); the config package has already
+// made a configured root absolute.
+func (e *Env) Root(root, environment string) (string, error) {
 	return e.resolveRoot(root, os.Getenv(RootEnvVar), environment)
 }
 
@@ -28,28 +56,26 @@ func (e *Env) ConfiguredRoot(environment string) (string, error) {
 }
 
 func (e *Env) resolveRoot(flag, envVar, environment string) (string, error) {
-	s := place.RootSources{
-		Flag:        flag,
-		EnvVar:      envVar,
-		Environment: environment,
-		StateHome:   os.Getenv("XDG_STATE_HOME"),
-		Home:        os.Getenv("HOME"),
-	}
+	configured := ""
 	if environment != "" && e.Config != nil {
-		s.Config = e.Config.Environment(environment).Root
+		configured = e.Config.Environment(environment).Root
 	}
-	return place.ResolveRoot(s)
-}
-
-// RootFlag resolves the root for environment as ReleaseRoot does, taking
-// --root from the flag named flag: an empty $DEPLOY_ROOT counts as unset,
-// an empty --root given on the command line is a usage error.
-func (e *Env) RootFlag(c *cli.Context, flag, environment string) (string, error) {
-	r := c.String(flag)
-	if v, fromEnv := os.LookupEnv(RootEnvVar); r == "" && c.IsSet(flag) && !(fromEnv && v == "") {
-		return "", Usagef("--%s is empty", flag)
+	for _, p := range []string{flag, envVar, configured} {
+		if p != "" {
+			return filepath.Clean(p), nil
+		}
 	}
-	return e.ReleaseRoot(r, environment)
+	if environment == "" {
+		return "", errors.New("no root: give --" + rootName + " DIR or --environment ENV")
+	}
+	if err := names.ValidEnvironment(environment); err != nil {
+		return "", err
+	}
+	root, err := place.DefaultRoot(environment, os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
+	if errors.Is(err, place.ErrNoHome) {
+		return "", errors.New("no root: $HOME and $XDG_STATE_HOME are unset; give --" + rootName + " DIR")
+	}
+	return root, err
 }
 
 // UserName is the user running the tool, for deploys.log.

@@ -45,9 +45,6 @@ import (
 // DefaultMaxRepos is Options.MaxRepos when 0.
 const DefaultMaxRepos = 1000
 
-// DefaultTimeout bounds each network step when Options.Timeout is 0.
-const DefaultTimeout = 60 * time.Second
-
 // Options say which tag to check out where.
 type Options struct {
 	Basedir string
@@ -108,10 +105,10 @@ type work struct {
 // detached at the commit the manifest records, or changes no repo.
 func Run(ctx context.Context, g *network.Client, o Options) (Result, error) {
 	if o.Remote == "" {
-		o.Remote = "origin"
+		o.Remote = network.DefaultRemote
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
+		o.Timeout = network.DefaultTimeout
 	}
 	if o.Warnf == nil {
 		o.Warnf = func(string, ...any) {}

@@ -17,9 +17,18 @@ package network
 
 import (
 	"sync"
+	"time"
 
 	"github.com/deploytag/deploytag/pkg/git"
 )
+
+// DefaultTimeout is the deadline of each network step of one repo when
+// nothing sets one: --timeout's default, push's and checkout's.
+const DefaultTimeout = 60 * time.Second
+
+// DefaultRemote is the remote a step talks to when none is named, as git
+// names its first: --remote's default, push's and checkout's.
+const DefaultRemote = "origin"
 
 // Client runs git's network verbs under the policy; it is also the
 // git.Runner it wraps, for the local steps around them.

@@ -12,8 +12,8 @@
 //	  deploys.log                 one JSON line per deploy attempt
 //	  deploy.lock                 held by the deploy at work
 //
-// It names these files, resolves which root an environment has (flag,
-// environment variable, config, XDG default), opens a root (Open), takes
+// It names these files, says where an environment's root is when nothing
+// names one (DefaultRoot: the XDG state folder), opens a root (Open), takes
 // its lock, installs a release put together in a hidden folder under
 // releases/ (Install: renamed to its tag's name only when complete, so a
 // crash never leaves a half-built release under a tag's name), switches

@@ -3,44 +3,23 @@ package place
 import (
 	"errors"
 	"path/filepath"
-
-	"github.com/deploytag/deploytag/pkg/names"
 )
 
-// RootSources are the places the root of an environment comes from, in
-// order of precedence: Flag (--root), then EnvVar ($DEPLOY_ROOT), then
-// Config ([environments.ENV].root), then StateHome/deploytag/ENV, where
-// StateHome is $XDG_STATE_HOME or else Home/.local/state.
-type RootSources struct {
-	Flag        string
-	EnvVar      string
-	Config      string
-	Environment string
-	StateHome   string
-	Home        string
-}
+// ErrNoHome is DefaultRoot's answer when there is no folder to keep
+// state in: neither $XDG_STATE_HOME nor $HOME is an absolute path.
+var ErrNoHome = errors.New("$HOME and $XDG_STATE_HOME are unset")
 
-// ResolveRoot picks the root from s. A relative path is returned as given
-// (relative to the working directory); the config package has already made
-// a configured root absolute.
-func ResolveRoot(s RootSources) (string, error) {
-	for _, p := range []string{s.Flag, s.EnvVar, s.Config} {
-		if p != "" {
-			return filepath.Clean(p), nil
-		}
-	}
-	if s.Environment == "" {
-		return "", errors.New("no root: give --root DIR or --environment ENV")
-	}
-	if err := names.ValidEnvironment(s.Environment); err != nil {
-		return "", err
-	}
-	state := s.StateHome
+// DefaultRoot is the root of environment when nothing names one:
+// STATE/deploytag/ENV, where STATE is stateHome ($XDG_STATE_HOME) or else
+// home/.local/state; only an absolute path counts. environment must
+// already be checked against names.ValidEnvironment.
+func DefaultRoot(environment, stateHome, home string) (string, error) {
+	state := stateHome
 	if state == "" || !filepath.IsAbs(state) {
-		if s.Home == "" || !filepath.IsAbs(s.Home) {
-			return "", errors.New("no root: $HOME and $XDG_STATE_HOME are unset; give --root DIR")
+		if home == "" || !filepath.IsAbs(home) {
+			return "", ErrNoHome
 		}
-		state = filepath.Join(s.Home, ".local", "state")
+		state = filepath.Join(home, ".local", "state")
 	}
-	return filepath.Join(state, "deploytag", s.Environment), nil
+	return filepath.Join(state, "deploytag", environment), nil
 }

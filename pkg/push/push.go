@@ -29,15 +29,12 @@ import (
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
-// DefaultTimeout is the deadline of each network step when Options gives none.
-const DefaultTimeout = 60 * time.Second
-
 // Options say what to push where.
 type Options struct {
 	Tag          string         // already grammar-checked
 	Repos        []basedir.Repo // the repos whose tag is pushed
-	Remote       string         // e.g. "origin"; "" means origin
-	Timeout      time.Duration  // deadline of each network step; 0 means DefaultTimeout
+	Remote       string         // e.g. "origin"; "" means network.DefaultRemote
+	Timeout      time.Duration  // deadline of each network step; 0 means network.DefaultTimeout
 	Jobs         int            // repos pushed at once; less than 1 means 1
 	ManifestRepo string         // name of the repo whose deploy-manifests branch is pushed too ("" = none)
 	// OnPushed is called, one call at a time, as each repo's remote
@@ -84,13 +81,13 @@ func Push(ctx context.Context, g *network.Client, o Options) error {
 		return errors.New("no repos to push")
 	}
 	if o.Remote == "" {
-		o.Remote = "origin"
+		o.Remote = network.DefaultRemote
 	}
 	if err := config.ValidRemote(o.Remote); err != nil {
 		return err
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
+		o.Timeout = network.DefaultTimeout
 	}
 	o.Jobs = max(o.Jobs, 1)
 	targets, err := preflight(ctx, g, o)
