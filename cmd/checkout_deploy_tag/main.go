@@ -125,7 +125,8 @@ func run(c *cli.Context) error {
 		return cmdline.Usagef("want a TAG, got no operand")
 	}
 	o := checkout.Options{Tag: c.Args().First(), Sources: c.Args().Tail(), URLTemplate: c.String(urlTemplateFlag.Name), ManifestFile: c.String(manifestFlag.Name),
-		MaxRepos: c.Int(maxReposFlag.Name)}
+		MaxRepos: c.Int(maxReposFlag.Name),
+		Flags:    checkout.Flags{Manifest: "--" + manifestFlag.Name, URLTemplate: "--" + urlTemplateFlag.Name, MaxRepos: "--" + maxReposFlag.Name}}
 	if err := checkOperands(o, c.IsSet(urlTemplateFlag.Name)); err != nil {
 		return cmdline.Usage(err)
 	}

@@ -151,15 +151,15 @@ var (
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
 	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another deploy to the environment to finish"}
-	allowDirtyFlag  = &cli.BoolFlag{Name: "allow-dirty", Usage: "without --tag, tag the committed code even if tracked files have uncommitted changes"}
+	allowDirtyFlag  = cmdline.AllowDirtyFlag("without --tag, tag the committed code even if tracked files have uncommitted changes")
 	artifactFlag    = &cli.StringFlag{Name: "artifact", TakesFile: true, Usage: "write the release as a reproducible tar to `FILE` (- for stdout) instead of deploying it here"}
 	fromFlag        = &cli.StringFlag{Name: "from-artifact", TakesFile: true, Usage: "deploy the release in the artifact `FILE` (- for stdin), verified against its own proof; no repos or git needed"}
 	sha256Flag      = &cli.StringFlag{Name: "sha256", Usage: "with --from-artifact: the artifact's bytes must have this SHA-256 (`HEX`)"}
 	stageFlag       = &cli.BoolFlag{Name: "stage", Usage: "with --from-artifact: do everything but the switch of current"}
 	switchFlag      = &cli.StringFlag{Name: "switch", Usage: "switch current to the release of `TAG` kept under the root, after verifying it again"}
 	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
-	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key"}
-	signersFlag     = &cli.StringFlag{Name: "allowed-signers", TakesFile: true, Usage: "ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)"}
+	signedFlag      = cmdline.SignedFlag("with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key")
+	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)")
 	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all (default: the environment's keep)"}
 )
 

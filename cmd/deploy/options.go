@@ -13,7 +13,7 @@ import (
 // tag_for_deploy sets them.
 func taggingOptions(e *cmdline.Env, repos []basedir.Repo, allowDirty bool) tags.DeployOptions {
 	return tags.DeployOptions{Repos: repos, Prefix: e.Prefix, Time: e.Time, Sign: e.Sign, AllowDirty: allowDirty,
-		Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf, Progress: e.Progress(), Waiting: e.WaitingTag}
+		DirtyOverride: cmdline.DirtyOverride, Jobs: e.Jobs, ManifestRepo: e.Config.ManifestRepo, Warnf: e.Warnf, Progress: e.Progress(), Waiting: e.WaitingTag}
 }
 
 // pushOptions are the options of the push step as the shared flags and

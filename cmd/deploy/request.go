@@ -14,6 +14,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/deploy"
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/names"
+	"github.com/deploytag/deploytag/pkg/sigcheck"
 )
 
 // request is a deploy as its command line asks for it: deploy's own flags
@@ -253,7 +254,7 @@ func (r request) doOnHost(ctx context.Context, e *cmdline.Env, o deploy.Options)
 	if r.Given["allowed-signers"] {
 		signers = r.AllowedSigners
 	}
-	o.Verify = deploy.ProofVerifier(e.Jobs, r.Signed, signers, o.Progress)
+	o.Verify = deploy.ProofVerifier(e.Jobs, r.Signed, sigcheck.Options{AllowedSigners: signers, SignersHint: cmdline.SignersHint}, o.Progress)
 	var res deploy.Result
 	var err error
 	if r.Given["from-artifact"] {

@@ -142,7 +142,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	o := dashboard.ShowOptions{Config: env.Config, Git: env.Git, Repos: func() ([]basedir.Repo, error) { return env.Repos(nil) },
-		Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf}
+		Versions: withRepos, Jobs: env.Jobs, Warnf: env.Warnf, ReposFlag: "--" + cmdline.BasedirFlag.Name}
 	if err := q.where(env, &o); err != nil {
 		return err
 	}

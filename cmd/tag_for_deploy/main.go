@@ -52,7 +52,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/tags"
 )
 
-var allowDirtyFlag = &cli.BoolFlag{Name: "allow-dirty", Usage: "tag the committed code even if tracked files have uncommitted changes"}
+var allowDirtyFlag = cmdline.AllowDirtyFlag("tag the committed code even if tracked files have uncommitted changes")
 
 func app() *cli.App {
 	return cmdline.NewApp("tag_for_deploy", "create a deploy tag for the checked-out code and apply it to every repo",
@@ -81,7 +81,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	d, err := tags.ForDeploy(c.Context, env.Git, tags.DeployOptions{Repos: repos, Prefix: env.Prefix, Time: env.Time, Sign: env.Sign,
-		AllowDirty: c.Bool(allowDirtyFlag.Name), Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf,
+		AllowDirty: c.Bool(allowDirtyFlag.Name), DirtyOverride: cmdline.DirtyOverride, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Warnf: env.Warnf,
 		Progress: env.Progress(), Waiting: env.WaitingTag, VersionWarnings: true})
 	if err != nil {
 		return err

@@ -110,8 +110,8 @@ import (
 var (
 	environmentFlag = cmdline.EnvironmentFlag("check the live release of this environment (with no repos at hand: against its own proof)")
 	rootFlag        = cmdline.RootFlag("check the live release of this root (with no repos at hand: against its own proof)", false)
-	signedFlag      = &cli.BoolFlag{Name: "signed", Usage: "require every copy of the tag to carry a signature that verifies"}
-	signersFlag     = &cli.StringFlag{Name: "allowed-signers", Usage: "ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)", TakesFile: true}
+	signedFlag      = cmdline.SignedFlag("require every copy of the tag to carry a signature that verifies")
+	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)")
 )
 
 func app() *cli.App {
@@ -137,7 +137,7 @@ func run(c *cli.Context) error {
 		return err
 	}
 	o := verify.LiveOptions{Offline: offline, Options: verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
-		AllowedSigners: env.Config.AllowedSigners, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress()}}
+		AllowedSigners: env.Config.AllowedSigners, SignersHint: cmdline.SignersHint, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress()}}
 	if c.IsSet(signersFlag.Name) {
 		o.AllowedSigners = c.String(signersFlag.Name)
 	}

@@ -39,6 +39,40 @@ var (
 		Usage: "print no warnings and no progress (errors always print)"}
 )
 
+// AllowDirtyFlag is --allow-dirty: a new tag tags the committed code of a
+// work tree with uncommitted changes to tracked files (tag_for_deploy,
+// deploy); usage says when. DirtyOverride names it in the hint that
+// refuses such a tree.
+func AllowDirtyFlag(usage string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: allowDirtyName, Usage: usage}
+}
+
+const allowDirtyName = "allow-dirty"
+
+// DirtyOverride is --allow-dirty as the hint of a refused dirty tree
+// names it (tags.DeployOptions.DirtyOverride).
+const DirtyOverride = "--" + allowDirtyName
+
+// SignedFlag is --signed: a tag's signature must verify (verify_deploy_tag,
+// deploy); usage says where.
+func SignedFlag(usage string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "signed", Usage: usage}
+}
+
+// AllowedSignersFlag is --allowed-signers FILE, the ssh allowed-signers
+// file --signed checks against, else the config's allowed_signers; usage
+// says what it checks.
+func AllowedSignersFlag(usage string) *cli.StringFlag {
+	return &cli.StringFlag{Name: allowedSignersName, TakesFile: true, Usage: usage}
+}
+
+const allowedSignersName = "allowed-signers"
+
+// SignersHint says how the operator gives an allowed-signers file, for
+// the message of an ssh signature checked without one
+// (sigcheck.Options.SignersHint).
+const SignersHint = "--" + allowedSignersName + ", or allowed_signers in the config"
+
 // DefaultJobs is the default bound on repos worked on at once: git work is
 // mostly waiting on processes and disks, so a few per core.
 func DefaultJobs() int { return min(4*runtime.NumCPU(), 16) }
@@ -139,7 +173,11 @@ func setup(c *cli.Context, dir string, withGit bool) (*Env, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Git, e.Net = g, network.New(g, network.Options{})
+		no := network.Options{}
+		if declares(c, TimeoutFlag) {
+			no.MoreTime = "--" + TimeoutFlag.Name
+		}
+		e.Git, e.Net = g, network.New(g, no)
 		OnExit(c.App, e.Net.Close)
 	}
 	path, required := filepath.Join(e.Basedir, config.FileName), false

@@ -65,6 +65,9 @@ type Options struct {
 	// not say where (an empty folder and a URL template); tried in order.
 	Sources []string
 	Remote  string // checked by the caller with config.ValidRemote
+	// Flags are the command line's names for the settings above that a
+	// message or hint may tell the operator to give or raise.
+	Flags   Flags
 	Timeout time.Duration
 	Jobs    int
 	Warnf   func(format string, args ...any)
@@ -99,6 +102,22 @@ type work struct {
 	template string // o.URLTemplate, or derived
 	tmplErr  error  // why no template could be derived
 	lfsState
+}
+
+// Flags are how the operator gives three of Options' settings (the
+// command line's flags: "--manifest", "--url-template", "--max-repos"),
+// named in the messages and hints that ask for them; one left empty is
+// named in plain words.
+type Flags struct {
+	Manifest, URLTemplate, MaxRepos string
+}
+
+// name is flag, or what when the caller named no flag.
+func name(flag, what string) string {
+	if flag == "" {
+		return what
+	}
+	return flag
 }
 
 // Run makes every repo of the tag's manifest exist in the basedir,
@@ -198,7 +217,7 @@ func (w *work) scan(ctx context.Context) error {
 	if w.template != "" {
 		return nil
 	}
-	w.tmplErr = errors.New("no --url-template given, and no repo in the basedir has a remote " + w.o.Remote + " to derive one from")
+	w.tmplErr = errors.New("no " + name(w.o.Flags.URLTemplate, "URL template") + " given, and no repo in the basedir has a remote " + w.o.Remote + " to derive one from")
 	for _, r := range w.existing {
 		url, err := w.g.RemoteURL(ctx, r.Path, w.o.Remote)
 		if err != nil {
@@ -382,7 +401,7 @@ func (w *work) plausible(m manifest.Manifest) error {
 		}
 	}
 	if len(m) > w.o.MaxRepos {
-		return &tooManyErr{n: len(m), max: w.o.MaxRepos, clone: missing}
+		return &tooManyErr{n: len(m), max: w.o.MaxRepos, clone: missing, flag: w.o.Flags.MaxRepos}
 	}
 	if len(missing) == 0 || w.template == "" {
 		return nil
@@ -399,12 +418,15 @@ func (w *work) plausible(m manifest.Manifest) error {
 type tooManyErr struct {
 	n, max int
 	clone  []string
+	flag   string // Flags.MaxRepos
 }
 
 func (e *tooManyErr) Error() string {
-	return fmt.Sprintf("the manifest names %d repos, more than --max-repos %d; nothing was fetched or cloned (%d would be cloned: %s)", e.n, e.max, len(e.clone), list(e.clone))
+	return fmt.Sprintf("the manifest names %d repos, more than %s %d; nothing was fetched or cloned (%d would be cloned: %s)", e.n, name(e.flag, "the limit of"), e.max, len(e.clone), list(e.clone))
 }
-func (e *tooManyErr) Hint() string { return "if that many is right, raise --max-repos" }
+func (e *tooManyErr) Hint() string {
+	return "if that many is right, raise " + name(e.flag, "the limit")
+}
 
 // net runs a network verb of pkg/network (which applies the policy)
 // with the deadline, and the URL and ssh command the remote's config

@@ -89,15 +89,19 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 		return m, where, err
 	}
 	tried = append(tried, more...)
-	tried = append(tried, "no --manifest given")
-	return nil, "", noManifest{fmt.Errorf("no manifest found for tag %s: %s", tag, strings.Join(tried, "; "))}
+	tried = append(tried, "no "+name(w.o.Flags.Manifest, "manifest file")+" given")
+	return nil, "", noManifest{fmt.Errorf("no manifest found for tag %s: %s", tag, strings.Join(tried, "; ")), w.o.Flags}
 }
 
-type noManifest struct{ error }
+type noManifest struct {
+	error
+	flags Flags
+}
 
 func (e noManifest) Unwrap() error { return e.error }
-func (noManifest) Hint() string {
-	return "give --manifest FILE, or run in a basedir holding a repo of the deploy, or give --url-template and the name of a repo of the deploy after TAG (or configure manifest_repo)"
+func (e noManifest) Hint() string {
+	return "give " + name(e.flags.Manifest, "a manifest") + " FILE, or run in a basedir holding a repo of the deploy, or give " +
+		name(e.flags.URLTemplate, "a URL template") + " and the name of a repo of the deploy after TAG (or configure manifest_repo)"
 }
 
 // sourceOrder is the basedir's repos, manifest_repo first.

@@ -56,6 +56,10 @@ type Options struct {
 	ErrorLog func(error)
 	// Now is the clock ages are counted from (time.Now when nil).
 	Now func() time.Time
+	// ReposFlag names how the operator gives the repos (the command
+	// line's --basedir), in the pages' note that counts and logs of
+	// commits need them; "the basedir" when empty.
+	ReposFlag string
 }
 
 // Server serves the environments of Options; see NewHandler.
@@ -104,6 +108,9 @@ func New(o Options) (*Server, error) {
 			return nil, fmt.Errorf("environment %s is served twice (%s)", e.Name, e.Root)
 		}
 		s.byName[e.Name] = e
+	}
+	if s.o.ReposFlag == "" {
+		s.o.ReposFlag = "the basedir"
 	}
 	if s.o.Now == nil {
 		s.o.Now = time.Now

@@ -98,7 +98,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 {{range .Rows}}<tr class="{{if .Differs}}differs{{end}}" data-repo="{{.Repo}}"><td>{{.Repo}}</td>{{range .Cells}}<td>{{if .Commit}}{{template "commit" .}}{{else}}<span class="muted">none</span>{{end}}{{with .Count}} <span class="count">{{.}}</span>{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
-{{if .NeedsRepos}}<p class="note">Commit counts need the repos: serve with --basedir pointing at a folder that holds them.</p>{{end}}
+{{if .NeedsRepos}}<p class="note">Commit counts need the repos: serve with {{.ReposFlag}} pointing at a folder that holds them.</p>{{end}}
 {{end}}
 <p class="muted">JSON: <a href="/environments.json">/environments.json</a>, /environments/NAME.json, /diff.json?from=TAG&amp;to=TAG</p>
 {{template "tail"}}{{end}}
@@ -108,7 +108,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 <h1>{{.Status.Environment}}</h1>
 <p>Live: {{template "live" .Status}} {{if .Status.Tag}}deployed {{template "when" .When}}{{if .Status.User}} by {{.Status.User}}{{with .Status.Host}}@{{.}}{{end}}{{end}}{{end}}</p>
 <p class="muted">Root {{.Status.Root}}. JSON: <a href="{{.JSON}}">{{.JSON}}</a></p>
-{{if .NeedsRepos}}<p class="note">The log of commits needs the repos: serve with --basedir pointing at a folder that holds them. Without them each deploy shows the commits it moved each repo between.</p>{{end}}
+{{if .NeedsRepos}}<p class="note">The log of commits needs the repos: serve with {{.ReposFlag}} pointing at a folder that holds them. Without them each deploy shows the commits it moved each repo between.</p>{{end}}
 <h2>History, newest first</h2>
 {{if not .History}}<p class="muted">deploys.log records no deploy.</p>{{end}}
 <ol class="history" id="history">
@@ -204,6 +204,7 @@ type compareView struct {
 	Envs       []string
 	Rows       []compareRow
 	NeedsRepos bool
+	ReposFlag  string // Options.ReposFlag, for the note NeedsRepos shows
 }
 
 func (s *Server) writeOverview(ctx context.Context, b *bytes.Buffer) error {
@@ -224,7 +225,7 @@ func (s *Server) writeOverview(ctx context.Context, b *bytes.Buffer) error {
 // compare lays the environments' live manifests side by side, counting
 // each environment's commits against the one before it.
 func (s *Server) compare(ctx context.Context, sts []Status) *compareView {
-	v := &compareView{}
+	v := &compareView{ReposFlag: s.o.ReposFlag}
 	mans := make([]manifest.Manifest, len(sts))
 	names := map[string]bool{}
 	for i, st := range sts {
@@ -309,10 +310,11 @@ func (s *Server) writeEnvironment(ctx context.Context, b *bytes.Buffer, e Env) e
 		When       when
 		JSON       string
 		NeedsRepos bool
+		ReposFlag  string
 		History    []deployView
 		More       bool
 	}{Status: d.Status, When: s.when(d.DeployedAt), JSON: "/environments/" + url.PathEscape(e.Name) + ".json",
-		NeedsRepos: !s.HasRepos(), More: d.More}
+		NeedsRepos: !s.HasRepos(), ReposFlag: s.o.ReposFlag, More: d.More}
 	for _, dep := range d.History {
 		v := deployView{Deploy: dep}
 		switch {

@@ -38,6 +38,8 @@ type ShowOptions struct {
 	Versions bool
 	Jobs     int
 	Warnf    func(format string, args ...any)
+	// ReposFlag names how the operator gives the repos (Options).
+	ReposFlag string
 }
 
 // Shown is what Show found: the record and the text of what is live now,
@@ -55,7 +57,7 @@ func Show(ctx context.Context, o ShowOptions) (Shown, error) {
 	if !o.All {
 		return showRelease(ctx, o, live.HandlerOptions{Source: live.Source{Path: o.Path, Root: o.Root, Environment: o.Environment}, ErrorLog: logErr})
 	}
-	opts := Options{Envs: o.Envs, Git: o.Git, Jobs: o.Jobs, CommitLink: o.Config.CommitLink, ErrorLog: logErr}
+	opts := Options{Envs: o.Envs, Git: o.Git, Jobs: o.Jobs, CommitLink: o.Config.CommitLink, ErrorLog: logErr, ReposFlag: o.ReposFlag}
 	var err error
 	if opts.Repos, err = o.Repos(); err != nil {
 		o.Warnf("commits are not counted or listed: %v", err)

@@ -16,10 +16,10 @@ import (
 // signed, each repo's recorded tag object must carry a signature by a key
 // the allowed signers file (ssh) or the gpg keyring accepts. pr is told
 // as each repo is checked.
-func ProofVerifier(jobs int, signed bool, allowedSigners string, pr progress.Reporter) VerifyFunc {
+func ProofVerifier(jobs int, signed bool, signers sigcheck.Options, pr progress.Reporter) VerifyFunc {
 	return func(ctx context.Context, dir, tag string) error {
 		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed, Progress: pr,
-			Signers: sigcheck.Options{AllowedSigners: allowedSigners}})
+			Signers: signers})
 		if err != nil {
 			return err
 		}

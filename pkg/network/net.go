@@ -84,7 +84,7 @@ func (cl *Client) network(ctx context.Context, verb string, c Call) ([]byte, err
 	}
 	h := ParseHost(url)
 	secrets := redact.Secrets(c.Remote, c.URL)
-	ne := &Error{Verb: verb, Remote: redact.Credentials(c.Remote), Timeout: timeout, secrets: secrets}
+	ne := &Error{Verb: verb, Remote: redact.Credentials(c.Remote), Timeout: timeout, secrets: secrets, moreTime: cl.moreTime}
 	if c.URL != "" && c.URL != c.Remote {
 		ne.URL = redact.Credentials(c.URL)
 	}
@@ -302,7 +302,8 @@ type Error struct {
 	Host string
 	Err  error // the *Error of git, a context error, or ErrHostFailed
 
-	secrets []string
+	secrets  []string
+	moreTime string // Options.MoreTime of its client
 }
 
 // ErrHostFailed is what a Error wraps when its verdict came from
@@ -350,7 +351,10 @@ func (e *Error) Hint() string {
 	h := ""
 	switch e.Kind {
 	case KindTimeout:
-		h = "the host did not answer in time: check that it is up and reachable, or raise --timeout"
+		h = "the host did not answer in time: check that it is up and reachable"
+		if e.moreTime != "" {
+			h += ", or raise " + e.moreTime
+		}
 	case KindRefused:
 		h = "nothing listens at that host and port: check the URL (git remote -v) and that the server runs"
 	case KindDNS:

@@ -36,6 +36,7 @@ type Client struct {
 	*git.Runner
 
 	hostJobs int
+	moreTime string
 	once     sync.Once
 	st       *netState
 }
@@ -45,6 +46,10 @@ type Options struct {
 	// HostJobs bounds the network steps at once against one host; 0 means
 	// DefaultHostJobs.
 	HostJobs int
+	// MoreTime, when set, names what gives a step more time (the command
+	// line's --timeout): the hint of a step that timed out suggests
+	// raising it.
+	MoreTime string
 }
 
 // New returns a Client running g's git. Close it when the run is done:
@@ -53,5 +58,5 @@ func New(g *git.Runner, o Options) *Client {
 	if o.HostJobs <= 0 {
 		o.HostJobs = DefaultHostJobs
 	}
-	return &Client{Runner: g, hostJobs: o.HostJobs}
+	return &Client{Runner: g, hostJobs: o.HostJobs, moreTime: o.MoreTime}
 }

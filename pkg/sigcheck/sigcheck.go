@@ -28,6 +28,10 @@ type Options struct {
 	AllowedSigners string
 	// Namespace of ssh signatures; "" means "git", the one git signs in.
 	Namespace string
+	// SignersHint, when set, says how the operator gives an allowed-signers
+	// file (the command line's flag, the config's key), in the message of
+	// an ssh signature checked without one.
+	SignersHint string
 }
 
 // ErrUnsigned is returned for an object with no signature.
@@ -75,7 +79,11 @@ func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) e
 		return errors.New("ssh signature not checked: ssh-keygen is not installed")
 	}
 	if o.AllowedSigners == "" {
-		return errors.New("ssh signature not checked: no allowed signers file (--allowed-signers, or allowed_signers in the config)")
+		msg := "ssh signature not checked: no allowed signers file"
+		if o.SignersHint != "" {
+			msg += " (" + o.SignersHint + ")"
+		}
+		return errors.New(msg)
 	}
 	if _, err := os.Stat(o.AllowedSigners); err != nil {
 		return fmt.Errorf("ssh signature not checked: allowed signers: %w", err)

@@ -22,7 +22,11 @@ type DeployOptions struct {
 	Time       time.Time // zero means now
 	Sign       bool
 	AllowDirty bool
-	Jobs       int
+	// DirtyOverride, when set, names what tags the committed code of a
+	// work tree with uncommitted changes anyway (the command line's
+	// --allow-dirty), in the hint that refuses one.
+	DirtyOverride string
+	Jobs          int
 	// ManifestRepo, when set, names one of Repos on whose deploy-manifests
 	// branch the manifest is committed as manifests/<TAG>.
 	ManifestRepo string
@@ -134,7 +138,7 @@ func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(st
 			errs[i] = basedir.Errorf(r.Name, "HEAD has no commit yet (unborn branch)")
 			continue
 		case len(st.Changed) > 0 && !o.AllowDirty:
-			errs[i] = dirtyError(r.Name, st.Changed)
+			errs[i] = dirtyError(r.Name, st.Changed, o.DirtyOverride)
 		case len(st.Changed) > 0:
 			warnf("deploying the committed code of %s, which has uncommitted changes to %s", r.Name, list(st.Changed))
 		}
@@ -149,16 +153,22 @@ func statuses(ctx context.Context, g *git.Runner, o DeployOptions, warnf func(st
 	return manifest.New(entries...)
 }
 
-type dirtyErr struct{ error }
+type dirtyErr struct {
+	error
+	override string // DeployOptions.DirtyOverride
+}
 
 func (e dirtyErr) Unwrap() error { return e.error }
 
-func (dirtyErr) Hint() string {
-	return "commit or stash the changes, or pass --allow-dirty to tag the committed code anyway"
+func (e dirtyErr) Hint() string {
+	if e.override == "" {
+		return "commit or stash the changes"
+	}
+	return "commit or stash the changes, or pass " + e.override + " to tag the committed code anyway"
 }
 
-func dirtyError(repo string, paths []string) error {
-	return dirtyErr{basedir.Errorf(repo, "uncommitted changes to tracked files: %s", list(paths))}
+func dirtyError(repo string, paths []string, override string) error {
+	return dirtyErr{basedir.Errorf(repo, "uncommitted changes to tracked files: %s", list(paths)), override}
 }
 
 func list(paths []string) string {

@@ -55,7 +55,7 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 	}
 	if o.Offline {
 		return Release(ctx, rel, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress,
-			Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
+			Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners, SignersHint: o.SignersHint}})
 	}
 	if o.Tag == "" {
 		if o.Tag, err = live.ReadTagFile(filepath.Join(rel, place.TagFile)); err != nil {

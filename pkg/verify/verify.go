@@ -47,7 +47,10 @@ type Options struct {
 	// absolute path) git verify-tag checks ssh signatures against,
 	// instead of the gpg.ssh.allowedSignersFile of git's config.
 	AllowedSigners string
-	Jobs           int
+	// SignersHint, when set, says how the operator gives an allowed-signers
+	// file (sigcheck.Options).
+	SignersHint string
+	Jobs        int
 	// ManifestRepo, when set, names the repo whose deploy-manifests branch
 	// may record the tag's manifest (as manifests/<TAG>); if it does, the
 	// record must match.
@@ -160,7 +163,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 		return verifyRepos(ctx, g, o, true)
 	}
 	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress,
-		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners}})
+		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners, SignersHint: o.SignersHint}})
 	if err != nil {
 		return nil, err
 	}
