@@ -785,7 +785,7 @@ func (w *world) checkoutInvariants(base, dir string, names []string, tag string)
 		want := w.git(filepath.Join(base, n), "rev-parse", tag+"^{commit}")
 		w.check(w.git(repo, "rev-parse", "HEAD") == want, "%s is not at %s", n, tag)
 		w.check(w.git(repo, "status", "--porcelain") == "", "%s is not clean", n)
-		w.check(len(locksLeft(filepath.Join(repo, ".git"))) == 0, "%s: lock files left", n)
+		w.check(len(locksLeft(filepath.Join(repo, ".git"))) == 0, "%s: lock files left: %v", n, locksLeft(filepath.Join(repo, ".git")))
 	}
 }
 
