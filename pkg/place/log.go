@@ -32,10 +32,20 @@ type History struct {
 	Warnf func(format string, args ...any)
 }
 
-// OpenLog opens the deploys.log at path for appending, making it if
-// needed, never through a symlink.
+// OpenLog opens the deploys.log at path for appending, never through a
+// symlink. A log it makes is 0644 whatever the umask, so that the app's
+// user reads deployed_at from it as it reads the release; a log already
+// there keeps its mode, as the root's folders do.
 func OpenLog(path string) (*History, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	const flags = os.O_RDWR | os.O_APPEND | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+	f, err := os.OpenFile(path, flags|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		if err = f.Chmod(0o644); err != nil { // past the umask
+			f.Close()
+		}
+	} else if errors.Is(err, os.ErrExist) {
+		f, err = os.OpenFile(path, flags, 0)
+	}
 	if errors.Is(err, syscall.ELOOP) {
 		err = fmt.Errorf("%s is a symlink; refusing to follow it out of the root", path)
 	}
