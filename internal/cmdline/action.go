@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -134,12 +133,12 @@ func SetupReposOrNot(c *cli.Context, mayGoWithout bool) (env *Env, repos []based
 // conflicts with a flag (DEPLOYTAG_PREFIX in a profile does not stop
 // deploy --tag, nor DEPLOYTAG_REMOTE deploy --from-artifact on a host).
 func Given(c *cli.Context) map[string]bool {
-	// An App run other than by Run has no command line kept: every flag
+	// An App run other than by Run has no command line read: every flag
 	// set then counts as given, as urfave/cli's IsSet has it.
-	args, kept := c.App.Metadata[argsKey].([]string)
+	onLine, read := c.App.Metadata[givenKey].(map[string]bool)
 	set := map[string]bool{}
 	for _, f := range c.App.Flags {
-		if n := f.Names()[0]; c.IsSet(n) && (!kept || onCommandLine(args, f.Names())) {
+		if n := f.Names()[0]; c.IsSet(n) && (!read || onLine[n]) {
 			set[n] = true
 		}
 	}
@@ -152,10 +151,10 @@ func Given(c *cli.Context) map[string]bool {
 // counts as unset. Flags of other types (numbers, durations) already fail
 // to parse an empty value.
 func emptyValues(c *cli.Context) error {
-	args, kept := c.App.Metadata[argsKey].([]string)
+	given := Given(c)
 	for _, f := range c.App.Flags {
 		name := f.Names()[0]
-		if !c.IsSet(name) || kept && !onCommandLine(args, f.Names()) {
+		if !given[name] {
 			continue
 		}
 		empty := false
@@ -172,25 +171,6 @@ func emptyValues(c *cli.Context) error {
 		}
 	}
 	return nil
-}
-
-// onCommandLine reports whether one of names stands as a flag in args (a
-// program name, then the arguments), before any "--".
-func onCommandLine(args, names []string) bool {
-	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		name, ok := strings.CutPrefix(a, "-")
-		if i == 0 || !ok {
-			continue
-		}
-		name, _, _ = strings.Cut(strings.TrimPrefix(name, "-"), "=")
-		if slices.Contains(names, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // Serving prints "NAME: serving http://ADDR/" on stderr, once a server

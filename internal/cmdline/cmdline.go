@@ -71,7 +71,7 @@ func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFu
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return Usage(err)
+			return Usagef("%s", flagNamesAsTyped(err.Error()))
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
@@ -121,9 +121,9 @@ func OnExit(app *cli.App, fn func() error) {
 	app.Metadata[closersKey] = append(fns, fn)
 }
 
-// argsKey keeps, in the App's Metadata, the command line Run was given
-// (for Given).
-const argsKey = "deploytag.args"
+// givenKey keeps, in the App's Metadata, the flags Run found on the
+// command line (cmdLine.given, for Given).
+const givenKey = "deploytag.given"
 
 // servesKey marks, in the App's Metadata, a run that serves until a
 // signal: see Serves.
@@ -149,8 +149,19 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 	if app.Metadata == nil {
 		app.Metadata = map[string]any{}
 	}
-	app.Metadata[argsKey] = args
-	err := app.RunContext(ctx, args)
+	app.Setup() // adds --help and --version to the App's flags
+	line, err := permute(app.Flags, args)
+	if err != nil {
+		Report(stderr, app.Name, err)
+		return ExitCode(err)
+	}
+	app.Metadata[givenKey] = line.given
+	if line.given[cli.HelpFlag.Names()[0]] {
+		// --help anywhere shows the help; urfave/cli would read an
+		// operand as a help topic.
+		line.args = []string{args[0], "--" + cli.HelpFlag.Names()[0]}
+	}
+	err = app.RunContext(ctx, line.args)
 	fns, _ := app.Metadata[closersKey].([]func() error)
 	for i := len(fns) - 1; i >= 0; i-- {
 		err = errors.Join(err, fns[i]())

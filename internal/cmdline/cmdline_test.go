@@ -35,7 +35,7 @@ func TestExitCodesAndStreams(t *testing.T) {
 		stderrR string
 	}{
 		{"success", ok, nil, 0, "data\n", ""},
-		{"unknown flag", ok, []string{"--nope"}, 2, "", "tool: error: flag provided but not defined: -nope\ntool: hint: see 'tool --help'\n"},
+		{"unknown flag", ok, []string{"--nope"}, 2, "", "tool: error: unknown flag --nope\ntool: hint: see 'tool --help'\n"},
 		{"bad int", ok, []string{"--jobs", "x"}, 2, "", "tool: error: invalid value"},
 		{"usage error", func(*cli.Context) error { return Usagef("missing TAG") }, nil, 2, "", "tool: error: missing TAG\n"},
 		{"failure", func(*cli.Context) error { return errors.New("boom (repo-a)") }, nil, 1, "", "tool: error: boom (repo-a)\n"},
