@@ -35,6 +35,7 @@ pkg/live  FuzzParseTag
 pkg/proof       FuzzUnmarshalRecord
 pkg/proof       FuzzParsePointer
 pkg/gitobj      FuzzParseObjects
+pkg/git         FuzzParseConfig
 pkg/gitattr     FuzzAgainstGit
 pkg/subst       FuzzAgainstGit
 pkg/verify      FuzzRecord

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -56,6 +57,52 @@ func TagCertainlyAbsent(workTree, name string) bool {
 	return ok && !found
 }
 
+// ReadRef returns the object ref (a full name under refs/, already
+// grammar-checked) names in the repo at workTree, read from the ref
+// store's files instead of asking git: its loose file, else its line in
+// packed-refs. ok is false whenever the files do not give a certain
+// answer (another ref backend, a symbolic ref, a lock on it, content this
+// reader does not take, or no such ref at all, which git then words):
+// the caller asks git.
+func ReadRef(workTree, ref string) (oid string, ok bool) {
+	_, common, err := GitDir(workTree)
+	if err != nil || !filesBackend(common) || !strings.HasPrefix(ref, "refs/") {
+		return "", false
+	}
+	loose := filepath.Join(common, filepath.FromSlash(ref))
+	if _, err := os.Lstat(loose + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		return "", false
+	}
+	b, err := os.ReadFile(loose)
+	switch {
+	case err == nil:
+		oid := strings.TrimSuffix(string(b), "\n")
+		return oid, validOid(oid)
+	case !errors.Is(err, os.ErrNotExist):
+		return "", false
+	}
+	data, err := os.ReadFile(filepath.Join(common, "packed-refs"))
+	if err != nil {
+		return "", false
+	}
+	oid, found, ok := packedRefsFind(data, ref)
+	return oid, ok && found && validOid(oid)
+}
+
+// validOid reports whether s is a full object id in lower-case hex
+// (SHA-1 or SHA-256).
+func validOid(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // packedRefsHas looks ref up in the contents of a packed-refs file: lines
 // "OID SP REFNAME", each optionally followed by a "^OID" peeled line, after
 // an optional "# pack-refs with: TRAITS" header. With the "sorted" trait
@@ -63,11 +110,17 @@ func TagCertainlyAbsent(workTree, name string) bool {
 // binary-searches; otherwise it scans. ok is false for content it does not
 // understand.
 func packedRefsHas(data []byte, ref string) (found, ok bool) {
+	_, found, ok = packedRefsFind(data, ref)
+	return found, ok
+}
+
+// packedRefsFind is packedRefsHas that also returns the ref's object id.
+func packedRefsFind(data []byte, ref string) (oid string, found, ok bool) {
 	sorted := false
 	if bytes.HasPrefix(data, []byte("# pack-refs with:")) {
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
-			return false, false
+			return "", false, false
 		}
 		for _, trait := range bytes.Fields(data[len("# pack-refs with:"):nl]) {
 			sorted = sorted || string(trait) == "sorted"
@@ -86,6 +139,7 @@ func packedRefsHas(data []byte, ref string) (found, ok bool) {
 		if sp < 0 || line[0] == '^' || line[0] == '#' {
 			return "", 0, false
 		}
+		oid = string(line[:sp])
 		return string(line[sp+1:]), i + end + 1, true
 	}
 	if !sorted {
@@ -100,14 +154,14 @@ func packedRefsHas(data []byte, ref string) (found, ok bool) {
 			}
 			n, next, ok := name(i)
 			if !ok {
-				return false, false
+				return "", false, false
 			}
 			if n == ref {
-				return true, true
+				return oid, true, true
 			}
 			i = next
 		}
-		return false, true
+		return "", false, true
 	}
 	lo, hi := 0, len(data) // both at record starts (or the end)
 	for lo < hi {
@@ -125,11 +179,11 @@ func packedRefsHas(data []byte, ref string) (found, ok bool) {
 		}
 		n, next, ok := name(start)
 		if !ok {
-			return false, false
+			return "", false, false
 		}
 		switch {
 		case n == ref:
-			return true, true
+			return oid, true, true
 		case n < ref:
 			for next < hi && data[next] == '^' {
 				nl := bytes.IndexByte(data[next:], '\n')
@@ -144,7 +198,7 @@ func packedRefsHas(data []byte, ref string) (found, ok bool) {
 			hi = start
 		}
 	}
-	return false, true
+	return "", false, true
 }
 
 // filesBackend reports whether the repo whose common dir is given stores

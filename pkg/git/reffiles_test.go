@@ -127,3 +127,74 @@ func TestPackedRefsHas(t *testing.T) {
 		t.Error("malformed packed-refs understood")
 	}
 }
+
+// TestReadRef: what the ref files say of a ref is what git says, loose or
+// packed (with its peeled line), in SHA-1 and SHA-256 repos and linked
+// work trees; whatever the files cannot answer for certain is left to git.
+func TestReadRef(t *testing.T) {
+	testneed.Need(t, "git")
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			repo := filepath.Join(dir, "repo")
+			gitT(t, dir, "init", "-q", "--initial-branch=main", "--object-format="+format, repo)
+			gitT(t, repo, "commit", "-q", "--allow-empty", "-m", "one")
+			revParse := func(ref string) string {
+				cmd := exec.Command("git", "-C", repo, "rev-parse", "--verify", ref)
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("rev-parse %s: %v", ref, err)
+				}
+				return strings.TrimSpace(string(out))
+			}
+			same := func(where, ref string) {
+				t.Helper()
+				oid, ok := ReadRef(where, ref)
+				if want := revParse(ref); !ok || oid != want {
+					t.Errorf("ReadRef(%s) = %q, %v; git says %s", ref, oid, ok, want)
+				}
+			}
+			unsure := func(why, ref string) {
+				t.Helper()
+				if oid, ok := ReadRef(repo, ref); ok {
+					t.Errorf("%s: ReadRef(%s) = %q, ok; want it left to git", why, ref, oid)
+				}
+			}
+			for i := 0; i < 50; i++ {
+				gitT(t, repo, "tag", "-a", "-m", "m", fmt.Sprintf("P%02d", i))
+			}
+			gitT(t, repo, "tag", "LIGHT")
+			gitT(t, repo, "pack-refs", "--all")
+			gitT(t, repo, "tag", "-a", "-m", "m", "LOOSE")
+			same(repo, "refs/tags/LOOSE")
+			same(repo, "refs/tags/P00")
+			same(repo, "refs/tags/P25") // packed, annotated: followed by a ^peeled line
+			same(repo, "refs/tags/P49")
+			same(repo, "refs/tags/LIGHT")
+			same(repo, "refs/heads/main")
+			unsure("missing", "refs/tags/P5")
+			unsure("missing", "refs/tags/NONE")
+
+			// a loose ref shadows its packed line, as in git
+			gitT(t, repo, "tag", "-f", "-a", "-m", "again", "P10")
+			same(repo, "refs/tags/P10")
+
+			wt := filepath.Join(dir, "wt")
+			gitT(t, repo, "worktree", "add", "-q", "--detach", wt)
+			if oid, ok := ReadRef(wt, "refs/tags/P25"); !ok || oid != revParse("refs/tags/P25") {
+				t.Errorf("ReadRef in a linked work tree = %q, %v", oid, ok)
+			}
+
+			lock := filepath.Join(repo, ".git", "refs", "tags", "P30.lock")
+			os.WriteFile(lock, nil, 0o644)
+			unsure("a lock", "refs/tags/P30")
+			os.Remove(lock)
+			gitT(t, repo, "symbolic-ref", "refs/tags/SYM", "refs/tags/LOOSE")
+			unsure("a symbolic ref", "refs/tags/SYM")
+			os.WriteFile(filepath.Join(repo, ".git", "refs", "tags", "BAD"), []byte("12345\n"), 0o644)
+			unsure("not an object id", "refs/tags/BAD")
+			gitT(t, repo, "config", "extensions.refStorage", "reftable")
+			unsure("reftable", "refs/tags/LOOSE")
+		})
+	}
+}

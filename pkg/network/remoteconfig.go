@@ -29,14 +29,34 @@ func RemoteConfigArgs(remote string) []string {
 	return []string{"config", "--null", "--get-regexp", re}
 }
 
-// RemoteConfig reads, in one git process, what Remote says about remote as
-// seen from dir. A remote without URLs yields a Remote with none.
+// RemoteConfig reads what Remote says about remote as seen from dir: from
+// the config files themselves where git.ReadConfig can (no process),
+// else in one git process. A remote without URLs yields a Remote with
+// none.
 func (cl *Client) RemoteConfig(ctx context.Context, dir, remote string) (Remote, error) {
+	if entries, ok := git.ReadConfig(cl.Env(), dir); ok {
+		return ParseRemoteConfig(remoteEntries(entries, remote), remote)
+	}
 	out, err := cl.Run(ctx, dir, RemoteConfigArgs(remote)...)
 	if err != nil && git.ExitCode(err) != 1 { // 1: nothing matched
 		return Remote{}, git.NotARepo(err)
 	}
 	return ParseRemoteConfig(out, remote)
+}
+
+// remoteEntries is what "git config --null --get-regexp" prints for
+// RemoteConfigArgs(remote), from a config's entries.
+func remoteEntries(entries []git.ConfigEntry, remote string) []byte {
+	var b []byte
+	for _, e := range entries {
+		k := e.Key
+		keep := k == "remote."+remote+".url" || k == "remote."+remote+".pushurl" || k == "core.sshcommand" ||
+			strings.HasPrefix(k, "url.") && (strings.HasSuffix(k[4:], ".insteadof") || strings.HasSuffix(k[4:], ".pushinsteadof"))
+		if keep {
+			b = append(append(append(append(b, k...), '\n'), e.Value...), 0)
+		}
+	}
+	return b
 }
 
 // rewrite is one url.<base> section: the prefixes it replaces by base.

@@ -97,6 +97,7 @@ func TestRemoteConfigAgreesWithGit(t *testing.T) {
 		{"url.P.pushInsteadOf", "a", "remote.origin.url", "a1", "remote.origin.url", "b1"},
 		{"url.https://h.example/x.y.insteadOf", "e:", "remote.origin.url", "e:r", "remote.Origin.url", "other"},
 		{"remote.origin.url", "u", "core.sshCommand", "ssh -i key"},
+		{"remote.origin.url", "a;b#c", "core.sshCommand", "ssh -i \"/k y\"\t-v \\x"},
 	}
 	for i, kv := range configs {
 		repo := filepath.Join(dir, "r"+string(rune('a'+i)))
@@ -120,6 +121,19 @@ func TestRemoteConfigAgreesWithGit(t *testing.T) {
 			t.Fatal(err)
 		}
 		fetch, push := getURL(), getURL("--push")
+		// the config files were read in Go, and say what git's own
+		// reading says
+		if _, ok := git.ReadConfig(g.Env(), repo); !ok {
+			t.Errorf("config %q: read by git, want it read from the files", kv)
+		}
+		out, err := g.Run(ctx, repo, RemoteConfigArgs("origin")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byGit, err := ParseRemoteConfig(out, "origin"); err != nil || !slices.Equal(rc.Fetch, byGit.Fetch) ||
+			!slices.Equal(rc.Push, byGit.Push) || rc.SSHCommand != byGit.SSHCommand {
+			t.Errorf("config %q: from the files %+v, from git %+v (%v)", kv, rc, byGit, err)
+		}
 		if !slices.Equal(rc.Fetch, fetch) || !slices.Equal(rc.Push, push) {
 			t.Errorf("config %q: got fetch %q push %q; git says %q %q", kv, rc.Fetch, rc.Push, fetch, push)
 		}

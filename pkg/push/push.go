@@ -59,7 +59,7 @@ type Options struct {
 type target struct {
 	repo    basedir.Repo
 	local   string   // object refs/tags/TAG names here
-	commit  string   // the commit it names
+	commit  string   // the commit it names, "" until asked for
 	branch  bool     // push the deploy-manifests branch too
 	url     string   // the remote's first push URL
 	ssh     string   // core.sshCommand, "" when unset
@@ -146,20 +146,27 @@ func preflight(ctx context.Context, g *network.Client, o Options) ([]target, err
 func check(ctx context.Context, g *network.Client, o Options, r basedir.Repo) (target, error) {
 	t := target{repo: r}
 	ref := "refs/tags/" + o.Tag
-	revs := []string{ref, ref + "^{commit}"}
-	if r.Name == o.ManifestRepo {
-		revs = append(revs, "refs/heads/"+tags.ManifestBranch)
-	}
-	objs, err := g.Resolve(ctx, r.Path, revs...)
-	if err != nil {
-		return t, err
-	}
 	var errs []error
-	if objs[0].Missing {
-		errs = append(errs, fmt.Errorf("no tag %s here to push", o.Tag))
+	// The tag's object, read from the ref files where they answer for
+	// certain (no process); its commit is only named if the remote has
+	// the tag elsewhere, and is asked for then.
+	if oid, ok := git.ReadRef(r.Path, ref); ok && r.Name != o.ManifestRepo {
+		t.local = oid
+	} else {
+		revs := []string{ref, ref + "^{commit}"}
+		if r.Name == o.ManifestRepo {
+			revs = append(revs, "refs/heads/"+tags.ManifestBranch)
+		}
+		objs, err := g.Resolve(ctx, r.Path, revs...)
+		if err != nil {
+			return t, err
+		}
+		if objs[0].Missing {
+			errs = append(errs, fmt.Errorf("no tag %s here to push", o.Tag))
+		}
+		t.local, t.commit = objs[0].Oid, objs[1].Oid
+		t.branch = len(objs) > 2 && !objs[2].Missing
 	}
-	t.local, t.commit = objs[0].Oid, objs[1].Oid
-	t.branch = len(objs) > 2 && !objs[2].Missing
 	rc, err := g.RemoteConfig(ctx, r.Path, o.Remote)
 	switch {
 	case err != nil:
@@ -279,6 +286,11 @@ func (t target) elsewhere(ctx context.Context, g *network.Client, o Options) (bo
 		case i < 0:
 			return false, fmt.Errorf("remote %s refused tag %s: it says the tag exists, but does not list it", o.Remote, o.Tag)
 		case refs[i].Oid != t.local:
+			if t.commit == "" {
+				if objs, err := g.Resolve(ctx, t.repo.Path, t.local+"^{commit}"); err == nil && !objs[0].Missing {
+					t.commit = objs[0].Oid
+				}
+			}
 			return false, fmt.Errorf("tag %s on remote %s is %s, not %s as here; left unchanged, tags are never moved",
 				o.Tag, o.Remote, object(refs[i].Oid, refs[i].Target()), object(t.local, t.commit))
 		}
