@@ -65,7 +65,8 @@
 // (default 60s; it bounds each step, not the whole run), never prompts
 // (ssh runs in batch mode), and may use only the file, git, ssh, https
 // and http transports (ext:: never, whatever a repo's config says).
-// Clones and fetches from one ssh host share one ssh connection, at most
+// Clones and fetches from one ssh host share one ssh connection (two
+// while more than 4 run at once), at most
 // 8 at once per host, and a host that refuses, fails its host-key check or
 // does not answer fails all its repos at once (see push_tag). The URL
 // template must contain {name}, must not start with "-", must hold no

@@ -37,7 +37,8 @@
 //
 // Repos whose remotes share an ssh host share one ssh connection (an
 // OpenSSH ControlMaster the run starts and ends, unless your ssh config
-// sets ControlMaster or ControlPath), and at most 8 network steps run at
+// sets ControlMaster or ControlPath; a second one while more than 4 steps
+// to the host run at once), and at most 8 network steps run at
 // once against one host. The first connection refused, host-key failure,
 // unresolved name or timeout on a host fails its other repos at once with
 // the same cause. Each failure is one line naming the repo, the remote and

@@ -32,8 +32,8 @@ type netState struct {
 	mu       sync.Mutex
 	sem      map[Host]chan struct{}
 	verdicts map[Host]*Error
-	masters  map[string]*master // by ssh command and host
-	dir      string             // private folder of the control sockets
+	masters  map[string]*hostMasters // by ssh command and host
+	dir      string                  // private folder of the control sockets
 	seq      int
 	closed   bool
 }
@@ -51,7 +51,7 @@ type master struct {
 func (cl *Client) net() *netState {
 	cl.once.Do(func() {
 		cl.st = &netState{hostJobs: cl.hostJobs, sem: map[Host]chan struct{}{},
-			verdicts: map[Host]*Error{}, masters: map[string]*master{}}
+			verdicts: map[Host]*Error{}, masters: map[string]*hostMasters{}}
 	})
 	return cl.st
 }
@@ -96,43 +96,120 @@ func (n *netState) acquire(ctx context.Context, h Host) (func(), error) {
 	}
 }
 
-// mux returns the ssh options that make a step share the host's one
-// connection, opening it on first use. It returns "" (each step connects
-// on its own) when the user's ssh config already decides about connection
-// sharing (ControlMaster or ControlPath set), and the host's verdict when
-// the connection cannot be made: every step to that host then fails at
-// once with the same cause.
-func (n *netState) mux(ctx context.Context, cl *Client, h Host, ssh sshCmd, timeout time.Duration) (string, *Error) {
+// A host's steps share at most MastersPerHost ssh connections, a new one
+// opened only while every open one carries SessionsPerMaster steps: one
+// master is a single process that does the crypto of every session it
+// carries, so a second spreads that work over another core, and a run of
+// a few steps still logs in once. Both stay within OpenSSH's defaults
+// (MaxSessions 10 per connection, MaxStartups 10).
+const (
+	MastersPerHost    = 2
+	SessionsPerMaster = 4
+)
+
+// hostMasters are the masters of one ssh command and host, and how many
+// steps each carries now.
+type hostMasters struct {
+	ms     []*master
+	active []int
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// ok reports whether m is open and shared (not failed, not left to the
+// user's config), without waiting.
+func (m *master) ok() bool {
+	return isClosed(m.ready) && m.err == nil && m.opts != ""
+}
+
+// mux returns the ssh options that make a step share one of the host's
+// connections, opening it on first use, and the function to call when
+// the step ends. It returns "" (each step connects on its own) when the
+// user's ssh config already decides about connection sharing
+// (ControlMaster or ControlPath set), and the host's verdict when the
+// first connection cannot be made: every step to that host then fails at
+// once with the same cause. A second connection that cannot be made is
+// no verdict: its steps share the first.
+func (n *netState) mux(ctx context.Context, cl *Client, h Host, ssh sshCmd, timeout time.Duration) (string, func(), *Error) {
 	key := ssh.cmd + "\x00" + h.String()
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		return "", nil
+		return "", func() {}, nil
 	}
-	m := n.masters[key]
-	if m != nil {
+	hm := n.masters[key]
+	if hm == nil {
+		hm = &hostMasters{}
+		n.masters[key] = hm
+	}
+	// A step that would crowd the first connection while it is still
+	// being opened waits to learn whether a second can be added.
+	for len(hm.ms) == 1 && hm.active[0] >= SessionsPerMaster && !isClosed(hm.ms[0].ready) {
+		first := hm.ms[0]
 		n.mu.Unlock()
 		select {
-		case <-m.ready:
-			return m.opts, m.err
+		case <-first.ready:
 		case <-ctx.Done():
-			return "", &Error{Kind: KindInterrupted, Err: ctx.Err()}
+			return "", func() {}, &Error{Kind: KindInterrupted, Err: ctx.Err()}
+		}
+		n.mu.Lock()
+	}
+	i := -1
+	for j := range hm.ms {
+		if i < 0 || hm.active[j] < hm.active[i] {
+			i = j
 		}
 	}
-	m = &master{ready: make(chan struct{})}
-	n.masters[key] = m
+	opening := false
+	if i < 0 || hm.active[i] >= SessionsPerMaster && len(hm.ms) < MastersPerHost && hm.ms[0].ok() {
+		hm.ms = append(hm.ms, &master{ready: make(chan struct{})})
+		hm.active = append(hm.active, 0)
+		i, opening = len(hm.ms)-1, true
+	}
+	hm.active[i]++
+	m := hm.ms[i]
 	n.mu.Unlock()
-	defer close(m.ready)
-	m.opts, m.err = n.open(ctx, cl, h, ssh, timeout, m)
-	if m.err != nil && m.err.Kind == KindOther {
-		// Not a verdict on the host (a server that refuses sessions
-		// without a command, say): each step connects on its own.
-		m.opts, m.err = "", nil
+	release := func() {
+		n.mu.Lock()
+		hm.active[i]--
+		n.mu.Unlock()
 	}
-	if m.err != nil {
-		m.err.Host = h.String()
+	if opening {
+		m.opts, m.err = n.open(ctx, cl, h, ssh, timeout, m)
+		if m.err != nil && (m.err.Kind == KindOther || i > 0) {
+			// Not a verdict on the host (a server that refuses sessions
+			// without a command, say; or one connection more than it
+			// takes): each step connects on its own, or shares the
+			// first connection.
+			m.opts, m.err = "", nil
+		}
+		if m.err != nil {
+			m.err.Host = h.String()
+		}
+		close(m.ready)
+	} else {
+		select {
+		case <-m.ready:
+		case <-ctx.Done():
+			release()
+			return "", func() {}, &Error{Kind: KindInterrupted, Err: ctx.Err()}
+		}
 	}
-	return m.opts, m.err
+	if i > 0 && m.opts == "" { // hm.ms[0] was ok when this one was opened
+		release()
+		n.mu.Lock()
+		i, m = 0, hm.ms[0]
+		hm.active[0]++
+		n.mu.Unlock()
+	}
+	return m.opts, release, m.err
 }
 
 // sshTarget is "[-p PORT] [-l USER] HOST" as git gives them to ssh, so
@@ -255,8 +332,11 @@ func (cl *Client) Close() error {
 	n := cl.st
 	n.mu.Lock()
 	n.closed = true
-	masters := n.masters
-	n.masters = map[string]*master{}
+	var masters []*master
+	for _, hm := range n.masters {
+		masters = append(masters, hm.ms...)
+	}
+	n.masters = map[string]*hostMasters{}
 	dir := n.dir
 	n.mu.Unlock()
 	for _, m := range masters {

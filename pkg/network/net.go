@@ -108,7 +108,8 @@ func (cl *Client) network(ctx context.Context, verb string, c Call) ([]byte, err
 	case "ssh":
 		ssh := cl.sshCommand(c.SSHCommand)
 		if ssh.like {
-			opts, verr := n.mux(ctx, cl, h, ssh, timeout)
+			opts, done, verr := n.mux(ctx, cl, h, ssh, timeout)
+			defer done()
 			if verr != nil {
 				return nil, ne.from(verr)
 			}

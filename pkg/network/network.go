@@ -4,7 +4,8 @@
 // http; never ext::), never prompting, within a deadline after which git
 // and all it started are ended, at most a few steps at once against one
 // host, one ssh connection per host shared by its steps (OpenSSH's
-// ControlMaster, unless the user's ssh config decides), one verdict per
+// ControlMaster, unless the user's ssh config decides; a second while
+// more than SessionsPerMaster steps run at once), one verdict per
 // host once a host is found refused, unknown or silent, and every failure
 // one line whose every word is redacted (pkg/redact). It reads what a
 // repo's config says of a remote (RemoteConfig: URLs after insteadOf,
