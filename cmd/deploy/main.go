@@ -51,7 +51,9 @@
 // restored. The environment's command, if any, then runs from the release
 // (or its workdir) with DEPLOY_TAG, DEPLOY_ENVIRONMENT, DEPLOY_RELEASE and
 // DEPLOY_MANIFEST set, its output on stderr. Only if it succeeds does
-// ROOT/current switch to the release (atomically). Every attempt is
+// ROOT/current switch to the release (atomically); a root that cannot
+// take a new current link is refused before anything is pushed or
+// exported. Every attempt is
 // logged in ROOT/deploys.log. One deploy at a time per root: a second one
 // waits for the lock, saying so, up to --lock-timeout. Redeploying an
 // older tag is the rollback.
@@ -75,14 +77,21 @@
 // renames it to releases/TAG, runs the environment's command, switches
 // current and logs. --stage does everything but the switch (a successful
 // stage is not logged: the deploy happens at the switch), so a fleet
-// stages on every host first. --switch TAG then points current at a
-// release kept under the root, after verifying it again (the command is
-// not run again); --rollback switches to the release live before the
-// current one (the newest successful deploy in deploys.log other than the
-// live tag, still kept). With --dry-run, --switch and --rollback only
-// verify and print the tag they would switch to. Every mode prunes to
-// --keep (default: the environment's keep), never removing the live
-// release or the one before it.
+// stages on every host first; it first checks what the switch needs, so a
+// host that staged can switch: a root that cannot take a new current link
+// (read-only, immutable, not the deploy user's to write) is refused before
+// anything is installed or the command runs. --switch TAG then points
+// current at a release kept under the root, after verifying it again (the
+// command is not run again). --rollback steps back through the history,
+// as Capistrano does: to the newest kept release that was live before the
+// current one and that no rollback left, so a second rollback goes one
+// further back, never back to the release the first one left (in
+// deploys.log, a deploy or switch of a tag that was live before is a
+// return to it). With --dry-run, --switch and --rollback only verify;
+// --switch prints the tag it would switch to, --rollback FROM -> TO. Every
+// mode prunes to --keep (default: the environment's keep), never removing
+// the live release, the one a rollback would go to, or the one live until
+// the switch.
 //
 // The proof shows a release is consistent; only the tag's signature says
 // who made it. With --signed, --from-artifact, --switch and --rollback
@@ -106,8 +115,10 @@
 // then "repo NAME COMMIT" per repo; nothing is changed.
 //
 // With --artifact FILE, the tag; with --artifact -, the artifact's bytes
-// only. --from-artifact, --switch and --rollback print the tag deployed,
-// staged, or (with --dry-run) that would be switched to.
+// only. --from-artifact, --switch and --rollback print the tag deployed
+// or staged; with --dry-run, --switch prints the tag it would switch to
+// and --rollback "FROM -> TO", the live tag and the one it would go back
+// to.
 //
 // With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,

@@ -266,6 +266,10 @@ func (r request) doOnHost(ctx context.Context, e *cmdline.Env, o deploy.Options)
 		return err
 	}
 	o.Tag = res.Tag // given by the artifact or the operator, never made here
+	if r.Rollback && r.DryRun && !r.JSON {
+		_, err := fmt.Fprintf(e.Stdout, "%s -> %s\n", res.Previous, res.Tag)
+		return err
+	}
 	return done(writeResult(e.Stdout, res, o, r.JSON), err)
 }
 

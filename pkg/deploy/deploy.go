@@ -238,6 +238,9 @@ func (o *Options) pushThenSources(ctx context.Context, res *Result, repos []base
 // locked pushes, builds and installs the release, runs the command and
 // switches current. The lock is held.
 func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Root, res *Result, repos []basedir.Repo) error {
+	if err := root.CanSwitch(); err != nil {
+		return fmt.Errorf("%w; nothing deployed", err)
+	}
 	srcs, err := o.pushThenSources(ctx, res, repos, "nothing deployed")
 	if err != nil {
 		return err

@@ -41,7 +41,8 @@ type Artifact struct {
 var ErrChecksum = errors.New("artifact checksum mismatch")
 
 // FromArtifact installs the release an artifact holds, on a host that
-// needs no repos and no git: under the root's lock it unpacks the
+// needs no repos and no git: under the root's lock it checks that the
+// root can take a new current link (place.CanSwitch), unpacks the
 // artifact into a hidden folder under releases/, checks its SHA-256 (when
 // given), verifies the release against its own proof (o.Verify), and only
 // then renames it to releases/<TAG> (a release of the tag already there
@@ -63,6 +64,11 @@ func FromArtifact(ctx context.Context, o Options, a Artifact) (Result, error) {
 }
 
 func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Result, a Artifact) error {
+	// Everything the switch needs is checked before anything is installed
+	// or run: a host that staged can switch.
+	if err := root.CanSwitch(); err != nil {
+		return fmt.Errorf("%w; nothing installed", err)
+	}
 	tmp, err := root.MkTemp("artifact")
 	if err != nil {
 		return err
@@ -125,10 +131,12 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 }
 
 // Switch points current at a release kept under the root, after
-// verifying it again against its own proof: tag, or with tag "" the
-// release live before the current one (the newest successful deploy in
-// deploys.log other than the live tag, still kept). With o.DryRun it
-// verifies and changes nothing. The environment's command is not run
+// verifying it again against its own proof: tag, or with tag "" (a
+// rollback) the newest kept release that was live before the current one
+// and that no rollback left (place.Lineage: a second rollback goes one
+// further back, never back to the release the first one left). With
+// o.DryRun it checks that the root can take the new link, verifies and
+// changes nothing. The environment's command is not run
 // again: it ran when the release was staged.
 func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 	o.defaults()
@@ -144,9 +152,12 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 		res.Tag = rollbackTarget(o.Root)
 	}
 	err := o.underLock(ctx, &res, what, func(root *place.Root) error {
+		if err := root.CanSwitch(); err != nil {
+			return fmt.Errorf("not switched: %w", err)
+		}
 		live, _ := root.Live()
 		if tag == "" {
-			prev, ok, err := root.Previous(live)
+			prev, ok, err := root.Previous()
 			res.Tag = prev
 			if err != nil {
 				return err
@@ -181,8 +192,7 @@ func rollbackTarget(dir string) string {
 	if err != nil {
 		return ""
 	}
-	live, _ := root.Live()
-	prev, ok, err := root.Previous(live)
+	prev, ok, err := root.Previous()
 	if err != nil || !ok {
 		return ""
 	}
@@ -209,20 +219,19 @@ func orNone(tag string) string {
 	return tag
 }
 
-// switchTo switches current to res.Tag and prunes, keeping the live
-// release and the one before it.
+// switchTo switches current to res.Tag and prunes, keeping the new live
+// release, the one a rollback from it would go to, and the one live until
+// now.
 func (o *Options) switchTo(root *place.Root, res *Result) error {
 	res.Previous, _ = root.Live()
-	// The one before the new live release: the live one, or when the same
-	// tag is deployed again, the one deployed before it.
-	before := res.Previous
-	if before == "" || before == res.Tag {
-		before, _, _ = root.Previous(res.Tag)
+	var back string
+	if l, err := root.Lineage(); err == nil {
+		back, _ = root.Back(l.Then(res.Tag))
 	}
 	if err := root.Switch(res.Tag); err != nil {
 		return err
 	}
-	pruned, err := root.Prune(o.Keep, res.Tag, before)
+	pruned, err := root.Prune(o.Keep, res.Tag, back, res.Previous)
 	res.Pruned = pruned
 	if err != nil {
 		o.Warnf("pruning old releases: %v", err)
