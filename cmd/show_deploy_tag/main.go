@@ -19,7 +19,9 @@
 // root. Without PATH, the root is --root, else $DEPLOY_ROOT, else the
 // root of --environment in deploy.toml, else
 // $XDG_STATE_HOME/deploytag/ENV; with none of these, the current folder
-// is walked up from.
+// is walked up from (finding no release there, the hint names
+// --environment and --root). When deploy.toml defines environments,
+// --environment must name one of them, as for deploy.
 //
 // With --basedir (a folder holding the deployed repos; by default the
 // current folder, when it holds repos), --json and --serve give each
@@ -149,7 +151,7 @@ func run(c *cli.Context) error {
 	s, err := dashboard.Show(c.Context, o)
 	switch {
 	case err != nil:
-		return err
+		return q.hint(err)
 	case q.serve:
 		cmdline.Serves(c.App)
 		return live.Serve(c.Context, q.addr, s.Handler, env.Serving)

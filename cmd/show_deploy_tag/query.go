@@ -9,6 +9,7 @@ import (
 	"github.com/deploytag/deploytag/internal/cmdline"
 	"github.com/deploytag/deploytag/pkg/config"
 	"github.com/deploytag/deploytag/pkg/dashboard"
+	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/live"
 )
 
@@ -91,4 +92,14 @@ func (q query) where(env *cmdline.Env, o *dashboard.ShowOptions) error {
 	var err error
 	o.Root, err = env.Root(q.root(), q.environment)
 	return err
+}
+
+// hint adds, to a release not found from PATH (no --environment or
+// --root given), where else show_deploy_tag reads one: the newcomer in
+// a folder that is no release learns the flags that name a root.
+func (q query) hint(err error) error {
+	if !errors.Is(err, live.ErrNoRelease) || q.all || q.environment != "" || q.root() != "" || os.Getenv(cmdline.RootEnvVar) != "" {
+		return err
+	}
+	return fail.WithHint(err, "give --environment ENV (or --root DIR) to show the live release of an environment, or a PATH inside a release")
 }

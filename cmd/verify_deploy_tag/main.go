@@ -23,7 +23,8 @@
 // (<root>/current), and TAG may be left out: it defaults to the tag the
 // release's DEPLOY_TAG names. The root of --environment is found as
 // deploy finds it: $DEPLOY_ROOT, else the environment's root in
-// deploy.toml, else $XDG_STATE_HOME/deploytag/ENV. Every release carries its proof
+// deploy.toml, else $XDG_STATE_HOME/deploytag/ENV; when deploy.toml
+// defines environments, ENV must be one of them. Every release carries its proof
 // (DEPLOY_PROOF/, see docs/proof.md): per repo the raw tag and commit
 // objects and what the export did. From it, with no repos and no git, the
 // release is checked link by link: each repo's files are hashed in Go as

@@ -38,8 +38,9 @@ func RootArg(c *cli.Context) string { return c.String(rootName) }
 // Roots is each --root given on the command line (RootFlag with repeat).
 func Roots(c *cli.Context) []string { return c.StringSlice(rootName) }
 
-// Root resolves the root of the standard place for environment: root
-// (--root) if set, else $DEPLOY_ROOT, else the environment's root in
+// Root resolves the root of the standard place for environment, one of
+// deploy.toml's environments when it defines any (else an error naming
+// them, config.LookupEnvironment): root (--root) if set, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state when
 // unset: place.DefaultRoot). A relative path is returned as given
 // (relative to the working directory); the config package has already
@@ -58,7 +59,14 @@ func (e *Env) ConfiguredRoot(environment string) (string, error) {
 func (e *Env) resolveRoot(flag, envVar, environment string) (string, error) {
 	configured := ""
 	if environment != "" && e.Config != nil {
-		configured = e.Config.Environment(environment).Root
+		// One place, one wording for every tool that takes
+		// --environment: a name deploy.toml does not define, when it
+		// defines some, is refused naming those it does.
+		ecfg, err := e.Config.LookupEnvironment(environment)
+		if err != nil {
+			return "", err
+		}
+		configured = ecfg.Root
 	}
 	for _, p := range []string{flag, envVar, configured} {
 		if p != "" {

@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/deploytag/deploytag/pkg/config"
@@ -40,6 +41,14 @@ func TestRoot(t *testing.T) {
 		t.Setenv("HOME", c.home)
 		if got, err := (&Env{}).Root("", c.env); err == nil || err.Error()[:min(len(c.want), len(err.Error()))] != c.want {
 			t.Errorf("Root(%q) with HOME %q = %q, %v; want the error %q", c.env, c.home, got, err, c.want)
+		}
+	} // An environment the config does not define, when it defines some,
+	// is refused whatever else gives the root: the one wording of
+	// deploy, show_deploy_tag and verify_deploy_tag.
+	for _, flag := range []string{"", "/f"} {
+		got, err := (&Env{Config: cfg}).Root(flag, "qaa")
+		if want := `unknown environment "qaa": the config defines qa`; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Root(%q, qaa) = %q, %v; want the error %q", flag, got, err, want)
 		}
 	}
 }

@@ -120,9 +120,32 @@ func Discover(dir string) ([]Repo, error) {
 		return repos, errors.Join(skipped...)
 	}
 	if len(repos) == 0 {
-		return nil, fmt.Errorf("no git repos in basedir %s", dir)
+		return nil, fail.WithHint(fmt.Errorf("no git repos in basedir %s", dir), InRepoHint(dir))
 	}
 	return repos, nil
+}
+
+// InRepoHint is the hint for a basedir with no repos that is a git work
+// tree itself, or a folder inside one: a newcomer running a tool in one
+// of the repos. It names the folder that holds the repos. "" when dir is
+// in no work tree.
+func InRepoHint(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if IsWorkTree(d) {
+			where := dir + " is itself a git repo"
+			if d != abs {
+				where = fmt.Sprintf("%s is inside the git repo %s", dir, d)
+			}
+			return fmt.Sprintf("%s; the basedir is the folder that holds the repos, each a sub-folder: here %s", where, filepath.Dir(d))
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
 }
 
 // NotTakenError is a work tree of the basedir that discovery will not take

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/deploytag/deploytag/pkg/fail"
 )
 
 // fakeBase makes a basedir holding the entries named: "name/" is a work
@@ -265,5 +267,24 @@ func TestRepoError(t *testing.T) {
 	}
 	if w := Wrap("repo-b", os.ErrNotExist); w.Error() != "file does not exist (repo-b)" || !errors.Is(w, os.ErrNotExist) {
 		t.Errorf("Wrap = %q", w)
+	}
+}
+
+// A basedir with no repos that is a work tree itself, or a folder inside
+// one, gets a hint naming the folder that holds the repos; one that is in
+// no work tree gets none.
+func TestDiscoverInARepo(t *testing.T) {
+	t.Parallel()
+	base := fakeBase(t, "repo-a/", "repo-a/src/lib", "empty")
+	for _, tc := range []struct{ dir, hint string }{
+		{filepath.Join(base, "repo-a"), filepath.Join(base, "repo-a") + " is itself a git repo; the basedir is the folder that holds the repos, each a sub-folder: here " + base},
+		{filepath.Join(base, "repo-a", "src", "lib"), filepath.Join(base, "repo-a", "src", "lib") + " is inside the git repo " + filepath.Join(base, "repo-a") + "; the basedir is the folder that holds the repos, each a sub-folder: here " + base},
+		{filepath.Join(base, "empty"), ""},
+	} {
+		_, err := Discover(tc.dir)
+		wantErr(t, err, []string{"no git repos in basedir " + tc.dir})
+		if got := fail.Hint(err); got != tc.hint {
+			t.Errorf("Discover(%s): hint %q, want %q", tc.dir, got, tc.hint)
+		}
 	}
 }

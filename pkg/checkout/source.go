@@ -43,8 +43,10 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 	tag := w.o.Tag
 	var tried []string
 	order := w.sourceOrder()
+	inRepo := ""
 	if len(order) == 0 {
 		tried = append(tried, fmt.Sprintf("basedir %s holds no repos", w.o.Basedir))
+		inRepo = basedir.InRepoHint(w.o.Basedir)
 	}
 
 	local := tags.FirstManifest(ctx, w.g.Runner, order, tag)
@@ -90,16 +92,20 @@ func (w *work) findManifest(ctx context.Context) (manifest.Manifest, string, err
 	}
 	tried = append(tried, more...)
 	tried = append(tried, "no "+name(w.o.Flags.Manifest, "manifest file")+" given")
-	return nil, "", noManifest{fmt.Errorf("no manifest found for tag %s: %s", tag, strings.Join(tried, "; ")), w.o.Flags}
+	return nil, "", noManifest{fmt.Errorf("no manifest found for tag %s: %s", tag, strings.Join(tried, "; ")), w.o.Flags, inRepo}
 }
 
 type noManifest struct {
 	error
-	flags Flags
+	flags  Flags
+	inRepo string // basedir.InRepoHint of a basedir with no repos
 }
 
 func (e noManifest) Unwrap() error { return e.error }
 func (e noManifest) Hint() string {
+	if e.inRepo != "" {
+		return e.inRepo
+	}
 	return "give " + name(e.flags.Manifest, "a manifest") + " FILE, or run in a basedir holding a repo of the deploy, or give " +
 		name(e.flags.URLTemplate, "a URL template") + " and the name of a repo of the deploy after TAG (or configure manifest_repo)"
 }
