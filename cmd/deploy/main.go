@@ -58,6 +58,30 @@
 // waits for the lock, saying so, up to --lock-timeout. Redeploying an
 // older tag is the rollback.
 //
+// After every switch of current (a deploy, --from-artifact, --switch,
+// --rollback, and the switch back below) the environment's restart, if
+// any, runs from the new live release through ROOT/current (or its
+// workdir), with DEPLOY_TAG, DEPLOY_PREVIOUS_TAG (the tag live before,
+// empty on a first deploy), DEPLOY_ENVIRONMENT and DEPLOY_RELEASE set, its
+// output on stderr. Then its check, if any, runs the same way, again every
+// check_interval (default 2s) until it exits 0 or check_timeout (default
+// 60s) passes; a try still running then is ended. When the check never
+// passes or the restart fails, current goes back to the release live
+// before, restart runs again for it, the attempt is logged with outcome
+// rolled_back and the end of the check's last output (printed on stderr
+// too), and deploy exits 1 naming the check (or the restart) and the tag
+// live again. With nothing to go back to (a first deploy, or the same tag
+// live before), the release stays live and the error says so. Old
+// releases are pruned only once the check has passed.
+//
+// The environment's programs (command, restart, check) are argvs from
+// deploy.toml, never shell lines. Each starts in a session of its own,
+// with no controlling terminal and stdin from /dev/null (so one that
+// would prompt fails instead of waiting), and is ended with its process
+// group (SIGTERM, SIGKILL 2s later) when the deploy is interrupted, and
+// killed if deploy dies. What a program leaves running in the background
+// (a server a restart starts) is its own.
+//
 // With --artifact, deploy settles and pushes the tag as above, then
 // writes the release (DEPLOY_TAG, DEPLOY_MANIFEST, the repo folders) as
 // one tar file to FILE, or to stdout with -, and deploys nothing where it
@@ -76,22 +100,23 @@
 // verify_deploy_tag --root does) before anything else, and only then
 // renames it to releases/TAG, runs the environment's command, switches
 // current and logs. --stage does everything but the switch (a successful
-// stage is not logged: the deploy happens at the switch), so a fleet
-// stages on every host first; it first checks what the switch needs, so a
-// host that staged can switch: a root that cannot take a new current link
-// (read-only, immutable, not the deploy user's to write) is refused before
-// anything is installed or the command runs. --switch TAG then points
-// current at a release kept under the root, after verifying it again (the
-// command is not run again). --rollback steps back through the history,
+// stage is not logged: the deploy happens at the switch; nor does it
+// restart or check anything), so a fleet stages on every host first; it
+// first checks what the switch needs, so a host that staged can switch: a
+// root that cannot take a new current link (read-only, immutable, not the
+// deploy user's to write) is refused before anything is installed or the
+// command runs. --switch TAG then points current at a release kept under
+// the root, after verifying it again (the command is not run again;
+// restart and check are). --rollback steps back through the history,
 // as Capistrano does: to the newest kept release that was live before the
 // current one and that no rollback left, so a second rollback goes one
 // further back, never back to the release the first one left (in
 // deploys.log, a deploy or switch of a tag that was live before is a
-// return to it). With --dry-run, --switch and --rollback only verify;
-// --switch prints the tag it would switch to, --rollback FROM -> TO. Every
-// mode prunes to --keep (default: the environment's keep), never removing
-// the live release, the one a rollback would go to, or the one live until
-// the switch.
+// return to it). With --dry-run, --switch and --rollback only verify
+// (nothing restarted); --switch prints the tag it would switch to,
+// --rollback FROM -> TO. Every mode prunes to --keep (default: the
+// environment's keep), never removing the live release, the one a
+// rollback would go to, or the one live until the switch.
 //
 // The proof shows a release is consistent; only the tag's signature says
 // who made it. With --signed, --from-artifact, --switch and --rollback
@@ -111,8 +136,11 @@
 //
 // The deployed tag, one line, once current names it. With --dry-run the
 // plan instead, one "key value" line each: tag, create (yes if the tag
-// would be made), environment, root, release, push, command (and workdir),
-// then "repo NAME COMMIT" per repo; nothing is changed.
+// would be made), environment, root, release, push, then the steps in the
+// order they would run: command, switch TAG, restart, check (with
+// check_timeout and check_interval), each argv quoted or "none", and the
+// workdir they run from; then "repo NAME COMMIT" per repo; nothing is
+// changed.
 //
 // With --artifact FILE, the tag; with --artifact -, the artifact's bytes
 // only. --from-artifact, --switch and --rollback print the tag deployed
@@ -122,13 +150,16 @@
 //
 // With --json, a JSON record instead (with --dry-run
 // too, then saying what would be done): tag, environment, root, release,
-// created, pushed, command, workdir, previous (the tag live before, or
+// created, pushed, command, restart, check, workdir, previous (the tag live before, or
 // null), restored, pruned, dry_run and repos ([{"name", "commit"}]);
 // docs/json.md gives the schema.
 //
 // # Exit status
 //
-// 0 on success, 1 if the deploy failed (current is left as it was), 2 for
+// 0 on success, 1 if the deploy failed (current is left as it was, or, when
+// the release went live and its restart or check failed, put back on the
+// release live before, or left on it when there is none: stderr says
+// which tag is live), 2 for
 // a wrong command line, including an environment or tag name outside its
 // grammar, 3 if the deploy happened (current switched, the result is on
 // stdout as on success) but deploys.log could not record it, e.g. on a

@@ -173,6 +173,7 @@ func (r request) do(ctx context.Context, e *cmdline.Env, root string) error {
 	}
 	o := deploy.Options{
 		Environment: r.Environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
+		Restart: ecfg.Restart, Check: ecfg.Check, CheckTimeout: ecfg.Timeout(), CheckInterval: ecfg.Interval(),
 		Jobs: e.Jobs, User: cmdline.UserName(), Host: cmdline.HostName(), Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun,
 		LockTimeout: r.LockTimeout, Progress: e.Progress(),
 		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },

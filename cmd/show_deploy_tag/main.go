@@ -76,7 +76,7 @@
 //
 //	deploytag_info{environment,tag} 1               the live tag (none while nothing is live)
 //	deploytag_deploy_timestamp_seconds{environment} when it was deployed (deploys.log)
-//	deploytag_deploys_total{environment,outcome}    attempts in deploys.log, ok and failed
+//	deploytag_deploys_total{environment,outcome}    attempts in deploys.log: ok, failed, rolled_back
 //
 // # Output
 //

@@ -20,6 +20,10 @@
 //	command = ["./deploy.sh", "--fast"]
 //	workdir = "tutor-deployment"     # folder inside the release to run it from
 //	keep    = 5                      # releases kept, live and previous always
+//	restart = ["systemctl", "--user", "restart", "tutor"]  # after every switch of current
+//	check   = ["curl", "-fsS", "http://127.0.0.1:3000/up"] # until it passes, else switch back
+//	check_timeout  = "60s"           # how long check may take to pass
+//	check_interval = "2s"            # between two tries of check
 //
 // Precedence is flag, then environment variable, then this file; the
 // package only reads the file, internal/cmdline applies the order.
@@ -36,6 +40,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -80,6 +85,52 @@ type Environment struct {
 	Command []string `toml:"command"`
 	Workdir string   `toml:"workdir"`
 	Keep    int      `toml:"keep"`
+	// Restart runs after every switch of current, from the new live
+	// release (or its workdir); Check runs after it until it passes or
+	// CheckTimeout passes, CheckInterval between two tries.
+	Restart       []string `toml:"restart"`
+	Check         []string `toml:"check"`
+	CheckTimeout  Duration `toml:"check_timeout"`
+	CheckInterval Duration `toml:"check_interval"`
+}
+
+// The defaults of check_timeout and check_interval.
+const (
+	DefaultCheckTimeout  = 60 * time.Second
+	DefaultCheckInterval = 2 * time.Second
+)
+
+// Duration is a length of time written as Go writes one ("60s", "1m30s",
+// "250ms"), never a bare number.
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Duration from its TOML string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"60s\" or \"500ms\"", b)
+	}
+	if v <= 0 {
+		return fmt.Errorf("%q must be more than 0", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Timeout is check_timeout, or its default.
+func (e Environment) Timeout() time.Duration {
+	if e.CheckTimeout.Duration > 0 {
+		return e.CheckTimeout.Duration
+	}
+	return DefaultCheckTimeout
+}
+
+// Interval is check_interval, or its default.
+func (e Environment) Interval() time.Duration {
+	if e.CheckInterval.Duration > 0 {
+		return e.CheckInterval.Duration
+	}
+	return DefaultCheckInterval
 }
 
 // Pushes reports whether deploys to this environment push the tag first
@@ -223,8 +274,16 @@ func (c *Config) check() error {
 		if e.Keep < 0 {
 			return fmt.Errorf("%s.keep: must be 0 (keep all) or more, not %d", key, e.Keep)
 		}
-		if e.Command != nil && (len(e.Command) == 0 || e.Command[0] == "") {
-			return fmt.Errorf("%s.command: must name a program", key)
+		for _, a := range []struct {
+			name string
+			argv []string
+		}{{"command", e.Command}, {"restart", e.Restart}, {"check", e.Check}} {
+			if a.argv != nil && (len(a.argv) == 0 || a.argv[0] == "") {
+				return fmt.Errorf("%s.%s: must name a program", key, a.name)
+			}
+		}
+		if e.Check == nil && (e.CheckTimeout.Duration > 0 || e.CheckInterval.Duration > 0) {
+			return fmt.Errorf("%s: check_timeout and check_interval need a check", key)
 		}
 		if e.Workdir != "" {
 			if err := ValidWorkdir(e.Workdir); err != nil {

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFull(t *testing.T) {
@@ -21,6 +22,9 @@ push = false
 command = ["./deploy.sh", "--fast"]
 workdir = "deploy/scripts"
 keep = 3
+restart = ["./restart"]
+check = ["./up", "--quiet"]
+check_timeout = "90s"
 
 [environments.dev]
 `), "/etc/x/deploy.toml")
@@ -33,6 +37,12 @@ keep = 3
 	}
 	if !c.Environment("dev").Pushes() {
 		t.Fatal("push must default to true")
+	}
+	if len(p.Restart) != 1 || len(p.Check) != 2 || p.Timeout() != 90*time.Second || p.Interval() != DefaultCheckInterval {
+		t.Fatalf("production's restart and check = %+v", p)
+	}
+	if d := c.Environment("dev"); d.Timeout() != DefaultCheckTimeout || d.Interval() != DefaultCheckInterval {
+		t.Fatalf("dev's check defaults = %s %s", d.Timeout(), d.Interval())
 	}
 	if !c.ExportsAttributes("b") || c.ExportsAttributes("a") {
 		t.Fatalf("export_attributes = %q", c.ExportAttributes)
@@ -56,6 +66,12 @@ func TestParseErrorsNameFileAndKey(t *testing.T) {
 		{`repos = ["a", "a"]`, `repos: "a" listed twice`},
 		{"repos = [\"a\"]\nmanifest_repo = \"b\"", `manifest_repo: "b" is not one of repos`},
 		{`export_attributes = ["-a"]`, "export_attributes: invalid repo name"},
+		{"[environments.p]\nrestart = []", "environments.p.restart: must name a program"},
+		{"[environments.p]\ncheck = [\"\"]", "environments.p.check: must name a program"},
+		{"[environments.p]\ncheck = [\"x\"]\ncheck_timeout = \"soon\"", `"soon" is not a duration such as "60s" or "500ms" (f.toml:3)`},
+		{"[environments.p]\ncheck = [\"x\"]\ncheck_interval = 2", `"2" is not a duration`},
+		{"[environments.p]\ncheck = [\"x\"]\ncheck_timeout = \"0s\"", `"0s" must be more than 0`},
+		{"[environments.p]\ncheck_timeout = \"1s\"", "environments.p: check_timeout and check_interval need a check"},
 		{`export_attributes = ["a", "a"]`, `export_attributes: "a" listed twice`},
 		{"repos = [\"a\"]\nexport_attributes = [\"b\"]", `export_attributes: "b" is not one of repos`},
 		{"export_attributes = true", "export_attributes"},

@@ -211,8 +211,11 @@ type Deploy struct {
 	Tag     string  `json:"tag"`
 	User    string  `json:"user"`
 	Host    string  `json:"host"`
-	Outcome string  `json:"outcome"` // "ok" or "failed"
+	Outcome string  `json:"outcome"` // "ok", "failed" or "rolled_back"
 	Error   *string `json:"error"`   // why it failed; nil when ok
+	// CheckOutput is the end of the health check's last output of an
+	// attempt rolled back; nil when none was logged.
+	CheckOutput *string `json:"check_output"`
 	// Previous is the tag live before the attempt (the last successful
 	// deploy before it), nil when none was.
 	Previous *string `json:"previous"`
@@ -279,6 +282,10 @@ func (s *Server) History(e Env, limit int) ([]Deploy, bool, error) {
 		if ent.Outcome != place.OutcomeOK {
 			msg := ent.Error
 			d.Error = &msg
+		}
+		if ent.CheckOutput != "" {
+			out := ent.CheckOutput
+			d.CheckOutput = &out
 		}
 		out = append(out, d)
 		needPrev = append(needPrev, len(out)-1)

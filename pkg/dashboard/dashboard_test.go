@@ -33,6 +33,8 @@ type deployJSON struct {
 	Error    *string `json:"error"`
 	Previous *string `json:"previous"`
 	Rollback bool    `json:"rollback"`
+	// CheckOutput: null unless rolled back
+	CheckOutput *string `json:"check_output"`
 }
 
 type detailJSON struct {
@@ -121,10 +123,10 @@ func TestEnvironmentJSON(t *testing.T) {
 		t.Errorf("production status = %+v", got.statusJSON)
 	}
 	want := []deployJSON{
-		{lt[3], s.T1, "ann", "box", "ok", nil, &s.T2, true},
-		{lt[2], s.T3, "ann", "box", "failed", ptr("?"), &s.T2, false},
-		{lt[1], s.T2, "ann", "box", "ok", nil, &s.T1, false},
-		{lt[0], s.T1, "ann", "box", "ok", nil, nil, false},
+		{lt[3], s.T1, "ann", "box", "ok", nil, &s.T2, true, nil},
+		{lt[2], s.T3, "ann", "box", "failed", ptr("?"), &s.T2, false, nil},
+		{lt[1], s.T2, "ann", "box", "ok", nil, &s.T1, false, nil},
+		{lt[0], s.T1, "ann", "box", "ok", nil, nil, false, nil},
 	}
 	checkHistory(t, "production", got.History, want)
 	if e := got.History[1].Error; e == nil || !strings.Contains(*e, "command false failed") {
@@ -145,10 +147,10 @@ func TestEnvironmentJSON(t *testing.T) {
 	getJSON(t, hs.URL+"/environments/dev.json", &got)
 	ld := s.logs["dev"]
 	checkHistory(t, "dev", got.History, []deployJSON{
-		{ld[3], s.T3, evilUser, "box", "ok", nil, &s.T3, false},
-		{ld[2], s.T3, evilUser, "box", "ok", nil, &s.T2, false},
-		{ld[1], s.T2, evilUser, "box", "ok", nil, &s.T1, false},
-		{ld[0], s.T1, evilUser, "box", "ok", nil, nil, false},
+		{ld[3], s.T3, evilUser, "box", "ok", nil, &s.T3, false, nil},
+		{ld[2], s.T3, evilUser, "box", "ok", nil, &s.T2, false, nil},
+		{ld[1], s.T2, evilUser, "box", "ok", nil, &s.T1, false, nil},
+		{ld[0], s.T1, evilUser, "box", "ok", nil, nil, false, nil},
 	})
 
 	for _, tc := range []struct{ path, code string }{
@@ -182,7 +184,7 @@ func checkHistory(t *testing.T, what string, got, want []deployJSON) {
 		g := got[i]
 		errOK := (g.Error == nil) == (w.Error == nil)
 		if g.Time != w.Time || g.Tag != w.Tag || g.User != w.User || g.Host != w.Host || g.Outcome != w.Outcome || !errOK ||
-			str(g.Previous) != str(w.Previous) || g.Rollback != w.Rollback {
+			str(g.Previous) != str(w.Previous) || g.Rollback != w.Rollback || str(g.CheckOutput) != str(w.CheckOutput) {
 			t.Errorf("%s: attempt %d = {%s %s %s %s %s err=%s prev=%s rollback=%v}, want {%s %s %s %s %s err=%v prev=%s rollback=%v}", what, i,
 				g.Time, g.Tag, g.User, g.Host, g.Outcome, str(g.Error), str(g.Previous), g.Rollback,
 				w.Time, w.Tag, w.User, w.Host, w.Outcome, w.Error != nil, str(w.Previous), w.Rollback)

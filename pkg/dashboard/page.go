@@ -40,6 +40,7 @@ li.deploy.rollback { border-left-color: #e08000; }
 .badge.failed { background: #c33; }
 .badge.rollback { background: #e08000; }
 .error { color: #a22; white-space: pre-wrap; margin: .3rem 0; }
+.check-output { font-size: .8rem; background: #f4f4f4; padding: .3rem; margin: .3rem 0; white-space: pre-wrap; max-height: 12rem; overflow: auto; }
 ul.repos { margin: .3rem 0; padding-left: 1.2rem; }
 ul.commits { list-style: none; padding-left: 1rem; margin: .1rem 0; }
 li.gained::before { content: "+ "; color: #4a4; }
@@ -114,10 +115,11 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 <ol class="history" id="history">
 {{range .History}}<li class="deploy {{.Outcome}}{{if .Rollback}} rollback{{end}}" data-tag="{{.Tag}}">
 <div><time datetime="{{.Time}}">{{.Time}}</time> <code class="tag">{{.Tag}}</code>
-{{if eq .Outcome "ok"}}<span class="badge ok">ok</span>{{else}}<span class="badge failed">failed</span>{{end}}
+{{if eq .Outcome "ok"}}<span class="badge ok">ok</span>{{else if eq .Outcome "rolled_back"}}<span class="badge failed">rolled back</span>{{else}}<span class="badge failed">failed</span>{{end}}
 {{if .Rollback}}<span class="badge rollback">rollback</span>{{end}}
 <span class="muted">by {{.User}}{{with .Host}}@{{.}}{{end}}</span></div>
 {{with .Error}}<p class="error">{{.}}</p>{{end}}
+{{with .CheckOutput}}<pre class="check-output">{{.}}</pre>{{end}}
 {{if .Note}}<p class="muted">{{.Note}}{{with .DiffJSON}} <a href="{{.}}">diff.json</a>{{end}}</p>{{end}}
 {{with .Change}}<ul class="repos">
 {{range .Repos}}<li class="repo" data-repo="{{.Name}}"><strong>{{.Name}}</strong>

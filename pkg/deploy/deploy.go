@@ -10,10 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
@@ -51,6 +49,13 @@ type Options struct {
 	Workdir string   // relative to the release, checked by config.ValidWorkdir
 	Env     []string // the environment the command starts from
 	Keep    int      // releases kept; 0 keeps all
+
+	// Restart runs after every switch of current, from the live release
+	// (or Workdir in it); Check after it, every CheckInterval until it
+	// exits 0 or CheckTimeout passes. When either fails, current goes
+	// back to the release live before, which is restarted.
+	Restart, Check              []string
+	CheckTimeout, CheckInterval time.Duration
 
 	// ExportAttributes names the repos whose releases honour export-ignore
 	// and export-subst (deploy.toml's export_attributes); every other repo
@@ -156,6 +161,12 @@ func (o *Options) defaults() {
 	}
 	if o.Jobs < 1 {
 		o.Jobs = 1
+	}
+	if o.CheckTimeout <= 0 {
+		o.CheckTimeout = config.DefaultCheckTimeout
+	}
+	if o.CheckInterval <= 0 {
+		o.CheckInterval = config.DefaultCheckInterval
 	}
 }
 
@@ -274,7 +285,7 @@ func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Roo
 			return err
 		}
 	}
-	return o.switchTo(root, res)
+	return o.switchTo(ctx, root, res)
 }
 
 // runCommand runs the environment's command from the release (or its
@@ -287,20 +298,14 @@ func (o *Options) runCommand(ctx context.Context, res *Result) error {
 		}
 		dir = filepath.Join(res.Release, o.Workdir)
 	}
-	cmd := exec.CommandContext(ctx, o.Command[0], o.Command[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(append([]string(nil), o.Env...),
+	cmd := o.child(ctx, o.Command, dir,
 		"DEPLOY_TAG="+res.Tag,
 		"DEPLOY_ENVIRONMENT="+o.Environment,
 		"DEPLOY_RELEASE="+res.Release,
 		"DEPLOY_MANIFEST="+filepath.Join(res.Release, place.ManifestFile),
 	)
 	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
-	// Its own process group, so an interrupted deploy stops all of it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Run(); !ran(cmd, err) {
 		return fmt.Errorf("command %s failed: %w (current left at the previous release)", strings.Join(o.Command, " "), err)
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
+	"github.com/deploytag/deploytag/pkg/redact"
 )
 
 // VerifyFunc checks the release in the folder dir, of tag, against its own
@@ -127,7 +128,7 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 		res.Previous, _ = root.Live()
 		return nil
 	}
-	return o.switchTo(root, res)
+	return o.switchTo(ctx, root, res)
 }
 
 // Switch points current at a release kept under the root, after
@@ -180,7 +181,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 			res.Previous = live
 			return nil
 		}
-		return o.switchTo(root, &res)
+		return o.switchTo(ctx, root, &res)
 	}, func(error) bool { return !o.DryRun })
 	return res, err
 }
@@ -219,16 +220,20 @@ func orNone(tag string) string {
 	return tag
 }
 
-// switchTo switches current to res.Tag and prunes, keeping the new live
-// release, the one a rollback from it would go to, and the one live until
-// now.
-func (o *Options) switchTo(root *place.Root, res *Result) error {
+// switchTo switches current to res.Tag, restarts and checks it (comeUp:
+// on failure current goes back), and once it is up prunes, keeping the new
+// live release, the one a rollback from it would go to, and the one live
+// until now.
+func (o *Options) switchTo(ctx context.Context, root *place.Root, res *Result) error {
 	res.Previous, _ = root.Live()
 	var back string
 	if l, err := root.Lineage(); err == nil {
 		back, _ = root.Back(l.Then(res.Tag))
 	}
 	if err := root.Switch(res.Tag); err != nil {
+		return err
+	}
+	if err := o.comeUp(ctx, root, res); err != nil {
 		return err
 	}
 	pruned, err := root.Prune(o.Keep, res.Tag, back, res.Previous)
@@ -277,7 +282,12 @@ func (o *Options) underLock(ctx context.Context, res *Result, what string, fn fu
 		if !log(err) || res.Tag == "" {
 			return err
 		}
-		lerr := history.Append(place.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err))
+		entry := place.NewEntry(o.Now(), o.Environment, res.Tag, o.User, o.Host, err)
+		var rb *RolledBackError
+		if errors.As(err, &rb) {
+			entry.Outcome, entry.CheckOutput = place.OutcomeRolledBack, redact.Credentials(rb.Output)
+		}
+		lerr := history.Append(entry)
 		if lerr == nil {
 			return err
 		}

@@ -21,6 +21,8 @@ type deployRecord struct {
 	Created     bool              `json:"created"`
 	Pushed      bool              `json:"pushed"`
 	Command     []string          `json:"command"`
+	Restart     []string          `json:"restart"`
+	Check       []string          `json:"check"`
 	Workdir     *string           `json:"workdir"`
 	Previous    *string           `json:"previous"`
 	Restored    bool              `json:"restored"`
@@ -34,7 +36,7 @@ type deployRecord struct {
 func WriteJSON(w io.Writer, res Result, o Options) error {
 	r := deployRecord{
 		Tag: res.Tag, Environment: o.Environment, Root: res.Root, Release: res.Release,
-		Created: res.Created, Pushed: res.Pushed, Command: o.Command,
+		Created: res.Created, Pushed: res.Pushed, Command: o.Command, Restart: o.Restart, Check: o.Check,
 		Restored: res.Outcome == place.Restored, Pruned: res.Pruned, DryRun: o.DryRun,
 		Manifest: res.Manifest,
 	}
@@ -44,7 +46,7 @@ func WriteJSON(w io.Writer, res Result, o Options) error {
 	if o.DryRun { // what it would do
 		r.Created, r.Pushed = o.Tag == "", o.Push != nil
 	}
-	if len(o.Command) > 0 {
+	if o.runsPrograms() {
 		wd := o.Workdir
 		if wd == "" {
 			wd = "."

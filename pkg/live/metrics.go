@@ -36,10 +36,11 @@ type Metrics struct {
 }
 
 // CountDeploys counts the attempts recorded in the deploys.log at path by
-// outcome; both place.OutcomeOK and place.OutcomeFailed are always there,
-// so a rate over them starts at zero. A missing log counts nothing.
+// outcome; place.OutcomeOK, place.OutcomeFailed and
+// place.OutcomeRolledBack are always there, so a rate over them starts at
+// zero. A missing log counts nothing.
 func CountDeploys(path string) (map[string]int, error) {
-	n := map[string]int{place.OutcomeOK: 0, place.OutcomeFailed: 0}
+	n := map[string]int{place.OutcomeOK: 0, place.OutcomeFailed: 0, place.OutcomeRolledBack: 0}
 	for e, err := range place.Backward(path) {
 		if err != nil {
 			return nil, err
@@ -69,7 +70,7 @@ func RootMetrics(env, root string, info *Info) (Metrics, error) {
 //
 //	deploytag_info{environment,tag} 1                  the live tag of each environment
 //	deploytag_deploy_timestamp_seconds{environment}    when it was deployed (Unix seconds)
-//	deploytag_deploys_total{environment,outcome}       deploy attempts in deploys.log, ok or failed
+//	deploytag_deploys_total{environment,outcome}       deploy attempts in deploys.log: ok, failed or rolled_back
 //
 // Label values are escaped as the format wants (backslash, double quote,
 // newline), whatever they hold.
@@ -91,7 +92,7 @@ func WriteMetrics(w io.Writer, ms []Metrics) error {
 				strconv.FormatFloat(float64(m.DeployedAt.UnixNano())/1e9, 'f', -1, 64))
 		}
 	}
-	family("deploytag_deploys_total", "counter", "Deploy attempts recorded in deploys.log, by outcome (ok or failed).")
+	family("deploytag_deploys_total", "counter", "Deploy attempts recorded in deploys.log, by outcome (ok, failed, or rolled_back: live, did not come up, switched back).")
 	for _, m := range ms {
 		for _, outcome := range sortedKeys(m.Deploys) {
 			fmt.Fprintf(b, "deploytag_deploys_total{environment=%s,outcome=%s} %d\n", labelValue(m.Environment), labelValue(outcome), m.Deploys[outcome])
@@ -100,18 +101,18 @@ func WriteMetrics(w io.Writer, ms []Metrics) error {
 	return b.Flush()
 }
 
-// sortedKeys is ok, failed, then any other outcome by name.
+// sortedKeys is ok, failed, rolled_back, then any other outcome by name.
 func sortedKeys(m map[string]int) []string {
-	rank := map[string]int{place.OutcomeOK: 0, place.OutcomeFailed: 1}
+	rank := map[string]int{place.OutcomeOK: 0, place.OutcomeFailed: 1, place.OutcomeRolledBack: 2}
 	keys := slices.Collect(maps.Keys(m))
 	slices.SortFunc(keys, func(a, b string) int {
 		ra, oka := rank[a]
 		rb, okb := rank[b]
 		if !oka {
-			ra = 2
+			ra = 3
 		}
 		if !okb {
-			rb = 2
+			rb = 3
 		}
 		return cmp.Or(cmp.Compare(ra, rb), strings.Compare(a, b))
 	})

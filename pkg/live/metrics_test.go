@@ -25,7 +25,7 @@ func parsed(t *testing.T, body string) string {
 
 // TestMetrics: /metrics, from NewHandler and from MetricsHandler alone,
 // tells the live tag, when it was deployed and the deploys of deploys.log
-// by outcome, as Prometheus' parser reads them; with nothing deployed it
+// by outcome (ok, failed and rolled_back), as Prometheus' parser reads them; with nothing deployed it
 // still answers, without the tag.
 func TestMetrics(t *testing.T) {
 	root := t.TempDir()
@@ -33,7 +33,8 @@ func TestMetrics(t *testing.T) {
 	install(t, root, tag2, nil)
 	f, err := os.OpenFile(filepath.Join(root, "deploys.log"), os.O_APPEND|os.O_WRONLY, 0)
 	must(t, err)
-	_, err = f.WriteString(`{"time":"2026-11-25T15:10:00Z","environment":"production","tag":"` + tag1 + `","user":"u","host":"h","outcome":"failed","error":"boom"}` + "\n")
+	_, err = f.WriteString(`{"time":"2026-11-25T15:10:00Z","environment":"production","tag":"` + tag1 + `","user":"u","host":"h","outcome":"failed","error":"boom"}` + "\n" +
+		`{"time":"2026-11-25T15:11:00Z","environment":"production","tag":"` + tag1 + `","user":"u","host":"h","outcome":"rolled_back","error":"check ./up failed","check_output":"down"}` + "\n")
 	must(t, err)
 	must(t, f.Close())
 
@@ -42,6 +43,7 @@ deploytag_deploy_timestamp_seconds{environment="production"} 1795617000
 # TYPE deploytag_deploys_total counter
 deploytag_deploys_total{environment="production",outcome="ok"} 2
 deploytag_deploys_total{environment="production",outcome="failed"} 1
+deploytag_deploys_total{environment="production",outcome="rolled_back"} 1
 # TYPE deploytag_info gauge
 deploytag_info{environment="production",tag="` + tag2 + `"} 1
 `
@@ -73,6 +75,7 @@ deploytag_info{environment="production",tag="` + tag2 + `"} 1
 	if got, want := parsed(t, body), `# TYPE deploytag_deploys_total counter
 deploytag_deploys_total{environment="production",outcome="ok"} 2
 deploytag_deploys_total{environment="production",outcome="failed"} 1
+deploytag_deploys_total{environment="production",outcome="rolled_back"} 1
 `; got != want {
 		t.Errorf("/metrics with nothing deployed reads as\n%s\nwant\n%s", got, want)
 	}

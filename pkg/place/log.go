@@ -15,14 +15,20 @@ type Entry struct {
 	Tag         string `json:"tag"`
 	User        string `json:"user"`
 	Host        string `json:"host"`
-	Outcome     string `json:"outcome"` // OutcomeOK or OutcomeFailed
+	Outcome     string `json:"outcome"` // OutcomeOK, OutcomeFailed or OutcomeRolledBack
 	Error       string `json:"error,omitempty"`
+	// CheckOutput is, for an attempt rolled back, the end of its health
+	// check's last output, cut short.
+	CheckOutput string `json:"check_output,omitempty"`
 }
 
-// Outcomes in deploys.log.
+// Outcomes in deploys.log. An attempt rolled back went live, did not come
+// up (its restart failed or its health check never passed), and current
+// went back to the release live before it.
 const (
-	OutcomeOK     = "ok"
-	OutcomeFailed = "failed"
+	OutcomeOK         = "ok"
+	OutcomeFailed     = "failed"
+	OutcomeRolledBack = "rolled_back"
 )
 
 // History is deploys.log, open for appending.
