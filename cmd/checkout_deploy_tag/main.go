@@ -80,19 +80,23 @@
 //
 // # Exit status
 //
-// 0 when every repo is at the tag (including when it already was) with
-// its submodules and LFS content, 1 if any repo fails or an LFS file is
-// left a pointer (each named on stderr; nothing was checked out when the
-// check before the checkout fails), 2 for a wrong command line: a bad TAG,
-// URL template, REPO name, remote name, timeout or job count.
+//	0  every repo is at the tag (including when it already was), with its
+//	   submodules and LFS content
+//	1  a repo failed, or an LFS file is left a pointer (each named on stderr;
+//	   nothing was checked out when the check before the checkout failed)
+//	2  a wrong command line: a bad TAG, URL template, REPO name, remote name,
+//	   timeout or job count
 //
 // # Examples
 //
-//	mkdir tutor && checkout_deploy_tag --basedir tutor --manifest m.txt \
-//	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1
+//	# put the basedir's repos at the tag, fetching it from their remotes
 //	cd ~/src/tutor && checkout_deploy_tag DEPLOY_20261125_142501_3f9a2c1
+//	# from an empty folder: the tag, where the repos live, and one repo of the deploy
 //	mkdir tutor && checkout_deploy_tag --basedir tutor \
 //	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1 tutor-server
+//	# the same with the manifest at hand
+//	mkdir tutor && checkout_deploy_tag --basedir tutor --manifest m.txt \
+//	    --url-template 'git@github.com:openstax/{name}.git' DEPLOY_20261125_142501_3f9a2c1
 package main
 
 import (
@@ -144,4 +148,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, nil, strings.Join(res.Repos, "\n")+"\n")
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

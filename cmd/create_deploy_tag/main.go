@@ -27,15 +27,18 @@
 //
 // # Exit status
 //
-// 0 on success, 1 if a repo cannot be read or the manifest is malformed, 2
-// for a wrong command line (bad prefix, bad --time).
+//	0  the tag is printed
+//	1  a repo cannot be read, or the manifest is malformed
+//	2  a wrong command line (a bad prefix, a bad --time)
 //
 // # Examples
 //
+//	# the tag the HEADs of ~/src/tutor would get
 //	create_deploy_tag --basedir ~/src/tutor
+//	# make a tag and apply it to every repo of the current folder
 //	create_deploy_tag | xargs tag_repos
+//	# the tag of a manifest's commits, at a given time
 //	create_deploy_tag --time 2026-11-25T14:25:01Z --manifest deploy.manifest
-//	create_deploy_tag --json | jq -r .tag
 package main
 
 import (
@@ -81,4 +84,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, t, t.Tag+"\n")
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

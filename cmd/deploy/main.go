@@ -156,25 +156,27 @@
 //
 // # Exit status
 //
-// 0 on success, 1 if the deploy failed (current is left as it was, or, when
-// the release went live and its restart or check failed, put back on the
-// release live before, or left on it when there is none: stderr says
-// which tag is live), 2 for
-// a wrong command line, including an environment or tag name outside its
-// grammar, 3 if the deploy happened (current switched, the result is on
-// stdout as on success) but deploys.log could not record it, e.g. on a
-// full disk: stderr says why, and the host counts as switched.
+//	0  deployed (or, with --dry-run, the plan printed)
+//	1  the deploy failed: current is left as it was or, when the release went
+//	   live and its restart or check failed, put back on the release live
+//	   before (left on it when there is none); stderr says which tag is live
+//	2  a wrong command line, including an environment or tag name outside its grammar
+//	3  the deploy happened (current switched, the result is on stdout as on
+//	   success) but deploys.log could not record it, e.g. on a full disk:
+//	   stderr says why, and the host counts as switched
 //
 // # Examples
 //
+//	# tag the checked-out code of ~/src/tutor, push the tag, deploy it to qa
 //	deploy --environment qa --basedir ~/src/tutor
+//	# deploy an existing tag; redeploying an older tag is the rollback
 //	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1
-//	cat ~/.local/state/deploytag/qa/current/DEPLOY_TAG
+//	# build the release as one file, then deploy it on a host with no repos and no git
 //	deploy --environment production --tag DEPLOY_20261125_142501_3f9a2c1 --artifact release.tar
 //	deploy --environment production --root /srv/tutor --from-artifact release.tar --stage
 //	deploy --environment production --root /srv/tutor --switch DEPLOY_20261125_142501_3f9a2c1
+//	# back to the release live before the current one
 //	deploy --environment production --root /srv/tutor --rollback
-//	deploy --environment production --root /srv/tutor --from-artifact release.tar --signed --allowed-signers /etc/deploytag/allowed_signers
 package main
 
 import (
@@ -202,7 +204,7 @@ var (
 	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
 	signedFlag      = cmdline.SignedFlag("with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key")
 	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)")
-	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all (default: the environment's keep)"}
+	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all", DefaultText: "the environment's keep"}
 )
 
 func app() *cli.App {
@@ -239,4 +241,4 @@ func run(c *cli.Context) error {
 	return r.do(c.Context, e, root)
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

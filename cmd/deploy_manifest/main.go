@@ -35,13 +35,17 @@
 //
 // # Exit status
 //
-// 0 on success, 1 if a tag or repo cannot be read (each named), 2 for a
-// wrong command line.
+//	0  the manifest (or the diff) is printed
+//	1  a tag or repo cannot be read (each named)
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# the manifest of the checked-out code
 //	deploy_manifest --basedir ~/src/tutor > manifest.txt
+//	# the manifest a deploy tag records
 //	deploy_manifest --tag DEPLOY_20261125_142501_3f9a2c1
+//	# what changed between two deploys, commit by commit
 //	deploy_manifest --log DEPLOY_20261124_090000_1b2c3d4 DEPLOY_20261125_142501_3f9a2c1
 package main
 
@@ -82,4 +86,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, record, text)
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

@@ -37,12 +37,15 @@
 //
 // # Exit status
 //
-// 0 on success (also when there are no deploy tags), 1 if a repo or remote
-// cannot be read (each named), 2 for a wrong command line.
+//	0  the tags are listed (also when there are none)
+//	1  a repo or remote cannot be read (each named)
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# the five newest deploy tags of the current folder's repos
 //	list_deploy_tags --limit 5
+//	# the deploy tags the remotes have, with time and repo count
 //	list_deploy_tags --remote --long
 package main
 
@@ -94,4 +97,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, list, tags.ListLines(list, c.Bool(longFlag.Name)))
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

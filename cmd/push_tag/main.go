@@ -52,15 +52,18 @@
 //
 // # Exit status
 //
-// 0 when every remote has the tag (and the manifest branch), 1 if any repo
-// fails (each is named on stderr; the others are still pushed, unless the
-// failure was found before pushing, then nothing is), 2 for a wrong
-// command line (bad tag or remote name, bad --timeout or --jobs).
+//	0  every remote has the tag (and the manifest branch)
+//	1  a repo failed (each named on stderr; the others are still pushed,
+//	   unless the failure was found before pushing, then nothing is)
+//	2  a wrong command line (a bad tag or remote name, a bad --timeout or --jobs)
 //
 // # Examples
 //
+//	# push a deploy tag to the remote of every repo of the current folder
 //	push_tag DEPLOY_20261125_142501_3f9a2c1
+//	# push only the repos that were just tagged
 //	tag_repos v2.1.4 tutor-server tutor-js | xargs push_tag v2.1.4
+//	# another remote, a shorter deadline, one repo
 //	push_tag --remote github --timeout 30s DEPLOY_20261125_142501_3f9a2c1 tutor-js
 package main
 
@@ -93,4 +96,4 @@ func run(c *cli.Context) error {
 		ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress(), HookSaid: env.HookSaid, Out: c.App.Writer})
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

@@ -87,13 +87,17 @@
 //
 // # Exit status
 //
-// 0 on success, 1 if no release is found or its files are malformed (the
-// file is named), 2 for a wrong command line.
+//	0  the tag is printed (or served until SIGINT or SIGTERM)
+//	1  no release is found, or its files are malformed (the file named)
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# the tag live in production
 //	show_deploy_tag --environment production
+//	# from code running in a release
 //	cd /srv/tutor/current/tutor-server && show_deploy_tag .
+//	# serve it over HTTP, and what runs where for every environment
 //	show_deploy_tag --root /srv/tutor --serve 127.0.0.1:8099
 //	show_deploy_tag --all --basedir ~/src/tutor --serve 8099
 package main
@@ -159,4 +163,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, s.Record, s.Text)
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

@@ -34,12 +34,15 @@
 //
 // # Exit status
 //
-// 0 on success, 1 if any repo is dirty or cannot be tagged (each named; no
-// repo gained the tag), 2 for a wrong command line.
+//	0  every repo carries the new tag, which is printed
+//	1  a repo is dirty or cannot be tagged (each named; no repo gained the tag)
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# tag the checked-out code of every repo of ~/src/tutor
 //	tag_for_deploy ~/src/tutor
+//	# tag, then push the tag
 //	TAG=$(tag_for_deploy) && push_tag "$TAG"
 package main
 
@@ -89,4 +92,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, nil, d.Tag+"\n")
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

@@ -38,13 +38,17 @@
 //
 // # Exit status
 //
-// 0 when every repo carries the tag, 1 if any repo fails (each is named on
-// stderr, and none gained the tag), 2 for a wrong command line.
+//	0  every repo carries the tag
+//	1  a repo failed (each named on stderr, and none gained the tag)
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# make a deploy tag and apply it to every repo of the current folder
 //	create_deploy_tag | xargs tag_repos
+//	# a tag on two repos
 //	tag_repos DEPLOY_20261125_142501_3f9a2c1 tutor-server tutor-js
+//	# the repos read from stdin
 //	ls -d ~/src/*/ | tag_repos v2.1.4 -
 package main
 
@@ -82,4 +86,4 @@ func run(c *cli.Context) error {
 	return cmdline.Output(c, nil, strings.Join(names, "\n")+"\n")
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

@@ -89,13 +89,18 @@
 //
 // # Exit status
 //
-// 0 if everything matches, 1 on any difference (each named on stdout, the
-// culprits summed up on stderr) or if the check cannot be made, 2 for a
-// wrong command line.
+//	0  everything matches
+//	1  a difference (each named on stdout, the culprits summed up on stderr),
+//	   or the check cannot be made
+//	2  a wrong command line
 //
 // # Examples
 //
+//	# the tag in every repo of ~/src/tutor, and the work trees at it
 //	verify_deploy_tag --basedir ~/src/tutor DEPLOY_20261125_142501_3f9a2c1
+//	# the live release of production against its tag
+//	verify_deploy_tag --environment production
+//	# a host's release against its own proof, signatures included
 //	verify_deploy_tag --root /srv/tutor --signed --allowed-signers /etc/deploytag/allowed_signers
 package main
 
@@ -154,4 +159,4 @@ func run(c *cli.Context) error {
 	return rep.Write(c.App.Writer, c.Bool(cmdline.JSONFlag.Name))
 }
 
-func main() { os.Exit(cmdline.Main(app())) }
+func main() { os.Exit(cmdline.Main(app(), source)) }

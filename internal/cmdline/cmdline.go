@@ -68,6 +68,7 @@ func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFu
 			}
 			return action(c)
 		},
+		CustomAppHelpTemplate:  helpTemplate,
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -78,14 +79,17 @@ func NewApp(name, usage, argsUsage string, flags []cli.Flag, action cli.ActionFu
 }
 
 // Main runs app with the process's arguments and streams, cancelling on
-// SIGINT and SIGTERM, and returns the exit code. A binary's main is
+// SIGINT and SIGTERM, and returns the exit code. src is the binary's
+// main.go (embedded), whose doc comment --help shows parts of
+// (Document). A binary's main is
 //
-//	func main() { os.Exit(cmdline.Main(app())) }
+//	func main() { os.Exit(cmdline.Main(app(), source)) }
 //
 // SIGHUP (the terminal or ssh session went away) is handled as SIGINT and
 // SIGTERM are: the context ends, the work in progress stops and is cleaned
 // up, and the tool prints one line and exits 1.
-func Main(app *cli.App) int {
+func Main(app *cli.App, src string) int {
+	Document(app, src)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)

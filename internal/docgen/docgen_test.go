@@ -99,3 +99,49 @@ func TestManUsesDocComment(t *testing.T) {
 		}
 	}
 }
+
+// The USAGE section of --help holds every usage form, a form's
+// continuation lines indented.
+func TestParseHelpForms(t *testing.T) {
+	h, err := ParseHelp(`NAME:
+   show_deploy_tag - print the deploy tag of a deployed release
+
+USAGE:
+   show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json]
+                   [--quiet] [PATH]
+   show_deploy_tag --all [--root DIR]... [--json]
+
+OPTIONS:
+   --json      print JSON
+
+EXIT STATUS:
+   0  the tag is printed
+   1  no release is found
+
+EXAMPLES:
+   show_deploy_tag --environment production
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"show_deploy_tag [--environment ENV | --root DIR] [--basedir DIR] [--json] [--quiet] [PATH]",
+		"show_deploy_tag --all [--root DIR]... [--json]"}
+	if !slices.Equal(h.Forms, want) || !slices.Equal(h.Args, []string{"[PATH]"}) || len(h.Options) != 1 {
+		t.Errorf("got forms %q, args %q, options %+v", h.Forms, h.Args, h.Options)
+	}
+}
+
+func TestOperands(t *testing.T) {
+	for form, want := range map[string][]string{
+		" [--basedir DIR] [--quiet] TAG [REPO...]":                                    {"TAG", "[REPO...]"},
+		" --environment ENV [--tag TAG] --artifact FILE|- [--no-push] ...":            nil,
+		" (--switch TAG | --rollback) [--root DIR] [--keep N] ...":                    nil,
+		" [--jobs N] [BASEDIR | --basedir DIR]":                                       {"[BASEDIR | --basedir DIR]"},
+		" --diff [--log] [--json] FROM TO":                                            {"FROM", "TO"},
+		" (--environment ENV | --root DIR) [--signed [--allowed-signers FILE]] [TAG]": {"[TAG]"},
+	} {
+		if got := operands(form); !slices.Equal(got, want) {
+			t.Errorf("operands(%q) = %q, want %q", form, got, want)
+		}
+	}
+}

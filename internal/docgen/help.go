@@ -10,8 +10,9 @@ import (
 type Help struct {
 	Name     string   // the tool's name
 	Usage    string   // the one-line summary after "NAME - "
-	Synopsis string   // the USAGE line, without "[global options]"
-	Args     []string // the operands of the USAGE line, e.g. "TAG", "[REPO...]"
+	Synopsis string   // the USAGE section, its lines joined, without "[global options]"
+	Forms    []string // the usage forms of the USAGE section, each on one line
+	Args     []string // the operands of the first form, e.g. "TAG", "[REPO...]"
 	Version  string
 	Options  []Option
 }
@@ -59,11 +60,19 @@ func ParseHelp(out string) (Help, error) {
 	}
 	h.Name, h.Usage, _ = strings.Cut(name, " - ")
 	h.Name, h.Usage = strings.TrimSpace(h.Name), strings.TrimSpace(h.Usage)
-	usage := strings.TrimSpace(strings.Join(sections["USAGE"], " "))
-	usage = strings.Join(strings.Fields(strings.Replace(usage, "[global options]", "", 1)), " ")
-	h.Synopsis = usage
-	if rest, ok := strings.CutPrefix(usage, h.Name); ok {
-		h.Args = strings.Fields(rest)
+	for _, line := range sections["USAGE"] {
+		line = strings.Join(strings.Fields(strings.Replace(line, "[global options]", "", 1)), " ")
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, h.Name+" ") || line == h.Name || len(h.Forms) == 0:
+			h.Forms = append(h.Forms, line)
+		default: // a form's continuation line
+			h.Forms[len(h.Forms)-1] += " " + line
+		}
+	}
+	h.Synopsis = strings.Join(h.Forms, " ")
+	if len(h.Forms) > 0 {
+		h.Args = operands(strings.TrimPrefix(h.Forms[0], h.Name))
 	}
 	h.Version = strings.TrimSpace(strings.Join(sections["VERSION"], " "))
 	for _, sec := range order {
@@ -123,4 +132,35 @@ func parseOption(line string) (Option, error) {
 		}
 	}
 	return o, nil
+}
+
+// operands returns the operands of a usage form (after the tool's name):
+// its words and bracketed groups that do not open with a flag, e.g.
+// "TAG" and "[REPO...]" of "[--basedir DIR] [--quiet] TAG [REPO...]", or
+// "[BASEDIR | --basedir DIR]".
+func operands(form string) []string {
+	var out, group []string
+	depth, afterFlag := 0, false
+	for _, w := range strings.Fields(form) {
+		if depth == 0 {
+			group = nil
+		}
+		group = append(group, w)
+		depth += strings.Count(w, "[") + strings.Count(w, "(") - strings.Count(w, "]") - strings.Count(w, ")")
+		if depth > 0 {
+			continue
+		}
+		depth = 0
+		first := strings.TrimLeft(group[0], "[(")
+		switch {
+		case len(group) == 1 && strings.HasPrefix(w, "-"): // a flag outside brackets: its value follows
+			afterFlag = true
+			continue
+		case len(group) == 1 && afterFlag: // that value (--environment ENV)
+		case !strings.HasPrefix(first, "-") && first != "...":
+			out = append(out, strings.Join(group, " "))
+		}
+		afterFlag = false
+	}
+	return out
 }
