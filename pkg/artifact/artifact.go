@@ -16,6 +16,7 @@ package artifact
 
 import (
 	"archive/tar"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/deploytag/deploytag/pkg/names"
+	"github.com/deploytag/deploytag/pkg/place"
 )
 
 // MTime is the modification time every entry of tag's artifact carries.
@@ -43,7 +45,11 @@ func Write(w io.Writer, dir, tag string) error {
 	if err := names.ValidTagName(tag); err != nil {
 		return err
 	}
-	tw := tar.NewWriter(w)
+	// Headers, contents and padding are written to w in large blocks,
+	// not three or four small writes a file.
+	bw := bufio.NewWriterSize(w, 1<<20)
+	tw := tar.NewWriter(bw)
+	buf := make([]byte, 256<<10)
 	mtime := MTime(tag)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -83,25 +89,28 @@ func Write(w io.Writer, dir, tag string) error {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
 		if h.Typeflag == tar.TypeReg {
-			return copyFile(tw, p, h.Size)
+			return copyFile(tw, p, h.Size, buf)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return tw.Close()
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // copyFile writes exactly size bytes of the file at p to w, failing if
 // the file is shorter or longer: it changed while the artifact was written.
-func copyFile(w io.Writer, p string, size int64) error {
-	f, err := os.Open(p)
+func copyFile(w io.Writer, p string, size int64, buf []byte) error {
+	f, err := place.OpenFile(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	n, err := io.Copy(w, io.LimitReader(f, size))
+	n, err := io.CopyBuffer(w, io.LimitReader(f, size), buf)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/place"
 )
 
@@ -124,7 +126,7 @@ func TestUnpackRoundTrip(t *testing.T) {
 	src := mkrelease(t, t.TempDir(), 0o022, time.Now())
 	a := write(t, src)
 	dest := t.TempDir()
-	got, err := Unpack(bytes.NewReader(append(a, make([]byte, 9000)...)), dest, Limits{})
+	got, err := Unpack(bytes.NewReader(append(a, make([]byte, 9000)...)), dest, Limits{}, nil)
 	if err != nil || got != tag {
 		t.Fatalf("Unpack = %q, %v", got, err)
 	}
@@ -134,6 +136,68 @@ func TestUnpackRoundTrip(t *testing.T) {
 	}
 	if l, _ := os.Readlink(filepath.Join(dest, "api", "up")); l != "../../../etc" {
 		t.Errorf("symlink target %q", l)
+	}
+}
+
+// Unpack records each file's SHA-1 blob id from the bytes it wrote: the id
+// of the file as it is on disk, for every regular file and nothing else;
+// and the modes are the release's whatever the umask, though a umask that
+// strips nothing saves the chmod.
+func TestUnpackWritten(t *testing.T) {
+	src := mkrelease(t, t.TempDir(), 0o022, time.Now())
+	a := write(t, src)
+	for _, mask := range []int{0o022, 0o077} {
+		old := syscall.Umask(mask)
+		dest := t.TempDir()
+		w := gitobj.NewWritten()
+		_, err := Unpack(bytes.NewReader(a), dest, Limits{}, w)
+		syscall.Umask(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := 0
+		err = filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == dest {
+				return err
+			}
+			rel, _ := filepath.Rel(dest, p)
+			fi, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			id, ok := w.Blob(rel, fi.Size())
+			want := os.FileMode(0o755)
+			if fi.Mode().IsRegular() {
+				files++
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				onDisk, err := gitobj.HashBlob(gitobj.SHA1, fi.Size(), f)
+				if err != nil {
+					return err
+				}
+				if !ok || id != onDisk {
+					t.Errorf("umask %03o: %s: recorded %q (%v), on disk %s", mask, rel, id, ok, onDisk)
+				}
+				if _, ok := w.Blob(rel, fi.Size()+1); ok {
+					t.Errorf("%s: a recorded id for another size", rel)
+				}
+				if fi.Mode()&0o111 == 0 {
+					want = 0o644
+				}
+			} else if ok {
+				t.Errorf("%s: recorded, but not a file", rel)
+			}
+			if fi.Mode()&fs.ModeSymlink == 0 && fi.Mode().Perm() != want {
+				t.Errorf("umask %03o: %s has mode %v, want %v", mask, rel, fi.Mode().Perm(), want)
+			}
+			return nil
+		})
+		if err != nil || files < 3 {
+			t.Fatalf("walk: %v, %d files", err, files)
+		}
 	}
 }
 
@@ -200,7 +264,7 @@ func TestUnpackRefuses(t *testing.T) {
 			parent := t.TempDir()
 			dest := filepath.Join(parent, "dest")
 			os.Mkdir(dest, 0o755)
-			_, err := Unpack(bytes.NewReader(tc.tar), dest, tc.lim)
+			_, err := Unpack(bytes.NewReader(tc.tar), dest, tc.lim, nil)
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Unpack: %v, want ErrCorrupt containing %q", err, tc.want)
 			}
@@ -215,7 +279,7 @@ func TestUnpackRefuses(t *testing.T) {
 func TestUnpackTruncated(t *testing.T) {
 	a := write(t, mkrelease(t, t.TempDir(), 0o022, time.Now()))
 	for _, n := range []int{len(a) / 3, len(a) - 1024 - 10, len(a) - 1024, len(a) - 512} {
-		_, err := Unpack(bytes.NewReader(a[:n]), t.TempDir(), Limits{})
+		_, err := Unpack(bytes.NewReader(a[:n]), t.TempDir(), Limits{}, nil)
 		if !errors.Is(err, ErrCorrupt) {
 			t.Errorf("Unpack of the first %d of %d bytes: %v", n, len(a), err)
 		}

@@ -3,8 +3,10 @@ package artifact
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha1"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/place"
 )
@@ -54,11 +57,16 @@ const maxTrailer = 1 << 20
 // tag is returned then too once the artifact's first entry named it. A
 // failure to write (a full disk) is returned as it is, never as a corrupt
 // artifact.
-func Unpack(r io.Reader, dest string, lim Limits) (string, error) {
+//
+// With written non-nil, each regular file's SHA-1 blob id is taken from
+// the bytes as they go into the file and recorded there (by its path
+// relative to dest), so that a check of the release that follows need
+// not read the files again.
+func Unpack(r io.Reader, dest string, lim Limits, written *gitobj.Written) (string, error) {
 	lim = lim.withDefaults()
 	cr := &countReader{r: r}
 	tr := tar.NewReader(cr)
-	u := unpacker{dest: dest, dirs: map[string]bool{".": true}, lim: lim}
+	u := unpacker{dest: dest, dirs: map[string]bool{".": true}, lim: lim, written: written, chmod: place.UmaskStrips()}
 	var dataEnd int64 // where the last entry's padded data ends
 	for {
 		h, err := tr.Next()
@@ -106,6 +114,10 @@ type unpacker struct {
 	entries int
 	bytes   int64
 	lim     Limits
+	written *gitobj.Written
+	chmod   bool // the umask takes bits off 0755: set each file's mode
+	buf     []byte
+	h       hash.Hash
 }
 
 func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
@@ -145,16 +157,28 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 			return corrupt("its files hold more than %d bytes", u.lim.Bytes)
 		}
 		u.bytes += h.Size
-		mode := os.FileMode(0o644)
+		mode := uint32(0o644)
 		if h.Mode&0o111 != 0 {
 			mode = 0o755
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, mode)
+		f, err := place.CreateFile(p, mode, u.chmod)
 		if err != nil {
 			return err
 		}
 		w := &fileWriter{f: f}
-		n, err := io.Copy(w, body)
+		var dst io.Writer = w
+		if u.written != nil {
+			if u.h == nil {
+				u.h = sha1.New()
+			}
+			u.h.Reset()
+			u.h.Write(gitobj.Prefix(gitobj.TypeBlob, h.Size))
+			dst = io.MultiWriter(w, u.h)
+		}
+		if u.buf == nil {
+			u.buf = make([]byte, 256<<10)
+		}
+		n, err := io.CopyBuffer(dst, body, u.buf)
 		cerr := f.Close()
 		switch {
 		case w.err != nil:
@@ -167,7 +191,10 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		if n != h.Size {
 			return corrupt("%s is cut short", name)
 		}
-		return os.Chmod(p, mode) // past the umask
+		if u.written != nil {
+			u.written.Put(rel, n, u.h)
+		}
+		return nil
 	case tar.TypeSymlink:
 		if h.Linkname == "" || strings.ContainsRune(h.Linkname, 0) {
 			return corrupt("symlink %s has no target", name)
@@ -207,7 +234,7 @@ func (u *unpacker) mkdirs(rel string) error {
 // failure to write (a full disk) is told from a failure to read the
 // artifact.
 type fileWriter struct {
-	f   *os.File
+	f   *place.File
 	err error
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/artifact"
 	"github.com/deploytag/deploytag/pkg/fail"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/manifest"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
@@ -23,8 +24,10 @@ import (
 
 // VerifyFunc checks the release in the folder dir, of tag, against its own
 // proof (DEPLOY_PROOF), with no repos and no git, and its tag's signature
-// when the host requires one; an error says what does not match.
-type VerifyFunc func(ctx context.Context, dir, tag string) error
+// when the host requires one; an error says what does not match. written,
+// when not nil, holds the blob ids of the files as they were written just
+// before (artifact.Unpack), which it may take instead of reading them.
+type VerifyFunc func(ctx context.Context, dir, tag string, written *gitobj.Written) error
 
 // Artifact is a release artifact to install on this host.
 type Artifact struct {
@@ -91,7 +94,10 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 	h := sha256.New()
 	pr := progress.Or(o.Progress)
 	pr.Start("unpacking", 0)
-	tag, err := artifact.Unpack(io.TeeReader(progress.CountingReader(pr, ctxReader{ctx, a.R}), h), tmp, artifact.Limits{})
+	// Each file is hashed as it is written, so the check against the
+	// proof below need not read it again.
+	written := gitobj.NewWritten()
+	tag, err := artifact.Unpack(io.TeeReader(progress.CountingReader(pr, ctxReader{ctx, a.R}), h), tmp, artifact.Limits{}, written)
 	pr.Stop()
 	res.Tag = tag // on failure too, when the artifact got as far as naming it
 	if err != nil {
@@ -103,7 +109,7 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 	if got := hex.EncodeToString(h.Sum(nil)); a.SHA256 != "" && !strings.EqualFold(got, a.SHA256) {
 		return fmt.Errorf("%w: %s has sha256 %s, not %s (damaged in transit?); nothing installed", ErrChecksum, a.Name, got, strings.ToLower(a.SHA256))
 	}
-	if err := o.Verify(ctx, tmp, tag); err != nil {
+	if err := o.Verify(ctx, tmp, tag, written); err != nil {
 		return fmt.Errorf("release %s in %s does not verify; nothing installed: %w", tag, a.Name, err)
 	}
 	var outcome place.Outcome
@@ -171,7 +177,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 			return fmt.Errorf("release %s is not kept in %s; ship its artifact again", res.Tag, root.Dir)
 		}
 		res.Release = root.ReleasePath(res.Tag)
-		if err := o.Verify(ctx, res.Release, res.Tag); err != nil {
+		if err := o.Verify(ctx, res.Release, res.Tag, nil); err != nil {
 			return fmt.Errorf("release %s does not verify; not switched: %w", res.Tag, err)
 		}
 		if err := o.readManifest(&res); err != nil {

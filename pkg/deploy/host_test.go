@@ -14,6 +14,7 @@ import (
 
 	"github.com/deploytag/deploytag/internal/gittest"
 	"github.com/deploytag/deploytag/pkg/artifact"
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/tags"
 )
@@ -48,7 +49,7 @@ func buildArtifacts(t *testing.T, n int) (made []string, arts [][]byte) {
 // tamperVerify stands in for the proof check: a release holding a file
 // named TAMPERED anywhere fails it.
 func tamperVerify(calls *[]string) VerifyFunc {
-	return func(_ context.Context, dir, tag string) error {
+	return func(_ context.Context, dir, tag string, _ *gitobj.Written) error {
 		*calls = append(*calls, filepath.Base(dir)+" "+tag)
 		var bad error
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -231,7 +232,7 @@ func TestHostRefusals(t *testing.T) {
 func tamperedArtifact(t *testing.T, art []byte, tag string) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := artifact.Unpack(bytes.NewReader(art), dir, artifact.Limits{}); err != nil {
+	if _, err := artifact.Unpack(bytes.NewReader(art), dir, artifact.Limits{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "a", "TAMPERED"), []byte("x"), 0o644)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/sigcheck"
 	"github.com/deploytag/deploytag/pkg/verify"
@@ -17,9 +18,9 @@ import (
 // the allowed signers file (ssh) or the gpg keyring accepts. pr is told
 // as each repo is checked.
 func ProofVerifier(jobs int, signed bool, signers sigcheck.Options, pr progress.Reporter) VerifyFunc {
-	return func(ctx context.Context, dir, tag string) error {
+	return func(ctx context.Context, dir, tag string, written *gitobj.Written) error {
 		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed, Progress: pr,
-			Signers: signers})
+			Signers: signers, Written: written})
 		if err != nil {
 			return err
 		}

@@ -149,3 +149,46 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 	}
 	return b[:i], b[i+1:], true
 }
+
+// Written is what a writer of files learned as it wrote them: each
+// regular file's SHA-1 blob id and size, keyed by its path relative to
+// the folder written. A check that follows at once may take a file's id
+// from here instead of reading the file again; a file whose size differs
+// from the one written is read. It is filled by one goroutine, then read
+// by any number.
+type Written struct {
+	m map[string]writtenFile
+}
+
+type writtenFile struct {
+	size int64
+	id   [20]byte
+}
+
+// NewWritten returns an empty Written.
+func NewWritten() *Written { return &Written{m: map[string]writtenFile{}} }
+
+// Put records the file at rel: size bytes whose SHA-1 blob id is the sum
+// of h, a hash that was given Prefix(TypeBlob, size) and then the bytes.
+func (w *Written) Put(rel string, size int64, h hash.Hash) {
+	if h.Size() != sha1.Size {
+		return
+	}
+	var f writtenFile
+	f.size = size
+	h.Sum(f.id[:0])
+	w.m[rel] = f
+}
+
+// Blob returns the SHA-1 blob id of the file at rel if it was written
+// with size bytes.
+func (w *Written) Blob(rel string, size int64) (string, bool) {
+	if w == nil {
+		return "", false
+	}
+	f, ok := w.m[rel]
+	if !ok || f.size != size {
+		return "", false
+	}
+	return hex.EncodeToString(f.id[:]), true
+}

@@ -196,7 +196,7 @@ func export(ctx context.Context, g *network.Client, tag string, s Source, releas
 		proof:     proofDest{release: release, repo: s.Name, format: gitobj.Format(rr.record.ObjectFormat)},
 		tagPrefix: tagPrefix(tag),
 		pr:        progress.Or(pr),
-		chmod:     umaskStrips(),
+		chmod:     place.UmaskStrips(),
 	}
 	if err == nil && s.ExportAttributes {
 		rr.record.Export = &proof.Export{}

@@ -10,16 +10,15 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"golang.org/x/sync/semaphore"
 
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/network"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/progress"
 	"github.com/deploytag/deploytag/pkg/proof"
 	"github.com/deploytag/deploytag/pkg/versionwarn"
@@ -392,38 +391,10 @@ func writeBytes(p, mode string, data []byte, chmod bool) error {
 // create makes a new file (never an existing one, never through a
 // symlink) with the release mode of git's mode: 0755 for 100755, else
 // 0644; with chmod, past the umask.
-func create(p, mode string, chmod bool) (*os.File, error) {
-	perm := os.FileMode(0o644)
+func create(p, mode string, chmod bool) (*place.File, error) {
+	perm := uint32(0o644)
 	if mode == "100755" {
 		perm = 0o755
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
-	if err != nil {
-		return nil, err
-	}
-	if chmod {
-		if err := f.Chmod(perm); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	return f, nil
-}
-
-// umaskStrips reports whether the process's umask takes bits off 0755,
-// so that each file needs its mode set past it (under 022 none does). It
-// reads the umask from /proc/self/status, where the system has it, and
-// says yes when it cannot tell.
-func umaskStrips() bool {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return true
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
-			return err != nil || m&0o755 != 0
-		}
-	}
-	return true
+	return place.CreateFile(p, perm, chmod)
 }

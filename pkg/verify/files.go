@@ -16,10 +16,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/deploytag/deploytag/pkg/git"
 	"github.com/deploytag/deploytag/pkg/gitobj"
+	"github.com/deploytag/deploytag/pkg/place"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -103,6 +103,12 @@ type TreeCheck struct {
 	// Sem bounds the files hashed at once, shared by every repo checked
 	// together; a send takes a slot.
 	Sem chan struct{}
+	// Written, when set, gives the SHA-1 blob id of a file (rel to the
+	// repo's folder, with slashes) that was hashed as it was written just
+	// before this check, and its size then; a file it knows at its size
+	// is not read again. For a SHA-1 repo's plain files only: an LFS file
+	// is still read (its content's sha256 is checked).
+	Written func(rel string, size int64) (string, bool)
 	// Eager reads the tagged tree object of every folder as the walk
 	// enters it (cheap from a proof), so that each folder is compared and
 	// forgotten as soon as it is done. Otherwise only the root's and the
@@ -289,6 +295,12 @@ func (k *checker) walk(ctx context.Context, dir, rel, name, want string) (*node,
 				k.report("mode changed", krel) // git records no such bit
 			}
 			_, isLFS := k.lfs[krel]
+			if k.Written != nil && !isLFS && k.f == gitobj.SHA1 {
+				if id, ok := k.Written(krel, kid.size); ok {
+					kid.hash = id
+					continue
+				}
+			}
 			select {
 			case k.Sem <- struct{}{}:
 			case <-ctx.Done():
@@ -375,7 +387,7 @@ func (k *checker) submoduleTree(ctx context.Context, rel string, sub *proof.Subm
 // hashFile hashes a regular file as a blob, and with sha256 too for an
 // LFS file, in one read.
 func (k *checker) hashFile(p string, size int64, lfs bool) (blob, sum string, err error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := place.OpenFile(p)
 	if err != nil {
 		return "", "", err
 	}

@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -391,5 +392,70 @@ func TestReleaseModeBitsAndProofDefects(t *testing.T) {
 		if l.OK || !strings.Contains(l.Text(), tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.name, l.Text(), tc.want)
 		}
+	}
+}
+
+// A release checked right after it was written takes each plain file's
+// blob id from what the writer recorded (so it is not read again); a
+// recorded id that is not the tagged blob is a difference like any other,
+// an id recorded at another size is not taken, and LFS files and SHA-256
+// repos are always read.
+func TestReleaseWritten(t *testing.T) {
+	t.Parallel()
+	for _, f := range []gitobj.Format{gitobj.SHA1, gitobj.SHA256} {
+		x := newFixture(t, f)
+		rel := x.release(t)
+		put := func(w *gitobj.Written, p string, content []byte, size int64) {
+			h := sha1.New()
+			h.Write(gitobj.Prefix(gitobj.TypeBlob, int64(len(content))))
+			h.Write(content)
+			w.Put(p, size, h)
+		}
+		check := func(what string, w *gitobj.Written, want string) {
+			t.Helper()
+			rep, err := verify.Release(context.Background(), rel, verify.ReleaseOptions{Jobs: 2, Written: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var l verify.Line
+			for _, x := range rep.Lines {
+				if x.Name == "app" {
+					l = x
+				}
+			}
+			if l.Text() != want {
+				t.Errorf("%s %s: %q, want %q", f, what, l.Text(), want)
+			}
+		}
+		// what the writer saw: every regular file's bytes
+		honest := gitobj.NewWritten()
+		filepath.WalkDir(rel, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				b, _ := os.ReadFile(p)
+				r, _ := filepath.Rel(rel, p)
+				put(honest, r, b, int64(len(b)))
+			}
+			return err
+		})
+		ok := appLine(t, rel).Text()
+		check("honest", honest, ok)
+
+		readme, _ := os.ReadFile(filepath.Join(rel, "app", "README"))
+		evil := []byte(strings.Repeat("x", len(readme)))
+		lying := gitobj.NewWritten()
+		put(lying, filepath.Join("app", "README"), evil, int64(len(readme)))
+		want := "edited 1: README"
+		if f == gitobj.SHA256 {
+			want = ok // recorded SHA-1 ids are no use to a SHA-256 repo: the file is read
+		}
+		check("recorded id not the tagged blob", lying, want)
+
+		otherSize := gitobj.NewWritten()
+		put(otherSize, filepath.Join("app", "README"), evil, int64(len(readme))+1)
+		check("recorded at another size", otherSize, ok)
+
+		lfs := gitobj.NewWritten()
+		put(lfs, filepath.Join("app", "assets", "logo.bin"), []byte(x.pointer[:len(logo)]), int64(len(logo)))
+		check("LFS file", lfs, ok)
 	}
 }

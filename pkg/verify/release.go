@@ -32,6 +32,10 @@ type ReleaseOptions struct {
 	Signers sigcheck.Options
 	// Progress, when set, is told as each repo's files are checked.
 	Progress progress.Reporter
+	// Written, when set, holds the blob ids of the release's files as
+	// they were written just before (artifact.Unpack): those files are
+	// not read again (see TreeCheck.Written).
+	Written *gitobj.Written
 }
 
 // ProofLine is the name of the report line on the proof folder itself.
@@ -238,7 +242,13 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 	l.Recorded = spans
 	folder := filepath.Join(rc.dir, n)
 	if l.hasFolder(folder) {
-		l.record(CheckTree(ctx, TreeCheck{Folder: folder, Tree: p.Tree, Record: rec, Objects: objs, Sem: sem, Eager: true}))
+		tc := TreeCheck{Folder: folder, Tree: p.Tree, Record: rec, Objects: objs, Sem: sem, Eager: true}
+		if w := rc.o.Written; w != nil {
+			tc.Written = func(rel string, size int64) (string, bool) {
+				return w.Blob(filepath.Join(n, filepath.FromSlash(rel)), size)
+			}
+		}
+		l.record(CheckTree(ctx, tc))
 	}
 	l.Problems = append(l.Problems, objectsCheck(ctx, rc.rd, n, f, p.Tree, rec, p.Record)...)
 	return nil
