@@ -190,7 +190,7 @@ import (
 
 var (
 	envFlag         = cmdline.EnvironmentFlag("environment to deploy to (dev, qa, production, ...)")
-	tagFlag         = &cli.StringFlag{Name: "tag", Usage: "existing deploy tag to deploy (default: make one for the checked-out code)"}
+	tagFlag         = cmdline.Completes(cmdline.Tags, &cli.StringFlag{Name: "tag", Usage: "existing deploy tag to deploy (default: make one for the checked-out code)"})
 	rootFlag        = cmdline.RootFlag("the environment's root (default: $"+cmdline.RootEnvVar+", else config root, else $XDG_STATE_HOME/deploytag/ENV)", false)
 	noPushFlag      = &cli.BoolFlag{Name: "no-push", Usage: "do not push the tag (for experiments not meant to be shared)"}
 	dryRunFlag      = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and change nothing"}
@@ -200,7 +200,7 @@ var (
 	fromFlag        = &cli.StringFlag{Name: "from-artifact", TakesFile: true, Usage: "deploy the release in the artifact `FILE` (- for stdin), verified against its own proof; no repos or git needed"}
 	sha256Flag      = &cli.StringFlag{Name: "sha256", Usage: "with --from-artifact: the artifact's bytes must have this SHA-256 (`HEX`)"}
 	stageFlag       = &cli.BoolFlag{Name: "stage", Usage: "with --from-artifact: do everything but the switch of current"}
-	switchFlag      = &cli.StringFlag{Name: "switch", Usage: "switch current to the release of `TAG` kept under the root, after verifying it again"}
+	switchFlag      = cmdline.Completes(cmdline.Releases, &cli.StringFlag{Name: "switch", Usage: "switch current to the release of `TAG` kept under the root, after verifying it again"})
 	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
 	signedFlag      = cmdline.SignedFlag("with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key")
 	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)")

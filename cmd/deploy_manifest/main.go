@@ -58,7 +58,7 @@ import (
 )
 
 var (
-	tagFlag  = &cli.StringFlag{Name: "tag", Usage: "print the manifest recorded in this deploy tag"}
+	tagFlag  = cmdline.Completes(cmdline.Tags, &cli.StringFlag{Name: "tag", Usage: "print the manifest recorded in this deploy tag"})
 	diffFlag = &cli.BoolFlag{Name: "diff", Usage: "list the repos changed between the deploys FROM and TO (tags, or HEAD)"}
 	logFlag  = &cli.BoolFlag{Name: "log", Usage: "with --diff, list the one-line commits too (implies --diff)"}
 )

@@ -66,7 +66,7 @@ func Output(c *cli.Context, record any, text string) error {
 // EnvironmentFlag is --environment (-e), naming one environment of
 // deploy.toml; usage says what the tool does with it.
 func EnvironmentFlag(usage string) *cli.StringFlag {
-	return &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: usage}
+	return Completes(Environments, &cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Usage: usage})
 }
 
 // EnvironmentArg returns --environment, checked against the grammar of

@@ -154,6 +154,10 @@ func Run(ctx context.Context, app *cli.App, args []string, stdin io.Reader, stdo
 		app.Metadata = map[string]any{}
 	}
 	app.Setup() // adds --help and --version to the App's flags
+	if len(args) > 1 && args[1] == completeFlag {
+		complete(ctx, app, args[0], args[2:], stdout)
+		return ExitOK
+	}
 	line, err := permute(app.Flags, args)
 	if err != nil {
 		Report(stderr, app.Name, err)

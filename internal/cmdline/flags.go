@@ -20,8 +20,8 @@ import (
 // The flags several binaries share, defined once. Precedence is flag, then
 // the environment variable, then deploy.toml.
 var (
-	BasedirFlag = &cli.StringFlag{Name: "basedir", Value: ".", EnvVars: []string{"DEPLOYTAG_BASEDIR"},
-		Usage: "folder whose sub-folders are the repos", TakesFile: true}
+	BasedirFlag = Completes(Dirs, &cli.StringFlag{Name: "basedir", Value: ".", EnvVars: []string{"DEPLOYTAG_BASEDIR"},
+		Usage: "folder whose sub-folders are the repos", TakesFile: true})
 	ConfigFlag = &cli.StringFlag{Name: "config", EnvVars: []string{"DEPLOYTAG_CONFIG"},
 		Usage: "config file (default: BASEDIR/deploy.toml if present)", TakesFile: true}
 	JobsFlag = &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: DefaultJobs(), EnvVars: []string{"DEPLOYTAG_JOBS"},

@@ -27,9 +27,9 @@ const rootName = "root"
 // takes it after the flag, for every tool alike.
 func RootFlag(usage string, repeat bool) cli.Flag {
 	if repeat {
-		return &cli.StringSliceFlag{Name: rootName, Usage: usage, TakesFile: true}
+		return Completes(Dirs, &cli.StringSliceFlag{Name: rootName, Usage: usage, TakesFile: true})
 	}
-	return &cli.StringFlag{Name: rootName, Usage: usage, TakesFile: true}
+	return Completes(Dirs, &cli.StringFlag{Name: rootName, Usage: usage, TakesFile: true})
 }
 
 // RootArg is --root as given on the command line, "" when it is not.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ type Help struct {
 	Usage    string   // the one-line summary after "NAME - "
 	Synopsis string   // the USAGE section, its lines joined, without "[global options]"
 	Forms    []string // the usage forms of the USAGE section, each on one line
-	Args     []string // the operands of the first form, e.g. "TAG", "[REPO...]"
+	Args     []string // the operands of the forms, each once, e.g. "TAG", "[REPO...]"
 	Version  string
 	Options  []Option
 }
@@ -71,8 +72,12 @@ func ParseHelp(out string) (Help, error) {
 		}
 	}
 	h.Synopsis = strings.Join(h.Forms, " ")
-	if len(h.Forms) > 0 {
-		h.Args = operands(strings.TrimPrefix(h.Forms[0], h.Name))
+	for _, f := range h.Forms {
+		for _, a := range operands(strings.TrimPrefix(f, h.Name)) {
+			if !slices.Contains(h.Args, a) {
+				h.Args = append(h.Args, a)
+			}
+		}
 	}
 	h.Version = strings.TrimSpace(strings.Join(sections["VERSION"], " "))
 	for _, sec := range order {

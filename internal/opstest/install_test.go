@@ -54,7 +54,7 @@ func TestMakeInstall(t *testing.T) {
 				t.Fatalf("no flags found in --help:\n%s", help)
 			}
 			checkMan(t, filepath.Join(prefix, "share", "man", "man1", tool+".1"), tool, flags)
-			checkBash(t, filepath.Join(prefix, "share", "bash-completion", "completions", tool), tool, flags)
+			checkBash(t, filepath.Join(prefix, "share", "bash-completion", "completions", tool), filepath.Join(prefix, "bin"), tool, flags)
 			zshFile := filepath.Join(prefix, "share", "zsh", "site-functions", "_"+tool)
 			run(t, "", nil, "zsh", "-n", zshFile)
 			specs := run(t, "", nil, "zsh", "-f", "-c", `_arguments() { print -rl -- "$@" }; source "$1"`, "zsh", zshFile)
@@ -226,25 +226,27 @@ func checkMan(t *testing.T, page, tool string, flags [][]string) {
 }
 
 // checkBash sources the completion script in a bash without rc files,
-// completes "TOOL --<TAB>" through the function it registered and checks
-// every flag of --help is offered; then "TOOL --basedir <TAB>" offers
-// folders only.
-func checkBash(t *testing.T, script, tool string, flags [][]string) {
+// with the installed tools (in bin) on PATH, completes "TOOL --<TAB>"
+// through the function it registered and checks every flag of --help is
+// offered; then "TOOL --basedir <TAB>" offers folders only (the tool
+// itself says what a value is: e2e TestCompletionBash).
+func checkBash(t *testing.T, script, bin, tool string, flags [][]string) {
 	t.Helper()
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
 	const complete = `source "$1"; shift
 fn=$(complete -p "$1" | sed -E 's/.* -F ([^ ]+) .*/\1/')
 COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
 "$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}"`
-	got := run(t, "", nil, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--")
+	got := run(t, "", env, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--")
 	offered := strings.Fields(got)
 	for _, f := range flags {
 		if !slices.Contains(offered, f[1]) {
 			t.Errorf("bash completion of %q offers %q, not %s", tool+" --", offered, f[1])
 		}
 	}
-	if !strings.Contains(run(t, "", nil, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--ba"), "--basedir") {
+	if !strings.Contains(run(t, "", env, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--ba"), "--basedir") {
 		return // no --basedir flag
 	}
 	dir := t.TempDir()
@@ -254,7 +256,7 @@ printf '%s\n' "${COMPREPLY[@]}"`
 	if err := os.WriteFile(filepath.Join(dir, "sysfile"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := run(t, dir, nil, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--basedir", "sys"); got != "system\n" {
+	if got := run(t, dir, env, "bash", "--norc", "--noprofile", "-c", complete, "bash", script, tool, "--basedir", "sys"); got != "system\n" {
 		t.Errorf("bash completion of %q offers %q, want the folder only", tool+" --basedir sys", got)
 	}
 }
