@@ -229,20 +229,21 @@ func orNone(tag string) string {
 // switchTo switches current to res.Tag, restarts and checks it (comeUp:
 // on failure current goes back), and once it is up prunes, keeping the new
 // live release, the one a rollback from it would go to, and the one live
-// until now.
+// until now (or, when that was this tag already, the one live before it).
 func (o *Options) switchTo(ctx context.Context, root *place.Root, res *Result) error {
 	res.Previous, _ = root.Live()
 	var back string
 	if l, err := root.Lineage(); err == nil {
 		back, _ = root.Back(l.Then(res.Tag))
 	}
+	before, _ := root.Before(res.Tag)
 	if err := root.Switch(res.Tag); err != nil {
 		return err
 	}
 	if err := o.comeUp(ctx, root, res); err != nil {
 		return err
 	}
-	pruned, err := root.Prune(o.Keep, res.Tag, back, res.Previous)
+	pruned, err := root.Prune(o.Keep, res.Tag, back, res.Previous, before)
 	res.Pruned = pruned
 	if err != nil {
 		o.Warnf("pruning old releases: %v", err)

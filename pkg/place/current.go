@@ -240,6 +240,23 @@ func (r *Root) Previous() (tag string, ok bool, err error) {
 	return tag, ok, nil
 }
 
+// Before is the newest release the deploy log shows live that is not tag:
+// the one live just before tag when tag is live. Unlike Back it does not
+// follow the lineage, so after a return to tag (a rollback, or a redeploy
+// of the live tag) it still names the release left last, which pruning
+// keeps. ok is false when the log names no other.
+func (r *Root) Before(tag string) (before string, ok bool) {
+	for e, err := range Backward(r.path(LogFile)) {
+		if err != nil {
+			return "", false
+		}
+		if e.Outcome == OutcomeOK && e.Tag != tag && names.ValidTagName(e.Tag) == nil {
+			return e.Tag, true
+		}
+	}
+	return "", false
+}
+
 // Reuse marks the existing release of tag as the latest deployed (which
 // pruning reads) and returns its path; the caller has checked it.
 func (r *Root) Reuse(tag string) (string, error) {
