@@ -6,11 +6,12 @@
 //	deploy --environment ENV [--tag TAG] [--basedir DIR] [--root DIR] [--no-push] [--dry-run]
 //	       [--lock-timeout D] [--jobs N] [--remote NAME] [--timeout D] [--config FILE] [--quiet]
 //	       [--prefix P] [--sign] [--allow-dirty] [--time T] [--json]
-//	deploy --environment ENV [--tag TAG] --artifact FILE|- [--basedir DIR] [--no-push] ...
-//	deploy --environment ENV --from-artifact FILE|- [--sha256 HEX] [--stage] [--signed [--allowed-signers FILE]]
-//	       [--root DIR] [--keep N] ...
-//	deploy --environment ENV (--switch TAG | --rollback) [--dry-run] [--signed [--allowed-signers FILE]]
-//	       [--root DIR] [--keep N] ...
+//	       [--sign-build KEY]
+//	deploy --environment ENV [--tag TAG] --artifact FILE|- [--basedir DIR] [--no-push] [--sign-build KEY] ...
+//	deploy --environment ENV --from-artifact FILE|- [--sha256 HEX] [--stage] [--signed] [--signed-build]
+//	       [--allowed-signers FILE] [--root DIR] [--keep N] ...
+//	deploy --environment ENV (--switch TAG | --rollback) [--dry-run] [--signed] [--signed-build]
+//	       [--allowed-signers FILE] [--root DIR] [--keep N] ...
 //
 // # Description
 //
@@ -48,9 +49,33 @@
 // (setuptools-scm, git describe in a Makefile, ...) is warned about. The
 // release is built in a hidden temporary folder and renamed when complete. A release
 // of the tag that is already there is checked and, if edited by hand,
-// restored. The environment's command, if any, then runs from the release
+// restored.
+//
+// The environment's build, if any, runs once where a release is made (a
+// deploy from the repos, or --artifact; never --from-artifact, whose
+// artifact carries the output), in the staged release (or its workdir),
+// with DEPLOY_TAG, DEPLOY_ENVIRONMENT, DEPLOY_RELEASE (the staged folder)
+// and DEPLOY_MANIFEST set, before the proof is sealed: what it adds to
+// the repos' folders becomes part of the release (files made 0644 or
+// 0755, as git's modes are) and each repo's proof records it, a build
+// record (argv, workdir, when, host, user, every path added with its mode
+// and hash), signed with --sign-build KEY (an ssh private key; ssh-keygen
+// -Y sign in deploytag's own namespace) for hosts that require it. A build
+// that fails, or changes or deletes a file of the tag, or writes beside
+// the repos' folders, is refused, naming the status or the files; nothing
+// is switched, and the attempt is logged. Then the environment's shared
+// paths (REPO/PATH, a folder's ending in /) become links into
+// ROOT/shared/REPO/PATH, made empty where missing and kept across releases
+// (never pruned); whatever the tag holds at such a path is replaced by the
+// link, and the proof records the links. This happens wherever a release
+// is installed, --from-artifact too.
+//
+// The environment's command, if any, then runs from the release
 // (or its workdir) with DEPLOY_TAG, DEPLOY_ENVIRONMENT, DEPLOY_RELEASE and
-// DEPLOY_MANIFEST set, its output on stderr. Only if it succeeds does
+// DEPLOY_MANIFEST set, its output on stderr. It may not change the
+// release: whatever it writes inside it, outside the shared paths, fails
+// the deploy, naming the files, with a hint to move that work to the
+// build or a shared path. Only if it succeeds does
 // ROOT/current switch to the release (atomically); a root that cannot
 // take a new current link is refused before anything is pushed or
 // exported. Every attempt is
@@ -125,6 +150,12 @@
 // allowed_signers; gpg: the keyring), as verify_deploy_tag --signed does;
 // an artifact whose tag is unsigned or signed by another key is refused
 // before anything is installed, a kept release before current moves.
+// Build outputs are not covered by the tag's signature: they are checked
+// to the build record. With --signed-build (or the environment's
+// signed_build = true) a host also requires every repo's build record to
+// carry a signature by a key of the allowed signers (--allowed-signers,
+// else allowed_signers), in deploytag's build namespace; an unsigned one,
+// or one signed by another key, is refused like an unsigned tag.
 //
 // The root is --root, else $DEPLOY_ROOT, else the environment's root in
 // deploy.toml, else $XDG_STATE_HOME/deploytag/ENV (~/.local/state/...),
@@ -137,7 +168,8 @@
 // The deployed tag, one line, once current names it. With --dry-run the
 // plan instead, one "key value" line each: tag, create (yes if the tag
 // would be made), environment, root, release, push, then the steps in the
-// order they would run: command, switch TAG, restart, check (with
+// order they would run: build, shared (one line per path), command,
+// switch TAG, restart, check (with
 // check_timeout and check_interval), each argv quoted or "none", and the
 // workdir they run from; then "repo NAME COMMIT" per repo; nothing is
 // changed.
@@ -204,6 +236,8 @@ var (
 	rollbackFlag    = &cli.BoolFlag{Name: "rollback", Usage: "switch current to the release live before the current one, after verifying it again"}
 	signedFlag      = cmdline.SignedFlag("with --from-artifact, --switch or --rollback: refuse a release whose tag is not signed by an allowed key")
 	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks against (default: the config's allowed_signers)")
+	signBuildFlag   = &cli.StringFlag{Name: "sign-build", TakesFile: true, Usage: "sign the build record with the ssh private key `KEY` (ssh-keygen -Y sign), for hosts that require signed builds"}
+	signedBuildFlag = &cli.BoolFlag{Name: "signed-build", Usage: "with --from-artifact, --switch or --rollback: refuse a release whose build record is not signed by an allowed key", DefaultText: "the environment's signed_build"}
 	keepFlag        = &cli.IntFlag{Name: "keep", Usage: "releases to keep under the root, live and previous always among them; 0 keeps all", DefaultText: "the environment's keep"}
 )
 
@@ -212,7 +246,7 @@ func app() *cli.App {
 		[]cli.Flag{envFlag, tagFlag, cmdline.BasedirFlag, rootFlag, noPushFlag, dryRunFlag, lockTimeoutFlag, cmdline.ConfigFlag,
 			cmdline.JobsFlag, cmdline.RemoteFlag, cmdline.TimeoutFlag, cmdline.PrefixFlag, cmdline.SignFlag, allowDirtyFlag,
 			cmdline.TimeFlag, cmdline.QuietFlag, cmdline.JSONFlag, artifactFlag, fromFlag, sha256Flag, stageFlag,
-			switchFlag, rollbackFlag, signedFlag, signersFlag, keepFlag},
+			switchFlag, rollbackFlag, signedFlag, signersFlag, keepFlag, signBuildFlag, signedBuildFlag},
 		run)
 }
 
@@ -222,7 +256,8 @@ func run(c *cli.Context) error {
 		AllowDirty: c.Bool(allowDirtyFlag.Name), LockTimeout: c.Duration(lockTimeoutFlag.Name), Keep: c.Int(keepFlag.Name),
 		Artifact: c.String(artifactFlag.Name), FromArtifact: c.String(fromFlag.Name), SHA256: c.String(sha256Flag.Name),
 		Stage: c.Bool(stageFlag.Name), Switch: c.String(switchFlag.Name), Rollback: c.Bool(rollbackFlag.Name),
-		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cmdline.Given(c)}
+		Signed: c.Bool(signedFlag.Name), AllowedSigners: c.String(signersFlag.Name), Given: cmdline.Given(c),
+		SignBuild: c.String(signBuildFlag.Name), SignedBuild: c.Bool(signedBuildFlag.Name)}
 	if err := r.check(); err != nil {
 		return err
 	}

@@ -44,6 +44,11 @@ type request struct {
 	Signed         bool
 	AllowedSigners string
 
+	// SignBuild, where a release is made, signs its build record with
+	// this ssh key; SignedBuild, on a host, requires a signed one.
+	SignBuild   string
+	SignedBuild bool
+
 	// Given names (without dashes) the flags given on the command line,
 	// whatever their value: an empty --tag is a bad tag, not no tag. A
 	// flag set only by its environment variable ($DEPLOYTAG_PREFIX,
@@ -59,7 +64,7 @@ var (
 	tagMakers  = []string{"prefix", "sign", "allow-dirty", "time"}
 	repoFlags  = []string{"tag", "no-push", "prefix", "sign", "allow-dirty", "time", "remote"}
 	hostOnlyOf = []string{"stage", "sha256"}
-	signedOf   = []string{"signed", "allowed-signers"}
+	signedOf   = []string{"signed", "allowed-signers", "signed-build"}
 )
 
 var sha256RE = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
@@ -140,8 +145,12 @@ func (r request) checkModes() error {
 	switch {
 	case r.Given["allowed-signers"] && r.AllowedSigners == "":
 		return fail.Usagef("--allowed-signers is empty")
-	case r.Given["allowed-signers"] && !r.Signed:
-		return fail.Usagef("--allowed-signers goes with --signed")
+	case r.Given["allowed-signers"] && !r.Signed && !r.SignedBuild:
+		return fail.Usagef("--allowed-signers goes with --signed or --signed-build")
+	case r.Given["sign-build"] && r.SignBuild == "":
+		return fail.Usagef("--sign-build is empty")
+	case r.Given["sign-build"] && r.onHost():
+		return fail.Usagef("--sign-build signs where the release is made; it cannot go with --%s (that never builds)", r.given(modeFlags...)[0])
 	}
 	if !r.onHost() {
 		return nil
@@ -174,6 +183,7 @@ func (r request) do(ctx context.Context, e *cmdline.Env, root string) error {
 	o := deploy.Options{
 		Environment: r.Environment, Root: root, Command: ecfg.Command, Workdir: ecfg.Workdir, Keep: ecfg.Keep, Env: os.Environ(),
 		Restart: ecfg.Restart, Check: ecfg.Check, CheckTimeout: ecfg.Timeout(), CheckInterval: ecfg.Interval(),
+		Build: ecfg.Build, Shared: ecfg.Shared, SignBuild: r.SignBuild,
 		Jobs: e.Jobs, User: cmdline.UserName(), Host: cmdline.HostName(), Stderr: e.Stderr, Warnf: e.Warnf, DryRun: r.DryRun,
 		LockTimeout: r.LockTimeout, Progress: e.Progress(),
 		Notef: func(f string, a ...any) { fmt.Fprintf(e.Stderr, "deploy: "+f+"\n", a...) },
@@ -255,9 +265,13 @@ func (r request) doOnHost(ctx context.Context, e *cmdline.Env, o deploy.Options)
 	if r.Given["allowed-signers"] {
 		signers = r.AllowedSigners
 	}
-	o.Verify = deploy.ProofVerifier(e.Jobs, r.Signed, sigcheck.Options{AllowedSigners: signers, SignersHint: cmdline.SignersHint}, o.Progress)
+	ecfg, err := e.Config.LookupEnvironment(r.Environment)
+	if err != nil {
+		return err
+	}
+	o.Verify = deploy.ProofVerifier(e.Jobs, r.Signed, r.SignedBuild || ecfg.SignedBuild,
+		sigcheck.Options{AllowedSigners: signers, SignersHint: cmdline.SignersHint}, o.Progress)
 	var res deploy.Result
-	var err error
 	if r.Given["from-artifact"] {
 		res, err = fromArtifact(ctx, o, deploy.Artifact{Name: r.FromArtifact, SHA256: r.SHA256, Stage: r.Stage}, e.Stdin)
 	} else {

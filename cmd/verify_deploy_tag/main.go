@@ -6,7 +6,7 @@
 // # Synopsis
 //
 //	verify_deploy_tag [--basedir DIR] [--signed [--allowed-signers FILE]] [--json] [--jobs N] [--config FILE] [--quiet] TAG
-//	verify_deploy_tag (--environment ENV | --root DIR) [--basedir DIR] [--signed [--allowed-signers FILE]]
+//	verify_deploy_tag (--environment ENV | --root DIR) [--basedir DIR] [--signed] [--signed-build] [--allowed-signers FILE]
 //	                  [--json] [--jobs N] [--config FILE] [--quiet] [TAG]
 //
 // # Description
@@ -64,12 +64,28 @@
 // --verify" against the keyring when gpg is installed. A key that is
 // not allowed is named.
 //
+// A release whose environment builds holds files that are not the tag's:
+// the build's output, which the proof's build record lists (deploy's
+// build). The tag's signature does not cover them; each is checked to the
+// record instead, and the line says so ("ok; source checked to the tag's
+// key, N build outputs to the build record (not covered by the tag's
+// signature)"): output edited or deleted after the build is "build output
+// edited" or "build output deleted", anything the record does not list is
+// "added", and no record entry excuses a file of the tag. With
+// --signed-build every build record must carry a signature by a key of
+// the allowed signers (ssh-keygen -Y verify, in deploytag's own build
+// namespace), and the line names the key. Shared links made where the
+// release was installed (deploy's shared) are shown as such ("shared
+// links: log/, ...") when each is the very link deploy makes; any other
+// is a difference.
+//
 // # Output
 //
 // One line per repo, then with a release one per release file checked:
 // the name, a tab, and "ok" or every difference separated by "; ". Files
 // are summed up per kind (edited, added, deleted, mode changed, symlink
-// retargeted, type changed): the count and the first three paths. An ok
+// retargeted, type changed, build output edited, build output deleted):
+// the count and the first three paths. An ok
 // line goes on with the export-subst spans whose text the release's
 // record gives rather than the signed commit (%(describe), refs, ...):
 // "ok; not covered by the signature, as recorded: PATH $Format:FMT$ =
@@ -118,11 +134,12 @@ var (
 	rootFlag        = cmdline.RootFlag("check the live release of this root (with no repos at hand: against its own proof)", false)
 	signedFlag      = cmdline.SignedFlag("require every copy of the tag to carry a signature that verifies")
 	signersFlag     = cmdline.AllowedSignersFlag("ssh allowed-signers `FILE` --signed checks ssh signatures against (default: the config's allowed_signers)")
+	signedBuildFlag = &cli.BoolFlag{Name: "signed-build", Usage: "with --environment or --root: require every build record of the release to be signed by an allowed key"}
 )
 
 func app() *cli.App {
 	return cmdline.NewApp("verify_deploy_tag", "check a deploy tag in the repos and in a deployed release", "[TAG]",
-		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, environmentFlag, rootFlag, signedFlag, signersFlag,
+		[]cli.Flag{cmdline.BasedirFlag, cmdline.ConfigFlag, environmentFlag, rootFlag, signedFlag, signersFlag, signedBuildFlag,
 			cmdline.JSONFlag, cmdline.JobsFlag, cmdline.QuietFlag},
 		run)
 }
@@ -142,7 +159,11 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool(signedBuildFlag.Name) && !release {
+		return cmdline.Usagef("--signed-build goes with --environment or --root")
+	}
 	o := verify.LiveOptions{Offline: offline, Options: verify.Options{Tag: tag, Repos: repos, Signed: c.Bool(signedFlag.Name),
+		SignedBuild:    c.Bool(signedBuildFlag.Name),
 		AllowedSigners: env.Config.AllowedSigners, SignersHint: cmdline.SignersHint, Jobs: env.Jobs, ManifestRepo: env.Config.ManifestRepo, Progress: env.Progress()}}
 	if c.IsSet(signersFlag.Name) {
 		o.AllowedSigners = c.String(signersFlag.Name)

@@ -24,6 +24,9 @@
 //	check   = ["curl", "-fsS", "http://127.0.0.1:3000/up"] # until it passes, else switch back
 //	check_timeout  = "60s"           # how long check may take to pass
 //	check_interval = "2s"            # between two tries of check
+//	build   = ["npm", "run", "build"] # once where the release is made; output recorded
+//	shared  = ["tutor-server/log/", "tutor-server/config/secrets.yml"]  # links into <root>/shared
+//	signed_build = false             # a host refuses an unsigned build record
 //
 // Precedence is flag, then environment variable, then this file; the
 // package only reads the file, internal/cmdline applies the order.
@@ -35,6 +38,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -92,6 +96,14 @@ type Environment struct {
 	Check         []string `toml:"check"`
 	CheckTimeout  Duration `toml:"check_timeout"`
 	CheckInterval Duration `toml:"check_interval"`
+	// Build runs once where a release is made, its output recorded in the
+	// proof; Shared are release paths (REPO/PATH, a folder's ending in /)
+	// linked into <root>/shared/ wherever the release is installed;
+	// SignedBuild makes a host refuse a build record that is not signed
+	// by a key of allowed_signers.
+	Build       []string `toml:"build"`
+	Shared      []string `toml:"shared"`
+	SignedBuild bool     `toml:"signed_build"`
 }
 
 // The defaults of check_timeout and check_interval.
@@ -277,10 +289,13 @@ func (c *Config) check() error {
 		for _, a := range []struct {
 			name string
 			argv []string
-		}{{"command", e.Command}, {"restart", e.Restart}, {"check", e.Check}} {
+		}{{"command", e.Command}, {"restart", e.Restart}, {"check", e.Check}, {"build", e.Build}} {
 			if a.argv != nil && (len(a.argv) == 0 || a.argv[0] == "") {
 				return fmt.Errorf("%s.%s: must name a program", key, a.name)
 			}
+		}
+		if err := validShared(e.Shared); err != nil {
+			return fmt.Errorf("%s.shared: %w", key, err)
 		}
 		if e.Check == nil && (e.CheckTimeout.Duration > 0 || e.CheckInterval.Duration > 0) {
 			return fmt.Errorf("%s: check_timeout and check_interval need a check", key)
@@ -325,6 +340,35 @@ func (c *Config) CommitLink(repo, commit string) string {
 		return ""
 	}
 	return strings.NewReplacer("{repo}", url.PathEscape(repo), "{commit}", url.PathEscape(commit)).Replace(t)
+}
+
+// validShared checks shared paths: each REPO/PATH, clean, relative, with
+// no "..", a folder's ending in one /, none twice, none inside another.
+func validShared(paths []string) error {
+	seen := map[string]bool{}
+	for _, sp := range paths {
+		p := strings.TrimSuffix(sp, "/")
+		repo, rest, ok := strings.Cut(p, "/")
+		if !ok || rest == "" || p != path.Clean(p) || path.IsAbs(p) || strings.Contains("/"+p+"/", "/../") ||
+			strings.Contains("/"+p+"/", "/./") || strings.ContainsAny(p, "\x00\\") {
+			return fmt.Errorf("%q must be REPO/PATH inside the release, clean, with no .. (a folder's ending in /)", sp)
+		}
+		if err := manifest.ValidName(repo); err != nil {
+			return fmt.Errorf("%q: %w", sp, err)
+		}
+		if seen[p] {
+			return fmt.Errorf("%q listed twice", sp)
+		}
+		seen[p] = true
+	}
+	for p := range seen {
+		for q := range seen {
+			if strings.HasPrefix(q, p+"/") {
+				return fmt.Errorf("%q lies inside %q", q, p+"/")
+			}
+		}
+	}
+	return nil
 }
 
 // ValidWorkdir checks a folder path relative to a release: no absolute

@@ -35,6 +35,9 @@ func (o *Options) writeArtifact(ctx context.Context, g *network.Client, res *Res
 	if err != nil {
 		return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, dir))
 	}
+	if err := o.runBuild(ctx, tmp, res); err != nil {
+		return err
+	}
 	if err := artifact.Write(o.Artifact, tmp, res.Tag); err != nil {
 		return fmt.Errorf("writing the artifact of %s: %w", res.Tag, fail.DiskFull(err, "the artifact"))
 	}

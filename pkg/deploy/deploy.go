@@ -57,6 +57,16 @@ type Options struct {
 	Restart, Check              []string
 	CheckTimeout, CheckInterval time.Duration
 
+	// Build runs where a release is made (a deploy from the repos, an
+	// artifact), in the staged release (or Workdir in it), before its
+	// proof is sealed: what it adds is recorded in the proof, and signed
+	// with the ssh key at SignBuild when set. Shared are paths of the
+	// release (REPO/PATH, a folder's ending in /) made links into
+	// <root>/shared/ wherever the release is installed.
+	Build     []string
+	SignBuild string
+	Shared    []string
+
 	// ExportAttributes names the repos whose releases honour export-ignore
 	// and export-subst (deploy.toml's export_attributes); every other repo
 	// is exported as its tree, byte for byte.
@@ -190,6 +200,9 @@ func (e *CreatedError) Hint() string {
 	if e.Retry != "" {
 		h += "; once the cause is fixed, retry with: " + e.Retry
 	}
+	if inner := fail.Hint(e.Err); inner != "" {
+		h += "; " + inner
+	}
 	return h
 }
 
@@ -270,6 +283,10 @@ func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Roo
 		if err != nil {
 			return fmt.Errorf("exporting %s: %w", res.Tag, fail.DiskFull(err, root.Dir))
 		}
+		if err := join(o.runBuild(ctx, tmp, res), o.linkShared(root, tmp, res.Manifest)); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
 		res.Release, outcome, err = root.Install(tmp, res.Tag)
 		if err != nil {
 			os.RemoveAll(tmp)
@@ -280,12 +297,24 @@ func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Roo
 	if outcome == place.Restored {
 		o.Warnf("release %s differed from the tag (edited by hand?): restored the tagged files", res.Tag)
 	}
-	if len(o.Command) > 0 {
-		if err := o.runCommand(ctx, res); err != nil {
+	if outcome == place.Intact { // kept: its links made again, as configured now
+		if err := o.linkShared(root, res.Release, res.Manifest); err != nil {
 			return err
 		}
 	}
+	if err := o.stageCommand(ctx, res); err != nil {
+		return err
+	}
 	return o.switchTo(ctx, root, res)
+}
+
+// stageCommand runs the environment's command, if any, and fails when it
+// changed the release.
+func (o *Options) stageCommand(ctx context.Context, res *Result) error {
+	if len(o.Command) == 0 {
+		return nil
+	}
+	return o.commandChanged(res.Release, func() error { return o.runCommand(ctx, res) })
 }
 
 // runCommand runs the environment's command from the release (or its

@@ -112,6 +112,13 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 	if err := o.Verify(ctx, tmp, tag, written); err != nil {
 		return fmt.Errorf("release %s in %s does not verify; nothing installed: %w", tag, a.Name, err)
 	}
+	res.Release = tmp
+	if err := o.readManifest(res); err != nil {
+		return err
+	}
+	if err := o.linkShared(root, tmp, res.Manifest); err != nil {
+		return err
+	}
 	var outcome place.Outcome
 	res.Release, outcome, err = root.Install(tmp, tag)
 	if err != nil {
@@ -122,13 +129,8 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 	if outcome == place.Restored {
 		o.Warnf("release %s differed from the artifact (edited by hand?): restored it", tag)
 	}
-	if err := o.readManifest(res); err != nil {
+	if err := o.stageCommand(ctx, res); err != nil {
 		return err
-	}
-	if len(o.Command) > 0 {
-		if err := o.runCommand(ctx, res); err != nil {
-			return err
-		}
 	}
 	if a.Stage {
 		res.Previous, _ = root.Live()

@@ -9,8 +9,8 @@ import (
 // Plan is the text a dry run prints: one "key value" line each for the
 // tag, whether this run would create it, the environment, the root, the
 // release folder, whether it pushes, then the steps in the order they
-// would run (the command, the switch, the restart, the check with its
-// timeout and interval) and the workdir the programs run from, then one
+// would run (the build, one line per shared link, the command, the
+// switch, the restart, the check with its timeout and interval) and the workdir the programs run from, then one
 // "repo NAME COMMIT" line per repo.
 func (r Result) Plan(o Options) string {
 	var b strings.Builder
@@ -37,6 +37,13 @@ func (r Result) Plan(o Options) string {
 		}
 		fmt.Fprintf(&b, "%s %s\n", key, strings.Join(q, " "))
 	}
+	argv("build", o.Build)
+	if len(o.Shared) == 0 {
+		b.WriteString("shared none\n")
+	}
+	for _, p := range o.Shared {
+		fmt.Fprintf(&b, "shared %s\n", p)
+	}
 	argv("command", o.Command)
 	fmt.Fprintf(&b, "switch %s\n", r.Tag)
 	argv("restart", o.Restart)
@@ -60,5 +67,5 @@ func (r Result) Plan(o Options) string {
 // runsPrograms reports whether the environment runs any program of its
 // own (command, restart, check), which then run from the workdir.
 func (o *Options) runsPrograms() bool {
-	return len(o.Command) > 0 || len(o.Restart) > 0 || len(o.Check) > 0
+	return len(o.Command) > 0 || len(o.Restart) > 0 || len(o.Check) > 0 || len(o.Build) > 0
 }

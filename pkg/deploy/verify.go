@@ -15,12 +15,14 @@ import (
 // checks a release against its own proof with no repos and no git, every
 // difference named (repo, then what), jobs files hashed at once; with
 // signed, each repo's recorded tag object must carry a signature by a key
-// the allowed signers file (ssh) or the gpg keyring accepts. pr is told
-// as each repo is checked.
-func ProofVerifier(jobs int, signed bool, signers sigcheck.Options, pr progress.Reporter) VerifyFunc {
+// the allowed signers file (ssh) or the gpg keyring accepts; with
+// signedBuild, each repo's build record (where the environment builds)
+// must carry a signature by a key the allowed signers file accepts. pr is
+// told as each repo is checked.
+func ProofVerifier(jobs int, signed, signedBuild bool, signers sigcheck.Options, pr progress.Reporter) VerifyFunc {
 	return func(ctx context.Context, dir, tag string, written *gitobj.Written) error {
 		rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Signed: signed, Progress: pr,
-			Signers: signers, Written: written})
+			Signers: signers, Written: written, SignedBuild: signedBuild})
 		if err != nil {
 			return err
 		}

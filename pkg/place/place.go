@@ -9,6 +9,8 @@
 //	    DEPLOY_MANIFEST           its manifest
 //	    DEPLOY_PROOF/             what proves it (pkg/proof)
 //	    REPO/...                  each repo's tagged tree (pkg/release)
+//	  shared/REPO/...             state kept across releases: what the
+//	                              environment's shared paths link to
 //	  deploys.log                 one JSON line per deploy attempt
 //	  deploy.lock                 held by the deploy at work
 //
@@ -26,12 +28,15 @@
 // deployed program can use it through pkg/live without pulling in git.
 package place
 
+import "strings"
+
 // Names inside an environment's root.
 const (
 	ReleasesDir = "releases"
 	CurrentLink = "current"
 	LogFile     = "deploys.log"
 	LockFile    = "deploy.lock"
+	SharedDir   = "shared"
 )
 
 // Names at the top of a release, beside the repos' folders.
@@ -45,3 +50,10 @@ const (
 // folders: no repo may take one of them (pkg/manifest), and a release's
 // top holds nothing else but repos (pkg/release tests it).
 var TopFiles = []string{TagFile, ManifestFile, ProofDir}
+
+// SharedLink is the target of the link a release holds at p (relative to
+// the release: REPO/...) for a shared path: relative, up from the link's
+// folder to the root, then into shared/, so the root can move.
+func SharedLink(p string) string {
+	return strings.Repeat("../", strings.Count(p, "/")+2) + SharedDir + "/" + p
+}

@@ -60,6 +60,10 @@ type Record struct {
 	Submodules   []Submodule `json:"submodules"`
 	LFS          []LFSFile   `json:"lfs"`
 	Export       *Export     `json:"export"` // nil unless the repo opts into export attributes
+	// Build is nil unless the environment builds: what its build added
+	// to this repo's folder. The key is written only when set, so the
+	// proof of a release that builds nothing is what it always was.
+	Build *Build `json:"build,omitempty"`
 }
 
 // Submodule is one gitlink deployed as the files of its commit; nested
@@ -185,6 +189,11 @@ func (r *Record) Check() error {
 		}
 		if _, err := ParsePointer(l.Pointer); err != nil {
 			return fmt.Errorf("lfs[%d] (%s): %w", i, l.Path, err)
+		}
+	}
+	if r.Build != nil {
+		if err := r.Build.check(f); err != nil {
+			return err
 		}
 	}
 	if r.Export == nil {

@@ -160,10 +160,11 @@ func (r *Reader) read(rel string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-var recordKeys = []string{"export", "lfs", "object_format", "submodules"}
+var recordKeys = []string{"build", "export", "lfs", "object_format", "submodules"}
 
-// UnmarshalRecord parses record.json strictly: exactly the four keys, no
-// unknown key at any depth, nothing after the object, and Record.Check.
+// UnmarshalRecord parses record.json strictly: exactly the four keys and
+// "build" when the environment builds, no unknown key at any depth,
+// nothing after the object, and Record.Check.
 func UnmarshalRecord(b []byte, r *Record) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(b, &keys); err != nil {
@@ -174,8 +175,12 @@ func UnmarshalRecord(b []byte, r *Record) error {
 		got = append(got, k)
 	}
 	slices.Sort(got)
-	if !slices.Equal(got, recordKeys) {
-		return fmt.Errorf("keys %v, want %v", got, recordKeys)
+	if !slices.Equal(got, recordKeys) && !slices.Equal(got, recordKeys[1:]) {
+		want := recordKeys[1:]
+		if slices.Contains(got, "build") {
+			want = recordKeys
+		}
+		return fmt.Errorf("keys %v, want %v", got, want)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -228,6 +233,8 @@ func (r *Reader) Contents(repo string, f gitobj.Format) (objects, stray []string
 			}
 		case n == TagFile || n == CommitFile || n == TreeFile || n == RecordFile:
 			// read, and judged, by Repo
+		case (n == BuildSigFile || n == SharedFile) && e.Type().IsRegular():
+			// read, and judged, by the verifier
 		default:
 			stray = append(stray, Rel(repo, n))
 		}

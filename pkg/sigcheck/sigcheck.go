@@ -41,26 +41,49 @@ var ErrUnsigned = errors.New("tag is not signed")
 // options allow. The error says why not, naming the key when a key
 // signed but is not allowed.
 func Verify(ctx context.Context, payload, sig []byte, o Options) error {
+	_, err := Signer(ctx, payload, sig, o)
+	return err
+}
+
+// Signer is Verify that names, on success, the key that signed (an ssh
+// key as ssh-keygen names it, "ED25519 key SHA256:..."; "a gpg key").
+func Signer(ctx context.Context, payload, sig []byte, o Options) (string, error) {
 	if len(sig) == 0 {
-		return ErrUnsigned
+		return "", ErrUnsigned
 	}
 	tmp, err := os.MkdirTemp("", "deploytag-sig-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	sigFile := filepath.Join(tmp, "sig")
 	if err := os.WriteFile(sigFile, sig, 0o600); err != nil {
-		return err
+		return "", err
 	}
 	switch kind := gitobj.SignatureKind(sig); kind {
 	case gitobj.SigSSH:
 		return verifySSH(ctx, payload, sigFile, o)
 	case gitobj.SigOpenPGP:
-		return verifyGPG(ctx, payload, sigFile)
+		return "a gpg key", verifyGPG(ctx, payload, sigFile)
 	default:
-		return fmt.Errorf("signature of kind %q not checked (only ssh and gpg are)", kind)
+		return "", fmt.Errorf("signature of kind %q not checked (only ssh and gpg are)", kind)
 	}
+}
+
+// SignSSH signs payload with the ssh private key at key (ssh-keygen -Y
+// sign) in namespace, and returns the armoured signature.
+func SignSSH(ctx context.Context, key, namespace string, payload []byte) ([]byte, error) {
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		return nil, errors.New("cannot sign: ssh-keygen is not installed")
+	}
+	if _, err := os.Stat(key); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	out, serr, err := run(ctx, payload, "ssh-keygen", "-q", "-Y", "sign", "-f", key, "-n", namespace)
+	if err != nil || gitobj.SignatureKind([]byte(out)) != gitobj.SigSSH {
+		return nil, fmt.Errorf("signing with %s: %s", key, firstLine(serr, "", err))
+	}
+	return []byte(out), nil
 }
 
 // run runs name with args and stdin as a child bound to this process
@@ -74,19 +97,19 @@ func run(ctx context.Context, stdin []byte, name string, args ...string) (stdout
 	return out.String(), errb.String(), err
 }
 
-func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) error {
+func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) (string, error) {
 	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		return errors.New("ssh signature not checked: ssh-keygen is not installed")
+		return "", errors.New("ssh signature not checked: ssh-keygen is not installed")
 	}
 	if o.AllowedSigners == "" {
 		msg := "ssh signature not checked: no allowed signers file"
 		if o.SignersHint != "" {
 			msg += " (" + o.SignersHint + ")"
 		}
-		return errors.New(msg)
+		return "", errors.New(msg)
 	}
 	if _, err := os.Stat(o.AllowedSigners); err != nil {
-		return fmt.Errorf("ssh signature not checked: allowed signers: %w", err)
+		return "", fmt.Errorf("ssh signature not checked: allowed signers: %w", err)
 	}
 	ns := o.Namespace
 	if ns == "" {
@@ -95,22 +118,22 @@ func verifySSH(ctx context.Context, payload []byte, sigFile string, o Options) e
 	// Which key signed, whoever it is: to name it if it is not allowed.
 	out, serr, err := run(ctx, payload, "ssh-keygen", "-Y", "check-novalidate", "-n", ns, "-s", sigFile)
 	if err != nil {
-		return errors.New("signature does not verify: " + firstLine(serr, out, err))
+		return "", errors.New("signature does not verify: " + firstLine(serr, out, err))
 	}
 	key := sshKey(out + serr)
 	out, _, err = run(ctx, nil, "ssh-keygen", "-Y", "find-principals", "-f", o.AllowedSigners, "-s", sigFile)
 	if err != nil || strings.TrimSpace(out) == "" {
-		return fmt.Errorf("signed by %s, which %s does not allow", key, o.AllowedSigners)
+		return "", fmt.Errorf("signed by %s, which %s does not allow", key, o.AllowedSigners)
 	}
 	var why string
 	for _, p := range strings.Split(strings.TrimSpace(out), "\n") {
 		out, serr, err := run(ctx, payload, "ssh-keygen", "-Y", "verify", "-f", o.AllowedSigners, "-I", p, "-n", ns, "-s", sigFile)
 		if err == nil {
-			return nil
+			return key, nil
 		}
 		why = firstLine(serr, out, err)
 	}
-	return fmt.Errorf("signed by %s, which %s does not allow for namespace %s: %s", key, o.AllowedSigners, ns, why)
+	return "", fmt.Errorf("signed by %s, which %s does not allow for namespace %s: %s", key, o.AllowedSigners, ns, why)
 }
 
 // sshKey picks "ED25519 key SHA256:..." out of ssh-keygen's "Good

@@ -32,6 +32,10 @@ type Diff struct {
 	ModeChanged []string `json:"mode_changed,omitempty"`
 	Retargeted  []string `json:"symlink_retargeted,omitempty"`
 	TypeChanged []string `json:"type_changed,omitempty"`
+	// Build outputs that differ from the build record: changed (bytes,
+	// mode or type) or gone since the build.
+	BuildEdited  []string `json:"build_edited,omitempty"`
+	BuildDeleted []string `json:"build_deleted,omitempty"`
 }
 
 // Empty reports whether no file differs.
@@ -53,7 +57,8 @@ type diffKind struct {
 // kinds lists the diff's kinds in the order they are reported.
 func (d *Diff) kinds() []diffKind {
 	return []diffKind{{"edited", &d.Edited}, {"added", &d.Added}, {"deleted", &d.Deleted}, {"mode changed", &d.ModeChanged},
-		{"symlink retargeted", &d.Retargeted}, {"type changed", &d.TypeChanged}}
+		{"symlink retargeted", &d.Retargeted}, {"type changed", &d.TypeChanged},
+		{"build output edited", &d.BuildEdited}, {"build output deleted", &d.BuildDeleted}}
 }
 
 // hasFolder reports whether a repo's folder is in the release, putting a
@@ -74,6 +79,7 @@ func (l *Line) record(res TreeResult, err error) {
 	}
 	l.Diff = res.Diff
 	l.Problems = append(l.Problems, res.Problems...)
+	l.Built, l.SharedLinks = res.Built, res.Shared
 }
 
 // Objects gives the raw objects of the tagged trees: a release's proof, or
@@ -114,6 +120,20 @@ type TreeCheck struct {
 	// forgotten as soon as it is done. Otherwise only the root's and the
 	// submodules' are read up front, the others where a folder differs.
 	Eager bool
+	// Shared are the shared links made where the release was installed,
+	// by path: each must be a symlink to its Target, and then stands for
+	// the tag's entry there (Tag; none when the tag holds nothing there).
+	// The paths Record.Build lists must be on disk as recorded, and are
+	// then no part of the tree.
+	Shared map[string]SharedLink
+}
+
+// SharedLink is a path of a repo's folder made a link into the root's
+// shared folder.
+type SharedLink struct {
+	Path   string        // as the proof records it: a folder's ending in /
+	Target string        // the link's target, relative
+	Tag    *gitobj.Entry // what the tag holds at the path, if anything
 }
 
 // TreeResult is the outcome of CheckTree.
@@ -123,6 +143,11 @@ type TreeResult struct {
 	// Problems are what is wrong beyond the files: a proof object
 	// missing or tampered with, a file that could not be read.
 	Problems []string
+	// Built counts the build outputs found as the build record lists
+	// them; Shared lists the shared links found as made (a folder's with
+	// a trailing /).
+	Built  int
+	Shared []string
 }
 
 // node is one entry of the folder being hashed. A folder's kids are
@@ -147,6 +172,10 @@ type node struct {
 	special bool
 	err     error
 	lfsSum  string // sha256 of an LFS file's content
+	target  string // a symlink's target
+	// dropped: a build output or a folder left empty by dropping them,
+	// no part of the tree.
+	dropped bool
 }
 
 type checker struct {
@@ -157,6 +186,8 @@ type checker struct {
 	subst   map[string]proof.Substituted
 	subs    map[string]*proof.Submodule
 	ignored []proof.Ignored // sorted by path
+	built   map[string]proof.Output
+	seenOut map[string]bool
 	res     TreeResult
 	seen    map[[2]string]bool // (kind, path) already reported
 }
@@ -187,6 +218,12 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 	for i := range c.Record.Submodules {
 		k.subs[c.Record.Submodules[i].Path] = &c.Record.Submodules[i]
 	}
+	k.built, k.seenOut = map[string]proof.Output{}, map[string]bool{}
+	if c.Record.Build != nil {
+		for _, o := range c.Record.Build.Added {
+			k.built[o.Path] = o
+		}
+	}
 	if c.Record.Export != nil {
 		for _, s := range c.Record.Export.Substituted {
 			k.subst[s.Path] = s
@@ -201,6 +238,11 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 		return TreeResult{}, err
 	}
 	k.res.Tree = root.hash
+	for p := range k.built {
+		if !k.seenOut[p] {
+			k.report("build output deleted", p)
+		}
+	}
 	if root.hash != c.Tree && k.res.Diff.Empty() && len(k.res.Problems) == 0 {
 		k.res.Problems = append(k.res.Problems, fmt.Sprintf("tree %s, not the tagged %s", short(root.hash), short(c.Tree)))
 	}
@@ -281,7 +323,7 @@ func (k *checker) walk(ctx context.Context, dir, rel, name, want string) (*node,
 			if err != nil {
 				return nil, err
 			}
-			kid.mode, kid.hash = gitobj.ModeSymlink, gitobj.HashBytes(k.f, gitobj.TypeBlob, []byte(target))
+			kid.mode, kid.hash, kid.target = gitobj.ModeSymlink, gitobj.HashBytes(k.f, gitobj.TypeBlob, []byte(target)), target
 		case t.IsRegular():
 			fi, err := e.Info()
 			if err != nil {
@@ -473,6 +515,9 @@ func (k *checker) finish(n *node, rel string) error {
 	}
 	for _, kid := range n.kids {
 		krel := path.Join(rel, kid.name)
+		if k.overlay(kid, krel) {
+			continue
+		}
 		switch {
 		case kid.putBack || kid.virtual:
 			// as recorded
@@ -502,7 +547,60 @@ func (k *checker) finish(n *node, rel string) error {
 			kid.hash = s.Tagged
 		}
 	}
+	kept := n.kids[:0]
+	for _, kid := range n.kids {
+		if !kid.dropped {
+			kept = append(kept, kid)
+		}
+	}
+	if len(kept) == 0 && len(n.kids) > 0 {
+		n.dropped = true // a folder that held build outputs only
+	}
+	n.kids = kept
 	return k.hashFolder(n, rel)
+}
+
+// overlay settles a kid that is a shared link or a build output (true),
+// or leaves it to the tree comparison (false). A shared link that is the
+// link made at install stands for what the tag holds there; one that is
+// not is left as it is, a difference. A build output as the record lists
+// it is dropped from the tree; one changed since is "build output
+// edited", dropped all the same (it is not the tag's).
+func (k *checker) overlay(kid *node, krel string) bool {
+	if sl, ok := k.Shared[krel]; ok {
+		if kid.mode != gitobj.ModeSymlink || kid.target != sl.Target {
+			k.problem("shared link %s is not the link to %s made at install", krel, sl.Target)
+			return false
+		}
+		k.res.Shared = append(k.res.Shared, sl.Path)
+		if sl.Tag == nil {
+			kid.dropped = true
+		} else {
+			kid.mode, kid.hash, kid.putBack = sl.Tag.Mode, sl.Tag.Hash, true
+		}
+		return true
+	}
+	o, ok := k.built[krel]
+	if !ok {
+		if kid.mode == gitobj.ModeTree && kid.dropped {
+			return true
+		}
+		return false
+	}
+	k.seenOut[krel] = true
+	m, _ := gitobj.ParseMode(o.Mode)
+	switch {
+	case kid.special || kid.err != nil:
+		k.report("build output edited", krel)
+	case m == gitobj.ModeTree && kid.mode == gitobj.ModeTree && (kid.dropped || len(kid.kids) == 0):
+		k.res.Built++
+	case kid.mode != m || kid.hash != o.Hash:
+		k.report("build output edited", krel)
+	default:
+		k.res.Built++
+	}
+	kid.dropped = true
+	return true
 }
 
 // hashFolder sorts n's kids in git's order and computes its tree hash.

@@ -2,11 +2,13 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/deploytag/deploytag/pkg/basedir"
 	"github.com/deploytag/deploytag/pkg/gitobj"
@@ -30,6 +32,10 @@ type ReleaseOptions struct {
 	// signature that Signers accepts.
 	Signed  bool
 	Signers sigcheck.Options
+	// SignedBuild requires each repo's build record, where there is one,
+	// to carry a signature (build.sig) that Signers accepts in the
+	// namespace of build records.
+	SignedBuild bool
 	// Progress, when set, is told as each repo's files are checked.
 	Progress progress.Reporter
 	// Written, when set, holds the blob ids of the release's files as
@@ -240,9 +246,14 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 	rec, probs, spans := checkRecord(ctx, objs, f, p.Tree, p.Commit, gitobj.HashBytes(f, gitobj.TypeCommit, p.Commit), p.Record)
 	l.Problems = append(l.Problems, probs...)
 	l.Recorded = spans
+	rec.Build = p.Record.Build // checked file by file, to the record alone
+	if rec.Build != nil && rc.o.SignedBuild {
+		l.BuildSigner = rc.buildSigner(ctx, n, rec.Build, l)
+	}
+	links := rc.sharedLinks(ctx, n, objs, f, p.Tree, l)
 	folder := filepath.Join(rc.dir, n)
 	if l.hasFolder(folder) {
-		tc := TreeCheck{Folder: folder, Tree: p.Tree, Record: rec, Objects: objs, Sem: sem, Eager: true}
+		tc := TreeCheck{Folder: folder, Tree: p.Tree, Record: rec, Objects: objs, Sem: sem, Eager: true, Shared: links}
 		if w := rc.o.Written; w != nil {
 			tc.Written = func(rel string, size int64) (string, bool) {
 				return w.Blob(filepath.Join(n, filepath.FromSlash(rel)), size)
@@ -252,6 +263,62 @@ func (rc *releaseCheck) repo(ctx context.Context, n string, l *Line, sem chan st
 	}
 	l.Problems = append(l.Problems, objectsCheck(ctx, rc.rd, n, f, p.Tree, rec, p.Record)...)
 	return nil
+}
+
+// buildSigner checks the signature of repo n's build record b, and
+// returns who signed it, or "" with the problem on l.
+func (rc *releaseCheck) buildSigner(ctx context.Context, n string, b *proof.Build, l *Line) string {
+	sig, ok, err := rc.rd.ReadBuildSig(n)
+	switch {
+	case err != nil:
+		l.Problems = append(l.Problems, oneLine(err))
+		return ""
+	case !ok:
+		l.Problems = append(l.Problems, "build record not signed, and a signed one is required ("+proof.Rel(n, proof.BuildSigFile)+" missing)")
+		return ""
+	}
+	payload, err := proof.BuildPayload(rc.tag, n, b)
+	if err != nil {
+		l.Problems = append(l.Problems, oneLine(err))
+		return ""
+	}
+	o := rc.o.Signers
+	o.Namespace = proof.BuildNamespace
+	who, err := sigcheck.Signer(ctx, payload, sig, o)
+	if err != nil {
+		l.Problems = append(l.Problems, "build record: "+oneLine(err))
+		return ""
+	}
+	return who
+}
+
+// sharedLinks reads the shared links the proof of repo n records and
+// settles, for each, the link it must be and what the tag holds there.
+func (rc *releaseCheck) sharedLinks(ctx context.Context, n string, objs Objects, f gitobj.Format, tree string, l *Line) map[string]SharedLink {
+	paths, err := rc.rd.Shared(n)
+	if err != nil {
+		l.Problems = append(l.Problems, oneLine(err))
+		return nil
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	ti := &treeIndex{ctx: ctx, objs: objs, f: f, root: tree, cache: map[string][]gitobj.Entry{}, subs: map[string]string{}}
+	links := map[string]SharedLink{}
+	for _, sp := range paths {
+		p := strings.TrimSuffix(sp, "/")
+		sl := SharedLink{Path: sp, Target: place.SharedLink(n + "/" + p)}
+		e, err := ti.lookupTop(p)
+		switch {
+		case err == nil:
+			sl.Tag = &e
+		case !errors.Is(err, errNoPath):
+			l.Problems = append(l.Problems, fmt.Sprintf("shared link %s: %s", p, oneLine(err)))
+			continue
+		}
+		links[p] = sl
+	}
+	return links
 }
 
 func (rc *releaseCheck) report() *Report {

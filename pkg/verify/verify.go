@@ -43,6 +43,9 @@ type Options struct {
 	// tag's trees.
 	Release string
 	Signed  bool
+	// SignedBuild requires a release's build records to be signed by a
+	// key AllowedSigners lists (in the namespace of build records).
+	SignedBuild bool
 	// AllowedSigners, when set, is the ssh allowed-signers file (an
 	// absolute path) git verify-tag checks ssh signatures against,
 	// instead of the gpg.ssh.allowedSignersFile of git's config.
@@ -72,6 +75,13 @@ type Line struct {
 	// Recorded are the export-subst spans whose text the release's
 	// record gives, not the signed commit: shown, never excused silently.
 	Recorded []RecordedSpan `json:"recorded,omitempty"`
+	// Built is how many build outputs were found as the build record
+	// lists them (checked to the record, not the tag's signature);
+	// BuildSigner who signed the record ("" when unsigned or not
+	// checked); SharedLinks the shared links found as made at install.
+	Built       int      `json:"build_outputs,omitempty"`
+	BuildSigner string   `json:"build_signed_by,omitempty"`
+	SharedLinks []string `json:"shared,omitempty"`
 }
 
 // Shown is how many paths of each kind Text names; --json has them all.
@@ -84,7 +94,7 @@ const Shown = 3
 // makes one short line per repo.
 func (l Line) Text() string {
 	if l.OK {
-		return strings.Join(append([]string{"ok"}, l.recordedText()...), "; ")
+		return strings.Join(append(append([]string{"ok"}, l.recordedText()...), l.overlayText()...), "; ")
 	}
 	parts := append([]string(nil), l.Problems...)
 	for _, k := range l.Diff.kinds() {
@@ -97,6 +107,30 @@ func (l Line) Text() string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// overlayText says what of an ok repo is not the tag's files: build
+// outputs (checked to the build record, not to the tag's key) and shared
+// links.
+func (l Line) overlayText() []string {
+	var s []string
+	if l.Built > 0 {
+		t := fmt.Sprintf("source checked to the tag's key, %d build outputs to the build record", l.Built)
+		if l.BuildSigner != "" {
+			t += ", signed by " + l.BuildSigner
+		} else {
+			t += " (not covered by the tag's signature)"
+		}
+		s = append(s, t)
+	}
+	if n := len(l.SharedLinks); n > 0 {
+		t := "shared links: " + strings.Join(l.SharedLinks[:min(n, Shown)], ", ")
+		if n > Shown {
+			t += fmt.Sprintf(" and %d more", n-Shown)
+		}
+		s = append(s, t)
+	}
+	return s
 }
 
 // recordedText names the recorded spans, the first few.
@@ -162,7 +196,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	if _, err := proof.Open(o.Release); err != nil {
 		return verifyRepos(ctx, g, o, true)
 	}
-	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress,
+	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress, SignedBuild: o.SignedBuild,
 		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners, SignersHint: o.SignersHint}})
 	if err != nil {
 		return nil, err
