@@ -100,8 +100,12 @@
 //
 // With --json one record: {"tag", "ok", "release", "proof", "repos":
 // [{"name", "ok", "problems": [...], "edited", "added", "deleted",
-// "mode_changed", "symlink_retargeted", "type_changed", "recorded"}]},
-// each list complete and present only when not empty.
+// "mode_changed", "symlink_retargeted", "type_changed", "build_edited",
+// "build_deleted", "recorded", "counts", "build_outputs",
+// "build_signed_by", "shared"}]}, each list complete and present only
+// when not empty; "counts" gives, once a repo's files were compared, how
+// many of each kind its folder held: {"tag_files", "build_outputs",
+// "shared_links"}.
 //
 // # Exit status
 //

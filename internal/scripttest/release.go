@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -89,9 +90,10 @@ func httpget(ts *testscript.TestScript, neg bool, args []string) {
 //	forgerecord RELEASE REPO subst PATH MODE TAGGED DEPLOYED  (replacing PATH's entry)
 //	forgerecord RELEASE REPO lfs PATH FILE       (a pointer to FILE's bytes)
 //	forgerecord RELEASE REPO submodule PATH COMMIT
+//	forgerecord RELEASE REPO build PATH MODE HASH   (a build output, the record's order kept)
 func forgerecord(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: forgerecord RELEASE REPO ignore|subst|lfs|submodule ARGS...")
+		ts.Fatalf("usage: forgerecord RELEASE REPO ignore|subst|lfs|submodule|build ARGS...")
 	}
 	file := filepath.Join(ts.MkAbs(args[0]), proof.Rel(args[1], proof.RecordFile))
 	b, err := os.ReadFile(file)
@@ -134,6 +136,13 @@ func forgerecord(ts *testscript.TestScript, neg bool, args []string) {
 		if !found {
 			r.Submodules = append(r.Submodules, proof.Submodule{Path: a[0], Commit: a[1]})
 		}
+	case "build":
+		need(3)
+		if r.Build == nil {
+			ts.Fatalf("forgerecord build: %s has no build record", file)
+		}
+		r.Build.Added = append(r.Build.Added, proof.Output{Path: a[0], Mode: a[1], Hash: a[2]})
+		slices.SortFunc(r.Build.Added, func(x, y proof.Output) int { return strings.Compare(x.Path, y.Path) })
 	default:
 		ts.Fatalf("forgerecord: unknown %q", args[2])
 	}

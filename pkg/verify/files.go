@@ -80,6 +80,7 @@ func (l *Line) record(res TreeResult, err error) {
 	l.Diff = res.Diff
 	l.Problems = append(l.Problems, res.Problems...)
 	l.Built, l.SharedLinks = res.Built, res.Shared
+	l.Counts = &Counts{TagFiles: res.TagFiles, BuildOutputs: len(res.Built), SharedLinks: len(res.Shared)}
 }
 
 // Objects gives the raw objects of the tagged trees: a release's proof, or
@@ -143,11 +144,13 @@ type TreeResult struct {
 	// Problems are what is wrong beyond the files: a proof object
 	// missing or tampered with, a file that could not be read.
 	Problems []string
-	// Built counts the build outputs found as the build record lists
-	// them; Shared lists the shared links found as made (a folder's with
-	// a trailing /).
-	Built  int
-	Shared []string
+	// Built lists the build outputs found as the build record lists
+	// them (a folder left empty with a trailing /); Shared the shared
+	// links found as made (a folder's with a trailing /), each sorted;
+	// TagFiles counts the files and symlinks on disk taken as the tag's.
+	Built    []string
+	Shared   []string
+	TagFiles int
 }
 
 // node is one entry of the folder being hashed. A folder's kids are
@@ -238,11 +241,15 @@ func CheckTree(ctx context.Context, c TreeCheck) (TreeResult, error) {
 		return TreeResult{}, err
 	}
 	k.res.Tree = root.hash
-	for p := range k.built {
-		if !k.seenOut[p] {
-			k.report("build output deleted", p)
+	if c.Record.Build != nil {
+		for _, o := range c.Record.Build.Added { // sorted by path
+			if !k.seenOut[o.Path] {
+				k.report("build output deleted", o.Path)
+			}
 		}
 	}
+	slices.Sort(k.res.Built)
+	slices.Sort(k.res.Shared)
 	if root.hash != c.Tree && k.res.Diff.Empty() && len(k.res.Problems) == 0 {
 		k.res.Problems = append(k.res.Problems, fmt.Sprintf("tree %s, not the tagged %s", short(root.hash), short(c.Tree)))
 	}
@@ -549,8 +556,12 @@ func (k *checker) finish(n *node, rel string) error {
 	}
 	kept := n.kids[:0]
 	for _, kid := range n.kids {
-		if !kid.dropped {
-			kept = append(kept, kid)
+		if kid.dropped {
+			continue
+		}
+		kept = append(kept, kid)
+		if kid.mode != gitobj.ModeTree && kid.mode != gitobj.ModeGitlink && !kid.putBack && !kid.virtual {
+			k.res.TagFiles++
 		}
 	}
 	if len(kept) == 0 && len(n.kids) > 0 {
@@ -593,11 +604,11 @@ func (k *checker) overlay(kid *node, krel string) bool {
 	case kid.special || kid.err != nil:
 		k.report("build output edited", krel)
 	case m == gitobj.ModeTree && kid.mode == gitobj.ModeTree && (kid.dropped || len(kid.kids) == 0):
-		k.res.Built++
+		k.res.Built = append(k.res.Built, krel+"/")
 	case kid.mode != m || kid.hash != o.Hash:
 		k.report("build output edited", krel)
 	default:
-		k.res.Built++
+		k.res.Built = append(k.res.Built, krel)
 	}
 	kid.dropped = true
 	return true

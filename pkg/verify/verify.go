@@ -75,13 +75,25 @@ type Line struct {
 	// Recorded are the export-subst spans whose text the release's
 	// record gives, not the signed commit: shown, never excused silently.
 	Recorded []RecordedSpan `json:"recorded,omitempty"`
-	// Built is how many build outputs were found as the build record
-	// lists them (checked to the record, not the tag's signature);
-	// BuildSigner who signed the record ("" when unsigned or not
-	// checked); SharedLinks the shared links found as made at install.
-	Built       int      `json:"build_outputs,omitempty"`
+	// Counts says how many entries of each kind the repo's folder held,
+	// once its files were compared (nil when they were not).
+	Counts *Counts `json:"counts,omitempty"`
+	// Built are the build outputs found as the build record lists them
+	// (checked to the record, not the tag's signature); BuildSigner who
+	// signed the record ("" when unsigned or not checked); SharedLinks
+	// the shared links found as made at install (a folder's ending in /).
+	Built       []string `json:"build_outputs,omitempty"`
 	BuildSigner string   `json:"build_signed_by,omitempty"`
 	SharedLinks []string `json:"shared,omitempty"`
+}
+
+// Counts are the entries of a repo's folder by kind: files (and
+// symlinks) of the tag found as tagged, build outputs found as the build
+// record lists them, shared links found as made at install.
+type Counts struct {
+	TagFiles     int `json:"tag_files"`
+	BuildOutputs int `json:"build_outputs"`
+	SharedLinks  int `json:"shared_links"`
 }
 
 // Shown is how many paths of each kind Text names; --json has them all.
@@ -114,8 +126,8 @@ func (l Line) Text() string {
 // links.
 func (l Line) overlayText() []string {
 	var s []string
-	if l.Built > 0 {
-		t := fmt.Sprintf("source checked to the tag's key, %d build outputs to the build record", l.Built)
+	if n := len(l.Built); n > 0 {
+		t := fmt.Sprintf("source checked to the tag's key, %d build %s to the build record", n, plural(n, "output", "outputs"))
 		if l.BuildSigner != "" {
 			t += ", signed by " + l.BuildSigner
 		} else {
@@ -131,6 +143,14 @@ func (l Line) overlayText() []string {
 		s = append(s, t)
 	}
 	return s
+}
+
+// plural is one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // recordedText names the recorded spans, the first few.
