@@ -12,7 +12,8 @@ import (
 // TagCertainlyAbsent reports whether refs/tags/NAME is certainly absent
 // from the repo at workTree, with no lock file for it either, by reading
 // the ref store's files instead of starting git: no loose ref, no
-// refs/tags/NAME.lock, no line for it in packed-refs. It answers false
+// refs/tags/NAME.lock, no line for it (nor for a ref below it, which
+// would keep git from making it) in packed-refs. It answers false
 // whenever it cannot be sure (another ref backend such as reftable, an
 // unreadable file, the ref or its lock present): the caller then asks git,
 // which gives the exact answer and the exact error. name must already have
@@ -54,7 +55,8 @@ func TagCertainlyAbsent(workTree, name string) bool {
 	}
 	defer syscall.Munmap(data)
 	found, ok := packedRefsHas(data, "refs/tags/"+name)
-	return ok && !found
+	// a ref below it (refs/tags/NAME/x) would keep git from making it
+	return ok && !found && !bytes.Contains(data, []byte(" refs/tags/"+name+"/"))
 }
 
 // ReadRef returns the object ref (a full name under refs/, already
@@ -77,7 +79,7 @@ func ReadRef(workTree, ref string) (oid string, ok bool) {
 	switch {
 	case err == nil:
 		oid := strings.TrimSuffix(string(b), "\n")
-		return oid, validOid(oid)
+		return oid, IsOid(oid)
 	case !errors.Is(err, os.ErrNotExist):
 		return "", false
 	}
@@ -86,21 +88,7 @@ func ReadRef(workTree, ref string) (oid string, ok bool) {
 		return "", false
 	}
 	oid, found, ok := packedRefsFind(data, ref)
-	return oid, ok && found && validOid(oid)
-}
-
-// validOid reports whether s is a full object id in lower-case hex
-// (SHA-1 or SHA-256).
-func validOid(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
-			return false
-		}
-	}
-	return true
+	return oid, ok && found && IsOid(oid)
 }
 
 // packedRefsHas looks ref up in the contents of a packed-refs file: lines

@@ -190,7 +190,9 @@ type Result struct {
 // repo's failure does not stop the others (every failing repo is named);
 // if any failed, or ctx ended before every repo was started, it then
 // deletes the tags this run created and returns every failure. A started
-// "git tag" is always let finish.
+// tag write is always let finish: "git tag" outlives the tool; a tag
+// written without git (git.Runner.CreateTag) is whole or absent at every
+// moment.
 func (p *Plan) Apply(ctx context.Context, g *git.Runner) (Result, error) {
 	const (
 		untouched = iota
