@@ -207,18 +207,20 @@ func ExitCode(err error) int {
 }
 
 // Report prints err on w, one "name: error: ..." line per joined error, each
-// followed by its hint if it has one.
+// followed by its hint if it has one. A join wrapped in context ("deploying
+// T: %w" around several problems) prints one line per problem, each with
+// the context, then the wrapper's own hint.
 func Report(w io.Writer, name string, err error) {
-	for _, e := range flatten(err) {
+	for _, l := range lines(err) {
 		// Redacted once more here: no credential in a URL reaches stderr,
 		// whichever package worded the error.
-		msg := redact.Credentials(strings.ReplaceAll(strings.TrimSpace(e.Error()), "\n", "; "))
+		msg := redact.Credentials(strings.ReplaceAll(strings.TrimSpace(l.msg), "\n", "; "))
 		// An interrupt (SIGINT, SIGTERM, SIGHUP) cancels the root context:
 		// say so in words, never as Go's "context canceled", even where a
 		// package formatted the cancellation with %v.
 		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
 		fmt.Fprintf(w, "%s: error: %s\n", name, msg)
-		if h := fail.Hint(e); h != "" {
+		for _, h := range l.hints {
 			fmt.Fprintf(w, "%s: hint: %s\n", name, redact.Credentials(h))
 		}
 	}
@@ -227,21 +229,65 @@ func Report(w io.Writer, name string, err error) {
 	}
 }
 
-// flatten unpacks errors.Join trees into their leaves, keeping wrapped
-// errors whole.
-func flatten(err error) []error {
+// ownHint is the hint of e itself, not of what it wraps: errors.As
+// would find a joined leaf's, which its own line prints.
+func ownHint(e error) string {
+	var link any = e
+	if h, ok := link.(fail.Hinter); ok {
+		return h.Hint()
+	}
+	return ""
+}
+
+// line is one error line of a report and the hints that follow it.
+type line struct {
+	msg   string
+	hints []string
+}
+
+// lines unpacks errors.Join trees into one line per leaf, keeping wrapped
+// errors whole. A chain of single wrappers around a join whose message
+// holds the join's (fmt.Errorf("...: %w", join), a UsageError) gives each
+// leaf a line of its own inside the wrappers' words; the wrappers' hint,
+// if any, follows the last.
+func lines(err error) []line {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
+		var out []line
 		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
+			out = append(out, lines(e)...)
 		}
 		return out
 	}
-	// A single wrapper (e.g. a UsageError) around a join: flatten inside.
-	if u := errors.Unwrap(err); u != nil {
-		if j, ok := u.(interface{ Unwrap() []error }); ok {
-			return flatten(j.(error))
+	var hint string
+	for u, top := err, true; u != nil; u, top = errors.Unwrap(u), false {
+		if hint == "" {
+			hint = ownHint(u)
 		}
+		j, ok := u.(interface{ Unwrap() []error })
+		if !ok || top {
+			continue
+		}
+		whole, inner := err.Error(), u.Error()
+		i := strings.Index(whole, inner)
+		if i < 0 || inner == "" {
+			break // worded otherwise: one line
+		}
+		prefix, suffix := whole[:i], whole[i+len(inner):]
+		var out []line
+		for _, e := range j.Unwrap() {
+			for _, l := range lines(e) {
+				out = append(out, line{msg: prefix + l.msg + suffix, hints: l.hints})
+			}
+		}
+		if len(out) > 0 && hint != "" {
+			last := &out[len(out)-1]
+			last.hints = append(last.hints, hint)
+		}
+		return out
 	}
-	return []error{err}
+	l := line{msg: err.Error()}
+	if h := fail.Hint(err); h != "" {
+		l.hints = []string{h}
+	}
+	return []line{l}
 }

@@ -131,3 +131,46 @@ func TestGiven(t *testing.T) {
 		t.Errorf("run without Run: given %v (%v), want prefix from its environment variable", got, err)
 	}
 }
+
+// hinted is an error with a hint of its own around another, as a
+// workflow's error naming what it left (deploy's CreatedError) is.
+type hinted struct{ err error }
+
+func (h hinted) Error() string { return "deploying T: " + h.err.Error() }
+func (h hinted) Unwrap() error { return h.err }
+func (h hinted) Hint() string  { return "tag T stays" }
+
+// Several problems wrapped in context, at any depth, print one line each,
+// every line with the context, each leaf's hint after it and the
+// wrapper's hint after the last; a wrapper that words the join otherwise
+// stays one line.
+func TestWrappedJoinPrintsOneLineEach(t *testing.T) {
+	two := errors.Join(fail.WithHint(errors.New("bad (a)"), "fix a"), errors.New("bad (b)"))
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a join", two, "tool: error: bad (a)\ntool: hint: fix a\ntool: error: bad (b)\n"},
+		{"wrapped once", fmt.Errorf("exporting: %w", two),
+			"tool: error: exporting: bad (a)\ntool: hint: fix a\ntool: error: exporting: bad (b)\n"},
+		{"wrapped twice, a hint outside", hinted{fmt.Errorf("exporting: %w", two)},
+			"tool: error: deploying T: exporting: bad (a)\ntool: hint: fix a\ntool: error: deploying T: exporting: bad (b)\ntool: hint: tag T stays\n"},
+		{"a join in a join", errors.Join(errors.New("c"), hinted{two}),
+			"tool: error: c\ntool: error: deploying T: bad (a)\ntool: hint: fix a\ntool: error: deploying T: bad (b)\ntool: hint: tag T stays\n"},
+		{"worded otherwise", fmt.Errorf("%d problems: %w", 2, wrapWords{two}), "tool: error: 2 problems: two problems\ntool: hint: fix a\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			Report(&b, "tool", tc.err)
+			if b.String() != tc.want {
+				t.Errorf("report:\n%s\nwant:\n%s", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+type wrapWords struct{ err error }
+
+func (w wrapWords) Error() string { return "two problems" }
+func (w wrapWords) Unwrap() error { return w.err }
