@@ -10,6 +10,7 @@ import (
 
 	"github.com/deploytag/deploytag/pkg/fail"
 	"github.com/deploytag/deploytag/pkg/git"
+	"github.com/deploytag/deploytag/pkg/network"
 	"github.com/deploytag/deploytag/pkg/redact"
 	"github.com/deploytag/deploytag/pkg/release"
 )
@@ -80,7 +81,7 @@ func (w *work) prepare(ctx context.Context, p *repoPlan, top string) error {
 				name: s.Name, url: s.URL, commit: s.Commit, parent: u}
 			modDir := filepath.Join(gitDir, child.gitRel)
 			if err := w.fetchSubmodule(ctx, modDir, s); err != nil {
-				errs = append(errs, fmt.Errorf("submodule %s at commit %s cannot be had: %w", filepath.ToSlash(child.rel), short(s.Commit), err))
+				errs = append(errs, release.Unavailable(filepath.ToSlash(child.rel), s.Commit, err))
 				continue
 			}
 			if err := walk(child, modDir); err != nil {
@@ -107,8 +108,12 @@ func (w *work) fetchSubmodule(ctx context.Context, modDir string, s release.Subm
 		if fresh {
 			_ = os.RemoveAll(modDir)
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("fetching from %s timed out after %s", redact.Credentials(s.URL), w.o.Timeout)
+		var ne *network.Error
+		switch {
+		case errors.As(err, &ne):
+			return err // the URL and the server's words, as the export says them
+		case errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("fetch from %s timed out after %s", redact.Credentials(s.URL), w.o.Timeout)
 		}
 		return errors.New(reason(err))
 	}

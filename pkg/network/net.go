@@ -465,6 +465,14 @@ func Classify(stderr string) (Kind, string) {
 			}
 		}
 	}
+	// The server's own fatal or error line ("remote: fatal: unable to
+	// read OID", a repo damaged on its side) says more than what the
+	// client concluded from it ("protocol error: bad pack header").
+	for _, l := range lines {
+		if strings.HasPrefix(l, "remote: fatal: ") || strings.HasPrefix(l, "remote: error: ") {
+			return KindOther, redact.Credentials(strings.TrimSpace(l))
+		}
+	}
 	for _, l := range lines {
 		if strings.HasPrefix(l, "fatal: ") || strings.HasPrefix(l, "error: ") {
 			return KindOther, clean(l)

@@ -211,6 +211,10 @@ func TestClassify(t *testing.T) {
 		{"fatal: unable to access 'https://h/a.git/': The requested URL returned error: 502\n", network.KindServer, "unable to access 'https://h/a.git/': The requested URL returned error: 502"},
 		{"fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused\n", network.KindRefused, "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"},
 		{"remote: nope\nerror: failed to push some refs\n", network.KindOther, "failed to push some refs"},
+		// a repo damaged on the server: its line, not the client's
+		// conclusion, says what is wrong
+		{"remote: fatal: unable to read f719efd430d52bcfc8566a43b2eb655688d38871        \nerror: git upload-pack: git-pack-objects died with error.\nremote: aborting due to possible repository corruption on the remote side. \nfatal: protocol error: bad pack header\n",
+			network.KindOther, "remote: fatal: unable to read f719efd430d52bcfc8566a43b2eb655688d38871"},
 		{"fatal: unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none\n",
 			network.KindCertificate, "unable to access 'https://127.0.0.1:1/a.git/': server certificate verification failed. CAfile: none CRLfile: none"},
 	} {

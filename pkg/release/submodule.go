@@ -46,7 +46,7 @@ func (t *treeExport) submodules(ctx context.Context, gitDir, workTree string) er
 		}
 		dir, err := t.submoduleRepo(ctx, gitDir, subWork, m, l.Oid)
 		if err != nil {
-			t.rec.problem("submodule %s at commit %s cannot be had: %v", full, l.Oid, err)
+			t.rec.problem("%v", Unavailable(full, l.Oid, err))
 			continue
 		}
 		if err := t.exportSubmodule(ctx, dir, subWork, full, l); err != nil {

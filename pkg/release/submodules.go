@@ -58,6 +58,14 @@ func Submodules(ctx context.Context, g *git.Runner, dir, commit string) ([]Submo
 	return subs, nil
 }
 
+// Unavailable is the one wording, the export's and checkout's, of a
+// submodule at path whose commit cannot be had: why is what the fetch
+// said (pkg/network's error names the URL, redacted, and quotes the
+// server's most telling line).
+func Unavailable(path, commit string, why error) error {
+	return fmt.Errorf("submodule %s at commit %s cannot be had: %w", path, commit, why)
+}
+
 // FetchSubmodule makes s.Commit present in the git directory into,
 // creating it (bare) if it does not exist, and fetching the commit from
 // s.URL, through pkg/network's policy, only when into lacks it: the
