@@ -68,7 +68,11 @@
 // ROOT/shared/REPO/PATH, made empty where missing and kept across releases
 // (never pruned); whatever the tag holds at such a path is replaced by the
 // link, and the proof records the links. This happens wherever a release
-// is installed, --from-artifact too.
+// is installed, --from-artifact too. That record is not covered by the
+// tag's signature, so a host judges it by its own shared paths: an
+// artifact that records a link is refused, and so is a kept release
+// (--switch, --rollback) recording one the environment does not share; a
+// kept release redeployed from the repos is then exported again.
 //
 // The environment's command, if any, then runs from the release
 // (or its workdir) with DEPLOY_TAG, DEPLOY_ENVIRONMENT, DEPLOY_RELEASE and

@@ -77,7 +77,10 @@
 // namespace), and the line names the key. Shared links made where the
 // release was installed (deploy's shared) are shown as such ("shared
 // links: log/, ...") when each is the very link deploy makes; any other
-// is a difference.
+// is a difference. The list of them in the proof is not covered by the
+// tag's signature: with --environment, a link that the environment's
+// shared paths do not name is a difference too ("shared link PATH is
+// none this host makes"), as it is for deploy on a host.
 //
 // # Output
 //
@@ -176,6 +179,13 @@ func run(c *cli.Context) error {
 		if o.Root, err = env.Root(root, envName); err != nil {
 			return err
 		}
+	}
+	if envName != "" { // the host is known: only its shared links pass
+		ecfg, err := env.Config.LookupEnvironment(envName)
+		if err != nil {
+			return err
+		}
+		o.Links = verify.SharedLinks{Check: true, Paths: ecfg.Shared}
 	}
 	rep, err := verify.Live(c.Context, env.Git, o)
 	if err != nil {

@@ -270,7 +270,7 @@ func (o *Options) locked(ctx context.Context, g *network.Client, root *place.Roo
 		return err
 	}
 	var outcome place.Outcome
-	if keptIntact(ctx, g.Runner, root, res.Tag, res.Manifest, srcs, o.Jobs) {
+	if keptIntact(ctx, g.Runner, root, res.Tag, res.Manifest, srcs, o.Jobs, o.Shared) {
 		// A rollback to a release still on disk: checked against its
 		// proof and the repos, switched to without exporting it again.
 		var err error

@@ -27,7 +27,10 @@ import (
 // when the host requires one; an error says what does not match. written,
 // when not nil, holds the blob ids of the files as they were written just
 // before (artifact.Unpack), which it may take instead of reading them.
-type VerifyFunc func(ctx context.Context, dir, tag string, written *gitobj.Written) error
+// shared are the shared paths the host makes (Options.Shared): a shared
+// link the proof records beyond them is a difference (none for an
+// artifact, whose links are made once it is installed).
+type VerifyFunc func(ctx context.Context, dir, tag string, written *gitobj.Written, shared []string) error
 
 // Artifact is a release artifact to install on this host.
 type Artifact struct {
@@ -109,7 +112,7 @@ func (o *Options) fromArtifact(ctx context.Context, root *place.Root, res *Resul
 	if got := hex.EncodeToString(h.Sum(nil)); a.SHA256 != "" && !strings.EqualFold(got, a.SHA256) {
 		return fmt.Errorf("%w: %s has sha256 %s, not %s (damaged in transit?); nothing installed", ErrChecksum, a.Name, got, strings.ToLower(a.SHA256))
 	}
-	if err := o.Verify(ctx, tmp, tag, written); err != nil {
+	if err := o.Verify(ctx, tmp, tag, written, nil); err != nil {
 		return fmt.Errorf("release %s in %s does not verify; nothing installed: %w", tag, a.Name, err)
 	}
 	res.Release = tmp
@@ -179,7 +182,7 @@ func Switch(ctx context.Context, o Options, tag string) (Result, error) {
 			return fmt.Errorf("release %s is not kept in %s; ship its artifact again", res.Tag, root.Dir)
 		}
 		res.Release = root.ReleasePath(res.Tag)
-		if err := o.Verify(ctx, res.Release, res.Tag, nil); err != nil {
+		if err := o.Verify(ctx, res.Release, res.Tag, nil, o.Shared); err != nil {
 			return fmt.Errorf("release %s does not verify; not switched: %w", res.Tag, err)
 		}
 		if err := o.readManifest(&res); err != nil {

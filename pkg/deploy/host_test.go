@@ -49,7 +49,7 @@ func buildArtifacts(t *testing.T, n int) (made []string, arts [][]byte) {
 // tamperVerify stands in for the proof check: a release holding a file
 // named TAMPERED anywhere fails it.
 func tamperVerify(calls *[]string) VerifyFunc {
-	return func(_ context.Context, dir, tag string, _ *gitobj.Written) error {
+	return func(_ context.Context, dir, tag string, _ *gitobj.Written, _ []string) error {
 		*calls = append(*calls, filepath.Base(dir)+" "+tag)
 		var bad error
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {

@@ -20,10 +20,11 @@ import (
 // writes them, a folder per repo and nothing else at its top (bar the
 // reserved names), every mode as Build gives it, the release verified
 // against its own proof as verify_deploy_tag does (every record entry
-// against the signed trees), and the proof holding the repos' own tag and
-// commit objects. Any doubt says no, and the caller exports the tag
-// again, which also restores a release edited by hand.
-func keptIntact(ctx context.Context, g *git.Runner, root *place.Root, tag string, m manifest.Manifest, srcs []release.Source, jobs int) bool {
+// against the signed trees, no shared link but the environment's shared
+// paths), and the proof holding the repos' own tag and commit objects.
+// Any doubt says no, and the caller exports the tag again, which also
+// restores a release edited by hand.
+func keptIntact(ctx context.Context, g *git.Runner, root *place.Root, tag string, m manifest.Manifest, srcs []release.Source, jobs int, shared []string) bool {
 	dir := root.ReleasePath(tag)
 	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
 		return false
@@ -60,7 +61,7 @@ func keptIntact(ctx context.Context, g *git.Runner, root *place.Root, tag string
 	// Checked as verify checks it: every file against the release's own
 	// proof, never against a git tree hash alone (a writer of the release
 	// can forge a record that makes the hash come out right) ...
-	rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs})
+	rep, err := verify.Release(ctx, dir, verify.ReleaseOptions{Tag: tag, Jobs: jobs, Links: verify.SharedLinks{Check: true, Paths: shared}})
 	if err != nil || !rep.OK {
 		return false
 	}

@@ -54,7 +54,7 @@ func Live(ctx context.Context, g *git.Runner, o LiveOptions) (*Report, error) {
 		return nil, err
 	}
 	if o.Offline {
-		return Release(ctx, rel, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress, SignedBuild: o.SignedBuild,
+		return Release(ctx, rel, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress, SignedBuild: o.SignedBuild, Links: o.Links,
 			Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners, SignersHint: o.SignersHint}})
 	}
 	if o.Tag == "" {

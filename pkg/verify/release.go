@@ -42,6 +42,22 @@ type ReleaseOptions struct {
 	// they were written just before (artifact.Unpack): those files are
 	// not read again (see TreeCheck.Written).
 	Written *gitobj.Written
+	// Links judges the shared links the proof records (see SharedLinks).
+	Links SharedLinks
+}
+
+// SharedLinks says which shared links a release may hold. The list of
+// them in a repo's proof folder is not covered by the tag's signature:
+// where the host is known, a link it does not make is a problem, not a
+// shared link.
+type SharedLinks struct {
+	// Check judges the recorded links against Paths; without it they are
+	// shown, not judged (a release checked with no environment at hand).
+	Check bool
+	// Paths are the shared paths the host makes (REPO/PATH, a folder's
+	// ending in /, as deploy.toml gives them); none for an artifact,
+	// whose links are made only once it is installed.
+	Paths []string
 }
 
 // ProofLine is the name of the report line on the proof folder itself.
@@ -307,6 +323,11 @@ func (rc *releaseCheck) sharedLinks(ctx context.Context, n string, objs Objects,
 	links := map[string]SharedLink{}
 	for _, sp := range paths {
 		p := strings.TrimSuffix(sp, "/")
+		if rc.o.Links.Check && !slices.Contains(rc.o.Links.Paths, n+"/"+sp) {
+			l.Problems = append(l.Problems, fmt.Sprintf("shared link %s is none this host makes (%s lists it; the list is not covered by the tag's signature)",
+				sp, proof.Rel(n, proof.SharedFile)))
+			continue
+		}
 		sl := SharedLink{Path: sp, Target: place.SharedLink(n + "/" + p)}
 		e, err := ti.lookupTop(p)
 		switch {

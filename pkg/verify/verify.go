@@ -46,6 +46,8 @@ type Options struct {
 	// SignedBuild requires a release's build records to be signed by a
 	// key AllowedSigners lists (in the namespace of build records).
 	SignedBuild bool
+	// Links judges the shared links a release's proof records.
+	Links SharedLinks
 	// AllowedSigners, when set, is the ssh allowed-signers file (an
 	// absolute path) git verify-tag checks ssh signatures against,
 	// instead of the gpg.ssh.allowedSignersFile of git's config.
@@ -216,7 +218,7 @@ func Verify(ctx context.Context, g *git.Runner, o Options) (*Report, error) {
 	if _, err := proof.Open(o.Release); err != nil {
 		return verifyRepos(ctx, g, o, true)
 	}
-	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress, SignedBuild: o.SignedBuild,
+	rep, err := Release(ctx, o.Release, ReleaseOptions{Tag: o.Tag, Jobs: o.Jobs, Progress: o.Progress, SignedBuild: o.SignedBuild, Links: o.Links,
 		Signed: o.Signed, Signers: sigcheck.Options{AllowedSigners: o.AllowedSigners, SignersHint: o.SignersHint}})
 	if err != nil {
 		return nil, err
