@@ -58,9 +58,43 @@ func (cl *Client) Clone(ctx context.Context, c Call) ([]byte, error) {
 	return cl.network(ctx, "clone", c)
 }
 
+// LFSFetch runs "git lfs fetch ARGS -- REMOTE REFS..." under the network
+// policy: git-lfs reaches the remote's LFS server by its own means, so
+// the remote's URL must be of an allowed transport before it runs (as
+// GIT_ALLOW_PROTOCOL makes git refuse any other), ssh runs in batch mode
+// over the host's shared connection, a transfer that stalls is dropped
+// (lfs.activitytimeout), and a failure is an *Error like any other,
+// redacted. A failure of the LFS server never becomes its host's verdict:
+// the LFS server may be elsewhere, and git's own steps there may work.
+// A Call without URL takes its remote's from Dir's config.
+func (cl *Client) LFSFetch(ctx context.Context, c Call) ([]byte, error) {
+	if c.URL == "" {
+		rc, err := cl.RemoteConfig(ctx, c.Dir, c.Remote)
+		if err != nil {
+			return nil, err
+		}
+		if len(rc.Fetch) > 0 {
+			c.URL = rc.Fetch[0]
+		}
+	}
+	return cl.network(ctx, lfsFetch, c)
+}
+
+const lfsFetch = "lfs fetch"
+
+// allowed reports whether scheme is one of AllowedProtocols.
+func allowed(scheme string) bool {
+	for _, p := range strings.Split(AllowedProtocols, ":") {
+		if p == scheme {
+			return true
+		}
+	}
+	return false
+}
+
 // Argv is the argv of a network verb (after any "-c" settings).
 func Argv(verb string, c Call) []string {
-	argv := append([]string{verb}, c.Args...)
+	argv := append(strings.Fields(verb), c.Args...)
 	argv = append(argv, "--", c.Remote)
 	return append(argv, c.Refs...)
 }
@@ -102,8 +136,16 @@ func (cl *Client) network(ctx context.Context, verb string, c Call) ([]byte, err
 		return nil, ne.from(v)
 	}
 
+	if verb == lfsFetch && !allowed(h.Scheme) {
+		ne.Kind, ne.Cause = KindProtocol, fmt.Sprintf("transport '%s' not allowed", h.Scheme)
+		return nil, ne
+	}
 	env := []string{"GIT_ALLOW_PROTOCOL=" + AllowedProtocols}
 	var pre []string
+	if verb == lfsFetch {
+		secs := max(int(timeout.Round(time.Second)/time.Second), 1)
+		pre = []string{"-c", fmt.Sprintf("lfs.activitytimeout=%d", secs)}
+	}
 	switch h.Scheme {
 	case "ssh":
 		ssh := cl.sshCommand(c.SSHCommand)
@@ -121,20 +163,24 @@ func (cl *Client) network(ctx context.Context, verb string, c Call) ([]byte, err
 		// handshake included, is not bound by it: the deadline's kill of
 		// the group and the watchdog are).
 		secs := max(int(timeout.Round(time.Second)/time.Second), 1)
-		pre = []string{"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", secs)}
+		pre = append(pre, "-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", secs))
 	}
 	// fetch, push and clone write refs, and run the repo's hooks as plain
-	// git would; ls-remote only reads.
+	// git would; ls-remote only reads; git lfs fetch is a step of a
+	// checkout, which trusts the repo as its owner would.
 	trust := git.TrustHooks
-	if verb == "ls-remote" {
+	switch verb {
+	case "ls-remote":
 		trust = 0
+	case lfsFetch:
+		trust = git.TrustWrites
 	}
 	out, err := cl.Do(ctx, git.Call{Dir: c.Dir, Args: append(pre, Argv(verb, c)...), Env: env, Timeout: timeout, Trust: trust})
 	if err == nil {
 		return out, nil
 	}
 	ne.classify(err)
-	if ne.Kind.HostWide() && h.Name != "" {
+	if ne.Kind.HostWide() && h.Name != "" && verb != lfsFetch {
 		n.setVerdict(h, ne)
 	}
 	return out, ne
@@ -316,7 +362,7 @@ func (e *Error) Error() string {
 	switch e.Verb {
 	case "push":
 		what = "push to "
-	case "fetch", "clone":
+	case "fetch", "clone", lfsFetch:
 		what = e.Verb + " from "
 	case "ls-remote":
 		what = "ls-remote of "

@@ -74,6 +74,18 @@ func TestNetVerbsRefuseExt(t *testing.T) {
 			}
 		}
 	}
+	// git lfs fetch: git-lfs reaches the remote by its own means, so the
+	// URL is checked before it runs.
+	planted := filepath.Join(t.TempDir(), "ran")
+	remote := "ext::sh -c touch% " + planted
+	gittest.Git(t, env, repo, "config", "remote.evil.url", remote)
+	for _, r := range []string{remote, "evil"} {
+		_, err := g.LFSFetch(context.Background(), network.Call{Dir: repo, Remote: r, Refs: []string{"HEAD"}, Timeout: 20 * time.Second})
+		var ne *network.Error
+		if !errors.As(err, &ne) || ne.Kind != network.KindProtocol {
+			t.Errorf("lfs fetch %s: got %v, want a refused transport", r, err)
+		}
+	}
 }
 
 // Every verb fails at once where a server asks for credentials: nothing

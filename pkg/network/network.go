@@ -1,6 +1,6 @@
 // Package network is every step deploytag takes over the network, under
 // one policy: git's fetch, clone, push and ls-remote (and FetchCommit
-// built on them) only over the allowed transports (file, git, ssh, https,
+// built on them), and git lfs fetch, only over the allowed transports (file, git, ssh, https,
 // http; never ext::), never prompting, within a deadline after which git
 // and all it started are ended, at most a few steps at once against one
 // host, one ssh connection per host shared by its steps (OpenSSH's
