@@ -35,6 +35,12 @@ type exportAttrs struct {
 
 	mu     sync.Mutex
 	substs map[string]bool // files export-subst rewrites (walker writes, writers read)
+	// describes is how many %(describe) git archive still expands in
+	// this repo's archive (subst.ArchiveDescribes at the start); each
+	// file's share, taken in the tree's order by the reader, is in
+	// allowed for its writer.
+	describes int
+	allowed   map[string]int
 }
 
 // attrFile is a folder's .gitattributes blob in the tagged tree.
@@ -47,7 +53,8 @@ type attrFile struct {
 // "git ls-tree" and one "git cat-file --batch") for the checker, which
 // reads each folder's when a path below it is first asked about.
 func loadExportAttrs(ctx context.Context, g *git.Runner, dir, commit string, commitRaw []byte, rec *repoRecord) (*exportAttrs, error) {
-	a := &exportAttrs{files: map[string]attrFile{}, rec: rec, commit: commitRaw, hash: commit, substs: map[string]bool{}}
+	a := &exportAttrs{files: map[string]attrFile{}, rec: rec, commit: commitRaw, hash: commit, substs: map[string]bool{},
+		describes: subst.ArchiveDescribes, allowed: map[string]int{}}
 	var dirs, oids []string
 	err := g.WalkTree(ctx, dir, commit, func(e git.TreeEntry) error {
 		if path.Base(e.Path) == ".gitattributes" && e.Type == "blob" {
@@ -134,18 +141,42 @@ func (a *exportAttrs) subst(full string) bool {
 	return a.substs[full]
 }
 
-var describeRE = regexp.MustCompile(`%\(describe(:[^)]*)?\)`)
+// reserve takes, for the export-subst file full (data), its share of
+// the %(describe) placeholders git archive expands: the reader calls it
+// for each such file in the tree's order, before any writer expands it.
+func (a *exportAttrs) reserve(full string, data []byte) error {
+	n, err := subst.Describes(data, a.commit, a.hash)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	use := min(a.describes, n)
+	a.describes -= use
+	a.allowed[full] = use
+	return nil
+}
+
+// describeRE finds "%%" (a literal '%', skipped) and each %(describe)
+// placeholder, with its magic prefix, as git's walk of a format meets
+// them from the left.
+var describeRE = regexp.MustCompile(`%%|%[-+ ]?\(describe(:[^)]*)?\)`)
 
 // ExcludeDeployTags rewrites a pretty format so that each %(describe)
 // leaves deploy tags out: a deploy tag sits on the very commit deployed
-// and would otherwise become its "version".
+// and would otherwise become its "version". A "%%(describe)" is text,
+// and stays as it is.
 func ExcludeDeployTags(format string) string {
 	return describeRE.ReplaceAllStringFunc(format, func(m string) string {
-		opts := strings.TrimSuffix(strings.TrimPrefix(m, "%(describe"), ")")
-		if opts == "" {
-			return "%(describe:exclude=" + names.DescribeExclude + ")"
+		if m == "%%" {
+			return m
 		}
-		return "%(describe" + opts + ",exclude=" + names.DescribeExclude + ")"
+		head := m[:strings.Index(m, "(")] // "%" and its magic prefix
+		opts := strings.TrimSuffix(m[len(head)+len("(describe"):], ")")
+		if opts == "" {
+			return head + "(describe:exclude=" + names.DescribeExclude + ")"
+		}
+		return head + "(describe" + opts + ",exclude=" + names.DescribeExclude + ")"
 	})
 }
 
@@ -154,10 +185,15 @@ func ExcludeDeployTags(format string) string {
 // computed in Go from the raw commit (pkg/subst), so that the verifier
 // recomputes the same bytes from the signed commit. A span whose answer
 // is not the commit's (%(describe), with deploy tags left out; refs; ...)
-// is asked of "git log" on the commit and recorded with its answer. The
-// file's tagged blob goes into the proof, its expansion into the record.
+// is asked of "git log" on the commit and recorded with its answer. Only
+// the file's share of the archive's %(describe) (reserve) is expanded;
+// a later one stays as written, as git archive leaves it. The file's
+// tagged blob goes into the proof, its expansion into the record.
 func (a *exportAttrs) expand(ctx context.Context, g *git.Runner, dir, full string, e git.TreeEntry, data []byte, pd proofDest) ([]byte, error) {
-	out, spans, err := subst.Expand(data, a.commit, a.hash, func(format string) (string, error) {
+	a.mu.Lock()
+	use := a.allowed[full]
+	a.mu.Unlock()
+	out, spans, err := subst.ExpandN(data, a.commit, a.hash, use, func(format string) (string, error) {
 		b, err := g.Do(ctx, git.Call{Dir: dir, Args: []string{"-c", "log.showSignature=false", "log", "--no-walk",
 			"--date=default", "--pretty=format:" + ExcludeDeployTags(format), "--end-of-options", a.hash, "--"}})
 		return string(b), err

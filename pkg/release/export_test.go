@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/deploytag/deploytag/internal/gittest"
+	"github.com/deploytag/deploytag/pkg/names"
 	"github.com/deploytag/deploytag/pkg/proof"
 )
 
@@ -176,8 +177,9 @@ func TestExportSubstLeavesDeployTagsOutOfDescribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(rel, "py", ".git_archival.txt"))
-	if string(b) != "describe: v2.1.4 tags: v2.1.4\n" {
-		t.Errorf(".git_archival.txt = %q, want the version, not the deploy tag", b)
+	// the second %(describe) stays as written, as git archive leaves it
+	if string(b) != "describe: v2.1.4 tags: %(describe:tags)\n" {
+		t.Errorf(".git_archival.txt = %q, want the version, not the deploy tag, then the placeholder", b)
 	}
 }
 
@@ -353,5 +355,23 @@ func TestExportAttributesAsGitArchive(t *testing.T) {
 	short := gittest.Git(t, env, dir, "rev-parse", "--short", commit)
 	if !reflect.DeepEqual(ver.Recorded, []proof.Recorded{{Format: "%h", Answer: short}}) {
 		t.Errorf("ver.txt recorded %+v, want %%h answered %s", ver.Recorded, short)
+	}
+}
+
+// Each %(describe) git expands leaves deploy tags out, a magic prefix
+// kept; "%%(describe)" is text and stays as it is.
+func TestExcludeDeployTags(t *testing.T) {
+	x := names.DescribeExclude
+	for in, want := range map[string]string{
+		"%(describe)":                 "%(describe:exclude=" + x + ")",
+		"%(describe:tags)":            "%(describe:tags,exclude=" + x + ")",
+		"%+(describe) %-(describe)":   "%+(describe:exclude=" + x + ") %-(describe:exclude=" + x + ")",
+		"%%(describe)":                "%%(describe)",
+		"%%%(describe)":               "%%%(describe:exclude=" + x + ")",
+		"%h %-gD(describe:tags) %%(d": "%h %-gD(describe:tags) %%(d",
+	} {
+		if got := ExcludeDeployTags(in); got != want {
+			t.Errorf("ExcludeDeployTags(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

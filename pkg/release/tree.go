@@ -266,6 +266,13 @@ func (r *blobReader) read(ctx context.Context, e git.TreeEntry) error {
 		r.mem.Release(n)
 		return err
 	}
+	if full := t.prefix + e.Path; e.Type == "blob" && t.attrs.subst(full) {
+		// here, in the tree's order, as git archive meets the files
+		if err := t.attrs.reserve(full, data); err != nil {
+			r.mem.Release(n)
+			return fmt.Errorf("export-subst of %s: %w", full, err)
+		}
+	}
 	r.batch = append(r.batch, blobJob{e: e, data: data})
 	if r.batchBytes += len(data); len(r.batch) >= batchFiles || r.batchBytes >= batchBytes {
 		r.flush()

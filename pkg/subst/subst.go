@@ -1,7 +1,10 @@
 // Package subst expands export-subst files from a raw commit object, in
 // Go, as git archive (2.39) expands them: each "$Format:FMT$" becomes FMT
 // expanded by git's pretty format for the commit. So a deployed file's
-// bytes can be recomputed from the signed commit alone, with no git.
+// bytes can be recomputed from the signed commit alone, with no git. As
+// git archive does, it expands only the first %(describe) of an archive
+// (ArchiveDescribes; a caller carries the count from file to file with
+// Describes and ExpandN) and leaves the later ones as written.
 //
 // A placeholder whose answer is not a function of the commit object git
 // answers from the repository, the clock or its config: %(describe)
@@ -46,17 +49,39 @@ type Span struct {
 }
 
 // Answer gives the expansion of a span's format that Expand does not
-// compute.
+// compute. The format is the one to give git log: the span's, with each
+// %(describe) past the archive's limit (ArchiveDescribes) made literal as
+// git archive leaves it ("%%(describe)"; with a magic prefix, "%-gD"
+// before it, which expands to nothing with the same effect).
 type Answer func(format string) (string, error)
 
+// ArchiveDescribes is how many %(describe) placeholders git archive (2.32
+// and later; earlier ones know no %(describe)) expands in one archive:
+// the first it meets, its files taken in tree order and each file's
+// spans in order. Every later one is counted out: its span still loses
+// its "$Format:" and "$", but the placeholder stays as written (a guard
+// of git's against costly archives). A %(describe) git cannot parse uses
+// the one up too.
+const ArchiveDescribes = 1
+
 // Expand rewrites data as git archive's export-subst does for the commit
-// whose raw object is commit and whose hash is hash. Spans it cannot
-// compute from the commit are asked of answer, in order, and returned.
+// whose raw object is commit and whose hash is hash, data being the only
+// export-subst file of its archive. Spans it cannot compute from the
+// commit are asked of answer, in order, and returned.
 func Expand(data, commit []byte, hash string, answer Answer) ([]byte, []Span, error) {
+	return ExpandN(data, commit, hash, ArchiveDescribes, answer)
+}
+
+// ExpandN is Expand for a file of an archive whose earlier files have
+// left describes of its ArchiveDescribes: it expands at most that many
+// %(describe) placeholders (the first ones), and leaves the rest as
+// written. Describes tells how many a file uses up.
+func ExpandN(data, commit []byte, hash string, describes int, answer Answer) ([]byte, []Span, error) {
 	c, err := parseCommit(commit, hash)
 	if err != nil {
 		return nil, nil, err
 	}
+	c.describes = describes
 	var out []byte
 	var spans []Span
 	src := data
@@ -71,13 +96,15 @@ func Expand(data, commit []byte, hash string, answer Answer) ([]byte, []Span, er
 		}
 		format := cstr(src[b+8 : b+8+e])
 		out = append(out, src[:b]...)
-		if c.recordAll || recorded(format, c) {
-			a, err := answer(string(format))
+		// recorded walks the span as git does: it uses up the
+		// describes the span reaches, and says how to ask git for it.
+		if rec, ask := recorded(format, c); rec || c.recordAll {
+			a, err := answer(string(ask))
 			if err != nil {
 				return nil, nil, err
 			}
 			out = append(out, a...)
-			spans = append(spans, Span{Format: string(format), Answer: a})
+			spans = append(spans, Span{Format: string(ask), Answer: a})
 		} else {
 			if out, err = c.expand(out, format); err != nil {
 				return nil, nil, fmt.Errorf("$Format:%s$: %w", format, err)
@@ -86,6 +113,31 @@ func Expand(data, commit []byte, hash string, answer Answer) ([]byte, []Span, er
 		src = src[b+8+e+1:]
 	}
 	return append(out, src...), spans, nil
+}
+
+// Describes is how many %(describe) placeholders git meets in data's
+// spans, each one using up one of the archive's ArchiveDescribes whether
+// git expands it or not.
+func Describes(data, commit []byte, hash string) (int, error) {
+	c, err := parseCommit(commit, hash)
+	if err != nil {
+		return 0, err
+	}
+	c.describes = 1 << 30 // count them all
+	src := data
+	for {
+		b := bytes.Index(src, []byte("$Format:"))
+		if b < 0 {
+			break
+		}
+		e := bytes.IndexByte(src[b+8:], '$')
+		if e < 0 {
+			break
+		}
+		recorded(cstr(src[b+8:b+8+e]), c)
+		src = src[b+8+e+1:]
+	}
+	return 1<<30 - c.describes, nil
 }
 
 // Formats returns the formats of data's spans that Expand would ask its
@@ -119,6 +171,7 @@ type commitInfo struct {
 	bodyOff    int
 	recordAll  bool  // re-encoded by git: nothing computed here
 	dateErr    error // a date git archive dies on
+	describes  int   // the %(describe) placeholders git still expands
 }
 
 var errCommit = errors.New("not a commit object")
@@ -246,15 +299,44 @@ func (c *commitInfo) skipBlank(i int) int {
 
 // recorded reports whether a span's format holds a placeholder whose
 // answer is not the commit's alone (see the package doc), walking it as
-// git's strbuf_expand does.
-func recorded(format []byte, c *commitInfo) bool {
+// git's strbuf_expand does, and gives the format to ask git log for it:
+// format with each %(describe) past c.describes made literal as git
+// archive leaves it. It uses up c.describes as git does: one for each
+// %(describe) met while some are left.
+func recorded(format []byte, c *commitInfo) (bool, []byte) {
 	rec := false
+	var ask []byte
+	last := 0
+	at := 0 // where format[at:] starts in format
 	walk(format, func(p []byte) int {
+		at = len(format) - len(p)
+		magic := 0
+		if len(p) > 0 && (p[0] == '-' || p[0] == '+' || p[0] == ' ') {
+			magic = 1
+		}
+		out := bytes.HasPrefix(p[magic:], []byte("(describe")) && c.describes <= 0
 		n, r := classify(p, c)
 		rec = rec || r
+		if out {
+			// at-1 is the '%': git log must print "%" and go on as
+			// archive does ("%%"), or, after a magic prefix, expand to
+			// nothing with that prefix (%gD is empty without a reflog
+			// walk) and leave "(describe...)" as it is.
+			ask = append(ask, format[last:at-1]...)
+			if magic == 1 {
+				ask = append(ask, '%', p[0], 'g', 'D')
+				last = at + 1
+			} else {
+				ask = append(ask, '%', '%')
+				last = at
+			}
+		}
 		return n
 	})
-	return rec
+	if ask == nil {
+		return rec, format
+	}
+	return rec, append(ask, format[last:]...)
 }
 
 // walk calls item at each '%' of format ("%%" aside) with what follows
@@ -412,7 +494,18 @@ func one(w *[]byte, p []byte, c *commitInfo) (n int, rec bool) {
 	case '<', '>':
 		return 0, true
 	}
-	for _, prefix := range []string{"(describe", "(decorate", "(trailers", "(count)", "(total)"} {
+	if bytes.HasPrefix(p, []byte("(describe")) {
+		// git archive's guard: the first ArchiveDescribes are expanded
+		// (by git: recorded), any later one stays as written.
+		if c.describes <= 0 {
+			return 0, false
+		}
+		if w == nil { // the classifying walk uses one up
+			c.describes--
+		}
+		return 0, true
+	}
+	for _, prefix := range []string{"(decorate", "(trailers", "(count)", "(total)"} {
 		if bytes.HasPrefix(p, []byte(prefix)) {
 			return 0, true
 		}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -300,4 +302,83 @@ func FuzzAgainstGit(f *testing.F) {
 			t.Fatalf("subst %q, git %q", got, want)
 		}
 	})
+}
+
+// git archive (2.32 on) expands the first %(describe) of an archive and
+// leaves every later one as written: files in tree order, spans in order,
+// magic prefixes and describes git cannot parse counted too. Describes
+// and ExpandN, carried from file to file as the export carries them,
+// write what git archive writes.
+func TestDescribeOncePerArchive(t *testing.T) {
+	t.Parallel()
+	for i, files := range []map[string]string{
+		{
+			// tree order: a-b.txt, a.txt, a/x.txt, b.txt
+			"a-b.txt": "none here: $Format:%H$\n",
+			"a.txt":   "first: $Format:%h %(describe) and %(describe:tags)$ | $Format:%-(describe)$\n",
+			"a/x.txt": "$Format:%(describe)$ $Format:%+(describe)$ $Format:x\n\n%-(describe)y$ $Format:% (describe:tags)$ $Format:%%(describe)$\n",
+			"b.txt":   "$Format:%(describe:tags)$ $Format:%d %(describe)$\n",
+		},
+		{
+			// a describe git cannot parse uses the one up
+			"a.txt": "$Format:%(describe:nonsense)$\n",
+			"b.txt": "$Format:%(describe)$\n",
+		},
+		{
+			// magic prefix on the first; a recorded span after the limit
+			"a.txt": "$Format:%+(describe)$\n",
+			"b.txt": "$Format:%h %(describe)$ $Format:%x25(describe)$\n",
+		},
+	} {
+		r := newRepo(t)
+		var names []string
+		for name, content := range files {
+			p := filepath.Join(r.dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, name)
+		}
+		if err := os.WriteFile(filepath.Join(r.dir, ".gitattributes"), []byte("*.txt export-subst\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r.git("", "add", "-A")
+		r.git("", "commit", "-q", "-m", "files")
+		r.git("", "tag", "-a", "-m", "v", "v1.0")
+		h := r.git("", "rev-parse", "HEAD")
+		raw := []byte(r.git("", "cat-file", "commit", h) + "\n")
+		out, err := rawErr(r.env, r.dir, "archive", "--format=tar", h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]byte{}
+		tr := tar.NewReader(bytes.NewReader(out))
+		for {
+			hd, err := tr.Next()
+			if err != nil {
+				break
+			}
+			want[hd.Name], _ = io.ReadAll(tr)
+		}
+		sort.Strings(names) // byte order of full paths is git's tree order
+		left := subst.ArchiveDescribes
+		for _, name := range names {
+			n, err := subst.Describes([]byte(files[name]), raw, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			use := min(left, n)
+			got, _, err := subst.ExpandN([]byte(files[name]), raw, h, use, r.logAnswer(h))
+			left -= use
+			if err != nil {
+				t.Fatalf("archive %d, %s: %v", i, name, err)
+			}
+			if !bytes.Equal(got, want[name]) {
+				t.Errorf("archive %d, %s:\nsubst: %q\ngit:   %q", i, name, got, want[name])
+			}
+		}
+	}
 }

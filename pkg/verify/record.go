@@ -134,6 +134,10 @@ func (rc *recCheck) export(ex *proof.Export, commit []byte, hash string) *proof.
 			out.Ignored = append(out.Ignored, ig)
 		}
 	}
+	// git archive expands only the first %(describe) of an archive, its
+	// files in tree order, which is the record's order (paths sorted as
+	// bytes): the expansions are recomputed in that order.
+	describes := subst.ArchiveDescribes
 	for _, s := range ex.Substituted {
 		e, err := rc.ti.lookupTop(s.Path)
 		switch {
@@ -159,7 +163,7 @@ func (rc *recCheck) export(ex *proof.Export, commit []byte, hash string) *proof.
 			rc.bad("export.substituted", s.Path, "the tag's .gitattributes mark it export-ignore: it is not deployed")
 			continue
 		}
-		if spans, ok := rc.expansion(s, commit, hash); ok {
+		if spans, ok := rc.expansion(s, commit, hash, &describes); ok {
 			rc.spans = append(rc.spans, spans...)
 			out.Substituted = append(out.Substituted, s)
 		}
@@ -170,14 +174,21 @@ func (rc *recCheck) export(ex *proof.Export, commit []byte, hash string) *proof.
 // expansion recomputes an export-subst file from its tagged blob and the
 // signed commit, with the record's recorded spans, and checks it is what
 // the record says was deployed; it returns the spans to show.
-func (rc *recCheck) expansion(s proof.Substituted, commit []byte, hash string) ([]RecordedSpan, bool) {
+func (rc *recCheck) expansion(s proof.Substituted, commit []byte, hash string, describes *int) ([]RecordedSpan, bool) {
 	data, err := rc.ti.objs.Object(rc.ti.ctx, gitobj.TypeBlob, s.Tagged)
 	if err != nil {
 		rc.bad("export.substituted", s.Path, "the tagged file cannot be read: "+oneLine(err))
 		return nil, false
 	}
+	n, err := subst.Describes(data, commit, hash)
+	if err != nil {
+		rc.bad("export.substituted", s.Path, err.Error())
+		return nil, false
+	}
+	use := min(*describes, n)
+	*describes -= use
 	i := 0
-	out, spans, err := subst.Expand(data, commit, hash, func(format string) (string, error) {
+	out, spans, err := subst.ExpandN(data, commit, hash, use, func(format string) (string, error) {
 		if i >= len(s.Recorded) {
 			return "", fmt.Errorf("the file has more spans to record than the %d recorded", len(s.Recorded))
 		}
