@@ -12,7 +12,7 @@ import (
 func TestFetchCommitCalls(t *testing.T) {
 	const c = "0123456789abcdef0123456789abcdef01234567"
 	byID := Argv("fetch", FetchCommitCall("d", "https://h/x.git", c))
-	if want := []string{"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--", "https://h/x.git", c}; !slices.Equal(byID, want) {
+	if want := []string{"fetch", "--no-auto-gc", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--", "https://h/x.git", c}; !slices.Equal(byID, want) {
 		t.Errorf("by id: %q, want %q", byID, want)
 	}
 	adv := Argv("fetch", FetchAdvertisedCall("d", "https://h/x.git"))

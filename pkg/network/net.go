@@ -92,9 +92,19 @@ func allowed(scheme string) bool {
 	return false
 }
 
-// Argv is the argv of a network verb (after any "-c" settings).
+// Argv is the argv of a network verb (after any "-c" settings). A fetch
+// starts none of git's housekeeping (--no-auto-gc: no "git maintenance
+// run --auto", or "git gc --auto" before git 2.29), which is the repo
+// owner's to run, not a network step's: started by our fetch it ran in
+// the fetch's process group, under its deadline, and a tool killed then
+// could leave objects/maintenance.lock behind, which silently turns off
+// every later automatic maintenance of the repo.
 func Argv(verb string, c Call) []string {
-	argv := append(strings.Fields(verb), c.Args...)
+	argv := strings.Fields(verb)
+	if verb == "fetch" {
+		argv = append(argv, "--no-auto-gc")
+	}
+	argv = append(argv, c.Args...)
 	argv = append(argv, "--", c.Remote)
 	return append(argv, c.Refs...)
 }

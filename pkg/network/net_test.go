@@ -236,3 +236,31 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// A fetch starts none of git's housekeeping: "git maintenance run --auto"
+// is the repo owner's to run. Started by our fetch it would run in the
+// fetch's process group, and a tool killed then could leave
+// objects/maintenance.lock, which turns off every later automatic
+// maintenance of the repo without a word (chaos TestChaosCheckout met
+// it). A maintenance task told to run at every chance (the commit-graph,
+// auto = -1) shows whether one ran.
+func TestFetchStartsNoMaintenance(t *testing.T) {
+	t.Parallel()
+	env, r, base, _ := gittest.World(t, "r", "s")
+	g := gittest.Client(t, r)
+	repo, remote := filepath.Join(base, "r"), filepath.Join(base, "s")
+	gittest.Git(t, env, repo, "config", "maintenance.commit-graph.enabled", "true")
+	gittest.Git(t, env, repo, "config", "maintenance.commit-graph.auto", "-1")
+	if _, err := g.Fetch(context.Background(), network.Call{Dir: repo, Remote: remote,
+		Refs: []string{"refs/heads/main:refs/remotes/s/main"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(repo, ".git", "objects", "info", "commit-graphs")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a fetch ran git's maintenance (objects/info/commit-graphs: %v)", err)
+	}
+	// the same fetch by git itself does run it: the repo is set up right
+	gittest.Git(t, env, repo, "fetch", "-q", remote, "refs/heads/main:refs/remotes/t/main")
+	if _, err := os.Stat(filepath.Join(repo, ".git", "objects", "info", "commit-graphs")); err != nil {
+		t.Errorf("git fetch itself ran no maintenance: the test cannot tell (%v)", err)
+	}
+}
