@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS += -X github.com/deploytag/deploytag/internal/cmdline.commit=$(COMMIT)
 GO      ?= go
 
-.PHONY: build test chaos demo bench floors realworld lint install clean share uninstall dist dist-check
+.PHONY: build test chaos demo bench floors realworld lint install clean share notices uninstall dist dist-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
@@ -65,6 +65,13 @@ lint:
 # generated from each built binary's --help and its doc comment.
 share: build
 	$(GO) run ./internal/docgen -src . -out bin/share $(addprefix bin/,$(notdir $(wildcard cmd/*)))
+
+# notices: bin/share/doc/THIRD_PARTY_NOTICES, the licenses of Go and of
+# every module compiled into the tools, from GOROOT and the module cache
+# (never the network): what a binary distribution must carry. make dist
+# puts it into every archive and package.
+notices:
+	$(GO) run ./internal/notices -o bin/share/doc/THIRD_PARTY_NOTICES
 
 MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions

@@ -37,7 +37,9 @@ import (
 // CHANGELOG and LICENSE; SHA256SUMS that sha256sum -c accepts; a .deb and
 // an .rpm per architecture with the files where the distributions expect
 // them, the license included (the .deb's copyright file in Debian's format,
-// the .rpm's License tag and %license file). Every file in them is root's
+// the .rpm's License tag and %license file) and THIRD_PARTY_NOTICES, which
+// names every module go version -m finds in each tool and carries Go's
+// license. Every file in them is root's
 // and dated at the commit, never at the build. Then it installs the
 // linux/amd64 .deb with dpkg, checks the tools on PATH and their man pages,
 // and removes the package again.
@@ -86,7 +88,7 @@ func TestMakeDist(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			files := untar(t, filepath.Join(dist, name+".tar.gz"), dir)
-			want := []string{"CHANGELOG.md", "LICENSE", "README.md"}
+			want := []string{"CHANGELOG.md", "LICENSE", "README.md", "THIRD_PARTY_NOTICES"}
 			for _, tool := range tools {
 				want = append(want, tool, "share/man/man1/"+tool+".1",
 					"share/bash-completion/completions/"+tool, "share/zsh/site-functions/_"+tool)
@@ -99,9 +101,11 @@ func TestMakeDist(t *testing.T) {
 			if got, err := os.ReadFile(filepath.Join(dir, name, "LICENSE")); err == nil && string(got) != license {
 				t.Errorf("%s.tar.gz: LICENSE differs from the tree's:\n%s", name, got)
 			}
+			notices, _ := os.ReadFile(filepath.Join(dir, name, "THIRD_PARTY_NOTICES"))
 			for _, tool := range tools {
 				bin := filepath.Join(dir, name, tool)
 				checkPlatform(t, bin, platform.os, platform.arch)
+				checkNotices(t, name, bin, string(notices))
 				if platform.os != runtime.GOOS || platform.arch != runtime.GOARCH {
 					continue
 				}
@@ -134,7 +138,8 @@ func TestMakeDist(t *testing.T) {
 				t.Errorf("%s: %s has mode %o, want %o", filepath.Base(deb), p, h.Mode, want)
 			}
 		}
-		want := []string{"/usr/share/doc/deploytag/CHANGELOG.md", "/usr/share/doc/deploytag/README.md", "/usr/share/doc/deploytag/copyright"}
+		want := []string{"/usr/share/doc/deploytag/CHANGELOG.md", "/usr/share/doc/deploytag/README.md", "/usr/share/doc/deploytag/copyright",
+			"/usr/share/doc/deploytag/THIRD_PARTY_NOTICES"}
 		for _, tool := range tools {
 			want = append(want, "/usr/bin/"+tool, "/usr/share/man/man1/"+tool+".1.gz",
 				"/usr/share/bash-completion/completions/"+tool, "/usr/share/zsh/vendor-completions/_"+tool)
@@ -145,6 +150,9 @@ func TestMakeDist(t *testing.T) {
 			t.Errorf("%s holds the files\n%s\nwant\n%s", filepath.Base(deb), strings.Join(paths, "\n"), strings.Join(want, "\n"))
 		}
 		checkDebCopyright(t, filepath.Base(deb), debFile(t, deb, "./usr/share/doc/deploytag/copyright"), license)
+		if got := debFile(t, deb, "./usr/share/doc/deploytag/THIRD_PARTY_NOTICES"); got != readFile(t, filepath.Join(src, "bin/share/doc/THIRD_PARTY_NOTICES")) {
+			t.Errorf("%s: THIRD_PARTY_NOTICES differs from the one make notices wrote", filepath.Base(deb))
+		}
 		// What the issue asks of dpkg-deb -c itself: the same paths listed.
 		listed := run(t, "", nil, "dpkg-deb", "-c", deb)
 		for _, p := range want {
@@ -158,8 +166,8 @@ func TestMakeDist(t *testing.T) {
 		if got := run(t, "", nil, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{ARCH} %{LICENSE}\n", rpm); got != "deploytag 1.2.3 "+arch+" MIT\n" {
 			t.Errorf("rpm -qp %s: %q, want name, version, arch and License: MIT", filepath.Base(rpm), got)
 		}
-		if got := run(t, "", nil, "rpm", "-qpL", rpm); got != "/usr/share/licenses/deploytag/LICENSE\n" {
-			t.Errorf("rpm -qpL %s (its %%license files): %q, want /usr/share/licenses/deploytag/LICENSE", filepath.Base(rpm), got)
+		if got := run(t, "", nil, "rpm", "-qpL", rpm); got != "/usr/share/licenses/deploytag/LICENSE\n/usr/share/licenses/deploytag/THIRD_PARTY_NOTICES\n" {
+			t.Errorf("rpm -qpL %s (its %%license files): %q, want /usr/share/licenses/deploytag/LICENSE and THIRD_PARTY_NOTICES", filepath.Base(rpm), got)
 		}
 		when, _ := time.Parse(time.RFC3339, cloneTime)
 		for _, line := range strings.Split(strings.TrimSpace(run(t, "", nil, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEMTIMES} %{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)), "\n") {
@@ -182,6 +190,31 @@ func TestMakeDist(t *testing.T) {
 		installDeb(t, filepath.Join(dist, "deploytag_1.2.3_amd64.deb"), tools, commit)
 	}
 	progressf(start, "done")
+}
+
+// checkNotices fails unless the notices an archive carries name every
+// module go version -m finds in bin, with its version, and carry Go's
+// license: what the modules' and Go's licenses ask of a binary.
+func checkNotices(t *testing.T, archive, bin, notices string) {
+	t.Helper()
+	if !strings.Contains(notices, "\nGo "+runtime.Version()+" (the standard library and runtime)\n") ||
+		!strings.Contains(notices, readFile(t, filepath.Join(runtime.GOROOT(), "LICENSE"))) {
+		t.Errorf("%s: THIRD_PARTY_NOTICES lacks Go's license (%s)", archive, runtime.Version())
+	}
+	deps := 0
+	for _, line := range strings.Split(run(t, "", nil, "go", "version", "-m", bin), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "dep" {
+			continue
+		}
+		deps++
+		if !strings.Contains(notices, "\n"+f[1]+" "+f[2]+"\n") {
+			t.Errorf("%s: THIRD_PARTY_NOTICES does not name %s %s, which %s holds", archive, f[1], f[2], filepath.Base(bin))
+		}
+	}
+	if deps == 0 {
+		t.Errorf("%s: go version -m lists no module in %s", archive, filepath.Base(bin))
+	}
 }
 
 // progressf says on stderr what the release check is doing, with the
