@@ -53,7 +53,8 @@ func snapshot(dir string) (map[string]entryState, error) {
 		rel, _ := filepath.Rel(dir, p)
 		es := entryState{mode: fi.Mode()}
 		if !fi.IsDir() { // a folder's times and size move with its entries
-			es.size, es.mtime, es.ctime, es.ino = st.Size, st.Mtim, st.Ctim, st.Ino
+			es.size, es.ino = st.Size, st.Ino
+			es.mtime, es.ctime = statTimes(&st)
 		}
 		out[filepath.ToSlash(rel)] = es
 		return nil
