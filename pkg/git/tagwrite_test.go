@@ -369,3 +369,42 @@ func TestWriteTagConcurrentGit(t *testing.T) {
 	}
 	run(t, env, repo, "fsck", "--strict", "--no-dangling")
 }
+
+// A repo that borrows its objects (clone --shared: the commit lives in
+// the alternate) and a linked work tree (refs and objects in the common
+// folder) get the tag git writes, where git would write it.
+func TestWriteTagSharedStores(t *testing.T) {
+	testneed.Need(t, "git")
+	repo, env, commit := tagWorld(t, "sha1")
+	dir := filepath.Dir(repo)
+	run(t, env, dir, "clone", "-q", "--shared", repo, "borrower")
+	run(t, env, dir, "clone", "-q", "--shared", repo, "borrower-git")
+	run(t, env, repo, "worktree", "add", "-q", "--detach", filepath.Join(dir, "linked"))
+	run(t, env, dir, "clone", "-q", repo, "linked-git")
+	for _, c := range []struct{ where, gitCopy, refsIn string }{
+		{"borrower", "borrower-git", "borrower/.git"},
+		{"linked", "linked-git", "repo/.git"},
+	} {
+		o := TagOptions{Name: "S", Commit: commit, Message: "S\n"}
+		if handled, err := writeTag(env, filepath.Join(dir, c.where), o, time.Now()); !handled || err != nil {
+			t.Fatalf("%s: writeTag = %v, %v", c.where, handled, err)
+		}
+		cmd := exec.Command("git", append([]string{"-C", filepath.Join(dir, c.gitCopy)}, CreateTagArgs(o)...)...)
+		cmd.Env, cmd.Stdin = env, strings.NewReader(o.Message)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git tag: %v\n%s", err, out)
+		}
+		got := run(t, env, filepath.Join(dir, c.where), "rev-parse", "refs/tags/S")
+		if want := run(t, env, filepath.Join(dir, c.gitCopy), "rev-parse", "refs/tags/S"); got != want {
+			t.Errorf("%s: tag %s, git makes %s", c.where, got, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.refsIn, "refs", "tags", "S")); err != nil {
+			t.Errorf("%s: the ref is not where git keeps it: %v", c.where, err)
+		}
+		run(t, env, filepath.Join(dir, c.where), "fsck", "--strict", "--no-dangling")
+		if c.where == "linked" {
+			// the linked work tree's tag is the main one's: one ref store
+			run(t, env, repo, "tag", "-d", "S")
+		}
+	}
+}
