@@ -118,7 +118,7 @@ func (w *work) fetchSubmodule(ctx context.Context, modDir string, s release.Subm
 		return errors.New(reason(err))
 	}
 	if _, err := w.g.RemoteURL(ctx, modDir, "origin"); errors.Is(err, git.ErrNoRemote) {
-		if _, err := w.g.Run(ctx, modDir, "config", "remote.origin.url", s.URL); err != nil {
+		if err := w.write(ctx, git.Call{Dir: modDir, Args: []string{"config", "remote.origin.url", s.URL}}); err != nil {
 			return err
 		}
 	}
@@ -194,7 +194,7 @@ func (w *work) checkoutSubmodule(ctx context.Context, top, gitDir string, u *uni
 	wt := filepath.Join(top, u.rel)
 	modDir := filepath.Join(gitDir, u.gitRel)
 	parentGit := filepath.Join(gitDir, u.parent.gitRel)
-	if _, err := w.g.Run(ctx, parentGit, "config", "submodule."+u.name+".url", u.url); err != nil {
+	if err := w.write(ctx, git.Call{Dir: parentGit, Args: []string{"config", "submodule." + u.name + ".url", u.url}}); err != nil {
 		return err
 	}
 	if _, _, err := git.GitDir(wt); err != nil {
@@ -209,10 +209,10 @@ func (w *work) checkoutSubmodule(ctx context.Context, top, gitDir string, u *uni
 		if err != nil {
 			return err
 		}
-		if _, err := w.g.Run(ctx, modDir, "config", "core.bare", "false"); err != nil {
+		if err := w.write(ctx, git.Call{Dir: modDir, Args: []string{"config", "core.bare", "false"}}); err != nil {
 			return err
 		}
-		if _, err := w.g.Run(ctx, modDir, "config", "core.worktree", filepath.ToSlash(back)); err != nil {
+		if err := w.write(ctx, git.Call{Dir: modDir, Args: []string{"config", "core.worktree", filepath.ToSlash(back)}}); err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(wt, ".git"), []byte("gitdir: "+filepath.ToSlash(rel)+"\n"), 0o644); err != nil {
@@ -264,15 +264,25 @@ func (w *work) lfsInstall(ctx context.Context, wt string) error {
 	if _, err := w.g.Run(ctx, wt, "config", "--get", "filter.lfs.process"); err == nil {
 		return nil
 	}
-	_, err := w.g.Do(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local"}, Trust: git.TrustWrites})
+	err := w.write(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local"}, Trust: git.TrustWrites})
 	if err == nil {
 		return nil
 	}
-	if _, ferr := w.g.Do(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local", "--skip-repo"}, Trust: git.TrustWrites}); ferr != nil {
+	if ferr := w.write(ctx, git.Call{Dir: wt, Args: []string{"lfs", "install", "--local", "--skip-repo"}, Trust: git.TrustWrites}); ferr != nil {
 		return err
 	}
 	w.o.Warnf("%s: git-lfs's hooks are not installed (%s): a push of new LFS files from it needs them (git lfs update --manual)", wt, reason(err))
 	return nil
+}
+
+// write runs c, a short local write to a repo's config or hooks, to its
+// end even if this tool is interrupted or killed meanwhile (as checkout
+// and read-tree run): cut short, git would leave config.lock behind, and
+// every later write of that config would fail, the rerun's included.
+func (w *work) write(ctx context.Context, c git.Call) error {
+	c.Outlive = true
+	_, err := w.g.Do(context.WithoutCancel(ctx), c)
+	return err
 }
 
 type lfsErr struct{ error }
