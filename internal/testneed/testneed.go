@@ -45,6 +45,7 @@ var packages = map[string]string{
 	"zsh":              "zsh",
 	"bash":             "bash",
 	"ansible-playbook": "ansible-core",
+	"ansible-doc":      "ansible-core",
 	"python3":          "python3",
 	"rpm":              "rpm",
 	"dpkg":             "dpkg",
