@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,19 +205,7 @@ func (f *fleet) reap() {
 // naming returns the ids of the living processes whose command line (or
 // title) holds s, read from /proc (Linux).
 func naming(s string) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil || p == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && bytes.Contains(b, []byte(s)) {
-			out = append(out, p)
-		}
-	}
-	return out
+	return sshtest.Processes("cmdline", func(b []byte) bool { return bytes.Contains(b, []byte(s)) })
 }
 
 // noArtifacts fails the test if a run, failed or not, left an artifact

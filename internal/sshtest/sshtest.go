@@ -378,6 +378,19 @@ func (s *Server) marker() string { return "DEPLOYTAG_SSHTEST=" + s.Dir }
 // the entry env (NAME=VALUE), read from /proc (Linux): the processes of a
 // server's sessions, orphaned ones included.
 func Marked(env string) []int {
+	return Processes("environ", func(b []byte) bool {
+		for _, kv := range bytes.Split(b, []byte{0}) {
+			if string(kv) == env {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// Processes returns the ids of the living processes, this one aside,
+// whose /proc/PID/<file> (environ, cmdline) match accepts (Linux).
+func Processes(file string, match func([]byte) bool) []int {
 	var out []int
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -385,15 +398,8 @@ func Marked(env string) []int {
 		if err != nil || p == os.Getpid() {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p))
-		if err != nil {
-			continue
-		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if string(kv) == env {
-				out = append(out, p)
-				break
-			}
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), file)); err == nil && match(b) {
+			out = append(out, p)
 		}
 	}
 	return out

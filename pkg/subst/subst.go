@@ -84,35 +84,50 @@ func ExpandN(data, commit []byte, hash string, describes int, answer Answer) ([]
 	c.describes = describes
 	var out []byte
 	var spans []Span
-	src := data
-	for {
-		b := bytes.Index(src, []byte("$Format:"))
-		if b < 0 {
-			break
-		}
-		e := bytes.IndexByte(src[b+8:], '$')
-		if e < 0 {
-			break
-		}
-		format := cstr(src[b+8 : b+8+e])
-		out = append(out, src[:b]...)
+	rest, err := eachSpan(data, func(before, format []byte) error {
+		out = append(out, before...)
 		// recorded walks the span as git does: it uses up the
 		// describes the span reaches, and says how to ask git for it.
 		if rec, ask := recorded(format, c); rec || c.recordAll {
 			a, err := answer(string(ask))
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			out = append(out, a...)
 			spans = append(spans, Span{Format: string(ask), Answer: a})
-		} else {
-			if out, err = c.expand(out, format); err != nil {
-				return nil, nil, fmt.Errorf("$Format:%s$: %w", format, err)
-			}
+			return nil
+		}
+		var err error
+		if out, err = c.expand(out, format); err != nil {
+			return fmt.Errorf("$Format:%s$: %w", format, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(out, rest...), spans, nil
+}
+
+// eachSpan calls f for each "$Format:...$" span of data, in order, with
+// the bytes before it and its format (up to a NUL, as git reads it), and
+// returns what follows the last span. It stops at f's first error.
+func eachSpan(data []byte, f func(before, format []byte) error) ([]byte, error) {
+	src := data
+	for {
+		b := bytes.Index(src, []byte("$Format:"))
+		if b < 0 {
+			return src, nil
+		}
+		e := bytes.IndexByte(src[b+8:], '$')
+		if e < 0 {
+			return src, nil
+		}
+		if err := f(src[:b], cstr(src[b+8:b+8+e])); err != nil {
+			return nil, err
 		}
 		src = src[b+8+e+1:]
 	}
-	return append(out, src...), spans, nil
 }
 
 // Describes is how many %(describe) placeholders git meets in data's
@@ -124,19 +139,10 @@ func Describes(data, commit []byte, hash string) (int, error) {
 		return 0, err
 	}
 	c.describes = 1 << 30 // count them all
-	src := data
-	for {
-		b := bytes.Index(src, []byte("$Format:"))
-		if b < 0 {
-			break
-		}
-		e := bytes.IndexByte(src[b+8:], '$')
-		if e < 0 {
-			break
-		}
-		recorded(cstr(src[b+8:b+8+e]), c)
-		src = src[b+8+e+1:]
-	}
+	eachSpan(data, func(_, format []byte) error {
+		recorded(format, c)
+		return nil
+	})
 	return 1<<30 - c.describes, nil
 }
 
