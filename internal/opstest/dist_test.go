@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -339,7 +340,10 @@ func makeDist(t *testing.T, src string, start time.Time) string {
 		defer close(done)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			line := sc.Text()
+			// GoReleaser colours its log when $CI is set, pipe or not
+			// (its logger forces CLICOLOR_FORCE there), so the colours
+			// go before the line is read.
+			line := ansiEscape.ReplaceAllString(sc.Text(), "")
 			out.WriteString(line + "\n")
 			if step, ok := strings.CutPrefix(line, "  • "); ok {
 				steps = append(steps, step)
@@ -364,6 +368,10 @@ func makeDist(t *testing.T, src string, start time.Time) string {
 	}
 	return out.String()
 }
+
+// ansiEscape matches a terminal's colour and style sequences (CSI ... m and
+// the like), which GoReleaser writes under CI.
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
 
 // installDeb installs the package with dpkg -i, as root, checks that
 // every tool is on PATH in /usr/bin with its man page, and removes the
