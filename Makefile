@@ -34,7 +34,8 @@ demo: build
 	./scripts/demo.sh
 
 # bench: every goal timed against its loop, into bench/RESULTS.md. Take it
-# on a quiet machine (load average below 1.5): a run above is marked
+# on a quiet machine (load average below 1.5): a run started above it, or
+# a row during which other processes took more than 0.2 cores, is marked
 # unreliable. BENCH_FLAGS=-quick is a smoke run that keeps nothing.
 bench: build
 	./scripts/bench.sh

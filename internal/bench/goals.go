@@ -87,9 +87,11 @@ func (g *Goal) target(n int, quick bool) float64 {
 	return 0
 }
 
-// UnreliableLoad is the 1-minute load average above which timings are
-// marked unreliable: the machine has 2 cores, and above 1.5 other work
-// takes a share of them.
+// UnreliableLoad is the 1-minute load average above which a run is
+// marked unreliable when it starts there: the machine has 2 cores, and
+// above 1.5 other work takes a share of them. Once the run is going, its
+// own processes make the load (see quiet.go), so each measurement is
+// judged by what other work took meanwhile.
 const UnreliableLoad = 1.5
 
 // load is a 1-minute load average, or -1 when unknown.
@@ -123,17 +125,6 @@ func parseLoad1(s string) load {
 	return load(v)
 }
 
-// unreliable says whether a measurement between these loads is too noisy
-// to judge a goal by.
-func unreliable(loads ...load) bool {
-	for _, l := range loads {
-		if l < 0 || float64(l) > UnreliableLoad {
-			return true
-		}
-	}
-	return false
-}
-
 // result is one measurement of a goal at one size: medians of paired runs.
 type result struct {
 	goal       string
@@ -143,6 +134,7 @@ type result struct {
 	rss        int64         // ours' peak, bytes (0: not taken)
 	loadStart  load
 	loadEnd    load
+	others     float64 // cores other work took meanwhile (-1: unknown)
 	err        string
 }
 
@@ -182,8 +174,8 @@ func goalsTable(results []result, quick bool) string {
 			if t := g.target(r.size, quick); t > 0 {
 				verdictText = verdict(r.ratio(), t)
 			}
-			loads := fmt.Sprintf("%s → %s", r.loadStart, r.loadEnd)
-			if unreliable(r.loadStart, r.loadEnd) {
+			loads := fmt.Sprintf("%s → %s; %s", r.loadStart, r.loadEnd, othersText(r.others))
+			if unreliable(r.others) {
 				loads += " **unreliable**"
 				if verdictText != "" {
 					verdictText += " (unreliable)"

@@ -6,9 +6,10 @@
 // Its first table is the goals of "faster at git's floor" (goals.go): each
 // goal a ratio ours / the loop a user would write, measured at two sizes
 // (repos or files) with the cost per repo or per file, paired runs taken
-// in turn, medians, and the load average at the start and the end of each
-// measurement (above UnreliableLoad the row is marked unreliable; so is
-// the whole run).
+// in turn, medians, the load average at the start and the end of each
+// measurement, and the CPU other work took meanwhile (quiet.go; above
+// OthersLimit the row is marked unreliable, and so is a run that started
+// above UnreliableLoad or during which other work took that much).
 //
 // It generates basedirs of 12, 100 and 1000 repos, each repo with a short
 // history, a bare remote and 200 existing annotated tags (packed), plus a
@@ -72,6 +73,7 @@ func main() {
 	floorsOut := flag.String("floors-out", "bench/FLOORS.md", "with -floors: the file to write the counts into (empty: none; with -quick, none unless given)")
 	withPerf := flag.Bool("perf", false, "with -floors: also sample where CPU time goes, with perf")
 	flag.Parse()
+	becomeSubreaper()
 
 	sizes := []size{{12, 200, 5}, {100, 200, 5}, {1000, 200, 3}, {100, 10000, 3}}
 	if *quick {
@@ -150,6 +152,7 @@ type Bench struct {
 	started    time.Time
 	loadStart  string
 	load1Start load
+	watch      watch // the whole run's
 }
 
 func newBench(ctx context.Context, bin string, keep bool) (*Bench, error) {
@@ -161,7 +164,7 @@ func newBench(ctx context.Context, bin string, keep bool) (*Bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bench{ctx: ctx, bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg(), load1Start: load1()}
+	b := &Bench{ctx: ctx, bin: bin, tmp: tmp, keep: keep, started: time.Now(), loadStart: loadavg(), load1Start: load1(), watch: startWatch()}
 	home := filepath.Join(tmp, "home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, err
@@ -337,6 +340,7 @@ type row struct {
 	target        float64 // 0: none
 	err           string
 	loads         [2]load // at the start and the end of the measurement
+	others        float64 // cores other work took meanwhile (-1: unknown)
 }
 
 func (r row) ratio() float64 { return r.toolT.Seconds() / r.baseT.Seconds() }
@@ -420,13 +424,13 @@ func (b *Bench) run(sizes []size, only, out string) error {
 			}
 			timed := slices.DeleteFunc(slices.Clone(sides), func(s *side) bool { return s == nil })
 			b.logf("  %s: %d sides × %d runs", c.name(), len(timed), runs)
-			loadStart := load1()
+			w := startWatch()
 			err := b.measure(timed, runs)
-			loads := [2]load{loadStart, load1()}
+			loads, others := w.stop()
 			for _, s := range sides[1:] {
 				if s == nil {
 					r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: "(peak memory only)", runs: runs,
-						toolT: median(tool.times), rss: tool.rss, loads: loads}
+						toolT: median(tool.times), rss: tool.rss, loads: loads, others: others}
 					if err != nil {
 						r.err = err.Error()
 					}
@@ -434,7 +438,7 @@ func (b *Bench) run(sizes []size, only, out string) error {
 					continue
 				}
 				r := row{n: sz.n, tags: sz.tags, tool: c.name(), against: s.label, runs: sz.runs,
-					toolT: median(tool.times), baseT: median(s.times), rss: tool.rss, loads: loads}
+					toolT: median(tool.times), baseT: median(s.times), rss: tool.rss, loads: loads, others: others}
 				g := ""
 				if s.bl != nil && s.bl.Goal != "" && sz.tags == 200 && slices.Contains(goalByKey(s.bl.Goal).sizes(b.quick), sz.n) {
 					g = s.bl.Goal
@@ -454,7 +458,7 @@ func (b *Bench) run(sizes []size, only, out string) error {
 				b.rows = append(b.rows, r)
 				if g != "" {
 					b.results = append(b.results, result{goal: g, size: sz.n, runs: runs, ours: r.toolT, base: r.baseT,
-						rss: r.rss, loadStart: loads[0], loadEnd: loads[1], err: r.err})
+						rss: r.rss, loadStart: loads[0], loadEnd: loads[1], others: others, err: r.err})
 				}
 			}
 			if err != nil {
@@ -586,8 +590,8 @@ func (b *Bench) table() string {
 			continue
 		}
 		v := r.verdict()
-		if v != "" && unreliable(r.loads[0], r.loads[1]) {
-			v += " (unreliable: load " + r.loads[0].String() + " → " + r.loads[1].String() + ")"
+		if v != "" && unreliable(r.others) {
+			v += " (unreliable: load " + r.loads[0].String() + " → " + r.loads[1].String() + ", " + othersText(r.others) + ")"
 		}
 		fmt.Fprintf(&s, "| %d | %d | %s | %s | %d | %.3f s | %.3f s | %s | %s | %.2f | %s | %s |\n", r.n, r.tags, r.tool, r.against,
 			r.runs, r.toolT.Seconds(), r.baseT.Seconds(), perUnit(r.toolT, r.n, "repo"), perUnit(r.baseT, r.n, "repo"),
@@ -638,18 +642,26 @@ func (b *Bench) report() string {
 		s.WriteString("- " + l + "\n")
 	}
 	fmt.Fprintf(&s, "- wall time of the whole run: %s\n", time.Since(b.started).Round(time.Second))
-	if end := load1(); unreliable(b.load1Start, end) {
-		fmt.Fprintf(&s, "- **UNRELIABLE RUN**: the 1-minute load average was %s at the start and %s at the end, above %.1f on %d cores:\n"+
+	_, others := b.watch.stop()
+	switch {
+	case b.load1Start < 0 || float64(b.load1Start) > UnreliableLoad:
+		fmt.Fprintf(&s, "- **UNRELIABLE RUN**: the 1-minute load average was %s at the start, above %.1f on %d cores:\n"+
 			"  other work shared the CPUs, and the times and ratios below are not the tools'. Re-run on a quiet machine.\n",
-			b.load1Start, end, UnreliableLoad, runtime.NumCPU())
-	} else {
-		fmt.Fprintf(&s, "- the 1-minute load average stayed at or below %.1f at the start and the end: a quiet machine\n", UnreliableLoad)
+			b.load1Start, UnreliableLoad, runtime.NumCPU())
+	case unreliable(others):
+		fmt.Fprintf(&s, "- **UNRELIABLE RUN**: processes other than the benchmark's took %.2f cores on average (their CPU time in /proc;\n"+
+			"  -1: unknown), more than %.1f of %d: the times and ratios below are not the tools'. Re-run on a quiet machine.\n",
+			others, OthersLimit, runtime.NumCPU())
+	default:
+		fmt.Fprintf(&s, "- a quiet machine: the 1-minute load average was at or below %.1f at the start, and processes other than the\n"+
+			"  benchmark's took %.2f cores on average over the run (the load during the run is the benchmark's own)\n", UnreliableLoad, others)
 	}
 	if b.quick {
 		s.WriteString("- **-quick**: small sizes and few runs, a smoke run of the harness; no figure here judges a goal\n")
 	}
 	s.WriteString("\n## Goals: faster at git's floor\n\nEach goal at two sizes; the load average (1 minute) at the start and the end of\n" +
-		"each measurement, a row above " + fmt.Sprintf("%.1f", UnreliableLoad) + " marked unreliable.\n\n")
+		"each measurement (the benchmark's own processes make most of it), and the CPU that processes other than the\n" +
+		"benchmark's took meanwhile, in cores on average: a row where they took more than " + fmt.Sprintf("%.1f", OthersLimit) + " is marked unreliable.\n\n")
 	s.WriteString(goalsTable(b.results, b.quick))
 	if g := growthTable(b.results); g != "" {
 		s.WriteString("\nThe cost of one more repo or file, from the two sizes (the fixed cost of a run left out):\n\n" + g)

@@ -53,6 +53,7 @@ type pairRow struct {
 	err      string
 	when     string
 	loads    [2]load // at the start and the end
+	others   float64 // cores other work took meanwhile (-1: unknown)
 	loadText string  // the three load averages, at the start and the end
 }
 
@@ -276,8 +277,12 @@ func (b *Bench) runPairAt(c *pairCase, n int) (r pairRow) {
 		return fail(err)
 	}
 	r.when = time.Now().UTC().Format("2006-01-02 15:04 UTC")
-	r.loads[0], r.loadText = load1(), loadavg()
-	defer func() { r.loads[1], r.loadText = load1(), r.loadText+" at the start, "+loadavg()+" at the end" }()
+	w := startWatch()
+	r.loadText = loadavg()
+	defer func() {
+		r.loads, r.others = w.stop()
+		r.loadText += " at the start, " + loadavg() + " at the end; " + othersText(r.others)
+	}()
 	err = b.inTurn(2, c.runs, 1, func(i int, warm bool) error {
 		cmd, done := sides[i]()
 		if done != nil {
@@ -306,7 +311,7 @@ func (r pairRow) ratio() float64      { return r.tool().Seconds() / r.base().Sec
 // result is the row as a goal's result.
 func (r pairRow) result() result {
 	res := result{goal: r.c.goal, size: r.big.files, runs: r.c.runs, ours: r.tool(), base: r.base(), rss: r.rss[0],
-		loadStart: r.loads[0], loadEnd: r.loads[1], err: r.err}
+		loadStart: r.loads[0], loadEnd: r.loads[1], others: r.others, err: r.err}
 	if r.err == "" && len(r.times[0]) > 0 {
 		res.runs = len(r.times[0])
 	}
@@ -332,8 +337,8 @@ func section(c *pairCase, rows []pairRow, quick bool) string {
 			continue
 		}
 		v := verdict(r.ratio(), g.target(r.big.files, quick))
-		if unreliable(r.loads[0], r.loads[1]) {
-			v += " (unreliable: load)"
+		if unreliable(r.others) {
+			v += " (unreliable: other work)"
 		}
 		fmt.Fprintf(&s, "| %d | %.3f s | %.3f s | %s | %s | %.2f | %s | %s | %.1f MiB | %s; %s |\n", r.big.files,
 			r.tool().Seconds(), r.base().Seconds(), perUnit(r.tool(), r.big.files, "file"), perUnit(r.base(), r.big.files, "file"),

@@ -136,7 +136,7 @@ func (b *Bench) sshBench() []sshRow {
 		}
 		b.logf("%s: %d repos on one sshd", SSHCase, n)
 		sides := st.sides(b, base, names)
-		loadStart := load1()
+		w := startWatch()
 		// A side that fails is not run again; the others go on.
 		_ = b.inTurn(len(sides), SSHRuns, 0, func(i int, _ bool) error {
 			s := sides[i]
@@ -158,7 +158,7 @@ func (b *Bench) sshBench() []sshRow {
 			s.cpus = append(s.cpus, c.ProcessState.UserTime()+c.ProcessState.SystemTime())
 			return nil
 		})
-		loadEnd := load1()
+		loads, others := w.stop()
 		for _, s := range sides {
 			r := sshRow{repos: n, side: s.name, wall: median(s.times), cpu: median(s.cpus)}
 			if s.err != nil {
@@ -168,7 +168,7 @@ func (b *Bench) sshBench() []sshRow {
 			b.logf("  %d repos, %s: %.0f ms per repo, client CPU %.2f s", n, s.name, float64(r.wall.Milliseconds())/float64(n), r.cpu.Seconds())
 		}
 		for _, p := range [][2]string{{GoalPushSSH, sshXargs}, {GoalPushSSHCM, sshXargsCM}} {
-			res := result{goal: p[0], size: n, runs: len(sides[0].times), ours: median(sides[0].times), loadStart: loadStart, loadEnd: loadEnd}
+			res := result{goal: p[0], size: n, runs: len(sides[0].times), ours: median(sides[0].times), loadStart: loads[0], loadEnd: loads[1], others: others}
 			for _, s := range sides {
 				if s.name == p[1] {
 					res.base = median(s.times)
