@@ -14,7 +14,10 @@ import (
 // time taken by processes that are not the benchmark's, read from /proc
 // at the start and the end of the row. The benchmark makes itself its
 // children's subreaper (main), so a process it started that goes to the
-// background (a ControlMaster, a daemon) stays in its tree.
+// background (a ControlMaster, a daemon) stays in its tree. Those orphans
+// are not waited for while the benchmark runs (a wait for any child would
+// take the exit of a command os/exec is about to wait for): they stay
+// zombies, a few hundred in a full run, until the benchmark exits.
 
 // OthersLimit is the CPU, in cores on average over a measurement, that
 // other work may take before the measurement is marked unreliable: a
