@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -283,5 +284,76 @@ func TestUnpackTruncated(t *testing.T) {
 		if !errors.Is(err, ErrCorrupt) {
 			t.Errorf("Unpack of the first %d of %d bytes: %v", n, len(a), err)
 		}
+	}
+}
+
+// Many files, small ones written by the parallel writers and big ones
+// streamed, in many folders: every byte and every recorded blob id as the
+// release has them.
+func TestUnpackManyFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), tag)
+	want := map[string][]byte{"DEPLOY_TAG": []byte(tag + "\n")}
+	for i := range 300 {
+		size := (i * 7919) % (3 * smallFile / 2) // some above smallFile
+		if i%50 == 0 {
+			size = 3*smallFile + i
+		}
+		body := bytes.Repeat([]byte{byte(i)}, size)
+		want[filepath.Join("app", strings.Repeat("d", i%11+1), "f"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+string(rune('a'+i/26)))] = body
+	}
+	for p, body := range want {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := write(t, dir)
+	dest := t.TempDir()
+	w := gitobj.NewWritten()
+	if _, err := Unpack(bytes.NewReader(a), dest, Limits{}, w); err != nil {
+		t.Fatal(err)
+	}
+	for p, body := range want {
+		got, err := os.ReadFile(filepath.Join(dest, p))
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("%s: %d bytes (%v), want %d", p, len(got), err, len(body))
+			continue
+		}
+		id, ok := w.Blob(p, int64(len(body)))
+		if onDisk, _ := gitobj.HashBlob(gitobj.SHA1, int64(len(body)), bytes.NewReader(body)); !ok || id != onDisk {
+			t.Errorf("%s: recorded %q (%v), want %s", p, id, ok, onDisk)
+		}
+	}
+	if same, err := place.SameTree(dir, dest); err != nil || !same {
+		t.Errorf("unpacked release differs from the one written (%v)", err)
+	}
+}
+
+// A file a writer cannot make (one already there, as a full disk would
+// fail it) is a failure to write, not a corrupt artifact, and Unpack
+// returns only once every writer has stopped.
+func TestUnpackWriteFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), tag)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "DEPLOY_TAG"), []byte(tag+"\n"), 0o644)
+	for i := range 200 {
+		os.WriteFile(filepath.Join(dir, "f"+strings.Repeat("x", i)), []byte("small"), 0o644)
+	}
+	a := write(t, dir)
+	dest := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dest, "fxxx"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	_, err := Unpack(bytes.NewReader(a), dest, Limits{}, nil)
+	if err == nil || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "fxxx") {
+		t.Fatalf("Unpack: %v, want a failure to write naming fxxx", err)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after Unpack, %d before: a writer outlived it", after, before)
 	}
 }

@@ -3,6 +3,7 @@ package artifact
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"errors"
 	"fmt"
@@ -12,7 +13,10 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/deploytag/deploytag/pkg/gitobj"
 	"github.com/deploytag/deploytag/pkg/names"
@@ -40,6 +44,21 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// How an unpack spends its time and memory: creating files is most of
+// it, and the kernel creates several at once, so files up to smallFile
+// bytes are read whole and handed, in batches, to writers working in
+// parallel, at most inFlight bytes of them at once; bigger files stream
+// from the artifact straight into their file. Peak memory stays flat
+// whatever the artifact holds.
+const (
+	smallFile  = 128 << 10
+	inFlight   = 8 << 20
+	writers    = 4
+	batchFiles = 64
+	batchBytes = 512 << 10
+	copyBuf    = 256 << 10
+)
+
 // maxTrailer is how many bytes may follow the tar's end marker (tar
 // programs pad to a record of 10240 bytes); they must all be zero.
 const maxTrailer = 1 << 20
@@ -66,20 +85,33 @@ func Unpack(r io.Reader, dest string, lim Limits, written *gitobj.Written) (stri
 	lim = lim.withDefaults()
 	cr := &countReader{r: r}
 	tr := tar.NewReader(cr)
-	u := unpacker{dest: dest, dirs: map[string]bool{".": true}, lim: lim, written: written, chmod: place.UmaskStrips()}
+	u := &unpacker{dest: dest, dirs: map[string]bool{".": true}, files: map[string]bool{}, lim: lim, written: written,
+		chmod: place.UmaskStrips(), mem: semaphore.NewWeighted(inFlight), buf: make([]byte, copyBuf)}
+	u.startWriters()
 	var dataEnd int64 // where the last entry's padded data ends
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	err := func() error {
+		for u.failed() == nil {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return corrupt("reading it: %v", err)
+			}
+			dataEnd = cr.n + (max(h.Size, 0)+511)/512*512
+			if err := u.entry(h, tr); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return u.tag, corrupt("reading it: %v", err)
-		}
-		dataEnd = cr.n + (max(h.Size, 0)+511)/512*512
-		if err := u.entry(h, tr); err != nil {
-			return u.tag, err
-		}
+		return nil
+	}()
+	// Every writer is done before Unpack returns, whatever happened: the
+	// caller may remove dest then.
+	if werr := u.stopWriters(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return u.tag, err
 	}
 	if u.tag == "" {
 		return u.tag, corrupt("it holds no release")
@@ -110,6 +142,7 @@ type unpacker struct {
 	dest    string
 	tag     string
 	dirs    map[string]bool // folders made, by path relative to dest
+	files   map[string]bool // files and symlinks, made or handed to a writer
 	seen    map[string]bool // every entry, by path relative to dest
 	entries int
 	bytes   int64
@@ -118,6 +151,98 @@ type unpacker struct {
 	chmod   bool // the umask takes bits off 0755: set each file's mode
 	buf     []byte
 	h       hash.Hash
+
+	jobs       chan []fileJob
+	batch      []fileJob
+	batchBytes int
+	mem        *semaphore.Weighted // bytes read whole, not yet written
+	wg         sync.WaitGroup
+	mu         sync.Mutex // guards err and written
+	err        error      // the first writer's failure
+}
+
+// fileJob is one small file to write: its content read whole.
+type fileJob struct {
+	rel  string // relative to dest
+	mode uint32
+	data []byte
+}
+
+// startWriters starts the writers of small files.
+func (u *unpacker) startWriters() {
+	u.jobs = make(chan []fileJob, 16)
+	for range writers {
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			h := sha1.New()
+			for batch := range u.jobs {
+				for _, j := range batch {
+					if u.failed() == nil {
+						if err := u.writeSmall(j, h); err != nil {
+							u.fail(err)
+						}
+					}
+					u.mem.Release(int64(len(j.data)))
+				}
+			}
+		}()
+	}
+}
+
+// stopWriters hands over the last batch, waits for every writer to end
+// and returns the first failure.
+func (u *unpacker) stopWriters() error {
+	u.flush()
+	close(u.jobs)
+	u.wg.Wait()
+	return u.failed()
+}
+
+func (u *unpacker) failed() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.err
+}
+
+func (u *unpacker) fail(err error) {
+	u.mu.Lock()
+	if u.err == nil {
+		u.err = err
+	}
+	u.mu.Unlock()
+}
+
+// flush hands the batch gathered so far to a writer.
+func (u *unpacker) flush() {
+	if len(u.batch) > 0 {
+		u.jobs <- u.batch
+		u.batch, u.batchBytes = nil, 0
+	}
+}
+
+// writeSmall writes one small file, recording its blob id when asked.
+func (u *unpacker) writeSmall(j fileJob, h hash.Hash) error {
+	f, err := place.CreateFile(filepath.Join(u.dest, j.rel), j.mode, u.chmod)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(j.data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.ToSlash(j.rel), err)
+	}
+	if u.written != nil {
+		h.Reset()
+		h.Write(gitobj.Prefix(gitobj.TypeBlob, int64(len(j.data))))
+		h.Write(j.data)
+		u.mu.Lock()
+		u.written.Put(j.rel, int64(len(j.data)), h)
+		u.mu.Unlock()
+	}
+	return nil
 }
 
 func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
@@ -161,6 +286,11 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		if h.Mode&0o111 != 0 {
 			mode = 0o755
 		}
+		u.files[rel] = true
+		if h.Size <= smallFile {
+			return u.readSmall(rel, name, mode, h.Size, body)
+		}
+		u.flush() // the writers work while this file streams
 		f, err := place.CreateFile(p, mode, u.chmod)
 		if err != nil {
 			return err
@@ -174,9 +304,6 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 			u.h.Reset()
 			u.h.Write(gitobj.Prefix(gitobj.TypeBlob, h.Size))
 			dst = io.MultiWriter(w, u.h)
-		}
-		if u.buf == nil {
-			u.buf = make([]byte, 256<<10)
 		}
 		n, err := io.CopyBuffer(dst, body, u.buf)
 		cerr := f.Close()
@@ -192,24 +319,56 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 			return corrupt("%s is cut short", name)
 		}
 		if u.written != nil {
+			u.mu.Lock()
 			u.written.Put(rel, n, u.h)
+			u.mu.Unlock()
 		}
 		return nil
 	case tar.TypeSymlink:
 		if h.Linkname == "" || strings.ContainsRune(h.Linkname, 0) {
 			return corrupt("symlink %s has no target", name)
 		}
+		u.files[rel] = true
 		return os.Symlink(h.Linkname, p)
 	default:
 		return corrupt("entry %q has type %q; an artifact holds only folders, files and symlinks", h.Name, h.Typeflag)
 	}
 }
 
+// readSmall reads a small file whole and batches it for a writer.
+func (u *unpacker) readSmall(rel, name string, mode uint32, size int64, body io.Reader) error {
+	if !u.mem.TryAcquire(size) {
+		// What this reader holds back must not be what it waits for.
+		u.flush()
+		if err := u.mem.Acquire(context.Background(), size); err != nil {
+			return err
+		}
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(body, data); err != nil {
+		u.mem.Release(size)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return corrupt("%s is cut short", name)
+		}
+		return corrupt("reading %s: %v", name, err)
+	}
+	u.batch = append(u.batch, fileJob{rel: rel, mode: mode, data: data})
+	if u.batchBytes += len(data); len(u.batch) >= batchFiles || u.batchBytes >= batchBytes {
+		u.flush()
+	}
+	return nil
+}
+
 // mkdirs makes each missing folder of rel under dest, refusing to pass
-// through anything that is not a folder this unpack made.
+// through anything that is not a folder this unpack made: a file or
+// symlink of the artifact (which a writer may not have made yet) or
+// anything already there.
 func (u *unpacker) mkdirs(rel string) error {
 	if u.dirs[rel] {
 		return nil
+	}
+	if u.files[rel] {
+		return corrupt("path %s passes through something that is not a folder", filepath.ToSlash(rel))
 	}
 	if parent := filepath.Dir(rel); !u.dirs[parent] {
 		if err := u.mkdirs(parent); err != nil {
