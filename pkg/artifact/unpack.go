@@ -52,7 +52,7 @@ func (l Limits) withDefaults() Limits {
 // whatever the artifact holds.
 const (
 	smallFile  = 128 << 10
-	inFlight   = 8 << 20
+	inFlight   = 4 << 20
 	writers    = 4
 	batchFiles = 64
 	batchBytes = 512 << 10
@@ -85,7 +85,7 @@ func Unpack(r io.Reader, dest string, lim Limits, written *gitobj.Written) (stri
 	lim = lim.withDefaults()
 	cr := &countReader{r: r}
 	tr := tar.NewReader(cr)
-	u := &unpacker{dest: dest, dirs: map[string]bool{".": true}, files: map[string]bool{}, lim: lim, written: written,
+	u := &unpacker{dest: dest, dirs: map[string]bool{".": true}, lim: lim, written: written,
 		chmod: place.UmaskStrips(), mem: semaphore.NewWeighted(inFlight), buf: make([]byte, copyBuf)}
 	u.startWriters()
 	var dataEnd int64 // where the last entry's padded data ends
@@ -142,8 +142,7 @@ type unpacker struct {
 	dest    string
 	tag     string
 	dirs    map[string]bool // folders made, by path relative to dest
-	files   map[string]bool // files and symlinks, made or handed to a writer
-	seen    map[string]bool // every entry, by path relative to dest
+	seen    map[string]bool // every entry, by path relative to dest: true for a folder
 	entries int
 	bytes   int64
 	lim     Limits
@@ -266,10 +265,10 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		return corrupt("entry %q is not a path inside the release %s", h.Name, u.tag)
 	}
 	rel := filepath.FromSlash(name)
-	if u.seen[rel] {
+	if _, ok := u.seen[rel]; ok {
 		return corrupt("entry %q is given twice", h.Name)
 	}
-	u.seen[rel] = true
+	u.seen[rel] = h.Typeflag == tar.TypeDir
 	if err := u.mkdirs(filepath.Dir(rel)); err != nil {
 		return err
 	}
@@ -286,7 +285,6 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		if h.Mode&0o111 != 0 {
 			mode = 0o755
 		}
-		u.files[rel] = true
 		if h.Size <= smallFile {
 			return u.readSmall(rel, name, mode, h.Size, body)
 		}
@@ -328,7 +326,6 @@ func (u *unpacker) entry(h *tar.Header, body io.Reader) error {
 		if h.Linkname == "" || strings.ContainsRune(h.Linkname, 0) {
 			return corrupt("symlink %s has no target", name)
 		}
-		u.files[rel] = true
 		return os.Symlink(h.Linkname, p)
 	default:
 		return corrupt("entry %q has type %q; an artifact holds only folders, files and symlinks", h.Name, h.Typeflag)
@@ -367,7 +364,7 @@ func (u *unpacker) mkdirs(rel string) error {
 	if u.dirs[rel] {
 		return nil
 	}
-	if u.files[rel] {
+	if isDir, ok := u.seen[rel]; ok && !isDir {
 		return corrupt("path %s passes through something that is not a folder", filepath.ToSlash(rel))
 	}
 	if parent := filepath.Dir(rel); !u.dirs[parent] {
